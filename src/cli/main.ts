@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * `riffle serve [options]`: what `npm start` runs. Bad options print a message naming the option
+ * and exit with code 2.
+ */
+import { ConfigError, parseConfig, usage } from '../config.js';
+import { Riffle } from '../index.js';
+
+async function serve(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
+    return;
+  }
+  let config;
+  try {
+    config = parseConfig(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`riffle: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const riffle = await Riffle.start(config);
+  const { port, streamPort } = await riffle.listen();
+  const mode = config.throttle ? 'per-shard limits on' : 'no per-shard limits';
+  console.log(
+    `riffle: listening on http://${config.host}:${port} (AWS API, HTTP/1.1 + h2c) and http://${config.host}:${streamPort} (uWebSockets.js); ` +
+      `${config.workers} shard owner thread(s), ${mode}, data in memory`,
+  );
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`riffle: ${signal}, shutting down`);
+    riffle.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('riffle: error while shutting down:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+const [command = 'serve', ...rest] = process.argv.slice(2);
+if (command === 'serve') {
+  await serve(rest);
+} else if (command === '--help' || command === '-h' || command === 'help') {
+  console.log(usage());
+} else if (command.startsWith('--')) {
+  await serve([command, ...rest]);
+} else {
+  console.error(`riffle: unknown command '${command}' (commands: serve)`);
+  process.exit(2);
+}

@@ -1,0 +1,307 @@
+import type { RiffleConfig } from '../config.js';
+import { KinesisError } from '../errors.js';
+import { OwnerPool } from '../shard/owner-pool.js';
+import { encodeShardControl, MSG } from '../shard/messages.js';
+import { hashKeyHex, splitHashKeySpace } from './hash-key.js';
+import { IteratorCodec } from './iterator-token.js';
+import { formatSequenceNumber } from './sequence-number.js';
+import {
+  DEFAULT_RETENTION_HOURS,
+  MAX_TAGS_PER_STREAM,
+  ON_DEMAND_INITIAL_SHARDS,
+  ON_DEMAND_STREAM_LIMIT,
+  openShards,
+  shardIdFor,
+  STREAM_MODE,
+  STREAM_STATUS,
+  type Shard,
+  type Stream,
+  type StreamMode,
+} from './stream.js';
+import { RecordPlane } from './records.js';
+
+export interface StreamRef {
+  name?: string | undefined;
+  arn?: string | undefined;
+}
+
+/** AWS: at most five streams may be CREATING at once per account. */
+const MAX_CREATING_STREAMS = 5;
+const HOUR_MS = 3_600_000;
+
+/**
+ * The engine: streams, shard maps and their lifecycle on the main thread; records go through the
+ * RecordPlane to the shard owners. Throws KinesisError with AWS's wording for operating errors.
+ * Inputs are already validated for shape by the operation layer (api/).
+ */
+export class Engine {
+  private readonly streams = new Map<string, Stream>();
+  private nextGid = 0;
+  readonly records: RecordPlane;
+
+  private constructor(
+    readonly config: RiffleConfig,
+    private readonly pool: OwnerPool,
+  ) {
+    const codec = new IteratorCodec(`riffle-iterator:${config.accountId}:${config.region}`);
+    this.records = new RecordPlane(this, pool, codec);
+  }
+
+  static async start(config: RiffleConfig): Promise<Engine> {
+    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits });
+    return new Engine(config, pool);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.streams.values()) for (const t of s.timers) clearTimeout(t);
+    await this.pool.close();
+  }
+
+  // ---- lookups --------------------------------------------------------------------------------
+
+  arnFor(name: string): string {
+    return `arn:aws:kinesis:${this.config.region}:${this.config.accountId}:stream/${name}`;
+  }
+
+  notFound(name: string): KinesisError {
+    return new KinesisError('ResourceNotFoundException', `Stream ${name} under account ${this.config.accountId} not found.`);
+  }
+
+  /** The stream named by StreamName and/or StreamARN (AWS accepts either, or both if they agree). */
+  stream(ref: StreamRef): Stream {
+    let name = ref.name;
+    if (ref.arn !== undefined) {
+      const prefix = this.arnFor('');
+      if (!ref.arn.startsWith(prefix)) {
+        // An ARN for another account or region names a stream this endpoint does not hold.
+        throw new KinesisError('ResourceNotFoundException', `Stream ${ref.arn} not found.`);
+      }
+      const fromArn = ref.arn.slice(prefix.length);
+      if (name !== undefined && name !== fromArn) {
+        throw new KinesisError('InvalidArgumentException', `StreamARN ${ref.arn} does not match StreamName ${name}.`);
+      }
+      name = fromArn;
+    }
+    if (name === undefined) {
+      throw new KinesisError('InvalidArgumentException', 'Either StreamName or StreamARN must be provided.');
+    }
+    const stream = this.streams.get(name);
+    if (stream === undefined) throw this.notFound(name);
+    return stream;
+  }
+
+  /** Data-plane calls need the stream ACTIVE or UPDATING; AWS answers "not found" otherwise. */
+  readableStream(ref: StreamRef): Stream {
+    const stream = this.stream(ref);
+    if (stream.status !== STREAM_STATUS.ACTIVE && stream.status !== STREAM_STATUS.UPDATING) {
+      throw this.notFound(stream.name);
+    }
+    return stream;
+  }
+
+  /** Used by iterators: the stream must still be the one the iterator was made for. */
+  streamIfSame(name: string, createdMs: number): Stream | undefined {
+    const s = this.streams.get(name);
+    return s !== undefined && s.createdMs === createdMs ? s : undefined;
+  }
+
+  shard(stream: Stream, shardId: string): Shard {
+    const shard = stream.shards.find((s) => s.shardId === shardId);
+    if (shard === undefined) {
+      throw new KinesisError(
+        'ResourceNotFoundException',
+        `Could not find shard ${shardId} in stream ${stream.name} under account ${this.config.accountId}.`,
+      );
+    }
+    return shard;
+  }
+
+  listStreams(): Stream[] {
+    return [...this.streams.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  openShardCount(): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += openShards(s).length;
+    return n;
+  }
+
+  onDemandStreamCount(): number {
+    let n = 0;
+    for (const s of this.streams.values()) if (s.mode === STREAM_MODE.ON_DEMAND) n++;
+    return n;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  private after(stream: Stream, ms: number, fn: () => void): void {
+    if (ms === 0) return fn();
+    const t = setTimeout(() => {
+      stream.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    stream.timers.add(t);
+  }
+
+  async createStream(name: string, shardCount: number | undefined, mode: StreamMode): Promise<void> {
+    if (this.streams.has(name)) {
+      throw new KinesisError('ResourceInUseException', `Stream ${name} under account ${this.config.accountId} already exists.`);
+    }
+    const count = shardCount ?? (mode === STREAM_MODE.ON_DEMAND ? ON_DEMAND_INITIAL_SHARDS : undefined);
+    if (count === undefined) {
+      throw new KinesisError('InvalidArgumentException', 'ShardCount is required for PROVISIONED streams.');
+    }
+    this.checkShardLimit(count);
+    if (mode === STREAM_MODE.ON_DEMAND && this.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
+      throw new KinesisError(
+        'LimitExceededException',
+        `This request would exceed the on-demand stream count limit of ${ON_DEMAND_STREAM_LIMIT} for account ${this.config.accountId} in ${this.config.region}.`,
+      );
+    }
+    let creating = 0;
+    for (const s of this.streams.values()) if (s.status === STREAM_STATUS.CREATING) creating++;
+    if (creating >= MAX_CREATING_STREAMS) {
+      throw new KinesisError(
+        'LimitExceededException',
+        `This request would exceed the limit of ${MAX_CREATING_STREAMS} streams in CREATING state for account ${this.config.accountId}.`,
+      );
+    }
+    // Sequence numbers embed this; two streams created in the same millisecond under the same
+    // name (delete + create) must still differ.
+    let createdMs = Date.now();
+    const previous = this.retiredCreatedMs.get(name);
+    if (previous !== undefined && createdMs <= previous) createdMs = previous + 1;
+    const shards: Shard[] = splitHashKeySpace(count).map((range, index) => {
+      const gid = this.nextGid++;
+      return {
+        shardId: shardIdFor(index),
+        index,
+        gid,
+        owner: this.pool.ownerOf(gid),
+        range,
+        startHex: hashKeyHex(range.start),
+        startingSequenceNumber: formatSequenceNumber(createdMs, index, 0),
+      };
+    });
+    const stream: Stream = {
+      name,
+      arn: this.arnFor(name),
+      createdMs,
+      status: STREAM_STATUS.CREATING,
+      mode,
+      retentionHours: DEFAULT_RETENTION_HOURS,
+      shards,
+      tags: new Map(),
+      timers: new Set(),
+    };
+    this.streams.set(name, stream);
+    const retentionMs = stream.retentionHours * HOUR_MS;
+    await Promise.all(shards.map((s) => this.control(s, MSG.CREATE_SHARD, retentionMs)));
+    this.after(stream, this.config.createStreamMs, () => {
+      if (stream.status === STREAM_STATUS.CREATING) stream.status = STREAM_STATUS.ACTIVE;
+    });
+  }
+
+  private readonly retiredCreatedMs = new Map<string, number>();
+
+  private checkShardLimit(additional: number): void {
+    const current = this.openShardCount();
+    if (current + additional > this.config.shardLimit) {
+      throw new KinesisError(
+        'LimitExceededException',
+        `This request would exceed the shard limit for the account ${this.config.accountId} in ${this.config.region}. ` +
+          `Current shard count for the account: ${current}. Limit: ${this.config.shardLimit}. ` +
+          `Number of additional shards that would have resulted from this request: ${additional}. ` +
+          'Refer to the AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
+          'for current limits and how to request higher limits.',
+      );
+    }
+  }
+
+  deleteStream(ref: StreamRef): void {
+    const stream = this.stream(ref);
+    if (stream.status === STREAM_STATUS.DELETING) throw this.notFound(stream.name);
+    for (const t of stream.timers) clearTimeout(t);
+    stream.timers.clear();
+    stream.status = STREAM_STATUS.DELETING;
+    this.after(stream, this.config.deleteStreamMs, () => {
+      if (this.streams.get(stream.name) !== stream) return;
+      this.streams.delete(stream.name);
+      this.retiredCreatedMs.set(stream.name, stream.createdMs);
+      for (const s of stream.shards) void this.control(s, MSG.DELETE_SHARD).catch(() => undefined);
+    });
+  }
+
+  private requireActive(stream: Stream): void {
+    if (stream.status !== STREAM_STATUS.ACTIVE) {
+      throw new KinesisError(
+        'ResourceInUseException',
+        `Stream ${stream.name} under account ${this.config.accountId} not ACTIVE, instead in state ${stream.status}`,
+      );
+    }
+  }
+
+  async setRetention(ref: StreamRef, hours: number, direction: 'increase' | 'decrease'): Promise<void> {
+    const stream = this.stream(ref);
+    this.requireActive(stream);
+    if (direction === 'increase' && hours < stream.retentionHours) {
+      throw new KinesisError(
+        'InvalidArgumentException',
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be shorter than existing retention period (${stream.retentionHours} hours). Use DecreaseRetentionPeriod API.`,
+      );
+    }
+    if (direction === 'decrease' && hours > stream.retentionHours) {
+      throw new KinesisError(
+        'InvalidArgumentException',
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be longer than existing retention period (${stream.retentionHours} hours). Use IncreaseRetentionPeriod API.`,
+      );
+    }
+    stream.retentionHours = hours;
+    await Promise.all(stream.shards.map((s) => this.control(s, MSG.SET_RETENTION, hours * HOUR_MS)));
+  }
+
+  updateStreamMode(ref: StreamRef, mode: StreamMode): void {
+    const stream = this.stream(ref);
+    this.requireActive(stream);
+    if (stream.mode === mode) {
+      throw new KinesisError('InvalidArgumentException', `Stream ${stream.name} is already in ${mode} mode.`);
+    }
+    if (mode === STREAM_MODE.ON_DEMAND && this.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
+      throw new KinesisError(
+        'LimitExceededException',
+        `This request would exceed the on-demand stream count limit of ${ON_DEMAND_STREAM_LIMIT} for account ${this.config.accountId} in ${this.config.region}.`,
+      );
+    }
+    stream.status = STREAM_STATUS.UPDATING;
+    this.after(stream, this.config.updateStreamMs, () => {
+      stream.mode = mode;
+      if (stream.status === STREAM_STATUS.UPDATING) stream.status = STREAM_STATUS.ACTIVE;
+    });
+  }
+
+  addTags(ref: StreamRef, tags: Record<string, string>): void {
+    const stream = this.stream(ref);
+    const merged = new Set([...stream.tags.keys(), ...Object.keys(tags)]);
+    if (merged.size > MAX_TAGS_PER_STREAM) {
+      throw new KinesisError(
+        'InvalidArgumentException',
+        `Failed to add tags to stream ${stream.name} under account ${this.config.accountId} because a given stream cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`,
+      );
+    }
+    for (const [k, v] of Object.entries(tags)) stream.tags.set(k, v);
+  }
+
+  removeTags(ref: StreamRef, keys: readonly string[]): void {
+    const stream = this.stream(ref);
+    for (const k of keys) stream.tags.delete(k);
+  }
+
+  private control(shard: Shard, type: typeof MSG.CREATE_SHARD | typeof MSG.DELETE_SHARD | typeof MSG.SET_RETENTION, retentionMs = 0): Promise<void> {
+    return this.pool.request(
+      shard.owner,
+      (id) => encodeShardControl(type, id, shard.gid, retentionMs),
+      () => undefined,
+    );
+  }
+}

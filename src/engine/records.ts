@@ -1,0 +1,248 @@
+import { KinesisError, WIRE_ERROR, type AwsErrorCode } from '../errors.js';
+import type { OwnerPool } from '../shard/owner-pool.js';
+import {
+  decodePutReply,
+  decodeReadReply,
+  encodePosition,
+  encodePut,
+  encodeRead,
+  POSITION_KIND,
+  putRequestBytes,
+  type PutEntry,
+  type ReadRecord,
+} from '../shard/messages.js';
+import type { Engine, StreamRef } from './engine.js';
+import { findRangeIndex, hashKeyHex, MAX_HASH_KEY, partitionKeyHashHex } from './hash-key.js';
+import type { IteratorCodec } from './iterator-token.js';
+import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
+import type { Shard, Stream } from './stream.js';
+
+export interface PutInput {
+  partitionKey: string;
+  data: Uint8Array;
+  explicitHashKey?: string | undefined;
+  sequenceNumberForOrdering?: string | undefined;
+}
+
+export type PutResult =
+  | { ok: true; shardId: string; sequenceNumber: string }
+  | { ok: false; errorCode: AwsErrorCode; errorMessage: string };
+
+export const ITERATOR_TYPES = ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
+export type IteratorType = (typeof ITERATOR_TYPES)[number];
+
+export interface RecordOut {
+  sequenceNumber: string;
+  partitionKey: string;
+  data: Buffer;
+  arrival: Date;
+}
+
+export interface GetRecordsResult {
+  records: RecordOut[];
+  nextShardIterator: string;
+  millisBehindLatest: number;
+}
+
+/** AWS: "The iterator expires five minutes after it is returned to the requester." */
+export const ITERATOR_TTL_MS = 300_000;
+/** AWS GetRecords: at most 10 MiB per call. */
+export const GET_RECORDS_BYTES_MAX = 10 * 1024 * 1024;
+
+/** "Thu Jan 22 01:22:02 UTC 2015", the Java Date format AWS prints in ExpiredIteratorException. */
+function amzUtc(ms: number): string {
+  const m = /^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/.exec(new Date(ms).toUTCString());
+  return m === null ? new Date(ms).toISOString() : `${m[1]} ${m[3]} ${m[2]} ${m[5]} UTC ${m[4]}`;
+}
+
+/** The data plane: routes records to shard owners and reads them back. */
+export class RecordPlane {
+  constructor(
+    private readonly engine: Engine,
+    private readonly pool: OwnerPool,
+    private readonly iterators: IteratorCodec,
+  ) {}
+
+  private get account(): string {
+    return this.engine.config.accountId;
+  }
+
+  private throttled(stream: Stream, shard: Shard): string {
+    return `Rate exceeded for shard ${shard.shardId} in stream ${stream.name} under account ${this.account}.`;
+  }
+
+  /** Routes a batch: MD5(partition key) or ExplicitHashKey → shard; one message per owner. */
+  async putRecords(ref: StreamRef, inputs: readonly PutInput[], operation = 'PutRecords'): Promise<{ stream: Stream; results: PutResult[] }> {
+    const stream = this.engine.readableStream(ref);
+    const starts = stream.shards.map((s) => s.startHex);
+    const byOwner = new Map<number, { entries: PutEntry[]; shards: Shard[]; positions: number[] }>();
+    inputs.forEach((input, position) => {
+      let hex: string;
+      if (input.explicitHashKey !== undefined) {
+        const value = BigInt(input.explicitHashKey);
+        if (value > MAX_HASH_KEY) {
+          throw new KinesisError(
+            'InvalidArgumentException',
+            `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${input.explicitHashKey}`,
+          );
+        }
+        hex = hashKeyHex(value);
+      } else {
+        hex = partitionKeyHashHex(input.partitionKey);
+      }
+      const shard = stream.shards[findRangeIndex(starts, hex)] as Shard;
+      let orderingCounter = -1;
+      if (input.sequenceNumberForOrdering !== undefined) {
+        const parts = parseSequenceNumber(input.sequenceNumberForOrdering);
+        if (parts === null) {
+          throw new KinesisError(
+            'InvalidArgumentException',
+            `ExclusiveMinimumSequenceNumber ${input.sequenceNumberForOrdering} used in ${operation} on stream ${stream.name} under account ${this.account} is invalid.`,
+          );
+        }
+        // Numbers from another shard or an older incarnation of the stream impose no order here.
+        if (parts.streamCreatedMs === stream.createdMs && parts.shardIndex === shard.index) orderingCounter = parts.counter;
+      }
+      let group = byOwner.get(shard.owner);
+      if (group === undefined) byOwner.set(shard.owner, (group = { entries: [], shards: [], positions: [] }));
+      group.entries.push({ gid: shard.gid, key: Buffer.from(input.partitionKey, 'utf8'), data: input.data, orderingCounter });
+      group.shards.push(shard);
+      group.positions.push(position);
+    });
+
+    const results: PutResult[] = new Array(inputs.length);
+    await Promise.all(
+      [...byOwner].map(async ([owner, group]) => {
+        const acks = await this.pool.request(
+          owner,
+          (id) => {
+            const out = new Uint8Array(putRequestBytes(group.entries));
+            encodePut(out, id, group.entries);
+            return out;
+          },
+          (_h, r) => decodePutReply(r),
+        );
+        acks.forEach((ack, i) => {
+          const shard = group.shards[i] as Shard;
+          const position = group.positions[i] as number;
+          if (ack.status === WIRE_ERROR.OK) {
+            results[position] = { ok: true, shardId: shard.shardId, sequenceNumber: formatSequenceNumber(stream.createdMs, shard.index, ack.seq) };
+          } else if (ack.status === WIRE_ERROR.THROTTLED) {
+            results[position] = { ok: false, errorCode: 'ProvisionedThroughputExceededException', errorMessage: this.throttled(stream, shard) };
+          } else {
+            results[position] = { ok: false, errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
+          }
+        });
+      }),
+    );
+    return { stream, results };
+  }
+
+  async getShardIterator(
+    ref: StreamRef,
+    shardId: string,
+    type: IteratorType,
+    startingSequenceNumber: string | undefined,
+    timestampMs: number | undefined,
+  ): Promise<string> {
+    const stream = this.engine.readableStream(ref);
+    const shard = stream.shards.find((s) => s.shardId === shardId);
+    if (shard === undefined) {
+      throw new KinesisError('ResourceNotFoundException', `Shard ${shardId} in stream ${stream.name} under account ${this.account} does not exist`);
+    }
+    const bySequence = type === 'AT_SEQUENCE_NUMBER' || type === 'AFTER_SEQUENCE_NUMBER';
+    if (bySequence !== (startingSequenceNumber !== undefined) && type !== 'AT_TIMESTAMP') {
+      throw new KinesisError(
+        'InvalidArgumentException',
+        'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or ' +
+          '(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. ' +
+          `Request specified ${type} and ${bySequence ? 'no' : 'also a'} StartingSequenceNumber.`,
+      );
+    }
+    let position: number;
+    if (bySequence) {
+      const seq = startingSequenceNumber as string;
+      const parts = parseSequenceNumber(seq);
+      const where = `used in GetShardIterator on shard ${shardId} in stream ${stream.name} under account ${this.account}`;
+      if (parts === null) throw new KinesisError('InvalidArgumentException', `StartingSequenceNumber ${seq} ${where} is invalid.`);
+      if (parts.streamCreatedMs !== stream.createdMs) {
+        throw new KinesisError('InvalidArgumentException', `StartingSequenceNumber ${seq} ${where} is invalid because it did not come from this stream.`);
+      }
+      if (parts.shardIndex !== shard.index) {
+        const encoded = `shardId-${String(parts.shardIndex).padStart(12, '0')}`;
+        throw new KinesisError('InvalidArgumentException', `Invalid StartingSequenceNumber. It encodes ${encoded}, while it was used in a call to a shard with ${shardId}`);
+      }
+      position = type === 'AT_SEQUENCE_NUMBER' ? parts.counter : parts.counter + 1;
+    } else if (type === 'TRIM_HORIZON') {
+      position = 0;
+    } else if (type === 'LATEST') {
+      position = await this.position(shard, POSITION_KIND.LATEST, 0);
+    } else {
+      if (timestampMs === undefined) {
+        throw new KinesisError(
+          'InvalidArgumentException',
+          'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
+        );
+      }
+      const now = Date.now();
+      if (timestampMs > now) {
+        throw new KinesisError(
+          'InvalidArgumentException',
+          `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${timestampMs}, currentTimestampInMillis: ${now}`,
+        );
+      }
+      position = await this.position(shard, POSITION_KIND.AT_TIMESTAMP, timestampMs);
+    }
+    return this.iterators.encode({ streamName: stream.name, streamCreatedMs: stream.createdMs, shardIndex: shard.index, position, createdMs: Date.now() });
+  }
+
+  private position(shard: Shard, kind: number, value: number): Promise<number> {
+    return this.pool.request(
+      shard.owner,
+      (id) => encodePosition(id, shard.gid, kind, value),
+      (h, r) => {
+        if (h.status !== WIRE_ERROR.OK) throw new KinesisError('InternalFailure', 'Internal service failure.');
+        return r.f64();
+      },
+    );
+  }
+
+  async getRecords(token: string, limit: number): Promise<GetRecordsResult> {
+    const it = this.iterators.decode(token);
+    const now = Date.now();
+    if (it === null || it.createdMs > now + 1000) throw new KinesisError('InvalidArgumentException', 'Invalid ShardIterator.');
+    if (now - it.createdMs > ITERATOR_TTL_MS) {
+      throw new KinesisError(
+        'ExpiredIteratorException',
+        `Iterator expired. The iterator was created at time ${amzUtc(it.createdMs)} while right now it is ${amzUtc(now)} ` +
+          `which is further in the future than the tolerated delay of ${ITERATOR_TTL_MS} milliseconds.`,
+      );
+    }
+    const stream = this.engine.streamIfSame(it.streamName, it.streamCreatedMs);
+    const shard = stream?.shards[it.shardIndex];
+    const live = stream !== undefined && (stream.status === 'ACTIVE' || stream.status === 'UPDATING');
+    if (!live || shard === undefined) {
+      const shardId = `shardId-${String(it.shardIndex).padStart(12, '0')}`;
+      throw new KinesisError('ResourceNotFoundException', `Shard ${shardId} in stream ${it.streamName} under account ${this.account} does not exist`);
+    }
+    const reply = await this.pool.request(
+      shard.owner,
+      (id) => encodeRead(id, shard.gid, it.position, limit, GET_RECORDS_BYTES_MAX),
+      (h, r) => {
+        if (h.status === WIRE_ERROR.READ_THROTTLED) throw new KinesisError('ProvisionedThroughputExceededException', this.throttled(stream, shard));
+        if (h.status !== WIRE_ERROR.OK) throw new KinesisError('InternalFailure', 'Internal service failure.');
+        return decodeReadReply(r);
+      },
+    );
+    return {
+      records: reply.records.map((rec: ReadRecord) => ({
+        sequenceNumber: formatSequenceNumber(stream.createdMs, shard.index, rec.seq),
+        partitionKey: rec.key,
+        data: rec.data,
+        arrival: new Date(rec.arrivalMs),
+      })),
+      nextShardIterator: this.iterators.encode({ ...it, position: reply.nextSeq, createdMs: Date.now() }),
+      millisBehindLatest: reply.millisBehindLatest,
+    };
+  }
+}

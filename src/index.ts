@@ -1,0 +1,66 @@
+/**
+ * Riffle's public API. `Riffle.start()` runs the engine in this process without sockets; the same
+ * operations are reachable typed (`riffle.kinesis.putRecords(...)`) or by AWS name
+ * (`riffle.call('PutRecords', {...})`), with the same validation and errors as the HTTP endpoint.
+ * `listen()` adds the network front ends.
+ */
+import { defaultConfig, type RiffleConfig } from './config.js';
+import { Engine } from './engine/engine.js';
+import { KinesisService } from './api/kinesis-service.js';
+import { kinesisClient, type KinesisApi } from './api/client-api.js';
+import { startAwsEndpoint } from './server/aws-endpoint.js';
+import { startUwsEndpoint } from './server/uws-adapter.js';
+
+export { KinesisError, AWS_ERRORS, type AwsErrorCode } from './errors.js';
+export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardLimits } from './config.js';
+export type * from './api/client-api.js';
+
+export type RiffleOptions = Partial<Omit<RiffleConfig, 'limits'>> & { limits?: Partial<RiffleConfig['limits']> };
+
+export interface Listening {
+  port: number;
+  streamPort: number;
+}
+
+export class Riffle {
+  /** Typed Kinesis operations (AWS names in camelCase, AWS wire shapes in and out). */
+  readonly kinesis: KinesisApi;
+  private endpoints: Array<{ close(): Promise<void> }> = [];
+
+  private constructor(
+    readonly config: RiffleConfig,
+    readonly engine: Engine,
+    private readonly service: KinesisService,
+  ) {
+    this.kinesis = kinesisClient((op, input) => this.service.call(op, input));
+  }
+
+  static async start(options: RiffleOptions = {}): Promise<Riffle> {
+    const base = defaultConfig();
+    const config: RiffleConfig = { ...base, ...options, limits: { ...base.limits, ...options.limits } } as RiffleConfig;
+    const engine = await Engine.start(config);
+    return new Riffle(config, engine, new KinesisService(engine));
+  }
+
+  /** Calls an operation by its AWS name with a wire-shaped input (as decoded from JSON or CBOR). */
+  call(operation: string, input: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.service.call(operation, input);
+  }
+
+  /** Starts the AWS endpoint (HTTP/1.1 + h2c) and the uWebSockets.js endpoint. */
+  async listen(): Promise<Listening> {
+    const services = [this.service];
+    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services });
+    this.endpoints.push(aws);
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services });
+    this.endpoints.push(uws);
+    return { port: aws.port, streamPort: uws.port };
+  }
+
+  async close(): Promise<void> {
+    const endpoints = this.endpoints;
+    this.endpoints = [];
+    await Promise.all(endpoints.map((e) => e.close()));
+    await this.engine.close();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * One shard's log, written only by the shard's owner thread. Records are addressed by their
+ * sequence counter (see engine/sequence-number.ts), which strictly increases but may skip values
+ * (SequenceNumberForOrdering can move it forward). Arrival times never decrease within a shard.
+ *
+ * The in-memory log implements this now; the file-backed log (segments + sparse index) implements
+ * the same interface.
+ */
+export interface LogRecord {
+  seq: number;
+  arrivalMs: number;
+  /** Views into the log's memory: valid until the next append or trim on this shard. */
+  key: Uint8Array;
+  data: Uint8Array;
+}
+
+export interface ReadResult {
+  records: LogRecord[];
+  /** Counter to continue from: one past the last record returned, or `fromSeq` when none. */
+  nextSeq: number;
+  bytes: number;
+}
+
+export interface ShardLog {
+  append(seq: number, arrivalMs: number, key: Uint8Array, data: Uint8Array): void;
+  /** Records with seq >= fromSeq (or from the trim horizon if that is later), in order. */
+  read(fromSeq: number, limit: number, maxBytes: number): ReadResult;
+  /** Seq of the first retained record with arrival >= timeMs, or null if there is none. */
+  seekTime(timeMs: number): number | null;
+  /** Arrival time of the first retained record at or after `seq`, or null. */
+  arrivalAt(seq: number): number | null;
+  /** Drops records that arrived before `cutoffMs`; returns how many. */
+  trimBefore(cutoffMs: number): number;
+  readonly recordCount: number;
+  readonly byteCount: number;
+  readonly lastArrivalMs: number;
+}

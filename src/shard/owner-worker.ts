@@ -1,0 +1,168 @@
+/**
+ * Shard owner: a worker thread that owns many shards. It is the only writer of their logs: it
+ * charges the token buckets, assigns sequence counters, appends, and acknowledges through the
+ * reply ring. It blocks in Atomics.wait between batches (allowed in workers, never on main).
+ */
+import { workerData } from 'node:worker_threads';
+import { ByteRing } from '../ring/byte-ring.js';
+import { WIRE_ERROR } from '../errors.js';
+import { MemoryLog } from '../log/memory-log.js';
+import { WireReader, WireWriter } from './wire.js';
+import {
+  HEADER_BYTES,
+  MSG,
+  POSITION_KIND,
+  PUT_ACK_BYTES,
+  PUT_FLAG_ORDERING,
+  READ_RECORD_FIXED_BYTES,
+  readHeader,
+  writeHeader,
+  type Header,
+} from './messages.js';
+import { ShardState, type OwnerInit } from './shard-state.js';
+
+const init = workerData as OwnerInit;
+const requests = new ByteRing(init.requestRing);
+const replies = new ByteRing(init.replyRing);
+const shards = new Map<number, ShardState>();
+const TRIM_INTERVAL_MS = 1000;
+const IDLE_WAIT_MS = 200;
+
+/** A reply slot; waits (blocking this worker only) while the main thread drains the ring. */
+function reserveReply(len: number): WireWriter {
+  for (;;) {
+    const slot = replies.reserve(len);
+    if (slot !== null) return new WireWriter(slot);
+    replies.publish();
+    replies.waitForSpace(50);
+  }
+}
+
+function replyStatus(h: Header, status: number, extra = 0): WireWriter {
+  const w = reserveReply(HEADER_BYTES + extra);
+  writeHeader(w, h.type, status, h.requestId);
+  return w;
+}
+
+function handlePut(h: Header, r: WireReader, nowMs: number): void {
+  const count = r.u32();
+  const w = replyStatus(h, WIRE_ERROR.OK, 4 + count * PUT_ACK_BYTES);
+  w.u32(count);
+  for (let i = 0; i < count; i++) {
+    const gid = r.u32();
+    const dataLen = r.u32();
+    const keyLen = r.u16();
+    const flags = r.u16();
+    const ordering = flags & PUT_FLAG_ORDERING ? r.f64() : -1;
+    const key = r.raw(keyLen);
+    const data = r.raw(dataLen);
+    const shard = shards.get(gid);
+    if (shard === undefined) {
+      w.u8(WIRE_ERROR.SHARD_NOT_FOUND);
+      w.f64(0);
+      continue;
+    }
+    if (init.throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) {
+      w.u8(WIRE_ERROR.THROTTLED);
+      w.f64(0);
+      continue;
+    }
+    w.u8(WIRE_ERROR.OK);
+    w.f64(shard.append(key, data, ordering, nowMs));
+  }
+}
+
+function handleRead(h: Header, r: WireReader, nowMs: number): void {
+  const gid = r.u32();
+  const limit = r.u32();
+  const maxBytes = r.u32();
+  const fromSeq = r.f64();
+  const shard = shards.get(gid);
+  if (shard === undefined) return void replyStatus(h, WIRE_ERROR.SHARD_NOT_FOUND);
+  if (init.throttle && !shard.admitRead(nowMs)) return void replyStatus(h, WIRE_ERROR.READ_THROTTLED);
+  const result = shard.log.read(fromSeq, limit, maxBytes);
+  if (init.throttle) shard.chargeRead(result.bytes, nowMs);
+  const behindAt = shard.log.arrivalAt(result.nextSeq);
+  let size = 20;
+  for (const rec of result.records) size += READ_RECORD_FIXED_BYTES + rec.key.length + rec.data.length;
+  const w = replyStatus(h, WIRE_ERROR.OK, size);
+  w.f64(result.nextSeq);
+  // AWS: "The number of milliseconds the GetRecords response is from the tip of the stream";
+  // zero when nothing newer is waiting.
+  w.f64(behindAt === null ? 0 : Math.max(0, nowMs - behindAt));
+  w.u32(result.records.length);
+  for (const rec of result.records) {
+    w.f64(rec.seq);
+    w.f64(rec.arrivalMs);
+    w.u16(rec.key.length);
+    w.u32(rec.data.length);
+    w.raw(rec.key);
+    w.raw(rec.data);
+  }
+}
+
+function handlePosition(h: Header, r: WireReader): void {
+  const gid = r.u32();
+  const kind = r.u8();
+  const value = r.f64();
+  const shard = shards.get(gid);
+  if (shard === undefined) return void replyStatus(h, WIRE_ERROR.SHARD_NOT_FOUND);
+  const seq = kind === POSITION_KIND.AT_TIMESTAMP ? (shard.log.seekTime(value) ?? shard.nextSeq) : shard.nextSeq;
+  replyStatus(h, WIRE_ERROR.OK, 8).f64(seq);
+}
+
+function handle(msg: Uint8Array, nowMs: number): void {
+  const r = new WireReader(msg);
+  const h = readHeader(r);
+  switch (h.type) {
+    case MSG.PUT:
+      return handlePut(h, r, nowMs);
+    case MSG.READ:
+      return handleRead(h, r, nowMs);
+    case MSG.POSITION:
+      return handlePosition(h, r);
+    case MSG.CREATE_SHARD: {
+      const gid = r.u32();
+      shards.set(gid, new ShardState(r.f64(), init.limits, nowMs));
+      return void replyStatus(h, WIRE_ERROR.OK);
+    }
+    case MSG.SET_RETENTION: {
+      const shard = shards.get(r.u32());
+      if (shard !== undefined) shard.retentionMs = r.f64();
+      return void replyStatus(h, shard === undefined ? WIRE_ERROR.SHARD_NOT_FOUND : WIRE_ERROR.OK);
+    }
+    case MSG.DELETE_SHARD:
+      shards.delete(r.u32());
+      return void replyStatus(h, WIRE_ERROR.OK);
+    default:
+      // A message type this owner does not know is a programmer error on the main side.
+      return void replyStatus(h, WIRE_ERROR.INTERNAL);
+  }
+}
+
+function run(): void {
+  let lastTrimMs = Date.now();
+  for (;;) {
+    let handled = 0;
+    for (let msg = requests.read(); msg !== null; msg = requests.read()) {
+      handle(msg, Date.now());
+      // Publish acks in batches: one atomic store per batch, not per record or message.
+      if (++handled % 64 === 0) {
+        replies.publish();
+        requests.release();
+      }
+    }
+    if (handled > 0) {
+      replies.publish();
+      requests.release();
+    }
+    const nowMs = Date.now();
+    if (nowMs - lastTrimMs >= TRIM_INTERVAL_MS) {
+      for (const shard of shards.values()) shard.log.trimBefore(nowMs - shard.retentionMs);
+      lastTrimMs = nowMs;
+    }
+    requests.waitForData(IDLE_WAIT_MS);
+  }
+}
+
+run();

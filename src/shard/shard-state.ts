@@ -1,0 +1,66 @@
+import type { ShardLimits } from '../config.js';
+import { MemoryLog } from '../log/memory-log.js';
+import type { ShardLog } from '../log/shard-log.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** What the main thread hands each owner at start (workerData). */
+export interface OwnerInit {
+  requestRing: SharedArrayBuffer;
+  replyRing: SharedArrayBuffer;
+  throttle: boolean;
+  limits: ShardLimits;
+}
+
+/** One shard as its owner sees it: log, next sequence counter, retention, and its four buckets. */
+export class ShardState {
+  readonly log: ShardLog = new MemoryLog();
+  nextSeq = 0;
+  private lastArrivalMs = 0;
+  private readonly writeBytes: TokenBucket;
+  private readonly writeRecords: TokenBucket;
+  private readonly readBytes: TokenBucket;
+  private readonly readCalls: TokenBucket;
+
+  constructor(
+    public retentionMs: number,
+    limits: ShardLimits,
+    nowMs: number,
+  ) {
+    this.writeBytes = new TokenBucket(limits.writeBytesPerSec, nowMs);
+    this.writeRecords = new TokenBucket(limits.writeRecordsPerSec, nowMs);
+    this.readBytes = new TokenBucket(limits.readBytesPerSec, nowMs);
+    this.readCalls = new TokenBucket(limits.readCallsPerSec, nowMs);
+  }
+
+  /** Both write quotas must have room for the record, or neither is charged. */
+  admitWrite(bytes: number, nowMs: number): boolean {
+    if (this.writeRecords.peek(nowMs) < 1 || this.writeBytes.peek(nowMs) < bytes) return false;
+    this.writeRecords.charge(1, nowMs);
+    this.writeBytes.charge(bytes, nowMs);
+    return true;
+  }
+
+  admitRead(nowMs: number): boolean {
+    if (!this.readBytes.available(nowMs)) return false;
+    return this.readCalls.take(1, nowMs);
+  }
+
+  chargeRead(bytes: number, nowMs: number): void {
+    this.readBytes.charge(bytes, nowMs);
+  }
+
+  /**
+   * Appends and returns the record's sequence counter. `orderingCounter` (from
+   * SequenceNumberForOrdering on this shard, else -1) only ever moves the counter forward, so the
+   * new number is strictly greater than it, as AWS promises.
+   */
+  append(key: Uint8Array, data: Uint8Array, orderingCounter: number, nowMs: number): number {
+    const seq = orderingCounter >= this.nextSeq ? orderingCounter + 1 : this.nextSeq;
+    this.nextSeq = seq + 1;
+    // Arrival times never go backwards within a shard, even if the wall clock does.
+    const arrival = Math.max(nowMs, this.lastArrivalMs);
+    this.lastArrivalMs = arrival;
+    this.log.append(seq, arrival, key, data);
+    return seq;
+  }
+}
