@@ -10,9 +10,9 @@
  *   256  consumer line  READ index,  DATA_WAITERS count      written only by the consumer
  *   384  data area      `capacity` bytes of records
  *
- * The producer and consumer lines are 128 bytes apart, not 64, because x86 prefetches cache lines
- * in adjacent pairs; 64 bytes apart they would still share traffic (folly's
- * hardware_destructive_interference_size is 128 for the same reason).
+ * The producer and consumer lines are 128 bytes apart, not just on separate 64-byte lines,
+ * because pairs of adjacent lines still interfere (x86 adjacent-line prefetch); folly uses 128 for
+ * hardware_destructive_interference_size for that reason (folly/lang/Align.h).
  *
  * Indices. WRITE and READ are free-running 32-bit byte counters (they wrap at 2^32, stored as
  * Int32). A counter's offset in the data area is `index & (capacity - 1)`, which stays right across
@@ -28,8 +28,9 @@
  * skipped tail counts as used space until the consumer passes it. Every record is 4-aligned and
  * capacity is a multiple of 4, so a non-empty tail always has room for the 4-byte marker.
  *
- * Memory ordering (ECMAScript memory model: a SeqCst Atomics.store synchronizes-with the
- * Atomics.load that reads its value). The producer writes headers and payloads with plain stores,
+ * Memory ordering (ECMA-262 "Memory Model": a SeqCst Atomics.store synchronizes-with the
+ * Atomics.load that reads its value, so plain writes before the store happen-before plain reads
+ * after the load). The producer writes headers and payloads with plain stores,
  * then publishes with Atomics.store(WRITE); the consumer's Atomics.load(WRITE) that sees the new
  * value makes all those plain writes visible to its plain reads. In the other direction, the
  * consumer finishes its plain reads of a record before Atomics.store(READ) releases it, so the
@@ -38,8 +39,9 @@
  *
  * Wake-ups. A side that is about to sleep increments its *_WAITERS count, then Atomics.wait()s on
  * the other side's index with the value it last saw. The other side stores its index, then loads
- * the count and calls Atomics.notify only if it is non-zero: all four operations are SeqCst, so
- * either the notifier sees the count, or the sleeper's wait sees the new index and returns at once
+ * the count and calls Atomics.notify only if it is non-zero: all four operations are SeqCst (and
+ * Atomics.wait compares inside the waiter-list critical section, ECMA-262 DoWait), so either the
+ * notifier sees the count, or the sleeper's wait sees the new index and returns at once
  * ('not-equal'). No wake-up is lost, and the hot path skips Atomics.notify (about 3x the cost of
  * the store alone, measured on Node 20) while nobody sleeps. It is a count, not a flag, and notify
  * wakes every waiter, because one thread may leave several async waits pending on the same index
@@ -71,9 +73,9 @@ type WaitAsyncResult =
   | { async: false; value: 'not-equal' | 'timed-out' }
   | { async: true; value: Promise<'ok' | 'timed-out'> };
 // lib ES2023 does not declare Atomics.waitAsync; Node 20 (V8 11) has it.
-type AtomicsWithWaitAsync = typeof Atomics & {
+interface AtomicsWaitAsync {
   waitAsync?: (array: Int32Array, index: number, value: number, timeoutMs: number) => WaitAsyncResult;
-};
+}
 
 export class ByteRing {
   /** Allocates a SAB for a ring whose data area holds `capacityBytes` (a power of two in [4096, 2^30]). */
@@ -178,7 +180,7 @@ export class ByteRing {
     if (this.writeCursor === this.publishedIndex) return;
     this.publishedIndex = this.writeCursor;
     Atomics.store(this.words, WRITE_WORD, this.writeCursor);
-    
+    if (Atomics.load(this.words, DATA_WAITERS_WORD) !== 0) Atomics.notify(this.words, WRITE_WORD);
   }
 
   /** reserve + copy + publish (which also publishes anything reserved before); false when full. */
@@ -311,7 +313,7 @@ export class ByteRing {
  * (nodejs/node#61941). A ref'd interval covers that; waiting is the idle path, so its cost is moot.
  */
 async function waitAsync(words: Int32Array, index: number, expected: number, timeoutMs: number): Promise<void> {
-  const atomics = Atomics as AtomicsWithWaitAsync;
+  const atomics = Atomics as unknown as AtomicsWaitAsync;
   assert(atomics.waitAsync !== undefined, 'ByteRing: Atomics.waitAsync is unavailable in this runtime');
   const result = atomics.waitAsync(words, index, expected, timeoutMs);
   if (!result.async) return;

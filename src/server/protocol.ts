@@ -20,6 +20,14 @@ const ACCESS_DENIED_MESSAGE = 'Unable to determine service/operation name to be 
 const INTERNAL_FAILURE_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';
 const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date';
 
+/**
+ * The transports' answer to a body over their limit (kinesalite: 413, no body). It never reaches
+ * handleAwsRequest, but it is still an AWS response and carries a request id.
+ */
+export function payloadTooLarge(): AwsHttpResponse {
+  return { status: 413, headers: { 'x-amzn-RequestId': randomUUID() }, body: '' };
+}
+
 /** Never rejects: anything unexpected becomes a 500 InternalFailure. */
 export async function handleAwsRequest(req: AwsHttpRequest, services: AwsService[]): Promise<AwsHttpResponse> {
   const headers: Record<string, string> = { 'x-amzn-RequestId': randomUUID() };
@@ -138,9 +146,10 @@ function checkAuthentication(req: AwsHttpRequest): KinesisError | undefined {
 }
 
 function awsError(headers: Record<string, string>, format: WireFormat, err: KinesisError): AwsHttpResponse {
-  // The SDKs read the code from x-amzn-ErrorType up to the first ':' (smithy sanitizeErrorCode,
-  // aws-sdk-java JsonErrorCodeParser); for JSON RPC they prefer the body's __type. We send the bare
-  // code, which every parser accepts.
+  // Smithy's awsJson1_1 error rules (smithy.io aws-json-1_1-protocol, "Operation error
+  // serialization") make clients keep what precedes ':' and follows '#' in X-Amzn-Errortype or
+  // __type; the ':http://internal.amazon.com/coral/com.amazon.coral.validate/' suffix is a Polly
+  // (restJson1) example, not Kinesis's. The bare code is what every SDK's parser yields.
   headers['x-amzn-ErrorType'] = err.code;
   return encode(headers, format, err.httpStatus, err.toWire());
 }

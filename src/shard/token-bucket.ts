@@ -36,7 +36,8 @@ export class TokenBucket {
   /** True when the balance is not negative (nothing is owed). */
   available(nowMs: number): boolean {
     this.refill(nowMs);
-    return this.tokens >= 0;
+    // Refills add up fractional tokens; tolerate float error rather than owe a billionth of a byte.
+    return this.tokens >= -1e-6;
   }
 
   charge(amount: number, nowMs: number): void {

@@ -349,6 +349,20 @@ describe('ByteRing waits (single thread)', () => {
     expect(Array.from(consumer.read()!)).toEqual([9]);
   });
 
+  it('waitForSpaceAsync wakes on release long before its timeout', async () => {
+    const { producer, consumer } = pair();
+    while (producer.reserve(1000) !== null);
+    producer.publish();
+    const t0 = performance.now();
+    setTimeout(() => {
+      consumer.read();
+      consumer.release();
+    }, 20);
+    await producer.waitForSpaceAsync(10_000);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(producer.reserve(1000)).not.toBeNull();
+  });
+
   // One thread may leave an async wait pending (the loser of a Promise.race) and start another on
   // the same index. The publish must wake the live one: with notify(count 1) the older, abandoned
   // waiter would take the wake-up; with a waiting flag instead of a count, the abandoned wait's

@@ -1,0 +1,207 @@
+// The node:http + node:http2 AWS endpoint: HTTP/1.1 and cleartext HTTP/2 with prior knowledge
+// (h2c) on one port. The AWS SDK v3 Kinesis client defaults to NodeHttp2Handler (client-kinesis
+// runtimeConfig) and fails with "Protocol error" against an HTTP/1.1-only server; the AWS CLI,
+// boto3 and the Firehose client speak HTTP/1.1. So a plain TCP server reads the first bytes of each
+// connection and hands the socket to whichever server speaks the protocol they start.
+import net from 'node:net';
+import http from 'node:http';
+import http2 from 'node:http2';
+import { handleAwsRequest, payloadTooLarge } from './protocol.js';
+import { checkEndpointOptions, type AwsHttpResponse, type AwsService, type EndpointOptions, type RunningEndpoint } from './types.js';
+
+/** RFC 9113 §3.4: every h2c-with-prior-knowledge connection starts with these 24 octets. */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** A connection must say which protocol it speaks within this time (bounds half-open peeks). */
+const PEEK_TIMEOUT_MS = 10_000;
+/** Idle connections and sessions are closed after this; Node's pre-v13 default server timeout. */
+const IDLE_TIMEOUT_MS = 120_000;
+
+export async function startAwsEndpoint(options: EndpointOptions): Promise<RunningEndpoint> {
+  const maxBodyBytes = checkEndpointOptions(options);
+  const { services } = options;
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+
+  const h1 = http.createServer((req, res) => serveHttp1(req, res, services, maxBodyBytes));
+  // h1 never listens itself, so its connection-tracking timers (headersTimeout, requestTimeout) do
+  // not run; the per-socket idle timeout below bounds slow or silent clients instead.
+  h1.timeout = IDLE_TIMEOUT_MS;
+  // Malformed HTTP/1 gets Node's default clientError handling: a 400 (or 408/431) and a close.
+
+  const h2 = http2.createServer();
+  h2.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    // Protocol errors and resets end the session; they must never reach the process.
+    session.on('error', () => session.destroy());
+    session.setTimeout(IDLE_TIMEOUT_MS, () => session.close());
+  });
+  h2.on('sessionError', () => {});
+  h2.on('stream', (stream, headers) => serveHttp2(stream, headers, services, maxBodyBytes));
+
+  const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    routeByPreface(socket, h1, h2);
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(options.port, options.host, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
+  });
+  tcp.on('error', (err) => console.error('riffle: AWS endpoint listener error:', err));
+  const address = tcp.address() as net.AddressInfo;
+
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // The net server counts every socket, also those handed to h1/h2, so its close callback
+        // fires once all of them are destroyed here.
+        tcp.close(() => resolve());
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+/**
+ * Reads until the bytes so far either diverge from the HTTP/2 preface or complete it (a preface may
+ * arrive split over several packets), then puts them back and emits the socket on the right server.
+ */
+function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+  let peeked: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer): void => {
+    peeked = peeked.length === 0 ? chunk : Buffer.concat([peeked, chunk]);
+    const n = Math.min(peeked.length, H2_PREFACE.length);
+    const isH2 = peeked.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (isH2 && peeked.length < H2_PREFACE.length) return;
+    stopPeeking();
+    socket.pause();
+    socket.unshift(peeked);
+    if (isH2) {
+      // Http2Session drains bytes already in the socket's buffer on the next tick (node#35475) and
+      // then reads the handle natively; resuming here would hand those bytes to nobody.
+      h2.emit('connection', socket);
+    } else {
+      // The HTTP/1 parser reads through 'data' events, which a paused socket does not emit.
+      h1.emit('connection', socket);
+      socket.resume();
+    }
+  };
+  const onError = (): void => {
+    socket.destroy();
+  };
+  const onTimeout = onError;
+  const stopPeeking = (): void => {
+    socket.off('data', onData);
+    socket.off('error', onError);
+    socket.off('timeout', onTimeout);
+    socket.setTimeout(0);
+  };
+  socket.on('data', onData);
+  socket.on('error', onError);
+  socket.on('timeout', onTimeout);
+  socket.setTimeout(PEEK_TIMEOUT_MS);
+}
+
+function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, services: AwsService[], maxBodyBytes: number): void {
+  req.on('error', () => {}); // a client that goes away mid-body; the socket is already gone
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  const reject413 = (): void => {
+    // Answer at once and stop buffering, keeping the connection usable: the rest of this body is
+    // read and dropped, as kinesalite does (its 413 has no body either). A client that keeps
+    // sending past twice the limit loses the connection instead.
+    chunks = [];
+    tooLarge = true;
+    writeHttp1(res, payloadTooLarge());
+  };
+  if (Number(req.headers['content-length']) > maxBodyBytes) reject413();
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (tooLarge) {
+      if (size > 2 * maxBodyBytes) req.socket.destroy();
+      return;
+    }
+    if (size > maxBodyBytes) return reject413();
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (tooLarge) return;
+    const [path = '/', query = ''] = splitUrl(req.url ?? '/');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const body = Buffer.concat(chunks, size);
+    handleAwsRequest({ method: req.method ?? '', path, query, headers, body }, services)
+      .then((response) => writeHttp1(res, response))
+      .catch(() => res.destroy()); // a write racing a vanished socket; never an unhandled rejection
+  });
+}
+
+function writeHttp1(res: http.ServerResponse, response: AwsHttpResponse): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(response.status, { ...response.headers, 'Content-Length': Buffer.byteLength(response.body) });
+  res.end(response.body);
+}
+
+function serveHttp2(
+  stream: http2.ServerHttp2Stream,
+  h2Headers: http2.IncomingHttpHeaders,
+  services: AwsService[],
+  maxBodyBytes: number,
+): void {
+  stream.on('error', () => {}); // RST_STREAM from the client, session teardown
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  stream.on('data', (chunk: Buffer) => {
+    if (tooLarge) return;
+    size += chunk.length;
+    if (size <= maxBodyBytes) return void chunks.push(chunk);
+    tooLarge = true;
+    chunks.length = 0;
+    try {
+      writeHttp2(stream, payloadTooLarge());
+      // RFC 9113 §8.1: after a complete response the server may ask the client to stop sending
+      // the request with RST_STREAM(NO_ERROR); Node flushes the queued response before the RST.
+      stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    } catch {
+      stream.destroy();
+    }
+  });
+  stream.on('end', () => {
+    if (tooLarge) return;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(h2Headers)) {
+      if (name.startsWith(':') || value === undefined) continue;
+      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    const [path = '/', query = ''] = splitUrl(String(h2Headers[':path'] ?? '/'));
+    const method = String(h2Headers[':method'] ?? '');
+    const body = Buffer.concat(chunks, size);
+    handleAwsRequest({ method, path, query, headers, body }, services)
+      .then((response) => writeHttp2(stream, response))
+      .catch(() => stream.destroy()); // respond() racing a session teardown
+  });
+}
+
+function writeHttp2(stream: http2.ServerHttp2Stream, response: AwsHttpResponse): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  const headers: http2.OutgoingHttpHeaders = { ':status': response.status };
+  // HTTP/2 field names are lower case (RFC 9113 §8.2.1).
+  for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
+  headers['content-length'] = Buffer.byteLength(response.body);
+  stream.respond(headers);
+  stream.end(response.body);
+}
+
+function splitUrl(url: string): [string, string] {
+  const q = url.indexOf('?');
+  return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
+}

@@ -1,0 +1,111 @@
+// The uWebSockets.js front end: the same AWS protocol over uWS HTTP/1.1, on any path. This is the
+// only module that loads the native addon (STYLE.md: "Only one module loads the native addon").
+//
+// uWS rules this file keeps (uWebSockets.js docs/index.d.ts, HttpResponse):
+// - HttpRequest is valid only during the route handler: headers, method and URL are copied first.
+// - An HttpResponse must get onAborted before any async work; after abort (or after end) it must
+//   not be touched, so every later write checks `finished`.
+// - The ArrayBuffer given to onData is neutered when the callback returns: chunks are copied.
+// - Writes outside the synchronous handler are wrapped in cork() so they go out in one syscall.
+import { STATUS_CODES } from 'node:http';
+import uWS from '@trufflesuite/uws-js-unofficial';
+import { handleAwsRequest, payloadTooLarge } from './protocol.js';
+import { checkEndpointOptions, type AwsHttpResponse, type AwsService, type EndpointOptions, type RunningEndpoint } from './types.js';
+
+export type { WebSocketBehavior as UwsWebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
+
+export interface UwsEndpointOptions extends EndpointOptions {
+  /**
+   * Extension point for the WebSocket front end (a later issue): a route registered before the
+   * catch-all HTTP route. uWS only upgrades requests that match this pattern.
+   */
+  ws?: { path: string; behavior: uWS.WebSocketBehavior<unknown> };
+}
+
+// uWS.js v20.30 also takes listen(host, port, options, cb) and exports the option as a top-level
+// constant (there is no ListenOptions object at run time); the bundled typings have neither.
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: uWS.us_listen_socket | false) => void) => unknown;
+const LIBUS_LISTEN_EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+
+interface PendingRequest {
+  finished: boolean;
+  chunks: Buffer[];
+  size: number;
+}
+
+export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<RunningEndpoint> {
+  const maxBodyBytes = checkEndpointOptions(options);
+  const { services } = options;
+  const app = uWS.App();
+  if (options.ws !== undefined) app.ws(options.ws.path, options.ws.behavior);
+  app.any('/*', (res, req) => serve(res, req, services, maxBodyBytes));
+
+  // LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets binds with SO_REUSEPORT by default, which would let a
+  // second server share a fixed port silently instead of failing like node:net does.
+  const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    const listen = app.listen.bind(app) as unknown as ListenWithOptions;
+    listen(options.host, options.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
+      if (socket === false) reject(new Error(`uWS endpoint cannot listen on ${options.host}:${options.port}`));
+      else resolve(socket);
+    });
+  });
+  const port = uWS.us_socket_local_port(listenSocket);
+
+  let closed = false;
+  return {
+    port,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      uWS.us_listen_socket_close(listenSocket);
+      // App.close() force-closes every open socket; this v20.30 build has it, its typings do not.
+      (app as unknown as { close?: () => void }).close?.();
+    },
+  };
+}
+
+function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, services: AwsService[], maxBodyBytes: number): void {
+  const method = req.getMethod().toUpperCase(); // uWS reports it lower case
+  const path = req.getUrl();
+  const query = req.getQuery() ?? '';
+  const headers: Record<string, string> = {};
+  req.forEach((name, value) => {
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  });
+
+  const pending: PendingRequest = { finished: false, chunks: [], size: 0 };
+  res.onAborted(() => {
+    pending.finished = true;
+    pending.chunks = [];
+  });
+  // Close after a 413: uWS sends it, then shuts the connection down instead of parsing the rest of
+  // an oversized body (kinesalite answers 413 without reading further).
+  const tooLarge = (): void => {
+    pending.chunks = [];
+    write(res, pending, payloadTooLarge(), true);
+  };
+  if (Number(headers['content-length']) > maxBodyBytes) return tooLarge(); // res is done: no onData
+  // uWS calls onData once with an empty last chunk when there is no body.
+  res.onData((chunk, isLast) => {
+    if (pending.finished) return;
+    pending.size += chunk.byteLength;
+    if (pending.size > maxBodyBytes) return tooLarge();
+    if (chunk.byteLength > 0) pending.chunks.push(Buffer.from(new Uint8Array(chunk))); // copies
+    if (!isLast) return;
+    const body = Buffer.concat(pending.chunks, pending.size);
+    pending.chunks = [];
+    handleAwsRequest({ method, path, query, headers, body }, services)
+      .then((response) => write(res, pending, response, false))
+      .catch((err: unknown) => console.error('riffle: uWS response write failed:', err));
+  });
+}
+
+function write(res: uWS.HttpResponse, pending: PendingRequest, response: AwsHttpResponse, closeConnection: boolean): void {
+  if (pending.finished) return; // aborted: res is gone
+  pending.finished = true;
+  res.cork(() => {
+    res.writeStatus(`${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}`);
+    for (const [name, value] of Object.entries(response.headers)) res.writeHeader(name, value);
+    res.end(response.body, closeConnection);
+  });
+}

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, uniqueName, type RunningServer } from './harness.js';
+
+const run = promisify(execFile);
+
+/** Debian's AWS CLI v2 (installed by .ci/run), plus any other `aws` on PATH (e.g. pip's v1). */
+async function clis(): Promise<Array<{ bin: string; version: string }>> {
+  const found = new Map<string, { bin: string; version: string }>();
+  for (const bin of ['/usr/bin/aws', 'aws']) {
+    if (bin.startsWith('/') && !existsSync(bin)) continue;
+    try {
+      const { stdout, stderr } = await run(bin, ['--version']);
+      const version = (stdout || stderr).trim().split(' ')[0] ?? '';
+      if (!found.has(version)) found.set(version, { bin, version });
+    } catch {
+      // not installed under that name
+    }
+  }
+  return [...found.values()];
+}
+
+const available = await clis();
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+it('has AWS CLI v2 installed (.ci/run installs it)', () => {
+  expect(available.some((c) => c.version.startsWith('aws-cli/2'))).toBe(true);
+});
+
+describe.each(available)('$version', ({ bin, version }) => {
+  const aws = async (...args: string[]): Promise<Record<string, unknown>> => {
+    const { stdout } = await run(bin, [...args, '--endpoint-url', `http://127.0.0.1:${server.port}`, '--region', 'us-east-1', '--output', 'json'], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDRIFFLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' },
+    });
+    return stdout.trim() === '' ? {} : (JSON.parse(stdout) as Record<string, unknown>);
+  };
+  // CLI v2 treats blob arguments as base64 unless told otherwise; v1 sends them raw.
+  const raw = version.startsWith('aws-cli/2') ? ['--cli-binary-format', 'raw-in-base64-out'] : [];
+
+  it('creates a stream, puts three records with key user_123 and gets them back in order', async () => {
+    const name = uniqueName('cli');
+    await aws('kinesis', 'create-stream', '--stream-name', name, '--shard-count', '1');
+    const described = (await aws('kinesis', 'describe-stream', '--stream-name', name)) as { StreamDescription: { StreamStatus: string } };
+    expect(described.StreamDescription.StreamStatus).toBe('ACTIVE');
+    const puts: Array<{ ShardId: string; SequenceNumber: string }> = [];
+    for (const body of ['first record', 'second record', 'third record']) {
+      puts.push((await aws('kinesis', 'put-record', '--stream-name', name, '--partition-key', 'user_123', '--data', body, ...raw)) as (typeof puts)[number]);
+    }
+    expect(puts.map((p) => p.ShardId)).toEqual(['shardId-000000000000', 'shardId-000000000000', 'shardId-000000000000']);
+    const it = (await aws('kinesis', 'get-shard-iterator', '--stream-name', name, '--shard-id', 'shardId-000000000000', '--shard-iterator-type', 'TRIM_HORIZON')) as {
+      ShardIterator: string;
+    };
+    const got = (await aws('kinesis', 'get-records', '--shard-iterator', it.ShardIterator)) as {
+      Records: Array<{ Data: string; PartitionKey: string; SequenceNumber: string; ApproximateArrivalTimestamp: unknown }>;
+      NextShardIterator: string;
+      MillisBehindLatest: number;
+    };
+    expect(got.Records.map((r) => Buffer.from(r.Data, 'base64').toString())).toEqual(['first record', 'second record', 'third record']);
+    expect(got.Records.map((r) => r.PartitionKey)).toEqual(['user_123', 'user_123', 'user_123']);
+    expect(got.Records.map((r) => r.SequenceNumber)).toEqual(puts.map((p) => p.SequenceNumber));
+    expect(got.MillisBehindLatest).toBe(0);
+    expect(typeof got.NextShardIterator).toBe('string');
+  });
+
+  it('shows AWS errors the way the CLI prints them', async () => {
+    const err = await aws('kinesis', 'describe-stream', '--stream-name', 'no-such-stream').catch((e: { stderr: string; code: number }) => e);
+    // CLI v2 exits 254 on a service error, v1 exits 255.
+    expect((err as { code: number }).code).toBe(version.startsWith('aws-cli/2') ? 254 : 255);
+    expect((err as { stderr: string }).stderr).toContain('ResourceNotFoundException');
+    expect((err as { stderr: string }).stderr).toContain('Stream no-such-stream under account 000000000000 not found.');
+  });
+});

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encode as cborEncode } from 'cbor-x';
+import { IteratorCodec } from '../../dist/engine/iterator-token.js';
+import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
+
+let server: RunningServer;
+const stream = uniqueName('bad');
+const accepted: Array<{ key: string; data: string }> = [];
+
+const K = (op: string): string => `Kinesis_20131202.${op}`;
+const call = (op: string, body: unknown, headers?: Record<string, string>) =>
+  rawRequest(server.port, K(op), typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body), headers);
+
+async function expectError(
+  res: Awaited<ReturnType<typeof call>>,
+  type: string,
+  message?: string | RegExp,
+): Promise<void> {
+  expect(res.status).toBe(400);
+  expect(res.headers.get('x-amzn-errortype')?.split(':')[0]).toBe(type);
+  const body = res.json();
+  expect(body.__type).toBe(type);
+  const text = (body.message ?? body.Message) as string | undefined;
+  if (typeof message === 'string') expect(text).toBe(message);
+  else if (message !== undefined) expect(text).toMatch(message);
+  expect(res.body).not.toMatch(/\bat .*\.js:\d+/); // never a stack trace
+}
+
+beforeAll(async () => {
+  server = await startServer(['--shard-limit', '10']);
+  expect((await call('CreateStream', { StreamName: stream, ShardCount: 2 })).status).toBe(200);
+  const records = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, data: `accepted-${i}` }));
+  const res = await call('PutRecords', { StreamName: stream, Records: records.map((r) => ({ PartitionKey: r.key, Data: Buffer.from(r.data).toString('base64') })) });
+  expect(res.status).toBe(200);
+  expect(res.json().FailedRecordCount).toBe(0);
+  accepted.push(...records);
+});
+
+afterAll(async () => {
+  // Nothing accepted before the bad requests was lost or changed, and the server never died.
+  expect(server.alive()).toBe(true);
+  const seen: string[] = [];
+  for (const shard of ['shardId-000000000000', 'shardId-000000000001']) {
+    const it = await call('GetShardIterator', { StreamName: stream, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' });
+    const got = await call('GetRecords', { ShardIterator: it.json().ShardIterator });
+    for (const r of got.json().Records as Array<{ Data: string; PartitionKey: string }>) seen.push(`${r.PartitionKey}=${Buffer.from(r.Data, 'base64').toString()}`);
+  }
+  expect(seen.sort()).toEqual(accepted.map((r) => `${r.key}=${r.data}`).sort());
+  expect(server.stderr()).not.toMatch(/\n\s+at /);
+  await server.stop();
+});
+
+describe('malformed requests', () => {
+  it('malformed JSON → SerializationException', async () => {
+    await expectError(await call('PutRecords', '{"StreamName": '), 'SerializationException');
+  });
+  it('malformed CBOR → SerializationException', async () => {
+    const res = await call('PutRecords', Buffer.from([0xbf, 0x61]), { 'content-type': 'application/x-amz-cbor-1.1' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-amzn-errortype')?.split(':')[0]).toBe('SerializationException');
+  });
+  it('wrong member types → SerializationException with the deserializer wording', async () => {
+    await expectError(await call('CreateStream', { StreamName: 'x', ShardCount: 'two' }), 'SerializationException', 'class java.lang.String can not be converted to an Integer');
+    await expectError(await call('PutRecords', { StreamName: stream, Records: 'nope' }), 'SerializationException', 'Expected list or null');
+    await expectError(
+      await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: 'abc' }),
+      'SerializationException',
+      "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3",
+    );
+  });
+  it('unknown operation → UnknownOperationException', async () => {
+    await expectError(await call('FlyToTheMoon', {}), 'UnknownOperationException');
+  });
+  it('no Authorization header → MissingAuthenticationTokenException', async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': K('ListStreams') },
+      body: '{}',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+  });
+  it('incomplete Authorization header → IncompleteSignatureException', async () => {
+    const res = await call('ListStreams', {}, { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/x' });
+    await expectError(res, 'IncompleteSignatureException', /Authorization header requires 'Signature' parameter/);
+  });
+});
+
+describe('records out of bounds', () => {
+  it('an oversized record → ValidationException', async () => {
+    const res = await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: Buffer.alloc(1048577).toString('base64') });
+    await expectError(
+      res,
+      'ValidationException',
+      "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048577 cap=1048577]' at 'data' failed to satisfy constraint: Member must have length less than or equal to 1048576",
+    );
+  });
+  it('data plus key over 1 MiB → InvalidArgumentException', async () => {
+    const res = await call('PutRecord', { StreamName: stream, PartitionKey: 'kk', Data: Buffer.alloc(1048576).toString('base64') });
+    await expectError(res, 'InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+  });
+  it('a batch over 5 MiB → InvalidArgumentException', async () => {
+    const Records = Array.from({ length: 6 }, (_, i) => ({ PartitionKey: `big${i}`, Data: Buffer.alloc(900_000).toString('base64') }));
+    await expectError(await call('PutRecords', { StreamName: stream, Records }), 'InvalidArgumentException', 'Records size exceeds 5 MB limit');
+  });
+  it('501 records → ValidationException', async () => {
+    const Records = Array.from({ length: 501 }, () => ({ PartitionKey: 'k', Data: 'AA==' }));
+    await expectError(await call('PutRecords', { StreamName: stream, Records }), 'ValidationException', /at 'records' failed to satisfy constraint: Member must have length less than or equal to 500$/);
+  });
+  it('empty and 257-character partition keys → ValidationException', async () => {
+    await expectError(
+      await call('PutRecord', { StreamName: stream, PartitionKey: '', Data: 'AA==' }),
+      'ValidationException',
+      "1 validation error detected: Value '' at 'partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+    const long = 'p'.repeat(257);
+    await expectError(
+      await call('PutRecords', { StreamName: stream, Records: [{ PartitionKey: long, Data: 'AA==' }] }),
+      'ValidationException',
+      `1 validation error detected: Value '${long}' at 'records.1.member.partitionKey' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    );
+  });
+  it('an ExplicitHashKey beyond 2^128-1 → InvalidArgumentException', async () => {
+    const res = await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: 'AA==', ExplicitHashKey: (1n << 128n).toString() });
+    await expectError(res, 'InvalidArgumentException', `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${(1n << 128n).toString()}`);
+  });
+});
+
+describe('streams, shards and iterators that do not exist', () => {
+  it('unknown stream → ResourceNotFoundException', async () => {
+    await expectError(await call('PutRecord', { StreamName: 'nope', PartitionKey: 'k', Data: 'AA==' }), 'ResourceNotFoundException', 'Stream nope under account 000000000000 not found.');
+    await expectError(await call('DescribeStream', { StreamName: 'nope' }), 'ResourceNotFoundException', 'Stream nope under account 000000000000 not found.');
+  });
+  it('existing stream → ResourceInUseException; over the shard limit → LimitExceededException', async () => {
+    await expectError(await call('CreateStream', { StreamName: stream, ShardCount: 1 }), 'ResourceInUseException', `Stream ${stream} under account 000000000000 already exists.`);
+    await expectError(await call('CreateStream', { StreamName: uniqueName('big'), ShardCount: 9 }), 'LimitExceededException', /^This request would exceed the shard limit for the account 000000000000 in us-east-1\. Current shard count for the account: 2\. Limit: 10\./);
+  });
+  it('unknown shard, and a sequence number from another shard', async () => {
+    await expectError(
+      await call('GetShardIterator', { StreamName: stream, ShardId: 'shardId-000000000009', ShardIteratorType: 'LATEST' }),
+      'ResourceNotFoundException',
+      `Shard shardId-000000000009 in stream ${stream} under account 000000000000 does not exist`,
+    );
+    const put = (await call('PutRecord', { StreamName: stream, PartitionKey: 'k1', Data: Buffer.from('accepted-x').toString('base64') })).json();
+    accepted.push({ key: 'k1', data: 'accepted-x' });
+    const other = put.ShardId === 'shardId-000000000000' ? 'shardId-000000000001' : 'shardId-000000000000';
+    await expectError(
+      await call('GetShardIterator', { StreamName: stream, ShardId: other, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: put.SequenceNumber }),
+      'InvalidArgumentException',
+      `Invalid StartingSequenceNumber. It encodes ${put.ShardId as string}, while it was used in a call to a shard with ${other}`,
+    );
+    await expectError(
+      await call('GetShardIterator', { StreamName: stream, ShardId: other, ShardIteratorType: 'AT_SEQUENCE_NUMBER' }),
+      'InvalidArgumentException',
+      /Request specified AT_SEQUENCE_NUMBER and no StartingSequenceNumber\.$/,
+    );
+  });
+  it('invalid iterator → InvalidArgumentException', async () => {
+    await expectError(await call('GetRecords', { ShardIterator: 'AAAAAAAAAAAAAAAAAAAA' }), 'InvalidArgumentException', 'Invalid ShardIterator.');
+    await expectError(await call('GetRecords', { ShardIterator: 'not base64 at all!' }), 'InvalidArgumentException', 'Invalid ShardIterator.');
+  });
+  it('iterator older than 5 minutes → ExpiredIteratorException', async () => {
+    // The server's own codec and key (derived from account and region), six minutes ago.
+    const codec = new IteratorCodec('riffle-iterator:000000000000:us-east-1');
+    const fresh = (await call('GetShardIterator', { StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })).json();
+    const state = codec.decode(fresh.ShardIterator as string);
+    expect(state).not.toBeNull();
+    const old = codec.encode({ ...state!, createdMs: Date.now() - 360_000 });
+    await expectError(
+      await call('GetRecords', { ShardIterator: old }),
+      'ExpiredIteratorException',
+      /^Iterator expired\. The iterator was created at time \w{3} \w{3} \d{2} [\d:]{8} UTC \d{4} while right now it is .* which is further in the future than the tolerated delay of 300000 milliseconds\.$/,
+    );
+  });
+  it('retention outside 24–8760 hours → InvalidArgumentException', async () => {
+    await expectError(
+      await call('IncreaseStreamRetentionPeriod', { StreamName: stream, RetentionPeriodHours: 12 }),
+      'InvalidArgumentException',
+      'Minimum allowed retention period is 24 hours. Requested retention period (12 hours) is too short.',
+    );
+    await expectError(
+      await call('IncreaseStreamRetentionPeriod', { StreamName: stream, RetentionPeriodHours: 9000 }),
+      'InvalidArgumentException',
+      'Maximum allowed retention period is 8760 hours. Requested retention period (9000 hours) is too long.',
+    );
+  });
+});
+
+describe('CBOR (application/x-amz-cbor-1.1), as the Java SDK and KCL send it', () => {
+  it('puts and gets records with binary data', async () => {
+    const headers = { 'content-type': 'application/x-amz-cbor-1.1' };
+    const data = Buffer.from([0, 1, 2, 254, 255]);
+    const put = await call('PutRecord', cborEncode({ StreamName: stream, PartitionKey: 'cbor', Data: data }), headers);
+    expect(put.status).toBe(200);
+    expect(put.headers.get('content-type')).toBe('application/x-amz-cbor-1.1');
+    accepted.push({ key: 'cbor', data: data.toString() });
+    expect(server.alive()).toBe(true);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { KinesisError } from '../../../src/errors.js';
+import { putRecords } from '../../../src/api/put-records.js';
+import { createStream } from '../../../src/api/create-stream.js';
+import { validateInput } from '../../../src/api/validate.js';
+
+function failure(fn: () => unknown): KinesisError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof KinesisError) return e;
+    throw e;
+  }
+  throw new Error('expected a KinesisError');
+}
+
+describe('request validation', () => {
+  it('reports every constraint violation in AWS wording and member paths', () => {
+    const err = failure(() =>
+      validateInput({ StreamName: 's', Records: [{ PartitionKey: '', Data: 'AAAA' }, { PartitionKey: 'k'.repeat(257) }] }, putRecords.members),
+    );
+    expect(err.code).toBe('ValidationException');
+    expect(err.message).toBe(
+      "3 validation errors detected: Value '' at 'records.1.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+        "Value null at 'records.2.member.data' failed to satisfy constraint: Member must not be null; " +
+        `Value '${'k'.repeat(257)}' at 'records.2.member.partitionKey' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    );
+  });
+
+  it('renders blobs and lists as the Java service does', () => {
+    const big = Buffer.alloc(1048577).toString('base64');
+    expect(failure(() => validateInput({ StreamName: 's', Records: [{ PartitionKey: 'k', Data: big }] }, putRecords.members)).message).toBe(
+      "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048577 cap=1048577]' at 'records.1.member.data' failed to satisfy constraint: Member must have length less than or equal to 1048576",
+    );
+    const many = Array.from({ length: 501 }, () => ({ PartitionKey: 'k', Data: '' }));
+    expect(failure(() => validateInput({ StreamName: 's', Records: many }, putRecords.members)).message).toMatch(
+      /^1 validation error detected: Value '\[com\.amazonaws\.kinesis\.v20131202\.PutRecordsRequestEntry@c965e310, .*\]' at 'records' failed to satisfy constraint: Member must have length less than or equal to 500$/,
+    );
+  });
+
+  it('turns wrong JSON types into SerializationException with the deserializer wording', () => {
+    const e1 = failure(() => validateInput({ StreamName: 's', ShardCount: 'one' }, createStream.members));
+    expect(e1.code).toBe('SerializationException');
+    expect(e1.toWire()).toEqual({ __type: 'SerializationException', Message: 'class java.lang.String can not be converted to an Integer' });
+    expect(failure(() => validateInput({ StreamName: 5 }, createStream.members)).message).toBe(
+      'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String',
+    );
+    expect(failure(() => validateInput({ StreamName: 's', Records: {} }, putRecords.members)).message).toBe('Start of structure or map found where not expected.');
+    expect(failure(() => validateInput({ StreamName: 's', Records: [{ PartitionKey: 'k', Data: 'abc' }] }, putRecords.members)).message).toBe(
+      "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3",
+    );
+  });
+
+  it('converts blobs from base64 and from bytes, and drops unknown members', () => {
+    const out = validateInput<{ Records: Array<{ Data: Buffer }> }>(
+      { StreamName: 's', Nope: 1, Records: [{ PartitionKey: 'k', Data: 'aGk=' }, { PartitionKey: 'k', Data: new Uint8Array([1, 2]) }] },
+      putRecords.members,
+    );
+    expect(out).not.toHaveProperty('Nope');
+    expect(out.Records[0]?.Data.toString()).toBe('hi');
+    expect([...(out.Records[1]?.Data ?? [])]).toEqual([1, 2]);
+  });
+});
