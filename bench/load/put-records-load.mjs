@@ -1,0 +1,77 @@
+// Load generator for bench/put-records.mjs, run as its own process. Sends PutRecords of `batch`
+// records of `bytes` bytes for `seconds`, keeping `concurrency` requests in flight, and prints one
+// JSON line with what was accepted and each request's latency percentiles.
+//   mode raw: pre-encoded AWS JSON 1.1 bodies over HTTP/1.1 keep-alive (what a lean producer sends)
+//   mode sdk: @aws-sdk/client-kinesis with its default handler (HTTP/2) or NodeHttpHandler (HTTP/1.1)
+import http from 'node:http';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+const [url, mode, protocol, stream, seconds, concurrency, batch, bytes] = process.argv.slice(2);
+const endAt = Date.now() + Number(seconds) * 1000;
+const records = Array.from({ length: Number(batch) }, (_, i) => ({ PartitionKey: `key-${i}`, Data: Buffer.alloc(Number(bytes), i % 251) }));
+
+let send;
+if (mode === 'raw') {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number(concurrency) });
+  const body = Buffer.from(JSON.stringify({ StreamName: stream, Records: records.map((r) => ({ PartitionKey: r.PartitionKey, Data: r.Data.toString('base64') })) }));
+  const u = new URL(url);
+  const headers = {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-target': 'Kinesis_20131202.PutRecords',
+    authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0',
+    'x-amz-date': '20260101T000000Z',
+    'content-length': String(body.length),
+  };
+  send = () =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: '/', agent, headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`));
+          resolve(JSON.parse(Buffer.concat(chunks).toString()).FailedRecordCount);
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+} else {
+  const client = new KinesisClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+    ...(protocol === 'http1' ? { requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: Number(concurrency) }) }) } : {}),
+  });
+  send = async () => (await client.send(new PutRecordsCommand({ StreamName: stream, Records: records }))).FailedRecordCount;
+}
+
+const latencies = [];
+let accepted = 0;
+let failed = 0;
+let errors = 0;
+const start = Date.now();
+async function worker() {
+  while (Date.now() < endAt) {
+    const t = performance.now();
+    try {
+      const f = await send();
+      failed += f;
+      accepted += records.length - f;
+      latencies.push(performance.now() - t);
+    } catch (e) {
+      errors++;
+      if (errors === 1) console.error(String(e));
+      if (errors > 100) break;
+    }
+  }
+}
+const cpu0 = process.cpuUsage();
+await Promise.all(Array.from({ length: Number(concurrency) }, worker));
+const elapsed = (Date.now() - start) / 1000;
+latencies.sort((a, b) => a - b);
+const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ accepted, failed, errors, requests: latencies.length, elapsedSec: elapsed, recordsPerSec: accepted / elapsed, p50Ms: pct(50), p99Ms: pct(99), loadCpuSec: (cpu.user + cpu.system) / 1e6 }));
+process.exit(0);

@@ -1,0 +1,128 @@
+// End-to-end PutRecords benchmark: Riffle (both ports) and kinesalite side by side in one run.
+// Servers and the load generator are separate processes on 127.0.0.1; each scenario is bounded
+// in time. Writes bench/results/put-records-<time>.json and prints a table with ratios.
+//   node bench/put-records.mjs [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4]
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const opt = { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '' };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const name = argv[i].replace(/^--/, '');
+  if (!(name in opt)) throw new Error(`unknown option ${argv[i]}`);
+  opt[name] = name === 'out' ? argv[i + 1] : Number(argv[i + 1]);
+}
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+function startProcess(args, pattern) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start: ${args.join(' ')} ${out}`)), 15000);
+    const onData = (d) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, ports: m.slice(1).map(Number) });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+}
+
+/** CPU seconds and RSS of a process, from /proc (Linux). */
+function usage(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+  return { cpuSec: ticks / 100, rssBytes: rss };
+}
+
+async function api(port, op, body) {
+  const res = await fetch(`http://127.0.0.1:${port}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `Kinesis_20131202.${op}`,
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0',
+      'x-amz-date': '20260101T000000Z',
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text === '' ? {} : JSON.parse(text);
+  if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function createStream(port, name) {
+  await api(port, 'CreateStream', { StreamName: name, ShardCount: opt.shards });
+  for (let i = 0; i < 100; i++) {
+    const d = await api(port, 'DescribeStreamSummary', { StreamName: name }).catch(() => null);
+    const status = d?.StreamDescriptionSummary?.StreamStatus ?? (await api(port, 'DescribeStream', { StreamName: name })).StreamDescription.StreamStatus;
+    if (status === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('stream never became ACTIVE');
+}
+
+function runLoad(url, mode, protocol, stream) {
+  const args = [here('./load/put-records-load.mjs'), url, mode, protocol, stream, opt.seconds, opt.concurrency, opt.batch, opt.bytes];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: (opt.seconds + 30) * 1000 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+const scenarios = [
+  { engine: 'riffle', port: 'aws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → AWS port (node:http)' },
+  { engine: 'riffle', port: 'uws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → uWS port' },
+  { engine: 'riffle', port: 'aws', mode: 'sdk', protocol: 'http2', label: 'AWS SDK v3 default (HTTP/2) → AWS port' },
+  { engine: 'riffle', port: 'uws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → uWS port' },
+  { engine: 'kinesalite', port: 'aws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → kinesalite' },
+  { engine: 'kinesalite', port: 'aws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → kinesalite' },
+];
+
+const riffle = await startProcess(
+  [here('../dist/cli/main.js'), 'serve', '--port', '0', '--stream-port', '0', '--no-throttle', '--in-memory'],
+  /listening on http:\/\/[\d.]+:(\d+) .* and http:\/\/[\d.]+:(\d+)/,
+);
+const kinesalite = await startProcess([here('./servers/kinesalite.cjs'), '0'], /listening on http:\/\/[\d.]+:(\d+)/);
+const results = [];
+try {
+  for (const [i, s] of scenarios.entries()) {
+    const proc = s.engine === 'riffle' ? riffle : kinesalite;
+    const port = s.engine === 'riffle' && s.port === 'uws' ? proc.ports[1] : proc.ports[0];
+    const stream = `bench-${i}`;
+    await createStream(proc.ports[0], stream);
+    process.stderr.write(`  ${s.label} ... `);
+    const before = usage(proc.child.pid);
+    const load = runLoad(`http://127.0.0.1:${port}`, s.mode, s.protocol, stream);
+    const after = usage(proc.child.pid);
+    const serverCpu = (after.cpuSec - before.cpuSec) / load.elapsedSec;
+    results.push({ ...s, ...load, serverCpuCores: serverCpu, serverRssBytes: after.rssBytes });
+    process.stderr.write(`${Math.round(load.recordsPerSec)} records/s\n`);
+  }
+} finally {
+  riffle.child.kill('SIGTERM');
+  kinesalite.child.kill('SIGTERM');
+}
+
+const base = (mode) => results.find((r) => r.engine === 'kinesalite' && r.mode === mode)?.recordsPerSec;
+for (const r of results) r.ratioVsKinesalite = base(r.mode) ? r.recordsPerSec / base(r.mode) : null;
+const report = { benchmark: 'put-records', when: new Date().toISOString(), node: process.version, options: opt, results };
+const file = opt.out || here(`./results/put-records-${report.when.replace(/[:.]/g, '-')}.json`);
+mkdirSync(here('./results'), { recursive: true });
+writeFileSync(file, JSON.stringify(report, null, 2));
+
+const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toFixed(d));
+console.log(`\nPutRecords, ${opt.batch} × ${opt.bytes} B, ${opt.concurrency} in flight, ${opt.seconds} s each, ${opt.shards} shards, Riffle --no-throttle --in-memory`);
+console.log(['scenario'.padEnd(48), 'records/s'.padStart(10), 'vs kinesalite'.padStart(14), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'server CPU'.padStart(11), 'RSS MiB'.padStart(8)].join(' '));
+for (const r of results) {
+  console.log(
+    [r.label.padEnd(48), fmt(r.recordsPerSec).padStart(10), (r.ratioVsKinesalite === null ? '-' : `${fmt(r.ratioVsKinesalite, 1)}×`).padStart(14), fmt(r.p50Ms, 1).padStart(8), fmt(r.p99Ms, 1).padStart(8), fmt(r.serverCpuCores, 2).padStart(11), fmt(r.serverRssBytes / 2 ** 20).padStart(8)].join(' '),
+  );
+}
+console.log(`\nJSON: ${file}`);
