@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startServer, uniqueName, type RunningServer } from './harness.js';
+
+const run = promisify(execFile);
+const script = fileURLToPath(new URL('./boto3_flow.py', import.meta.url));
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+it('works with boto3: waiter, PutRecords, ListShards, GetRecords and modeled errors', async () => {
+  const { stdout } = await run('python3', [script, `http://127.0.0.1:${server.port}`, uniqueName('boto')], { timeout: 60_000 });
+  const out = JSON.parse(stdout) as { failed: number; seen: string[]; arrivalType: string; error: { code: string; message: string; status: number } };
+  expect(out.failed).toBe(0);
+  expect(out.seen).toEqual(Array.from({ length: 20 }, (_, i) => `boto-${i}`).sort());
+  expect(out.arrivalType).toBe('datetime');
+  expect(out.error).toEqual({ code: 'ResourceNotFoundException', message: 'Stream no-such-stream under account 000000000000 not found.', status: 400 });
+});
