@@ -36,6 +36,8 @@ const HOUR_MS = 3_600_000;
  */
 export class Engine {
   private readonly streams = new Map<string, Stream>();
+  /** Creation time of each deleted stream, so a re-created one gets a later (distinct) time. */
+  private readonly retiredCreatedMs = new Map<string, number>();
   private nextGid = 0;
   readonly records: RecordPlane;
 
@@ -202,8 +204,6 @@ export class Engine {
       if (stream.status === STREAM_STATUS.CREATING) stream.status = STREAM_STATUS.ACTIVE;
     });
   }
-
-  private readonly retiredCreatedMs = new Map<string, number>();
 
   private checkShardLimit(additional: number): void {
     const current = this.openShardCount();

@@ -25,24 +25,13 @@ class Segment {
     return this.count < SEGMENT_RECORDS && (this.offsets[this.count] as number) + bytes <= this.arena.length;
   }
 
-  /** First index in [start, count) with seqs[i] >= seq, or count. */
-  lowerBoundSeq(seq: number): number {
+  /** First index in [start, count) whose value in `column` (seqs or arrivals, both ascending) is >= value, or count. */
+  lowerBound(column: Float64Array, value: number): number {
     let lo = this.start;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.seqs[mid] as number) < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  lowerBoundTime(timeMs: number): number {
-    let lo = this.start;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.arrivals[mid] as number) < timeMs) lo = mid + 1;
+      if ((column[mid] as number) < value) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -107,7 +96,8 @@ export class MemoryLog implements ShardLog {
     let nextSeq = fromSeq;
     let s = this.segmentForSeq(fromSeq);
     if (s === -1) return { records, nextSeq, bytes };
-    let i = (this.segments[s] as Segment).lowerBoundSeq(fromSeq);
+    const first = this.segments[s] as Segment;
+    let i = first.lowerBound(first.seqs, fromSeq);
     for (; s < this.segments.length; s++, i = (this.segments[s]?.start ?? 0)) {
       const seg = this.segments[s] as Segment;
       for (; i < seg.count; i++) {
@@ -128,7 +118,7 @@ export class MemoryLog implements ShardLog {
   seekTime(timeMs: number): number | null {
     for (const seg of this.segments) {
       if (seg.count === seg.start || (seg.arrivals[seg.count - 1] as number) < timeMs) continue;
-      return seg.seqs[seg.lowerBoundTime(timeMs)] as number;
+      return seg.seqs[seg.lowerBound(seg.arrivals, timeMs)] as number;
     }
     return null;
   }
@@ -137,7 +127,7 @@ export class MemoryLog implements ShardLog {
     const s = this.segmentForSeq(seq);
     if (s === -1) return null;
     const seg = this.segments[s] as Segment;
-    const i = seg.lowerBoundSeq(seq);
+    const i = seg.lowerBound(seg.seqs, seq);
     return i < seg.count ? (seg.arrivals[i] as number) : null;
   }
 
@@ -145,7 +135,7 @@ export class MemoryLog implements ShardLog {
     let removed = 0;
     while (this.segments.length > 0) {
       const seg = this.segments[0] as Segment;
-      const end = seg.lowerBoundTime(cutoffMs);
+      const end = seg.lowerBound(seg.arrivals, cutoffMs);
       for (let i = seg.start; i < end; i++) this.bytes -= seg.bytesOf(i);
       removed += end - seg.start;
       seg.start = end;

@@ -6,7 +6,6 @@
 import { workerData } from 'node:worker_threads';
 import { ByteRing } from '../ring/byte-ring.js';
 import { WIRE_ERROR } from '../errors.js';
-import { MemoryLog } from '../log/memory-log.js';
 import { WireReader, WireWriter } from './wire.js';
 import {
   HEADER_BYTES,
