@@ -52,7 +52,7 @@ export const listShards = defineOperation<Input>({
     let createdMs: number | undefined;
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
-      checkNotExpired(token, Date.now());
+      checkNotExpired(token, engine.clock.now());
       ref = { name: token.s, arn: undefined };
       createdMs = token.c;
       after = token.k;
@@ -77,7 +77,7 @@ export const listShards = defineOperation<Input>({
     return {
       Shards: page.map(shardOut),
       ...(shards.length > limit && last !== undefined
-        ? { NextToken: encodePageToken({ s: stream.name, c: stream.createdMs, k: last.shardId, t: Date.now() }) }
+        ? { NextToken: encodePageToken({ s: stream.name, c: stream.createdMs, k: last.shardId, t: engine.clock.now() }) }
         : {}),
     };
   },

@@ -30,7 +30,7 @@ export const listStreams = defineOperation<Input>({
       StreamNames: page.map((s) => s.name),
       HasMoreStreams: hasMore,
       StreamSummaries: page.map(streamHeader),
-      ...(hasMore && last !== undefined ? { NextToken: encodePageToken({ s: '', c: 0, k: last.name, t: Date.now() }) } : {}),
+      ...(hasMore && last !== undefined ? { NextToken: encodePageToken({ s: '', c: 0, k: last.name, t: engine.clock.now() }) } : {}),
     };
   },
 });

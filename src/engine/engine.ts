@@ -1,6 +1,7 @@
 import type { RiffleConfig } from '../config.js';
 import { KinesisError } from '../errors.js';
 import { OwnerPool } from '../shard/owner-pool.js';
+import { SharedClock } from '../shard/clock.js';
 import { encodeShardControl, MSG } from '../shard/messages.js';
 import { hashKeyHex, splitHashKeySpace } from './hash-key.js';
 import { IteratorCodec } from './iterator-token.js';
@@ -44,14 +45,17 @@ export class Engine {
   private constructor(
     readonly config: RiffleConfig,
     private readonly pool: OwnerPool,
+    /** The time every part of the engine uses; tests and simulations may advance it. */
+    readonly clock: SharedClock,
   ) {
     const codec = new IteratorCodec(`riffle-iterator:${config.accountId}:${config.region}`);
     this.records = new RecordPlane(this, pool, codec);
   }
 
   static async start(config: RiffleConfig): Promise<Engine> {
-    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits });
-    return new Engine(config, pool);
+    const clock = new SharedClock();
+    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock });
+    return new Engine(config, pool, clock);
   }
 
   async close(): Promise<void> {
@@ -171,7 +175,7 @@ export class Engine {
     }
     // Sequence numbers embed this; two streams created in the same millisecond under the same
     // name (delete + create) must still differ.
-    let createdMs = Date.now();
+    let createdMs = this.clock.now();
     const previous = this.retiredCreatedMs.get(name);
     if (previous !== undefined && createdMs <= previous) createdMs = previous + 1;
     const shards: Shard[] = splitHashKeySpace(count).map((range, index) => {

@@ -184,7 +184,7 @@ export class RecordPlane {
           'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
         );
       }
-      const now = Date.now();
+      const now = this.engine.clock.now();
       if (timestampMs > now) {
         throw new KinesisError(
           'InvalidArgumentException',
@@ -193,7 +193,7 @@ export class RecordPlane {
       }
       position = await this.position(shard, POSITION_KIND.AT_TIMESTAMP, timestampMs);
     }
-    return this.iterators.encode({ streamName: stream.name, streamCreatedMs: stream.createdMs, shardIndex: shard.index, position, createdMs: Date.now() });
+    return this.iterators.encode({ streamName: stream.name, streamCreatedMs: stream.createdMs, shardIndex: shard.index, position, createdMs: this.engine.clock.now() });
   }
 
   private position(shard: Shard, kind: number, value: number): Promise<number> {
@@ -209,7 +209,7 @@ export class RecordPlane {
 
   async getRecords(token: string, limit: number): Promise<GetRecordsResult> {
     const it = this.iterators.decode(token);
-    const now = Date.now();
+    const now = this.engine.clock.now();
     if (it === null || it.createdMs > now + 1000) throw new KinesisError('InvalidArgumentException', 'Invalid ShardIterator.');
     if (now - it.createdMs > ITERATOR_TTL_MS) {
       throw new KinesisError(
@@ -241,7 +241,7 @@ export class RecordPlane {
         data: rec.data,
         arrival: new Date(rec.arrivalMs),
       })),
-      nextShardIterator: this.iterators.encode({ ...it, position: reply.nextSeq, createdMs: Date.now() }),
+      nextShardIterator: this.iterators.encode({ ...it, position: reply.nextSeq, createdMs: this.engine.clock.now() }),
       millisBehindLatest: reply.millisBehindLatest,
     };
   }

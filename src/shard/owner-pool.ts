@@ -5,6 +5,7 @@ import type { ShardLimits } from '../config.js';
 import { WireReader } from './wire.js';
 import { readHeader, type Header } from './messages.js';
 import type { OwnerInit } from './shard-state.js';
+import type { SharedClock } from './clock.js';
 
 /** PutRecords is at most 5 MiB of data plus 500 keys; the largest request message fits with room. */
 export const REQUEST_RING_BYTES = 16 * 1024 * 1024;
@@ -101,6 +102,7 @@ export interface OwnerPoolOptions {
   workers: number;
   throttle: boolean;
   limits: ShardLimits;
+  clock: SharedClock;
 }
 
 /** The main thread's side of the shard owners: one request ring and one reply ring per owner. */
@@ -117,6 +119,7 @@ export class OwnerPool {
         replyRing: ByteRing.create(REPLY_RING_BYTES),
         throttle: options.throttle,
         limits: options.limits,
+        clock: options.clock.buffer,
       };
       const worker = new Worker(new URL('./owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${i}` });
       await new Promise<void>((resolve, reject) => {

@@ -19,11 +19,13 @@ import {
   type Header,
 } from './messages.js';
 import { ShardState, type OwnerInit } from './shard-state.js';
+import { SharedClock } from './clock.js';
 
 const init = workerData as OwnerInit;
 const requests = new ByteRing(init.requestRing);
 const replies = new ByteRing(init.replyRing);
 const shards = new Map<number, ShardState>();
+const clock = new SharedClock(init.clock);
 const TRIM_INTERVAL_MS = 1000;
 const IDLE_WAIT_MS = 200;
 
@@ -140,11 +142,11 @@ function handle(msg: Uint8Array, nowMs: number): void {
 }
 
 function run(): void {
-  let lastTrimMs = Date.now();
+  let lastTrimMs = clock.now();
   for (;;) {
     let handled = 0;
     for (let msg = requests.read(); msg !== null; msg = requests.read()) {
-      handle(msg, Date.now());
+      handle(msg, clock.now());
       // Publish acks in batches: one atomic store per batch, not per record or message.
       if (++handled % 64 === 0) {
         replies.publish();
@@ -155,7 +157,7 @@ function run(): void {
       replies.publish();
       requests.release();
     }
-    const nowMs = Date.now();
+    const nowMs = clock.now();
     if (nowMs - lastTrimMs >= TRIM_INTERVAL_MS) {
       for (const shard of shards.values()) shard.log.trimBefore(nowMs - shard.retentionMs);
       lastTrimMs = nowMs;

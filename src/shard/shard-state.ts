@@ -9,6 +9,8 @@ export interface OwnerInit {
   replyRing: SharedArrayBuffer;
   throttle: boolean;
   limits: ShardLimits;
+  /** SharedClock buffer: the engine's time, shared by every thread. */
+  clock: SharedArrayBuffer;
 }
 
 /** One shard as its owner sees it: log, next sequence counter, retention, and its four buckets. */
