@@ -68,5 +68,7 @@ export const WIRE_ERROR = {
   STREAM_NOT_FOUND: 3,
   INTERNAL: 4,
   READ_THROTTLED: 5,
+  /** SequenceNumberForOrdering names a counter this shard has not issued yet. */
+  ORDERING_AHEAD: 6,
 } as const;
 export type WireError = (typeof WIRE_ERROR)[keyof typeof WIRE_ERROR];

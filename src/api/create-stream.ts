@@ -1,6 +1,7 @@
 import { STREAM_MODE, type StreamMode } from '../engine/stream.js';
 import { defineOperation } from './operation.js';
-import { StreamModeDetails, StreamName } from './shapes.js';
+import { StreamModeDetails, StreamName, TagKey, TagValue } from './shapes.js';
+import { checkTagCharacters } from './tags.js';
 
 interface Input {
   ShardCount?: number;
@@ -15,12 +16,14 @@ export const createStream = defineOperation<Input>({
     ShardCount: { type: 'Integer', min: 1, max: 100000 },
     StreamModeDetails,
     StreamName: { ...StreamName, required: true },
-    Tags: { type: 'Map', max: 200, key: { type: 'String', min: 1, max: 128 }, value: { type: 'String', min: 0, max: 256 } },
+    Tags: { type: 'Map', max: 200, key: TagKey, value: TagValue },
   },
   async run(engine, input) {
     const mode = input.StreamModeDetails?.StreamMode ?? STREAM_MODE.PROVISIONED;
-    await engine.createStream(input.StreamName, input.ShardCount, mode);
-    if (input.Tags !== undefined && Object.keys(input.Tags).length > 0) engine.addTags({ name: input.StreamName }, input.Tags);
+    const tags = input.Tags ?? {};
+    checkTagCharacters(Object.keys(tags));
+    checkTagCharacters(Object.values(tags));
+    await engine.createStream(input.StreamName, input.ShardCount, mode, tags);
     return {};
   },
 });

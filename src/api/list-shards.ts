@@ -47,11 +47,16 @@ export const listShards = defineOperation<Input>({
     if (input.NextToken === undefined && !named) {
       throw new KinesisError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
     }
+    if (input.NextToken !== undefined && input.ExclusiveStartShardId !== undefined) {
+      // AWS: "You cannot specify this parameter if you specify NextToken."
+      throw new KinesisError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
+    }
     let after = input.ExclusiveStartShardId;
     let ref = { name: input.StreamName, arn: input.StreamARN };
     let createdMs: number | undefined;
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
+      if (token.s === '') throw new KinesisError('InvalidArgumentException', 'Invalid NextToken.');
       checkNotExpired(token, engine.clock.now());
       ref = { name: token.s, arn: undefined };
       createdMs = token.c;

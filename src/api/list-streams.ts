@@ -1,3 +1,4 @@
+import { KinesisError } from '../errors.js';
 import { defineOperation } from './operation.js';
 import { streamHeader } from './describe-shape.js';
 import { decodePageToken, encodePageToken } from './next-token.js';
@@ -21,7 +22,13 @@ export const listStreams = defineOperation<Input>({
   },
   run(engine, input) {
     const limit = Math.min(input.Limit ?? PAGE_MAX, PAGE_MAX);
-    const after = input.NextToken !== undefined ? decodePageToken(input.NextToken).k : input.ExclusiveStartStreamName;
+    let after = input.ExclusiveStartStreamName;
+    if (input.NextToken !== undefined) {
+      const token = decodePageToken(input.NextToken);
+      // A ListShards token names a stream; ours do not.
+      if (token.s !== '') throw new KinesisError('InvalidArgumentException', 'Invalid NextToken.');
+      after = token.k;
+    }
     const all = engine.listStreams().filter((s) => after === undefined || s.name > after);
     const page = all.slice(0, limit);
     const hasMore = all.length > limit;

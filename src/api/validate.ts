@@ -125,6 +125,14 @@ function render(val: unknown, shape: Shape): string {
 
 const MAX_ERRORS = 10;
 
+/** Compiled once per pattern: shapes are static, requests are many. */
+const patterns = new Map<string, RegExp>();
+function anchored(pattern: string): RegExp {
+  let re = patterns.get(pattern);
+  if (re === undefined) patterns.set(pattern, (re = new RegExp(`^(?:${pattern})$`)));
+  return re;
+}
+
 function check(val: unknown, shape: Shape, path: string, errors: string[]): void {
   const fail = (constraint: string): void => {
     if (errors.length < MAX_ERRORS) errors.push(`Value ${render(val, shape)} at '${path}' failed to satisfy constraint: ${constraint}`);
@@ -137,7 +145,7 @@ function check(val: unknown, shape: Shape, path: string, errors: string[]): void
     case 'String': {
       const s = val as string;
       if (shape.enum !== undefined && !shape.enum.includes(s)) fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
-      if (shape.pattern !== undefined && !new RegExp(`^(?:${shape.pattern})$`).test(s)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+      if (shape.pattern !== undefined && !anchored(shape.pattern).test(s)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
       lengths(s.length, shape, fail);
       return;
     }

@@ -5,7 +5,7 @@ import { SharedClock } from '../shard/clock.js';
 import { encodeShardControl, MSG } from '../shard/messages.js';
 import { hashKeyHex, splitHashKeySpace } from './hash-key.js';
 import { IteratorCodec } from './iterator-token.js';
-import { formatSequenceNumber } from './sequence-number.js';
+import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
 import {
   DEFAULT_RETENTION_HOURS,
   MAX_TAGS_PER_STREAM,
@@ -37,8 +37,8 @@ const HOUR_MS = 3_600_000;
  */
 export class Engine {
   private readonly streams = new Map<string, Stream>();
-  /** Creation time of each deleted stream, so a re-created one gets a later (distinct) time. */
-  private readonly retiredCreatedMs = new Map<string, number>();
+  /** Latest stream creation time handed out: each stream gets a distinct, later one. */
+  private lastCreatedMs = 0;
   private nextGid = 0;
   readonly records: RecordPlane;
 
@@ -150,7 +150,7 @@ export class Engine {
     stream.timers.add(t);
   }
 
-  async createStream(name: string, shardCount: number | undefined, mode: StreamMode): Promise<void> {
+  async createStream(name: string, shardCount: number | undefined, mode: StreamMode, tags: Record<string, string> = {}): Promise<void> {
     if (this.streams.has(name)) {
       throw new KinesisError('ResourceInUseException', `Stream ${name} under account ${this.config.accountId} already exists.`);
     }
@@ -159,6 +159,7 @@ export class Engine {
       throw new KinesisError('InvalidArgumentException', 'ShardCount is required for PROVISIONED streams.');
     }
     this.checkShardLimit(count);
+    this.checkTagCount(name, Object.keys(tags).length);
     if (mode === STREAM_MODE.ON_DEMAND && this.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
       throw new KinesisError(
         'LimitExceededException',
@@ -173,13 +174,13 @@ export class Engine {
         `This request would exceed the limit of ${MAX_CREATING_STREAMS} streams in CREATING state for account ${this.config.accountId}.`,
       );
     }
-    // Sequence numbers embed this; two streams created in the same millisecond under the same
-    // name (delete + create) must still differ.
-    let createdMs = this.clock.now();
-    const previous = this.retiredCreatedMs.get(name);
-    if (previous !== undefined && createdMs <= previous) createdMs = previous + 1;
+    // Sequence numbers and iterators embed this; a stream deleted and re-created within the same
+    // millisecond must still not accept the old one's numbers.
+    const createdMs = Math.max(this.clock.now(), this.lastCreatedMs + 1);
+    this.lastCreatedMs = createdMs;
     const shards: Shard[] = splitHashKeySpace(count).map((range, index) => {
       const gid = this.nextGid++;
+      const seqPrefix = sequencePrefix(createdMs, index);
       return {
         shardId: shardIdFor(index),
         index,
@@ -187,7 +188,8 @@ export class Engine {
         owner: this.pool.ownerOf(gid),
         range,
         startHex: hashKeyHex(range.start),
-        startingSequenceNumber: formatSequenceNumber(createdMs, index, 0),
+        startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
+        seqPrefix,
       };
     });
     const stream: Stream = {
@@ -198,12 +200,20 @@ export class Engine {
       mode,
       retentionHours: DEFAULT_RETENTION_HOURS,
       shards,
-      tags: new Map(),
+      startsHex: shards.map((s) => s.startHex),
+      tags: new Map(Object.entries(tags)),
       timers: new Set(),
     };
     this.streams.set(name, stream);
     const retentionMs = stream.retentionHours * HOUR_MS;
-    await Promise.all(shards.map((s) => this.control(s, MSG.CREATE_SHARD, retentionMs)));
+    try {
+      await Promise.all(shards.map((s) => this.control(s, MSG.CREATE_SHARD, retentionMs)));
+    } catch (err) {
+      // All or nothing: a stream whose shards could not all be created does not exist.
+      this.streams.delete(name);
+      for (const s of shards) void this.control(s, MSG.DELETE_SHARD).catch(() => undefined);
+      throw err;
+    }
     this.after(stream, this.config.createStreamMs, () => {
       if (stream.status === STREAM_STATUS.CREATING) stream.status = STREAM_STATUS.ACTIVE;
     });
@@ -226,13 +236,15 @@ export class Engine {
   deleteStream(ref: StreamRef): void {
     const stream = this.stream(ref);
     if (stream.status === STREAM_STATUS.DELETING) throw this.notFound(stream.name);
+    if (stream.status === STREAM_STATUS.CREATING) {
+      throw new KinesisError('ResourceInUseException', `Attempt to change a resource which is still in use: Stream is being created: ${stream.name}`);
+    }
     for (const t of stream.timers) clearTimeout(t);
     stream.timers.clear();
     stream.status = STREAM_STATUS.DELETING;
     this.after(stream, this.config.deleteStreamMs, () => {
       if (this.streams.get(stream.name) !== stream) return;
       this.streams.delete(stream.name);
-      this.retiredCreatedMs.set(stream.name, stream.createdMs);
       for (const s of stream.shards) void this.control(s, MSG.DELETE_SHARD).catch(() => undefined);
     });
   }
@@ -286,14 +298,17 @@ export class Engine {
 
   addTags(ref: StreamRef, tags: Record<string, string>): void {
     const stream = this.stream(ref);
-    const merged = new Set([...stream.tags.keys(), ...Object.keys(tags)]);
-    if (merged.size > MAX_TAGS_PER_STREAM) {
+    this.checkTagCount(stream.name, new Set([...stream.tags.keys(), ...Object.keys(tags)]).size);
+    for (const [k, v] of Object.entries(tags)) stream.tags.set(k, v);
+  }
+
+  private checkTagCount(name: string, count: number): void {
+    if (count > MAX_TAGS_PER_STREAM) {
       throw new KinesisError(
         'InvalidArgumentException',
-        `Failed to add tags to stream ${stream.name} under account ${this.config.accountId} because a given stream cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`,
+        `Failed to add tags to stream ${name} under account ${this.config.accountId} because a given stream cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`,
       );
     }
-    for (const [k, v] of Object.entries(tags)) stream.tags.set(k, v);
   }
 
   removeTags(ref: StreamRef, keys: readonly string[]): void {

@@ -8,6 +8,7 @@ import {
   encodeRead,
   POSITION_KIND,
   putRequestBytes,
+  type PutAck,
   type PutEntry,
   type ReadRecord,
 } from '../shard/messages.js';
@@ -74,33 +75,15 @@ export class RecordPlane {
   /** Routes a batch: MD5(partition key) or ExplicitHashKey → shard; one message per owner. */
   async putRecords(ref: StreamRef, inputs: readonly PutInput[], operation = 'PutRecords'): Promise<{ stream: Stream; results: PutResult[] }> {
     const stream = this.engine.readableStream(ref);
-    const starts = stream.shards.map((s) => s.startHex);
     const byOwner = new Map<number, { entries: PutEntry[]; shards: Shard[]; positions: number[] }>();
     inputs.forEach((input, position) => {
-      let hex: string;
-      if (input.explicitHashKey !== undefined) {
-        const value = BigInt(input.explicitHashKey);
-        if (value > MAX_HASH_KEY) {
-          throw new KinesisError(
-            'InvalidArgumentException',
-            `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${input.explicitHashKey}`,
-          );
-        }
-        hex = hashKeyHex(value);
-      } else {
-        hex = partitionKeyHashHex(input.partitionKey);
-      }
-      const shard = stream.shards[findRangeIndex(starts, hex)] as Shard;
+      const shard = this.route(stream, input);
       let orderingCounter = -1;
       if (input.sequenceNumberForOrdering !== undefined) {
         const parts = parseSequenceNumber(input.sequenceNumberForOrdering);
-        if (parts === null) {
-          throw new KinesisError(
-            'InvalidArgumentException',
-            `ExclusiveMinimumSequenceNumber ${input.sequenceNumberForOrdering} used in ${operation} on stream ${stream.name} under account ${this.account} is invalid.`,
-          );
-        }
-        // Numbers from another shard or an older incarnation of the stream impose no order here.
+        if (parts === null) throw this.invalidOrdering(stream, input.sequenceNumberForOrdering, operation);
+        // Numbers from another shard or an older incarnation of the stream impose no order here;
+        // ours from this shard are always below the next one (the owner checks they were issued).
         if (parts.streamCreatedMs === stream.createdMs && parts.shardIndex === shard.index) orderingCounter = parts.counter;
       }
       let group = byOwner.get(shard.owner);
@@ -111,9 +94,12 @@ export class RecordPlane {
     });
 
     const results: PutResult[] = new Array(inputs.length);
-    await Promise.all(
-      [...byOwner].map(async ([owner, group]) => {
-        const acks = await this.pool.request(
+    // Owners answer independently: one failing (overloaded or dead) fails only its records, and
+    // the others' records, already stored, are reported as stored, never retried into duplicates.
+    const groups = [...byOwner];
+    const settled = await Promise.allSettled(
+      groups.map(([owner, group]) =>
+        this.pool.request(
           owner,
           (id) => {
             const out = new Uint8Array(putRequestBytes(group.entries));
@@ -121,21 +107,56 @@ export class RecordPlane {
             return out;
           },
           (_h, r) => decodePutReply(r),
-        );
-        acks.forEach((ack, i) => {
-          const shard = group.shards[i] as Shard;
-          const position = group.positions[i] as number;
-          if (ack.status === WIRE_ERROR.OK) {
-            results[position] = { ok: true, shardId: shard.shardId, sequenceNumber: formatSequenceNumber(stream.createdMs, shard.index, ack.seq) };
-          } else if (ack.status === WIRE_ERROR.THROTTLED) {
-            results[position] = { ok: false, errorCode: 'ProvisionedThroughputExceededException', errorMessage: this.throttled(stream, shard) };
-          } else {
-            results[position] = { ok: false, errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
-          }
-        });
-      }),
+        ),
+      ),
     );
+    settled.forEach((outcome, g) => {
+      const group = (groups[g] as (typeof groups)[number])[1];
+      group.positions.forEach((position, i) => {
+        const shard = group.shards[i] as Shard;
+        const ack = outcome.status === 'fulfilled' ? outcome.value[i] : undefined;
+        results[position] = this.result(stream, shard, ack, inputs[position] as PutInput, operation);
+      });
+    });
     return { stream, results };
+  }
+
+  private route(stream: Stream, input: PutInput): Shard {
+    if (input.explicitHashKey !== undefined) {
+      const value = BigInt(input.explicitHashKey);
+      if (value > MAX_HASH_KEY) {
+        throw new KinesisError(
+          'InvalidArgumentException',
+          `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${input.explicitHashKey}`,
+        );
+      }
+      return stream.shards[findRangeIndex(stream.startsHex, hashKeyHex(value))] as Shard;
+    }
+    // One shard holds every key: no need to hash.
+    if (stream.shards.length === 1) return stream.shards[0] as Shard;
+    return stream.shards[findRangeIndex(stream.startsHex, partitionKeyHashHex(input.partitionKey))] as Shard;
+  }
+
+  private result(stream: Stream, shard: Shard, ack: PutAck | undefined, input: PutInput, operation: string): PutResult {
+    switch (ack?.status) {
+      case WIRE_ERROR.OK:
+        return { ok: true, shardId: shard.shardId, sequenceNumber: formatSequenceNumber(shard.seqPrefix, ack.seq) };
+      case WIRE_ERROR.THROTTLED:
+        return { ok: false, errorCode: 'ProvisionedThroughputExceededException', errorMessage: this.throttled(stream, shard) };
+      case WIRE_ERROR.ORDERING_AHEAD: {
+        const err = this.invalidOrdering(stream, input.sequenceNumberForOrdering ?? '', operation);
+        return { ok: false, errorCode: err.code, errorMessage: err.message };
+      }
+      default:
+        return { ok: false, errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
+    }
+  }
+
+  private invalidOrdering(stream: Stream, value: string, operation: string): KinesisError {
+    return new KinesisError(
+      'InvalidArgumentException',
+      `ExclusiveMinimumSequenceNumber ${value} used in ${operation} on stream ${stream.name} under account ${this.account} is invalid.`,
+    );
   }
 
   async getShardIterator(
@@ -236,7 +257,7 @@ export class RecordPlane {
     );
     return {
       records: reply.records.map((rec: ReadRecord) => ({
-        sequenceNumber: formatSequenceNumber(stream.createdMs, shard.index, rec.seq),
+        sequenceNumber: formatSequenceNumber(shard.seqPrefix, rec.seq),
         partitionKey: rec.key,
         data: rec.data,
         arrival: new Date(rec.arrivalMs),

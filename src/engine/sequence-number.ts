@@ -18,13 +18,13 @@ export interface SequenceParts {
 
 const PATTERN = /^4(\d{13})(\d{10})(\d{20})$/;
 
-export function formatSequenceNumber(streamCreatedMs: number, shardIndex: number, counter: number): string {
-  return (
-    '4' +
-    String(streamCreatedMs).padStart(13, '0') +
-    String(shardIndex).padStart(10, '0') +
-    String(counter).padStart(20, '0')
-  );
+/** The 24 leading digits shared by every sequence number of one shard (cached on the shard). */
+export function sequencePrefix(streamCreatedMs: number, shardIndex: number): string {
+  return '4' + String(streamCreatedMs).padStart(13, '0') + String(shardIndex).padStart(10, '0');
+}
+
+export function formatSequenceNumber(prefix: string, counter: number): string {
+  return prefix + String(counter).padStart(20, '0');
 }
 
 /** null when the string is not a sequence number this engine could have issued. */

@@ -32,6 +32,8 @@ export interface Shard {
   /** Start of the range as 32 hex digits, for routing by string comparison. */
   readonly startHex: string;
   readonly startingSequenceNumber: string;
+  /** sequencePrefix(stream created, index): the fixed part of this shard's sequence numbers. */
+  readonly seqPrefix: string;
   endingSequenceNumber?: string;
 }
 
@@ -44,6 +46,8 @@ export interface Stream {
   mode: StreamMode;
   retentionHours: number;
   readonly shards: Shard[];
+  /** shards[i].startHex, ascending: what routing binary-searches. */
+  readonly startsHex: readonly string[];
   readonly tags: Map<string, string>;
   /** Timers for pending state transitions, cleared when the stream goes away. */
   readonly timers: Set<NodeJS.Timeout>;

@@ -116,9 +116,19 @@ export class MemoryLog implements ShardLog {
   }
 
   seekTime(timeMs: number): number | null {
-    for (const seg of this.segments) {
-      if (seg.count === seg.start || (seg.arrivals[seg.count - 1] as number) < timeMs) continue;
-      return seg.seqs[seg.lowerBound(seg.arrivals, timeMs)] as number;
+    // Arrival times never decrease, so the same search works on each segment's last arrival.
+    let lo = 0;
+    let hi = this.segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const seg = this.segments[mid] as Segment;
+      if (seg.count === 0 || (seg.arrivals[seg.count - 1] as number) < timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    for (; lo < this.segments.length; lo++) {
+      const seg = this.segments[lo] as Segment;
+      const i = seg.lowerBound(seg.arrivals, timeMs);
+      if (i < seg.count) return seg.seqs[i] as number;
     }
     return null;
   }
@@ -147,12 +157,21 @@ export class MemoryLog implements ShardLog {
     return removed;
   }
 
-  /** Index of the first segment that may hold a record with seq >= `seq`, or -1. */
+  /**
+   * Index of the first segment holding a retained record with seq >= `seq`, or -1. Segments are in
+   * seq order, so this is a binary search on each segment's last seq (only the first segment can
+   * have trimmed records, and a fully trimmed one is skipped).
+   */
   private segmentForSeq(seq: number): number {
-    for (let s = 0; s < this.segments.length; s++) {
-      const seg = this.segments[s] as Segment;
-      if (seg.count > seg.start && (seg.seqs[seg.count - 1] as number) >= seq) return s;
+    let lo = 0;
+    let hi = this.segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const seg = this.segments[mid] as Segment;
+      if (seg.count === 0 || (seg.seqs[seg.count - 1] as number) < seq) lo = mid + 1;
+      else hi = mid;
     }
-    return -1;
+    while (lo < this.segments.length && (this.segments[lo] as Segment).start === (this.segments[lo] as Segment).count) lo++;
+    return lo < this.segments.length ? lo : -1;
   }
 }

@@ -89,10 +89,11 @@ class Owner {
     }
   }
 
-  fail(cause: unknown): void {
+  /** Rejects every pending request and all later ones (a dead owner, or shutdown). */
+  fail(cause: unknown, report = true): void {
     if (this.failure !== null) return;
-    console.error('riffle: shard owner failed:', cause);
-    this.failure = new KinesisError('InternalFailure', 'Internal service failure.', { cause });
+    if (report) console.error('riffle: shard owner failed:', cause);
+    this.failure = cause instanceof KinesisError ? cause : new KinesisError('InternalFailure', 'Internal service failure.', { cause });
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
   }
@@ -163,6 +164,7 @@ export class OwnerPool {
     await Promise.all(
       this.owners.map(async (o) => {
         o.closed = true;
+        o.fail(new KinesisError('ServiceUnavailable', 'Riffle is shutting down.'), false);
         await o.worker.terminate();
       }),
     );

@@ -63,13 +63,19 @@ function handlePut(h: Header, r: WireReader, nowMs: number): void {
       w.f64(0);
       continue;
     }
+    if (ordering >= shard.nextSeq) {
+      // A number from this shard's future: AWS rejects it rather than jump the sequence ahead.
+      w.u8(WIRE_ERROR.ORDERING_AHEAD);
+      w.f64(0);
+      continue;
+    }
     if (init.throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) {
       w.u8(WIRE_ERROR.THROTTLED);
       w.f64(0);
       continue;
     }
     w.u8(WIRE_ERROR.OK);
-    w.f64(shard.append(key, data, ordering, nowMs));
+    w.f64(shard.append(key, data, nowMs));
   }
 }
 

@@ -52,12 +52,14 @@ export class ShardState {
   }
 
   /**
-   * Appends and returns the record's sequence counter. `orderingCounter` (from
-   * SequenceNumberForOrdering on this shard, else -1) only ever moves the counter forward, so the
-   * new number is strictly greater than it, as AWS promises.
+   * Appends and returns the record's sequence counter. Counters are dense and strictly increasing,
+   * so a record is always numbered above any SequenceNumberForOrdering this shard issued before
+   * (the owner refuses one it has not issued yet: see ORDERING_AHEAD).
    */
-  append(key: Uint8Array, data: Uint8Array, orderingCounter: number, nowMs: number): number {
-    const seq = orderingCounter >= this.nextSeq ? orderingCounter + 1 : this.nextSeq;
+  append(key: Uint8Array, data: Uint8Array, nowMs: number): number {
+    const seq = this.nextSeq;
+    // Counters travel as float64: past 2^53 they would stop increasing.
+    if (seq >= Number.MAX_SAFE_INTEGER) throw new Error('sequence counter exhausted');
     this.nextSeq = seq + 1;
     // Arrival times never go backwards within a shard, even if the wall clock does.
     const arrival = Math.max(nowMs, this.lastArrivalMs);

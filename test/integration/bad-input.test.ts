@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encode as cborEncode } from 'cbor-x';
+import { Decoder, encode as cborEncode } from 'cbor-x';
+
+// 64-bit integers (tag-1 timestamps) as numbers, not BigInt, like the server's own decoder.
+const cborDecoder = new Decoder({ int64AsNumber: true, mapsAsObjects: true });
+const cborDecode = (b: Buffer): unknown => cborDecoder.decode(b);
 import { IteratorCodec } from '../../dist/engine/iterator-token.js';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
 
@@ -8,6 +12,11 @@ const stream = uniqueName('bad');
 const accepted: Array<{ key: string; data: string }> = [];
 
 const K = (op: string): string => `Kinesis_20131202.${op}`;
+const cborHeaders = {
+  'content-type': 'application/x-amz-cbor-1.1',
+  authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
+  'x-amz-date': '20260101T000000Z',
+};
 const call = (op: string, body: unknown, headers?: Record<string, string>) =>
   rawRequest(server.port, K(op), typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body), headers);
 
@@ -55,9 +64,14 @@ describe('malformed requests', () => {
     await expectError(await call('PutRecords', '{"StreamName": '), 'SerializationException');
   });
   it('malformed CBOR → SerializationException', async () => {
-    const res = await call('PutRecords', Buffer.from([0xbf, 0x61]), { 'content-type': 'application/x-amz-cbor-1.1' });
+    const res = await fetch(`http://127.0.0.1:${server.port}/`, {
+      method: 'POST',
+      headers: { ...cborHeaders, 'x-amz-target': K('PutRecords') },
+      body: Buffer.from([0xbf, 0x61]),
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('x-amzn-errortype')?.split(':')[0]).toBe('SerializationException');
+    expect(cborDecode(Buffer.from(await res.arrayBuffer()))).toEqual({ __type: 'SerializationException' });
   });
   it('wrong member types → SerializationException with the deserializer wording', async () => {
     await expectError(await call('CreateStream', { StreamName: 'x', ShardCount: 'two' }), 'SerializationException', 'class java.lang.String can not be converted to an Integer');
@@ -187,13 +201,35 @@ describe('streams, shards and iterators that do not exist', () => {
 });
 
 describe('CBOR (application/x-amz-cbor-1.1), as the Java SDK and KCL send it', () => {
-  it('puts and gets records with binary data', async () => {
-    const headers = { 'content-type': 'application/x-amz-cbor-1.1' };
+  const cbor = async (op: string, body: object): Promise<{ status: number; type: string | null; value: Record<string, unknown> }> => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/`, { method: 'POST', headers: { ...cborHeaders, 'x-amz-target': K(op) }, body: cborEncode(body) });
+    return { status: res.status, type: res.headers.get('content-type'), value: cborDecode(Buffer.from(await res.arrayBuffer())) as Record<string, unknown> };
+  };
+
+  it('puts and gets binary records, with timestamps as the Java SDK reads them', async () => {
     const data = Buffer.from([0, 1, 2, 254, 255]);
-    const put = await call('PutRecord', cborEncode({ StreamName: stream, PartitionKey: 'cbor', Data: data }), headers);
+    const put = await cbor('PutRecord', { StreamName: stream, PartitionKey: 'cbor', Data: data });
     expect(put.status).toBe(200);
-    expect(put.headers.get('content-type')).toBe('application/x-amz-cbor-1.1');
+    expect(put.type).toBe('application/x-amz-cbor-1.1');
     accepted.push({ key: 'cbor', data: data.toString() });
+    const it = await cbor('GetShardIterator', { StreamName: stream, ShardId: put.value.ShardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: put.value.SequenceNumber });
+    const got = await cbor('GetRecords', { ShardIterator: it.value.ShardIterator, Limit: 1 });
+    expect(got.status).toBe(200);
+    const rec = (got.value.Records as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    expect(Buffer.from(rec.Data as Uint8Array)).toEqual(data);
+    expect(rec.PartitionKey).toBe('cbor');
+    expect(rec.SequenceNumber).toBe(put.value.SequenceNumber);
+    // Tag 1 carrying epoch *milliseconds* (Java SDK v1/v2 CBOR). cbor-x reads tag 1 as seconds,
+    // so the Date it builds is 1000× too far out: dividing back must land on now.
+    const ts = rec.ApproximateArrivalTimestamp as Date;
+    expect(ts).toBeInstanceOf(Date);
+    expect(Math.abs(ts.getTime() / 1000 - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('sends AWS errors as CBOR', async () => {
+    const res = await cbor('DescribeStream', { StreamName: 'nope' });
+    expect(res.status).toBe(400);
+    expect(res.value).toEqual({ __type: 'ResourceNotFoundException', message: 'Stream nope under account 000000000000 not found.' });
     expect(server.alive()).toBe(true);
   });
 });

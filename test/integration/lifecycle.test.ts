@@ -22,6 +22,10 @@ it('moves CREATING → ACTIVE → UPDATING → ACTIVE → DELETING → gone with
   expect(described.Shards).toEqual([]);
   const early = await call('PutRecord', { StreamName: name, PartitionKey: 'k', Data: 'AA==' });
   expect(early.json().__type).toBe('ResourceNotFoundException');
+  expect((await call('DeleteStream', { StreamName: name })).json()).toEqual({
+    __type: 'ResourceInUseException',
+    message: `Attempt to change a resource which is still in use: Stream is being created: ${name}`,
+  });
   await sleep(600);
   expect(await status(name)).toBe('ACTIVE');
   expect((await call('PutRecord', { StreamName: name, PartitionKey: 'k', Data: 'AA==' })).status).toBe(200);
@@ -48,4 +52,22 @@ it('refuses a sixth stream while five are CREATING', async () => {
   for (const n of names) results.push(await call('CreateStream', { StreamName: n, ShardCount: 1 }));
   expect(results.slice(0, 5).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   expect(results[5]?.json().__type).toBe('LimitExceededException');
+});
+
+it('creates tags with the stream, all or nothing', async () => {
+  await sleep(600); // let the previous test's CREATING streams become ACTIVE
+  const name = uniqueName('tagged');
+  const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
+  const refused = await call('CreateStream', { StreamName: name, ShardCount: 1, Tags: tooMany });
+  expect(refused.json().__type).toBe('InvalidArgumentException');
+  const badChars = await call('CreateStream', { StreamName: name, ShardCount: 1, Tags: { 'a*b': 'v' } });
+  expect(badChars.json()).toEqual({
+    __type: 'InvalidArgumentException',
+    message: 'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.',
+  });
+  // Neither refusal created the stream.
+  expect((await call('DescribeStreamSummary', { StreamName: name })).json().__type).toBe('ResourceNotFoundException');
+  expect((await call('CreateStream', { StreamName: name, ShardCount: 1, Tags: { team: 'ingest' } })).status).toBe(200);
+  await sleep(600);
+  expect((await call('ListTagsForStream', { StreamName: name })).json().Tags).toEqual([{ Key: 'team', Value: 'ingest' }]);
 });

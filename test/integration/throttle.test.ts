@@ -52,6 +52,10 @@ describe('per-shard write limits', () => {
     expect(accepted).toBeGreaterThan(expected * 0.85);
     expect(accepted).toBeLessThan(expected * 1.1);
     expect(throttled).toBeGreaterThan(0);
+    // Exactly the accepted records are stored: none of the rejected ones, none lost.
+    const it = await rawRequest(server.port, K('GetShardIterator'), JSON.stringify({ StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
+    const got = await rawRequest(server.port, K('GetRecords'), JSON.stringify({ ShardIterator: it.json().ShardIterator }));
+    expect((got.json().Records as unknown[]).length).toBe(accepted);
   });
 
   it('accepts about 1 MiB/s on one shard', async () => {
@@ -65,6 +69,20 @@ describe('per-shard write limits', () => {
     expect(acceptedMiB).toBeGreaterThan(expectedMiB * 0.85);
     expect(acceptedMiB).toBeLessThan(expectedMiB * 1.1);
     expect(throttled).toBeGreaterThan(0);
+  });
+
+  it('PutRecord over the limit throws ProvisionedThroughputExceededException', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const stream = await oneShardStream(server);
+    // 20 × 64 KiB empties the 1 MiB bucket; 256 KiB more needs ~250 ms of refill, so it is refused.
+    await drive(server, stream, 64 * 1024 - 1, 20, 0.05);
+    const res = await rawRequest(server.port, K('PutRecord'), JSON.stringify({ StreamName: stream, PartitionKey: 'p', Data: Buffer.alloc(256 * 1024).toString('base64') }));
+    expect(res.status).toBe(400);
+    expect(res.json()).toEqual({
+      __type: 'ProvisionedThroughputExceededException',
+      message: `Rate exceeded for shard shardId-000000000000 in stream ${stream} under account 000000000000.`,
+    });
   });
 
   it('throttles GetRecords past 5 calls per second per shard', async () => {
@@ -88,6 +106,8 @@ describe('per-shard write limits', () => {
     const stream = await oneShardStream(server);
     const { accepted, throttled, elapsedSec } = await drive(server, stream, 10, 500, 2);
     expect(throttled).toBe(0);
+    const single = await rawRequest(server.port, K('PutRecord'), JSON.stringify({ StreamName: stream, PartitionKey: 'p', Data: 'AA==' }));
+    expect(single.status).toBe(200);
     expect(accepted).toBeGreaterThan(2000 + 1000 * elapsedSec);
   });
 });

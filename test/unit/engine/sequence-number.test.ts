@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatSequenceNumber, parseSequenceNumber } from '../../../src/engine/sequence-number.js';
+import { formatSequenceNumber, parseSequenceNumber, sequencePrefix } from '../../../src/engine/sequence-number.js';
 
 describe('sequence numbers', () => {
   it('round-trips and keeps a fixed width so string order is numeric order', () => {
-    const a = formatSequenceNumber(1_700_000_000_123, 7, 41);
-    const b = formatSequenceNumber(1_700_000_000_123, 7, 42);
+    const a = formatSequenceNumber(sequencePrefix(1_700_000_000_123, 7), 41);
+    const b = formatSequenceNumber(sequencePrefix(1_700_000_000_123, 7), 42);
     expect(a).toBe('41700000000123000000000700000000000000000041');
     expect(a).toHaveLength(44);
     expect(BigInt(b) > BigInt(a)).toBe(true);
