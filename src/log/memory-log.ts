@@ -116,17 +116,8 @@ export class MemoryLog implements ShardLog {
   }
 
   seekTime(timeMs: number): number | null {
-    // Arrival times never decrease, so the same search works on each segment's last arrival.
-    let lo = 0;
-    let hi = this.segments.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const seg = this.segments[mid] as Segment;
-      if (seg.count === 0 || (seg.arrivals[seg.count - 1] as number) < timeMs) lo = mid + 1;
-      else hi = mid;
-    }
-    for (; lo < this.segments.length; lo++) {
-      const seg = this.segments[lo] as Segment;
+    for (let s = this.firstSegmentReaching('arrivals', timeMs); s < this.segments.length; s++) {
+      const seg = this.segments[s] as Segment;
       const i = seg.lowerBound(seg.arrivals, timeMs);
       if (i < seg.count) return seg.seqs[i] as number;
     }
@@ -157,21 +148,28 @@ export class MemoryLog implements ShardLog {
     return removed;
   }
 
-  /**
-   * Index of the first segment holding a retained record with seq >= `seq`, or -1. Segments are in
-   * seq order, so this is a binary search on each segment's last seq (only the first segment can
-   * have trimmed records, and a fully trimmed one is skipped).
-   */
+  /** Index of the first segment holding a retained record with seq >= `seq`, or -1. */
   private segmentForSeq(seq: number): number {
+    let s = this.firstSegmentReaching('seqs', seq);
+    // Only the head segment can be fully trimmed; skip it.
+    while (s < this.segments.length && (this.segments[s] as Segment).start === (this.segments[s] as Segment).count) s++;
+    return s < this.segments.length ? s : -1;
+  }
+
+  /**
+   * Binary search for the first segment whose last value in `column` is >= value (or the segment
+   * count). Both columns ascend across segments: sequence counters strictly, arrival times never
+   * decreasing.
+   */
+  private firstSegmentReaching(column: 'seqs' | 'arrivals', value: number): number {
     let lo = 0;
     let hi = this.segments.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const seg = this.segments[mid] as Segment;
-      if (seg.count === 0 || (seg.seqs[seg.count - 1] as number) < seq) lo = mid + 1;
+      if (seg.count === 0 || (seg[column][seg.count - 1] as number) < value) lo = mid + 1;
       else hi = mid;
     }
-    while (lo < this.segments.length && (this.segments[lo] as Segment).start === (this.segments[lo] as Segment).count) lo++;
-    return lo < this.segments.length ? lo : -1;
+    return lo;
   }
 }

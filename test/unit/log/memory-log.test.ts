@@ -56,4 +56,19 @@ describe('MemoryLog', () => {
     log.append(9000, 2e9, bytes('k'), bytes('new'));
     expect(text(log.read(0, 10, 1 << 20).records[0]?.data ?? new Uint8Array())).toBe('new');
   });
+
+  it('finds positions by seq and by time across many segments after trimming', () => {
+    const log = new MemoryLog();
+    for (let i = 0; i < 50_000; i++) log.append(i, 10_000 + i, bytes('k'), bytes('v'));
+    log.trimBefore(10_000 + 20_000);
+    expect(log.recordCount).toBe(30_000);
+    expect(log.read(0, 1, 1 << 20).records[0]?.seq).toBe(20_000);
+    expect(log.read(45_000, 2, 1 << 20).records.map((r) => r.seq)).toEqual([45_000, 45_001]);
+    expect(log.read(50_000, 2, 1 << 20).records).toEqual([]);
+    expect(log.seekTime(0)).toBe(20_000);
+    expect(log.seekTime(10_000 + 33_333)).toBe(33_333);
+    expect(log.seekTime(10_000 + 50_000)).toBeNull();
+    expect(log.arrivalAt(49_999)).toBe(10_000 + 49_999);
+    expect(log.arrivalAt(12)).toBe(10_000 + 20_000); // trimmed: the first retained record
+  });
 });
