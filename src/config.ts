@@ -63,10 +63,12 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate';
 
 interface OptionSpec {
   key: keyof RiffleConfig;
+  /** For per-shard rates: which member of `limits` the option sets. */
+  limit?: keyof ShardLimits;
   kind: Kind;
   env: string;
   help: string;
@@ -87,6 +89,10 @@ export const OPTIONS: Record<string, OptionSpec> = {
   region: { key: 'region', kind: 'region', env: 'RIFFLE_REGION', help: 'region in ARNs' },
   'account-id': { key: 'accountId', kind: 'account', env: 'RIFFLE_ACCOUNT_ID', help: '12-digit account id in ARNs' },
   'shard-limit': { key: 'shardLimit', kind: 'count', env: 'RIFFLE_SHARD_LIMIT', help: 'open shards across all streams' },
+  'write-bytes-per-sec': { key: 'limits', limit: 'writeBytesPerSec', kind: 'rate', env: 'RIFFLE_WRITE_BYTES_PER_SEC', help: 'per-shard write bytes/s (AWS: 1048576)' },
+  'write-records-per-sec': { key: 'limits', limit: 'writeRecordsPerSec', kind: 'rate', env: 'RIFFLE_WRITE_RECORDS_PER_SEC', help: 'per-shard write records/s (AWS: 1000)' },
+  'read-bytes-per-sec': { key: 'limits', limit: 'readBytesPerSec', kind: 'rate', env: 'RIFFLE_READ_BYTES_PER_SEC', help: 'per-shard GetRecords bytes/s (AWS: 2097152)' },
+  'read-calls-per-sec': { key: 'limits', limit: 'readCallsPerSec', kind: 'rate', env: 'RIFFLE_READ_CALLS_PER_SEC', help: 'per-shard GetRecords calls/s (AWS: 5)' },
 };
 
 const MAX_MS = 3_600_000;
@@ -109,6 +115,8 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
       return int(0, MAX_MS);
     case 'count':
       return int(1, spec.key === 'workers' ? MAX_WORKERS : 1_000_000);
+    case 'rate':
+      return int(1, 1_000_000_000);
     case 'string':
       if (raw === '') bad('expected a non-empty value');
       return raw;
@@ -134,7 +142,9 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   const set = (name: string, raw: string): void => {
     const spec = OPTIONS[name];
     if (spec === undefined) throw new ConfigError(name, `unknown option --${name} (try --help)`);
-    (config as unknown as Record<string, unknown>)[spec.key] = convert(name, spec, raw);
+    const value = convert(name, spec, raw);
+    if (spec.limit !== undefined) config.limits[spec.limit] = value as number;
+    else (config as unknown as Record<string, unknown>)[spec.key] = value;
   };
   for (const [name, spec] of Object.entries(OPTIONS)) {
     const raw = env[spec.env];
@@ -162,7 +172,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
 export function usage(): string {
   const lines = Object.entries(OPTIONS).map(([name, spec]) => {
     const flag = spec.kind === 'flag' ? `--${name}` : `--${name} <${spec.kind === 'ms' ? 'ms' : 'value'}>`;
-    return `  ${flag.padEnd(28)} ${spec.help} (env ${spec.env})`;
+    return `  ${flag.padEnd(34)} ${spec.help} (env ${spec.env})`;
   });
   return ['usage: riffle serve [options]', '', 'options:', ...lines].join('\n');
 }

@@ -23,12 +23,16 @@ describe('riffle serve options', () => {
     expect(await exit(['serve', '--account-id', '123'])).toEqual({ code: 2, stderr: "riffle: --account-id: expected 12 digits, got '123'\n" });
     expect(await exit(['serve', '--create-stream-ms'])).toEqual({ code: 2, stderr: 'riffle: --create-stream-ms needs a value\n' });
     expect(await exit(['serve'], { RIFFLE_REGION: 'mars' })).toEqual({ code: 2, stderr: "riffle: --region: expected a region name like us-east-1, got 'mars'\n" });
+    expect(await exit(['serve', '--write-bytes-per-sec', 'fast'])).toEqual({
+      code: 2,
+      stderr: "riffle: --write-bytes-per-sec: expected a whole number from 1 to 1000000000, got 'fast'\n",
+    });
     expect(await exit(['launch'])).toEqual({ code: 2, stderr: "riffle: unknown command 'launch' (commands: serve)\n" });
   });
 
   it('prints usage for --help', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'serve', '--help']);
-    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id']) {
+    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id', '--shard-limit', '--write-bytes-per-sec', '--write-records-per-sec', '--read-bytes-per-sec', '--read-calls-per-sec']) {
       expect(stdout).toContain(flag);
     }
   });

@@ -100,6 +100,22 @@ describe('per-shard write limits', () => {
     expect(statuses.slice(5).every((s) => s === 'ProvisionedThroughputExceededException')).toBe(true);
   });
 
+  it('takes its limits from options', async () => {
+    const server = await startServer(['--write-records-per-sec', '200', '--read-calls-per-sec', '2']);
+    servers.push(server);
+    const stream = await oneShardStream(server);
+    const body = JSON.stringify({ StreamName: stream, Records: Array.from({ length: 500 }, () => ({ PartitionKey: 'p', Data: 'AA==' })) });
+    const put = (await rawRequest(server.port, K('PutRecords'), body)).json() as { FailedRecordCount: number; Records: Array<{ ErrorCode?: string }> };
+    expect(put.FailedRecordCount).toBe(300);
+    // All-or-nothing per record, in order: the first 200 fit the bucket, the rest do not.
+    expect(put.Records.slice(0, 200).every((r) => r.ErrorCode === undefined)).toBe(true);
+    expect(put.Records.slice(200).every((r) => r.ErrorCode === 'ProvisionedThroughputExceededException')).toBe(true);
+    const it = await rawRequest(server.port, K('GetShardIterator'), JSON.stringify({ StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await rawRequest(server.port, K('GetRecords'), JSON.stringify({ ShardIterator: it.json().ShardIterator }))).status);
+    expect(statuses).toEqual([200, 200, 400]);
+  });
+
   it('--no-throttle accepts everything', async () => {
     const server = await startServer(['--no-throttle']);
     servers.push(server);
