@@ -7,53 +7,92 @@
 namespace riffle {
 namespace {
 
-constexpr uint32_t kK[64] = {
-    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
-
-constexpr uint8_t kShift[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-                                5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
-                                4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-                                6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
-
 inline uint32_t Rotl(uint32_t x, uint32_t c) { return (x << c) | (x >> (32 - c)); }
 
 inline uint32_t LoadLe32(const uint8_t* p) {
-  return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
+  uint32_t v;
+  std::memcpy(&v, p, 4);  // x86 and arm64 are little-endian, as MD5's words are
+  return v;
 }
+
+// The 64 steps of RFC 1321 section 3.4, unrolled (generated from the spec's tables): constant
+// shifts and indexes, no branches.
+#define RIFFLE_MD5_F(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define RIFFLE_MD5_G(x, y, z) ((y) ^ ((z) & ((x) ^ (y))))
+#define RIFFLE_MD5_H(x, y, z) ((x) ^ (y) ^ (z))
+#define RIFFLE_MD5_I(x, y, z) ((y) ^ ((x) | ~(z)))
+#define RIFFLE_MD5_STEP(f, a, b, c, d, x, t, s) \
+  a += RIFFLE_MD5_##f(b, c, d) + (x) + (t);     \
+  a = Rotl(a, s) + (b);
 
 void Block(uint32_t state[4], const uint8_t* block) {
   uint32_t m[16];
   for (int i = 0; i < 16; i++) m[i] = LoadLe32(block + 4 * i);
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  for (int i = 0; i < 64; i++) {
-    uint32_t f;
-    int g;
-    if (i < 16) {
-      f = (b & c) | (~b & d);
-      g = i;
-    } else if (i < 32) {
-      f = (d & b) | (~d & c);
-      g = (5 * i + 1) & 15;
-    } else if (i < 48) {
-      f = b ^ c ^ d;
-      g = (3 * i + 5) & 15;
-    } else {
-      f = c ^ (b | ~d);
-      g = (7 * i) & 15;
-    }
-    const uint32_t next = b + Rotl(a + f + kK[i] + m[g], kShift[i]);
-    a = d;
-    d = c;
-    c = b;
-    b = next;
-  }
+  RIFFLE_MD5_STEP(F, a, b, c, d, m[0], 0xd76aa478u, 7);
+  RIFFLE_MD5_STEP(F, d, a, b, c, m[1], 0xe8c7b756u, 12);
+  RIFFLE_MD5_STEP(F, c, d, a, b, m[2], 0x242070dbu, 17);
+  RIFFLE_MD5_STEP(F, b, c, d, a, m[3], 0xc1bdceeeu, 22);
+  RIFFLE_MD5_STEP(F, a, b, c, d, m[4], 0xf57c0fafu, 7);
+  RIFFLE_MD5_STEP(F, d, a, b, c, m[5], 0x4787c62au, 12);
+  RIFFLE_MD5_STEP(F, c, d, a, b, m[6], 0xa8304613u, 17);
+  RIFFLE_MD5_STEP(F, b, c, d, a, m[7], 0xfd469501u, 22);
+  RIFFLE_MD5_STEP(F, a, b, c, d, m[8], 0x698098d8u, 7);
+  RIFFLE_MD5_STEP(F, d, a, b, c, m[9], 0x8b44f7afu, 12);
+  RIFFLE_MD5_STEP(F, c, d, a, b, m[10], 0xffff5bb1u, 17);
+  RIFFLE_MD5_STEP(F, b, c, d, a, m[11], 0x895cd7beu, 22);
+  RIFFLE_MD5_STEP(F, a, b, c, d, m[12], 0x6b901122u, 7);
+  RIFFLE_MD5_STEP(F, d, a, b, c, m[13], 0xfd987193u, 12);
+  RIFFLE_MD5_STEP(F, c, d, a, b, m[14], 0xa679438eu, 17);
+  RIFFLE_MD5_STEP(F, b, c, d, a, m[15], 0x49b40821u, 22);
+  RIFFLE_MD5_STEP(G, a, b, c, d, m[1], 0xf61e2562u, 5);
+  RIFFLE_MD5_STEP(G, d, a, b, c, m[6], 0xc040b340u, 9);
+  RIFFLE_MD5_STEP(G, c, d, a, b, m[11], 0x265e5a51u, 14);
+  RIFFLE_MD5_STEP(G, b, c, d, a, m[0], 0xe9b6c7aau, 20);
+  RIFFLE_MD5_STEP(G, a, b, c, d, m[5], 0xd62f105du, 5);
+  RIFFLE_MD5_STEP(G, d, a, b, c, m[10], 0x02441453u, 9);
+  RIFFLE_MD5_STEP(G, c, d, a, b, m[15], 0xd8a1e681u, 14);
+  RIFFLE_MD5_STEP(G, b, c, d, a, m[4], 0xe7d3fbc8u, 20);
+  RIFFLE_MD5_STEP(G, a, b, c, d, m[9], 0x21e1cde6u, 5);
+  RIFFLE_MD5_STEP(G, d, a, b, c, m[14], 0xc33707d6u, 9);
+  RIFFLE_MD5_STEP(G, c, d, a, b, m[3], 0xf4d50d87u, 14);
+  RIFFLE_MD5_STEP(G, b, c, d, a, m[8], 0x455a14edu, 20);
+  RIFFLE_MD5_STEP(G, a, b, c, d, m[13], 0xa9e3e905u, 5);
+  RIFFLE_MD5_STEP(G, d, a, b, c, m[2], 0xfcefa3f8u, 9);
+  RIFFLE_MD5_STEP(G, c, d, a, b, m[7], 0x676f02d9u, 14);
+  RIFFLE_MD5_STEP(G, b, c, d, a, m[12], 0x8d2a4c8au, 20);
+  RIFFLE_MD5_STEP(H, a, b, c, d, m[5], 0xfffa3942u, 4);
+  RIFFLE_MD5_STEP(H, d, a, b, c, m[8], 0x8771f681u, 11);
+  RIFFLE_MD5_STEP(H, c, d, a, b, m[11], 0x6d9d6122u, 16);
+  RIFFLE_MD5_STEP(H, b, c, d, a, m[14], 0xfde5380cu, 23);
+  RIFFLE_MD5_STEP(H, a, b, c, d, m[1], 0xa4beea44u, 4);
+  RIFFLE_MD5_STEP(H, d, a, b, c, m[4], 0x4bdecfa9u, 11);
+  RIFFLE_MD5_STEP(H, c, d, a, b, m[7], 0xf6bb4b60u, 16);
+  RIFFLE_MD5_STEP(H, b, c, d, a, m[10], 0xbebfbc70u, 23);
+  RIFFLE_MD5_STEP(H, a, b, c, d, m[13], 0x289b7ec6u, 4);
+  RIFFLE_MD5_STEP(H, d, a, b, c, m[0], 0xeaa127fau, 11);
+  RIFFLE_MD5_STEP(H, c, d, a, b, m[3], 0xd4ef3085u, 16);
+  RIFFLE_MD5_STEP(H, b, c, d, a, m[6], 0x04881d05u, 23);
+  RIFFLE_MD5_STEP(H, a, b, c, d, m[9], 0xd9d4d039u, 4);
+  RIFFLE_MD5_STEP(H, d, a, b, c, m[12], 0xe6db99e5u, 11);
+  RIFFLE_MD5_STEP(H, c, d, a, b, m[15], 0x1fa27cf8u, 16);
+  RIFFLE_MD5_STEP(H, b, c, d, a, m[2], 0xc4ac5665u, 23);
+  RIFFLE_MD5_STEP(I, a, b, c, d, m[0], 0xf4292244u, 6);
+  RIFFLE_MD5_STEP(I, d, a, b, c, m[7], 0x432aff97u, 10);
+  RIFFLE_MD5_STEP(I, c, d, a, b, m[14], 0xab9423a7u, 15);
+  RIFFLE_MD5_STEP(I, b, c, d, a, m[5], 0xfc93a039u, 21);
+  RIFFLE_MD5_STEP(I, a, b, c, d, m[12], 0x655b59c3u, 6);
+  RIFFLE_MD5_STEP(I, d, a, b, c, m[3], 0x8f0ccc92u, 10);
+  RIFFLE_MD5_STEP(I, c, d, a, b, m[10], 0xffeff47du, 15);
+  RIFFLE_MD5_STEP(I, b, c, d, a, m[1], 0x85845dd1u, 21);
+  RIFFLE_MD5_STEP(I, a, b, c, d, m[8], 0x6fa87e4fu, 6);
+  RIFFLE_MD5_STEP(I, d, a, b, c, m[15], 0xfe2ce6e0u, 10);
+  RIFFLE_MD5_STEP(I, c, d, a, b, m[6], 0xa3014314u, 15);
+  RIFFLE_MD5_STEP(I, b, c, d, a, m[13], 0x4e0811a1u, 21);
+  RIFFLE_MD5_STEP(I, a, b, c, d, m[4], 0xf7537e82u, 6);
+  RIFFLE_MD5_STEP(I, d, a, b, c, m[11], 0xbd3af235u, 10);
+  RIFFLE_MD5_STEP(I, c, d, a, b, m[2], 0x2ad7d2bbu, 15);
+  RIFFLE_MD5_STEP(I, b, c, d, a, m[9], 0xeb86d391u, 21);
   state[0] += a;
   state[1] += b;
   state[2] += c;

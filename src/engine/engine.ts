@@ -3,7 +3,7 @@ import { KinesisError } from '../errors.js';
 import { OwnerPool } from '../shard/owner-pool.js';
 import { SharedClock } from '../shard/clock.js';
 import { encodeShardControl, MSG } from '../shard/messages.js';
-import { hashKeyHex, splitHashKeySpace } from './hash-key.js';
+import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
 import { IteratorCodec } from './iterator-token.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
 import {
@@ -187,7 +187,6 @@ export class Engine {
         gid,
         owner: this.pool.ownerOf(gid),
         range,
-        startHex: hashKeyHex(range.start),
         startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
         seqPrefix,
       };
@@ -200,7 +199,7 @@ export class Engine {
       mode,
       retentionHours: DEFAULT_RETENTION_HOURS,
       shards,
-      startsHex: shards.map((s) => s.startHex),
+      startsBytes: Buffer.concat(shards.map((s) => hashKeyBytes(s.range.start))),
       tags: new Map(Object.entries(tags)),
       timers: new Set(),
     };

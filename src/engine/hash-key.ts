@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /** 2^128: Kinesis hash keys are unsigned 128-bit integers (AWS: "HashKeyRange"). */
 export const HASH_KEY_SPACE = 1n << 128n;
 export const MAX_HASH_KEY = HASH_KEY_SPACE - 1n;
@@ -30,23 +28,7 @@ export function hashKeyHex(value: bigint): string {
   return value.toString(16).padStart(32, '0');
 }
 
-/**
- * AWS: "Kinesis Data Streams uses the partition key as input to a hash function that maps the
- * partition key and associated data to a specific shard. An MD5 hash function is used to map
- * partition keys to 128-bit integer values". The digest is read as a big-endian unsigned integer.
- */
-export function partitionKeyHashHex(partitionKey: string): string {
-  return createHash('md5').update(partitionKey, 'utf8').digest('hex');
-}
-
-/** Index of the range holding `hex` in `startsHex` (ascending, first is all zeros). */
-export function findRangeIndex(startsHex: readonly string[], hex: string): number {
-  let lo = 0;
-  let hi = startsHex.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if ((startsHex[mid] as string) <= hex) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+/** The 16 bytes of a hash key, big-endian: the form native routing compares. */
+export function hashKeyBytes(value: bigint): Buffer {
+  return Buffer.from(hashKeyHex(value), 'hex');
 }

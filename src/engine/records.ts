@@ -13,7 +13,8 @@ import {
   type ReadRecord,
 } from '../shard/messages.js';
 import type { Engine, StreamRef } from './engine.js';
-import { findRangeIndex, hashKeyHex, MAX_HASH_KEY, partitionKeyHashHex } from './hash-key.js';
+import { native, findRangeBytes } from '../native/index.js';
+import { hashKeyBytes, MAX_HASH_KEY } from './hash-key.js';
 import type { IteratorCodec } from './iterator-token.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
 import type { Shard, Stream } from './stream.js';
@@ -75,9 +76,11 @@ export class RecordPlane {
   /** Routes a batch: MD5(partition key) or ExplicitHashKey → shard; one message per owner. */
   async putRecords(ref: StreamRef, inputs: readonly PutInput[], operation = 'PutRecords'): Promise<{ stream: Stream; results: PutResult[] }> {
     const stream = this.engine.readableStream(ref);
+    const { keys, offsets } = packKeys(inputs);
+    const routes = this.route(stream, inputs, keys, offsets);
     const byOwner = new Map<number, { entries: PutEntry[]; shards: Shard[]; positions: number[] }>();
     inputs.forEach((input, position) => {
-      const shard = this.route(stream, input);
+      const shard = stream.shards[routes[position] as number] as Shard;
       let orderingCounter = -1;
       if (input.sequenceNumberForOrdering !== undefined) {
         const parts = parseSequenceNumber(input.sequenceNumberForOrdering);
@@ -88,7 +91,8 @@ export class RecordPlane {
       }
       let group = byOwner.get(shard.owner);
       if (group === undefined) byOwner.set(shard.owner, (group = { entries: [], shards: [], positions: [] }));
-      group.entries.push({ gid: shard.gid, key: Buffer.from(input.partitionKey, 'utf8'), data: input.data, orderingCounter });
+      const key = keys.subarray(offsets[position] as number, offsets[position + 1] as number);
+      group.entries.push({ gid: shard.gid, key, data: input.data, orderingCounter });
       group.shards.push(shard);
       group.positions.push(position);
     });
@@ -121,8 +125,16 @@ export class RecordPlane {
     return { stream, results };
   }
 
-  private route(stream: Stream, input: PutInput): Shard {
-    if (input.explicitHashKey !== undefined) {
+  /**
+   * Shard index for every record in one call: MD5 of each partition key, compared with the
+   * stream's start keys (native addon, or its TypeScript twin). ExplicitHashKey overrides.
+   */
+  private route(stream: Stream, inputs: readonly PutInput[], keys: Buffer, offsets: Uint32Array): Uint32Array {
+    const out = new Uint32Array(inputs.length);
+    // One shard holds every key: no need to hash.
+    if (stream.shards.length > 1) native.routeBatch(keys, offsets, stream.startsBytes, out);
+    inputs.forEach((input, i) => {
+      if (input.explicitHashKey === undefined) return;
       const value = BigInt(input.explicitHashKey);
       if (value > MAX_HASH_KEY) {
         throw new KinesisError(
@@ -130,11 +142,9 @@ export class RecordPlane {
           `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${input.explicitHashKey}`,
         );
       }
-      return stream.shards[findRangeIndex(stream.startsHex, hashKeyHex(value))] as Shard;
-    }
-    // One shard holds every key: no need to hash.
-    if (stream.shards.length === 1) return stream.shards[0] as Shard;
-    return stream.shards[findRangeIndex(stream.startsHex, partitionKeyHashHex(input.partitionKey))] as Shard;
+      out[i] = findRangeBytes(stream.startsBytes, hashKeyBytes(value), 0);
+    });
+    return out;
   }
 
   private result(stream: Stream, shard: Shard, ack: PutAck | undefined, input: PutInput, operation: string): PutResult {
@@ -266,4 +276,18 @@ export class RecordPlane {
       millisBehindLatest: reply.millisBehindLatest,
     };
   }
+}
+
+/** All partition keys as UTF-8 in one buffer: one allocation per batch, sliced per record. */
+function packKeys(inputs: readonly PutInput[]): { keys: Buffer; offsets: Uint32Array } {
+  const offsets = new Uint32Array(inputs.length + 1);
+  let total = 0;
+  for (const input of inputs) total += Buffer.byteLength(input.partitionKey, 'utf8');
+  const keys = Buffer.allocUnsafe(total);
+  let at = 0;
+  inputs.forEach((input, i) => {
+    at += keys.write(input.partitionKey, at, 'utf8');
+    offsets[i + 1] = at;
+  });
+  return { keys, offsets };
 }

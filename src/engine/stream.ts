@@ -29,8 +29,6 @@ export interface Shard {
   readonly gid: number;
   readonly owner: number;
   readonly range: HashRange;
-  /** Start of the range as 32 hex digits, for routing by string comparison. */
-  readonly startHex: string;
   readonly startingSequenceNumber: string;
   /** sequencePrefix(stream created, index): the fixed part of this shard's sequence numbers. */
   readonly seqPrefix: string;
@@ -46,8 +44,9 @@ export interface Stream {
   mode: StreamMode;
   retentionHours: number;
   readonly shards: Shard[];
-  /** shards[i].startHex, ascending: what routing binary-searches. */
-  readonly startsHex: readonly string[];
+  /** Each shard's starting hash key as 16 big-endian bytes, concatenated in shard order: what
+   * batch routing (native/) binary-searches. */
+  readonly startsBytes: Uint8Array;
   readonly tags: Map<string, string>;
   /** Timers for pending state transitions, cleared when the stream goes away. */
   readonly timers: Set<NodeJS.Timeout>;
