@@ -78,10 +78,7 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
       Fail(info.Env(), "out must be a Uint8Array of count * 16 bytes");
       return info.Env().Undefined();
     }
-    uint8_t* out = info[2].As<Napi::Uint8Array>().Data();
-    for (size_t i = 0; i < keys.count; i++) {
-      riffle::Md5(keys.bytes + keys.offsets[i], keys.offsets[i + 1] - keys.offsets[i], out + 16 * i);
-    }
+    riffle::Md5Many(keys.bytes, keys.offsets, keys.count, info[2].As<Napi::Uint8Array>().Data());
     return info.Env().Undefined();
   }
 
@@ -107,10 +104,13 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
     }
     uint32_t* out = info[3].As<Napi::Uint32Array>().Data();
     const size_t shardCount = starts.ByteLength() / 16;
-    uint8_t digest[16];
-    for (size_t i = 0; i < keys.count; i++) {
-      riffle::Md5(keys.bytes + keys.offsets[i], keys.offsets[i + 1] - keys.offsets[i], digest);
-      out[i] = FindRange(starts.Data(), shardCount, digest);
+    // Digests in chunks on the stack (no allocation), then each one's shard.
+    constexpr size_t kChunk = 256;
+    uint8_t digests[kChunk * 16];
+    for (size_t first = 0; first < keys.count; first += kChunk) {
+      const size_t n = keys.count - first < kChunk ? keys.count - first : kChunk;
+      riffle::Md5Many(keys.bytes, keys.offsets + first, n, digests);
+      for (size_t i = 0; i < n; i++) out[first + i] = FindRange(starts.Data(), shardCount, digests + 16 * i);
     }
     return env.Undefined();
   }

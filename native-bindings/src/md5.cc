@@ -123,4 +123,35 @@ void Md5(const uint8_t* data, size_t len, uint8_t out[16]) {
   }
 }
 
+void Md5Many(const uint8_t* bytes, const uint32_t* offsets, size_t count, uint8_t* out) {
+  // Checked per call, not cached in a static: the addon keeps no mutable static state.
+  const bool wide = Md5x8Available();
+  alignas(32) uint8_t blocks[8 * 64];
+  uint8_t digests[8 * 16];
+  size_t lane_of[8];
+  int lanes = 0;
+  auto flush = [&]() {
+    Md5x8(blocks, digests);
+    for (int j = 0; j < lanes; j++) std::memcpy(out + 16 * lane_of[j], digests + 16 * j, 16);
+    lanes = 0;
+  };
+  for (size_t i = 0; i < count; i++) {
+    const size_t len = offsets[i + 1] - offsets[i];
+    if (!wide || len >= 56) {
+      Md5(bytes + offsets[i], len, out + 16 * i);
+      continue;
+    }
+    // One padded block: message, 0x80, zeros, bit length (little-endian) in the last 8 bytes.
+    uint8_t* block = blocks + 64 * lanes;
+    std::memset(block, 0, 64);
+    std::memcpy(block, bytes + offsets[i], len);
+    block[len] = 0x80;
+    const uint64_t bits = uint64_t(len) * 8;
+    for (int b = 0; b < 8; b++) block[56 + b] = uint8_t(bits >> (8 * b));
+    lane_of[lanes++] = i;
+    if (lanes == 8) flush();
+  }
+  if (lanes > 0) flush();  // unused lanes hold stale blocks; their digests are ignored
+}
+
 }  // namespace riffle
