@@ -1,13 +1,13 @@
 // Batch partition-key routing: native addon vs its TypeScript twin vs node:crypto MD5 per key,
 // on the same batch in one run (tinybench). Outputs are checked equal before anything is timed.
-//   npm run build && node bench/native/route.bench.mjs [--keys 500] [--shards 4] [--json out.json]
+//   npm run build && node bench/native/route.bench.mjs [--keys 500] [--shards 4] [--time ms] [--json out.json]
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import { implementations, findRangeBytes } from '../../dist/native/index.js';
 import { hashKeyBytes, splitHashKeySpace } from '../../dist/engine/hash-key.js';
 
-const opt = { keys: 500, shards: 4, json: '' };
+const opt = { keys: 500, shards: 4, time: 1000, json: '' };
 for (let i = 2; i < process.argv.length; i += 2) opt[process.argv[i].replace(/^--/, '')] = process.argv[i].endsWith('json') ? process.argv[i + 1] : Number(process.argv[i + 1]);
 if (implementations.native === null) throw new Error('native addon not built: run npm install');
 
@@ -34,7 +34,7 @@ for (const [name, fn] of Object.entries(candidates)) {
   if (!out.every((v, i) => v === reference[i])) throw new Error(`${name} routes differently`);
 }
 
-const bench = new Bench({ time: 1000, warmupTime: 200 });
+const bench = new Bench({ time: opt.time, warmupTime: Math.min(200, opt.time) });
 const scratch = new Uint32Array(keys.length);
 for (const [name, fn] of Object.entries(candidates)) bench.add(name, () => fn(scratch));
 await bench.run();

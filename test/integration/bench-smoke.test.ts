@@ -19,3 +19,11 @@ it('bench/put-records.mjs runs end to end and writes its JSON', async () => {
     expect(r.accepted).toBeGreaterThan(0);
   }
 }, 90_000);
+
+it('bench/native/route.bench.mjs checks all three routers agree, then times them', async () => {
+  const out = join(tmpdir(), `riffle-route-${process.pid}.json`);
+  await run(process.execPath, ['bench/native/route.bench.mjs', '--keys', '64', '--time', '50', '--json', out], { timeout: 60_000 });
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { rows: Array<{ name: string; keysPerSec: number }>; nativeVsFastestTwin: number };
+  expect(report.rows.map((r) => r.name)).toEqual(['native', 'typescript twin (pure-JS MD5)', 'node:crypto MD5 per key']);
+  for (const r of report.rows) expect(r.keysPerSec).toBeGreaterThan(0);
+}, 90_000);
