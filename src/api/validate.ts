@@ -93,18 +93,25 @@ function convert(val: unknown, shape: Shape): unknown {
   }
 }
 
+/** Each structure's members as [name, shape, path segment], listed once: shapes are static. */
+const memberLists = new WeakMap<Members, ReadonlyArray<readonly [string, Shape, string]>>();
+function membersOf(members: Members): ReadonlyArray<readonly [string, Shape, string]> {
+  let list = memberLists.get(members);
+  if (list === undefined) {
+    list = Object.entries(members).map(([name, shape]) => [name, shape, name.charAt(0).toLowerCase() + name.slice(1)] as const);
+    memberLists.set(members, list);
+  }
+  return list;
+}
+
 /** Drops members the shape does not know (AWS ignores them) and converts the rest. */
 function convertMembers(input: Record<string, unknown>, members: Members): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, shape] of Object.entries(members)) {
+  for (const [name, shape] of membersOf(members)) {
     const v = convert(input[name], shape);
     if (v !== undefined) out[name] = v;
   }
   return out;
-}
-
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function render(val: unknown, shape: Shape): string {
@@ -133,39 +140,47 @@ function anchored(pattern: string): RegExp {
   return re;
 }
 
+function fail(errors: string[], val: unknown, shape: Shape, path: string, constraint: string): void {
+  if (errors.length < MAX_ERRORS) errors.push(`Value ${render(val, shape)} at '${path}' failed to satisfy constraint: ${constraint}`);
+}
+
+function lengths(n: number, val: unknown, shape: Shape & { min?: number; max?: number }, path: string, errors: string[]): void {
+  if (shape.min !== undefined && n < shape.min) fail(errors, val, shape, path, `Member must have length greater than or equal to ${shape.min}`);
+  if (shape.max !== undefined && n > shape.max) fail(errors, val, shape, path, `Member must have length less than or equal to ${shape.max}`);
+}
+
 function check(val: unknown, shape: Shape, path: string, errors: string[]): void {
-  const fail = (constraint: string): void => {
-    if (errors.length < MAX_ERRORS) errors.push(`Value ${render(val, shape)} at '${path}' failed to satisfy constraint: ${constraint}`);
-  };
   if (val === undefined) {
-    if (shape.required) fail('Member must not be null');
+    if (shape.required) fail(errors, val, shape, path, 'Member must not be null');
     return;
   }
   switch (shape.type) {
     case 'String': {
       const s = val as string;
-      if (shape.enum !== undefined && !shape.enum.includes(s)) fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
-      if (shape.pattern !== undefined && !anchored(shape.pattern).test(s)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      lengths(s.length, shape, fail);
+      if (shape.enum !== undefined && !shape.enum.includes(s)) fail(errors, val, shape, path, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+      if (shape.pattern !== undefined && !anchored(shape.pattern).test(s)) {
+        fail(errors, val, shape, path, `Member must satisfy regular expression pattern: ${shape.pattern}`);
+      }
+      lengths(s.length, val, shape, path, errors);
       return;
     }
     case 'Integer':
     case 'Long':
-      if (shape.min !== undefined && (val as number) < shape.min) fail(`Member must have value greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && (val as number) > shape.max) fail(`Member must have value less than or equal to ${shape.max}`);
+      if (shape.min !== undefined && (val as number) < shape.min) fail(errors, val, shape, path, `Member must have value greater than or equal to ${shape.min}`);
+      if (shape.max !== undefined && (val as number) > shape.max) fail(errors, val, shape, path, `Member must have value less than or equal to ${shape.max}`);
       return;
     case 'Blob':
-      if (shape.max !== undefined && (val as Buffer).length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
+      if (shape.max !== undefined && (val as Buffer).length > shape.max) fail(errors, val, shape, path, `Member must have length less than or equal to ${shape.max}`);
       return;
     case 'List': {
       const list = val as unknown[];
-      lengths(list.length, shape, fail);
-      list.forEach((item, i) => check(item, shape.member, `${path}.${i + 1}.member`, errors));
+      lengths(list.length, val, shape, path, errors);
+      for (let i = 0; i < list.length; i++) check(list[i], shape.member, `${path}.${i + 1}.member`, errors);
       return;
     }
     case 'Map': {
       const entries = Object.entries(val as Record<string, unknown>);
-      lengths(entries.length, shape, fail);
+      lengths(entries.length, val, shape, path, errors);
       for (const [k, v] of entries) {
         check(k, shape.key, `${path}.${k}.key`, errors);
         check(v, shape.value, `${path}.${k}.value`, errors);
@@ -180,13 +195,8 @@ function check(val: unknown, shape: Shape, path: string, errors: string[]): void
   }
 }
 
-function lengths(n: number, shape: { min?: number; max?: number }, fail: (c: string) => void): void {
-  if (shape.min !== undefined && n < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-  if (shape.max !== undefined && n > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-}
-
 function checkMembers(input: Record<string, unknown>, members: Members, prefix: string, errors: string[]): void {
-  for (const [name, shape] of Object.entries(members)) check(input[name], shape, prefix + lowerFirst(name), errors);
+  for (const [name, shape, segment] of membersOf(members)) check(input[name], shape, prefix + segment, errors);
 }
 
 /**
