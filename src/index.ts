@@ -10,6 +10,7 @@ import { KinesisService } from './api/kinesis-service.js';
 import { kinesisClient, type KinesisApi } from './api/client-api.js';
 import { startAwsEndpoint } from './server/aws-endpoint.js';
 import { startUwsEndpoint } from './server/uws-adapter.js';
+import { ingestRoute } from './api/ingest/session.js';
 
 export { KinesisError, AWS_ERRORS, type AwsErrorCode } from './errors.js';
 export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardLimits } from './config.js';
@@ -47,12 +48,13 @@ export class Riffle {
     return this.service.call(operation, input);
   }
 
-  /** Starts the AWS endpoint (HTTP/1.1 + h2c) and the uWebSockets.js endpoint. */
+  /** Starts the AWS endpoint (HTTP/1.1 + h2c) and the uWebSockets.js endpoint (same API, plus
+   * binary WebSocket ingest at /ingest). */
   async listen(): Promise<Listening> {
     const services = [this.service];
     const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services });
     this.endpoints.push(aws);
-    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services });
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, ws: [ingestRoute(this.engine)] });
     this.endpoints.push(uws);
     return { port: aws.port, streamPort: uws.port };
   }

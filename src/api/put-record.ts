@@ -1,4 +1,5 @@
 import { KinesisError } from '../errors.js';
+import { sequenceNumberOf } from '../engine/records.js';
 import { defineOperation } from './operation.js';
 import { checkRecordSize } from './record-size.js';
 import { Data, ExplicitHashKey, PartitionKey, refOf, SequenceNumber, streamRefMembers, type StreamRefInput } from './shapes.js';
@@ -30,6 +31,6 @@ export const putRecord = defineOperation<Input>({
     const result = results[0];
     if (result === undefined) throw new KinesisError('InternalFailure', 'Internal service failure.');
     if (!result.ok) throw new KinesisError(result.errorCode, result.errorMessage);
-    return { ShardId: result.shardId, SequenceNumber: result.sequenceNumber };
+    return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result) };
   },
 });

@@ -1,3 +1,4 @@
+import { sequenceNumberOf } from '../engine/records.js';
 import { defineOperation } from './operation.js';
 import { checkBatchSize } from './record-size.js';
 import { Data, ExplicitHashKey, PartitionKey, refOf, streamRefMembers, type StreamRefInput } from './shapes.js';
@@ -33,7 +34,7 @@ export const putRecords = defineOperation<Input>({
     );
     let failed = 0;
     const records = results.map((r) => {
-      if (r.ok) return { SequenceNumber: r.sequenceNumber, ShardId: r.shardId };
+      if (r.ok) return { SequenceNumber: sequenceNumberOf(r), ShardId: r.shard.shardId };
       failed++;
       return { ErrorCode: r.errorCode, ErrorMessage: r.errorMessage };
     });

@@ -27,8 +27,13 @@ export interface PutInput {
 }
 
 export type PutResult =
-  | { ok: true; shardId: string; sequenceNumber: string }
+  | { ok: true; shard: Shard; counter: number }
   | { ok: false; errorCode: AwsErrorCode; errorMessage: string };
+
+/** The AWS sequence number of a stored record (formatted only where a client needs the string). */
+export function sequenceNumberOf(result: { shard: Shard; counter: number }): string {
+  return formatSequenceNumber(result.shard.seqPrefix, result.counter);
+}
 
 export const ITERATOR_TYPES = ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
 export type IteratorType = (typeof ITERATOR_TYPES)[number];
@@ -150,7 +155,7 @@ export class RecordPlane {
   private result(stream: Stream, shard: Shard, ack: PutAck | undefined, input: PutInput, operation: string): PutResult {
     switch (ack?.status) {
       case WIRE_ERROR.OK:
-        return { ok: true, shardId: shard.shardId, sequenceNumber: formatSequenceNumber(shard.seqPrefix, ack.seq) };
+        return { ok: true, shard, counter: ack.seq };
       case WIRE_ERROR.THROTTLED:
         return { ok: false, errorCode: 'ProvisionedThroughputExceededException', errorMessage: this.throttled(stream, shard) };
       case WIRE_ERROR.ORDERING_AHEAD: {

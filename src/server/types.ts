@@ -31,6 +31,32 @@ export interface AwsHttpResponse {
   body: Buffer | string;
 }
 
+/** One WebSocket connection as a WebSocket route sees it, whatever server carries it. */
+export interface WsPeer {
+  /** Queues a binary message; never throws after close (the message is dropped). */
+  send(message: Uint8Array): void;
+  /** Bytes queued in the server and not yet written to the socket (backpressure). */
+  bufferedBytes(): number;
+  close(code: number, reason: string): void;
+}
+
+export interface WsSession {
+  /** `data` is valid only during the call: copy what outlives it. */
+  message(data: Uint8Array, binary: boolean): void;
+  /** The socket's send buffer has drained. */
+  drain(): void;
+  /** The connection is gone; the peer must not be used again. */
+  closed(): void;
+}
+
+/** A WebSocket route: one session per connection. */
+export interface WsRoute {
+  readonly path: string;
+  /** Largest message accepted; a larger one closes the connection (WebSocket code 1009). */
+  readonly maxMessageBytes: number;
+  open(peer: WsPeer): WsSession;
+}
+
 export interface EndpointOptions {
   host: string;
   /** 0 picks an ephemeral port; the bound port is returned. */

@@ -10,16 +10,70 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { handleAwsRequest, payloadTooLarge } from './protocol.js';
-import { checkEndpointOptions, type AwsHttpResponse, type AwsService, type EndpointOptions, type RunningEndpoint } from './types.js';
-
-export type { WebSocketBehavior as UwsWebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
+import {
+  checkEndpointOptions,
+  type AwsHttpResponse,
+  type AwsService,
+  type EndpointOptions,
+  type RunningEndpoint,
+  type WsPeer,
+  type WsRoute,
+  type WsSession,
+} from './types.js';
 
 export interface UwsEndpointOptions extends EndpointOptions {
-  /**
-   * Extension point for the WebSocket front end (a later issue): a route registered before the
-   * catch-all HTTP route. uWS only upgrades requests that match this pattern.
-   */
-  ws?: { path: string; behavior: uWS.WebSocketBehavior<unknown> };
+  /** WebSocket routes, registered before the catch-all HTTP route. */
+  ws?: WsRoute[];
+}
+
+interface WsUserData {
+  session?: WsSession;
+  open: boolean;
+}
+
+/**
+ * Maps a transport-neutral WsRoute onto uWS. uWS rules kept: the message ArrayBuffer is only valid
+ * during the callback (the session copies); a closed WebSocket must never be touched again.
+ */
+function wsBehavior(route: WsRoute): uWS.WebSocketBehavior<WsUserData> {
+  return {
+    compression: uWS.DISABLED,
+    maxPayloadLength: route.maxMessageBytes,
+    // Backpressure is the session's job (it bounds what it queues); uWS must not drop or close.
+    maxBackpressure: 0,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: 120,
+    upgrade: (res, req, context) => {
+      res.upgrade<WsUserData>(
+        { open: false },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      data.open = true;
+      const peer: WsPeer = {
+        send: (message) => {
+          if (data.open) ws.send(message, true);
+        },
+        bufferedBytes: () => (data.open ? ws.getBufferedAmount() : 0),
+        close: (code, reason) => {
+          if (data.open) ws.end(code, reason);
+        },
+      };
+      data.session = route.open(peer);
+    },
+    message: (ws, message, isBinary) => ws.getUserData().session?.message(new Uint8Array(message), isBinary),
+    drain: (ws) => ws.getUserData().session?.drain(),
+    close: (ws) => {
+      const data = ws.getUserData();
+      data.open = false;
+      data.session?.closed();
+    },
+  };
 }
 
 // uWS.js v20.30 also takes listen(host, port, options, cb) and exports the option as a top-level
@@ -37,7 +91,7 @@ export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<Run
   const maxBodyBytes = checkEndpointOptions(options);
   const { services } = options;
   const app = uWS.App();
-  if (options.ws !== undefined) app.ws(options.ws.path, options.ws.behavior);
+  for (const route of options.ws ?? []) app.ws<WsUserData>(route.path, wsBehavior(route));
   app.any('/*', (res, req) => serve(res, req, services, maxBodyBytes));
 
   // LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets binds with SO_REUSEPORT by default, which would let a

@@ -108,7 +108,16 @@ describe('startUwsEndpoint lifecycle', () => {
       host: '127.0.0.1',
       port: 0,
       services: [new TestService()],
-      ws: { path: '/ws', behavior: { open: () => void opened.push('ws') } },
+      ws: [
+        {
+          path: '/ws',
+          maxMessageBytes: 1024,
+          open: () => {
+            opened.push('ws');
+            return { message: () => undefined, drain: () => undefined, closed: () => undefined };
+          },
+        },
+      ],
     });
     const agent = new http.Agent({ keepAlive: true });
     expect((await h1Request(endpoint.port, { ...jsonRequest('Echo'), agent })).status).toBe(200);

@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Riffle } from 'riffle';
+import { ingestRoute } from '../../dist/api/ingest/session.js';
+import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
+
+// The binary ingest protocol (docs/ws-protocol.md) against the real server process.
+let server: RunningServer;
+const stream = uniqueName('ws');
+beforeAll(async () => {
+  server = await startServer(['--no-throttle']);
+  expect((await rawRequest(server.port, 'Kinesis_20131202.CreateStream', JSON.stringify({ StreamName: stream, ShardCount: 3 }))).status).toBe(200);
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+interface Rec {
+  key: string;
+  data: Buffer;
+  hashKey?: bigint;
+}
+
+function putFrame(batchId: number, streamName: string, records: Rec[], overrides: { type?: number; version?: number; flags?: number } = {}): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(8);
+  head.writeUInt8(overrides.type ?? 1, 0);
+  head.writeUInt8(overrides.version ?? 1, 1);
+  head.writeUInt16LE(overrides.flags ?? 0, 2);
+  head.writeUInt32LE(batchId, 4);
+  const name = Buffer.from(streamName);
+  const nameLen = Buffer.alloc(2);
+  nameLen.writeUInt16LE(name.length);
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(records.length);
+  parts.push(head, nameLen, name, count);
+  for (const r of records) {
+    const key = Buffer.from(r.key);
+    const h = Buffer.alloc(3);
+    h.writeUInt8(r.hashKey === undefined ? 0 : 1, 0);
+    h.writeUInt16LE(key.length, 1);
+    parts.push(h);
+    if (r.hashKey !== undefined) parts.push(Buffer.from(r.hashKey.toString(16).padStart(32, '0'), 'hex'));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(r.data.length);
+    parts.push(key, len, r.data);
+  }
+  return Buffer.concat(parts);
+}
+
+type Reply =
+  | { kind: 'ack'; batchId: number; createdMs: number; entries: Array<{ status: number; shardIndex: number; counter: number }> }
+  | { kind: 'error'; batchId: number; type: string; message: string };
+
+function parse(frame: Buffer): Reply {
+  const kind = frame.readUInt8(0);
+  const batchId = frame.readUInt32LE(4);
+  if (kind === 3) {
+    const tl = frame.readUInt16LE(8);
+    const type = frame.toString('utf8', 10, 10 + tl);
+    const ml = frame.readUInt32LE(10 + tl);
+    return { kind: 'error', batchId, type, message: frame.toString('utf8', 14 + tl, 14 + tl + ml) };
+  }
+  expect(kind).toBe(2);
+  const count = frame.readUInt32LE(16);
+  const entries = Array.from({ length: count }, (_, i) => ({
+    status: frame.readUInt8(20 + 13 * i),
+    shardIndex: frame.readUInt32LE(21 + 13 * i),
+    counter: frame.readDoubleLE(25 + 13 * i),
+  }));
+  return { kind: 'ack', batchId, createdMs: frame.readDoubleLE(8), entries };
+}
+
+/** A connection that collects replies by batch id. */
+async function connect(): Promise<{ ws: WebSocket; reply: (batchId: number) => Promise<Reply>; next: () => Promise<Reply> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.streamPort}/ingest`);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const queue: Reply[] = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (data: Buffer) => {
+    queue.push(parse(data));
+    waiters.splice(0).forEach((w) => w());
+  });
+  const take = async (pred: (r: Reply) => boolean): Promise<Reply> => {
+    for (;;) {
+      const i = queue.findIndex(pred);
+      if (i !== -1) return queue.splice(i, 1)[0] as Reply;
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return { ws, reply: (batchId) => take((r) => r.batchId === batchId), next: () => take(() => true) };
+}
+
+const seq = (createdMs: number, shard: number, counter: number): string =>
+  '4' + String(createdMs).padStart(13, '0') + String(shard).padStart(10, '0') + String(counter).padStart(20, '0');
+
+async function readShard(shard: number): Promise<Array<{ key: string; data: string; seq: string }>> {
+  const it = await rawRequest(server.port, 'Kinesis_20131202.GetShardIterator', JSON.stringify({ StreamName: stream, ShardId: `shardId-00000000000${shard}`, ShardIteratorType: 'TRIM_HORIZON' }));
+  const got = await rawRequest(server.port, 'Kinesis_20131202.GetRecords', JSON.stringify({ ShardIterator: it.json().ShardIterator }));
+  return (got.json().Records as Array<{ PartitionKey: string; Data: string; SequenceNumber: string }>).map((r) => ({ key: r.PartitionKey, data: Buffer.from(r.Data, 'base64').toString(), seq: r.SequenceNumber }));
+}
+
+describe('WebSocket binary ingest', () => {
+  it('acknowledges every record with its shard and sequence number, pipelined', async () => {
+    const { ws, reply } = await connect();
+    const batches = Array.from({ length: 20 }, (_, b) => Array.from({ length: 100 }, (_, i) => ({ key: `dev-${(b * 100 + i) % 37}`, data: Buffer.from(`m-${b}-${i}`) })));
+    batches.forEach((records, b) => ws.send(putFrame(1000 + b, stream, records))); // all in flight at once
+    const acks = await Promise.all(batches.map((_, b) => reply(1000 + b)));
+    const expected = new Map<string, string>(); // sequence number → data
+    acks.forEach((a, b) => {
+      expect(a.kind).toBe('ack');
+      if (a.kind !== 'ack') return;
+      expect(a.entries).toHaveLength(100);
+      a.entries.forEach((e, i) => {
+        expect(e.status).toBe(0);
+        expected.set(seq(a.createdMs, e.shardIndex, e.counter), `m-${b}-${i}`);
+      });
+    });
+    const stored = new Map<string, string>();
+    for (const shard of [0, 1, 2]) for (const r of await readShard(shard)) stored.set(r.seq, r.data);
+    for (const [s, data] of expected) expect(stored.get(s)).toBe(data);
+    ws.close();
+  });
+
+  it('routes by partition key exactly as PutRecords does, and honours explicit hash keys', async () => {
+    const { ws, reply } = await connect();
+    const keys = Array.from({ length: 30 }, (_, i) => `route-${i}`);
+    ws.send(putFrame(7, stream, [...keys.map((k) => ({ key: k, data: Buffer.from('x') })), { key: 'any', data: Buffer.from('y'), hashKey: (1n << 128n) - 1n }]));
+    const ack = await reply(7);
+    const viaHttp = await rawRequest(server.port, 'Kinesis_20131202.PutRecords', JSON.stringify({ StreamName: stream, Records: keys.map((k) => ({ PartitionKey: k, Data: 'eA==' })) }));
+    const httpShards = (viaHttp.json().Records as Array<{ ShardId: string }>).map((r) => Number(r.ShardId.slice(-1)));
+    expect(ack.kind === 'ack' && ack.entries.slice(0, 30).map((e) => e.shardIndex)).toEqual(httpShards);
+    expect(ack.kind === 'ack' && ack.entries[30]?.shardIndex).toBe(2);
+    ws.close();
+  });
+
+  it('answers bad frames with an ERROR frame and keeps the connection', async () => {
+    const { ws, reply, next } = await connect();
+    ws.send(Buffer.from([1, 1, 0]));
+    expect(await next()).toMatchObject({ kind: 'error', batchId: 0, type: 'SerializationException' });
+    ws.send(putFrame(11, stream, [{ key: 'k', data: Buffer.from('v') }], { type: 9 }));
+    expect(await reply(11)).toEqual({ kind: 'error', batchId: 11, type: 'SerializationException', message: 'Unknown frame type 9' });
+    ws.send(putFrame(12, stream, [{ key: 'k', data: Buffer.from('v') }], { version: 2 }));
+    expect(await reply(12)).toMatchObject({ kind: 'error', type: 'SerializationException' });
+    ws.send(putFrame(13, stream, [{ key: 'k', data: Buffer.from('v') }]).subarray(0, 20));
+    expect(await reply(13)).toMatchObject({ kind: 'error', type: 'SerializationException', message: expect.stringMatching(/^Frame truncated/) });
+    ws.send(putFrame(14, 'no-such-stream', [{ key: 'k', data: Buffer.from('v') }]));
+    expect(await reply(14)).toEqual({ kind: 'error', batchId: 14, type: 'ResourceNotFoundException', message: 'Stream no-such-stream under account 000000000000 not found.' });
+    ws.send(putFrame(15, stream, [{ key: 'ok', data: Buffer.from('v') }, { key: '', data: Buffer.from('v') }]));
+    expect(await reply(15)).toEqual({
+      kind: 'error',
+      batchId: 15,
+      type: 'ValidationException',
+      message: "1 validation error detected: Value '' at 'records.2.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    });
+    ws.send(putFrame(16, stream, [{ key: 'k', data: Buffer.alloc(1024 * 1024 + 1) }]));
+    expect(await reply(16)).toMatchObject({ kind: 'error', type: 'ValidationException' });
+    ws.send('text is not a frame');
+    expect(await next()).toMatchObject({ kind: 'error', type: 'SerializationException' });
+    // Still open and working, and nothing from the refused frames was stored.
+    ws.send(putFrame(17, stream, [{ key: 'after', data: Buffer.from('fine') }]));
+    const ok = await reply(17);
+    expect(ok.kind === 'ack' && ok.entries[0]?.status).toBe(0);
+    const all = [...(await readShard(0)), ...(await readShard(1)), ...(await readShard(2))];
+    expect(all.filter((r) => r.key === 'ok' || r.key === 'k')).toEqual([]);
+    ws.close();
+    expect(server.alive()).toBe(true);
+  });
+
+  it('refuses PUT frames beyond the in-flight window instead of queueing them', async () => {
+    // Frames delivered faster than the engine acknowledges them: 200 in one tick, straight into
+    // the session the uWS route opens per connection (the peer stands where the socket would be).
+    const riffle = await Riffle.start({ workers: 1, throttle: false });
+    try {
+      await riffle.kinesis.createStream({ StreamName: 'win', ShardCount: 1 });
+      const sent: Buffer[] = [];
+      const session = ingestRoute(riffle.engine).open({ send: (m) => void sent.push(Buffer.from(m)), bufferedBytes: () => 0, close: () => undefined });
+      for (let b = 0; b < 200; b++) session.message(putFrame(b + 1, 'win', [{ key: 'k', data: Buffer.from(`r${b}`) }]), true);
+      const refused = sent.map(parse).filter((r) => r.kind === 'error');
+      expect(refused).toHaveLength(200 - 128);
+      for (const r of refused) expect(r).toMatchObject({ type: 'LimitExceededException', message: 'At most 128 PUT frames may await their ACK on one connection.' });
+      expect(refused.map((r) => r.batchId)).toEqual(Array.from({ length: 72 }, (_, i) => 129 + i));
+      while (sent.length < 200) await new Promise((r) => setTimeout(r, 10));
+      const acks = sent.map(parse).filter((r) => r.kind === 'ack');
+      expect(acks.map((a) => a.batchId).sort((x, y) => x - y)).toEqual(Array.from({ length: 128 }, (_, i) => i + 1));
+      // The window reopens as ACKs go out.
+      session.message(putFrame(999, 'win', [{ key: 'k', data: Buffer.from('later') }]), true);
+      while (sent.length < 201) await new Promise((r) => setTimeout(r, 10));
+      expect(parse(sent[200] as Buffer)).toMatchObject({ kind: 'ack', batchId: 999 });
+    } finally {
+      await riffle.close();
+    }
+  });
+});
