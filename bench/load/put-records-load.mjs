@@ -3,9 +3,12 @@
 // JSON line with what was accepted and each request's latency percentiles.
 //   mode raw: pre-encoded AWS JSON 1.1 bodies over HTTP/1.1 keep-alive (what a lean producer sends)
 //   mode sdk: @aws-sdk/client-kinesis with its default handler (HTTP/2) or NodeHttpHandler (HTTP/1.1)
+//   mode ws:  binary PUT frames over WebSocket (docs/ws-protocol.md); `concurrency` connections,
+//             each keeping up to 16 batches in flight
 import http from 'node:http';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import WebSocket from 'ws';
 
 const [url, mode, protocol, stream, seconds, concurrency, batch, bytes] = process.argv.slice(2);
 const endAt = Date.now() + Number(seconds) * 1000;
@@ -36,6 +39,55 @@ if (mode === 'raw') {
       req.on('error', reject);
       req.end(body);
     });
+} else if (mode === 'ws') {
+  // One frame, reused with a fresh batch id per send.
+  const name = Buffer.from(stream);
+  const parts = [Buffer.alloc(8), Buffer.alloc(2), name, Buffer.alloc(4)];
+  parts[0].writeUInt8(1, 0);
+  parts[0].writeUInt8(1, 1);
+  parts[1].writeUInt16LE(name.length);
+  parts[3].writeUInt32LE(records.length);
+  for (const r of records) {
+    const key = Buffer.from(r.PartitionKey);
+    const h = Buffer.alloc(3);
+    h.writeUInt16LE(key.length, 1);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(r.Data.length);
+    parts.push(h, key, len, r.Data);
+  }
+  const template = Buffer.concat(parts);
+  const sockets = await Promise.all(
+    Array.from({ length: Number(concurrency) }, () =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ingest');
+        const pending = new Map();
+        ws.on('message', (frame) => {
+          const id = frame.readUInt32LE(4);
+          const p = pending.get(id);
+          pending.delete(id);
+          if (frame.readUInt8(0) !== 2) return p?.reject(new Error(`ERROR frame: ${frame.toString('utf8', 10)}`));
+          const count = frame.readUInt32LE(16);
+          let failedHere = 0;
+          for (let i = 0; i < count; i++) if (frame.readUInt8(20 + 13 * i) !== 0) failedHere++;
+          p?.resolve(failedHere);
+        });
+        ws.once('open', () => resolve({ ws, pending }));
+        ws.once('error', reject);
+      }),
+    ),
+  );
+  let nextId = 1;
+  let turn = 0;
+  send = () => {
+    const conn = sockets[turn++ % sockets.length];
+    const id = nextId++;
+    const frame = Buffer.from(template);
+    frame.writeUInt32LE(id, 4);
+    return new Promise((resolve, reject) => {
+      conn.pending.set(id, { resolve, reject });
+      conn.ws.send(frame);
+    });
+  };
 } else {
   const client = new KinesisClient({
     endpoint: url,
@@ -68,7 +120,8 @@ async function worker() {
   }
 }
 const cpu0 = process.cpuUsage();
-await Promise.all(Array.from({ length: Number(concurrency) }, worker));
+const workers = mode === 'ws' ? Number(concurrency) * 16 : Number(concurrency);
+await Promise.all(Array.from({ length: workers }, worker));
 const elapsed = (Date.now() - start) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
