@@ -1,5 +1,6 @@
-// The uWebSockets.js front end: the same AWS protocol over uWS HTTP/1.1, on any path. This is the
-// only module that loads the native addon (STYLE.md: "Only one module loads the native addon").
+// The uWebSockets.js front end: the same AWS protocol over uWS HTTP/1.1, on any path, plus the
+// WebSocket routes. This is the only module that loads uWebSockets.js (one adapter, so the rest of
+// the code does not depend on which uWS build is installed).
 //
 // uWS rules this file keeps (uWebSockets.js docs/index.d.ts, HttpResponse):
 // - HttpRequest is valid only during the route handler: headers, method and URL are copied first.
