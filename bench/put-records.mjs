@@ -10,7 +10,14 @@ const opt = { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const name = argv[i].replace(/^--/, '');
-  if (!(name in opt)) throw new Error(`unknown option ${argv[i]}`);
+  if (!(name in opt)) {
+    console.error(`riffle bench: unknown option ${argv[i]} (options: ${Object.keys(opt).map((k) => `--${k}`).join(', ')})`);
+    process.exit(2);
+  }
+  if (name !== 'out' && !(Number(argv[i + 1]) > 0)) {
+    console.error(`riffle bench: --${name} needs a positive number, got '${argv[i + 1] ?? ''}'`);
+    process.exit(2);
+  }
   opt[name] = name === 'out' ? argv[i + 1] : Number(argv[i + 1]);
 }
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -71,7 +78,10 @@ async function createStream(port, name) {
 }
 
 function runLoad(url, mode, protocol, stream) {
-  const args = [here('./load/put-records-load.mjs'), url, mode, protocol, stream, opt.seconds, opt.concurrency, opt.batch, opt.bytes];
+  const args =
+    mode === 'inproc'
+      ? [here('./load/in-process-load.mjs'), opt.seconds, opt.concurrency, opt.batch, opt.bytes]
+      : [here('./load/put-records-load.mjs'), url, mode, protocol, stream, opt.seconds, opt.concurrency, opt.batch, opt.bytes];
   const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: (opt.seconds + 30) * 1000 });
   return JSON.parse(out.trim().split('\n').pop());
 }
@@ -82,6 +92,7 @@ const scenarios = [
   { engine: 'riffle', port: 'aws', mode: 'sdk', protocol: 'http2', label: 'AWS SDK v3 default (HTTP/2) → AWS port' },
   { engine: 'riffle', port: 'uws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → uWS port' },
   { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket → uWS port /ingest' },
+  { engine: 'riffle', port: 'none', mode: 'inproc', protocol: 'none', label: 'in-process API (engine in the load process)' },
   { engine: 'kinesalite', port: 'aws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → kinesalite' },
   { engine: 'kinesalite', port: 'aws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → kinesalite' },
 ];
@@ -97,13 +108,20 @@ try {
     const proc = s.engine === 'riffle' ? riffle : kinesalite;
     const port = s.engine === 'riffle' && s.port === 'uws' ? proc.ports[1] : proc.ports[0];
     const stream = `bench-${i}`;
-    await createStream(proc.ports[0], stream);
     process.stderr.write(`  ${s.label} ... `);
-    const before = usage(proc.child.pid);
-    const load = runLoad(`http://127.0.0.1:${port}`, s.mode, s.protocol, stream);
-    const after = usage(proc.child.pid);
-    const serverCpu = (after.cpuSec - before.cpuSec) / load.elapsedSec;
-    results.push({ ...s, ...load, serverCpuCores: serverCpu, serverRssBytes: after.rssBytes });
+    if (s.mode === 'inproc') {
+      // No server process: the engine runs inside the load process, which reports its own CPU.
+      const load = runLoad('', s.mode, s.protocol, stream);
+      results.push({ ...s, ...load, serverCpuCores: load.loadCpuSec / load.elapsedSec, serverRssBytes: null });
+    } else {
+      await createStream(proc.ports[0], stream);
+      const before = usage(proc.child.pid);
+      const load = runLoad(`http://127.0.0.1:${port}`, s.mode, s.protocol, stream);
+      const after = usage(proc.child.pid);
+      const serverCpu = (after.cpuSec - before.cpuSec) / load.elapsedSec;
+      results.push({ ...s, ...load, serverCpuCores: serverCpu, serverRssBytes: after.rssBytes });
+    }
+    const load = results[results.length - 1];
     process.stderr.write(`${Math.round(load.recordsPerSec)} records/s\n`);
   }
 } finally {
@@ -111,8 +129,8 @@ try {
   kinesalite.child.kill('SIGTERM');
 }
 
-// kinesalite has no binary protocol: WebSocket ingest is compared with its best, pre-encoded HTTP.
-const base = (mode) => results.find((r) => r.engine === 'kinesalite' && r.mode === (mode === 'ws' ? 'raw' : mode))?.recordsPerSec;
+// kinesalite has no binary protocol or in-process API: those are compared with its best, pre-encoded HTTP.
+const base = (mode) => results.find((r) => r.engine === 'kinesalite' && r.mode === (mode === 'ws' || mode === 'inproc' ? 'raw' : mode))?.recordsPerSec;
 for (const r of results) r.ratioVsKinesalite = base(r.mode) ? r.recordsPerSec / base(r.mode) : null;
 const report = { benchmark: 'put-records', when: new Date().toISOString(), node: process.version, options: opt, results };
 const file = opt.out || here(`./results/put-records-${report.when.replace(/[:.]/g, '-')}.json`);
@@ -124,7 +142,7 @@ console.log(`\nPutRecords, ${opt.batch} × ${opt.bytes} B, ${opt.concurrency} in
 console.log(['scenario'.padEnd(48), 'records/s'.padStart(10), 'vs kinesalite'.padStart(14), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'server CPU'.padStart(11), 'RSS MiB'.padStart(8)].join(' '));
 for (const r of results) {
   console.log(
-    [r.label.padEnd(48), fmt(r.recordsPerSec).padStart(10), (r.ratioVsKinesalite === null ? '-' : `${fmt(r.ratioVsKinesalite, 1)}×`).padStart(14), fmt(r.p50Ms, 1).padStart(8), fmt(r.p99Ms, 1).padStart(8), fmt(r.serverCpuCores, 2).padStart(11), fmt(r.serverRssBytes / 2 ** 20).padStart(8)].join(' '),
+    [r.label.padEnd(48), fmt(r.recordsPerSec).padStart(10), (r.ratioVsKinesalite === null ? '-' : `${fmt(r.ratioVsKinesalite, 1)}×`).padStart(14), fmt(r.p50Ms, 1).padStart(8), fmt(r.p99Ms, 1).padStart(8), fmt(r.serverCpuCores, 2).padStart(11), (r.serverRssBytes === null ? '-' : fmt(r.serverRssBytes / 2 ** 20)).padStart(8)].join(' '),
   );
 }
 console.log(`\nJSON: ${file}`);

@@ -174,5 +174,11 @@ export function usage(): string {
     const flag = spec.kind === 'flag' ? `--${name}` : `--${name} <${spec.kind === 'ms' ? 'ms' : 'value'}>`;
     return `  ${flag.padEnd(34)} ${spec.help} (env ${spec.env})`;
   });
-  return ['usage: riffle serve [options]', '', 'options:', ...lines].join('\n');
+  return [
+    'usage: riffle serve [options]',
+    '       riffle bench [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4] [--out file.json]',
+    '',
+    'serve options:',
+    ...lines,
+  ].join('\n');
 }

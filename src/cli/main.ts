@@ -3,6 +3,8 @@
  * `riffle serve [options]`: what `npm start` runs. Bad options print a message naming the option
  * and exit with code 2.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig, usage } from '../config.js';
 import { Riffle } from '../index.js';
 
@@ -45,14 +47,23 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** `riffle bench [options]`: the end-to-end benchmark (bench/put-records.mjs), same options. */
+function bench(argv: string[]): never {
+  const script = fileURLToPath(new URL('../../bench/put-records.mjs', import.meta.url));
+  const result = spawnSync(process.execPath, [script, ...argv], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
+
 const [command = 'serve', ...rest] = process.argv.slice(2);
 if (command === 'serve') {
   await serve(rest);
+} else if (command === 'bench') {
+  bench(rest);
 } else if (command === '--help' || command === '-h' || command === 'help') {
   console.log(usage());
 } else if (command.startsWith('--')) {
   await serve([command, ...rest]);
 } else {
-  console.error(`riffle: unknown command '${command}' (commands: serve)`);
+  console.error(`riffle: unknown command '${command}' (commands: serve, bench)`);
   process.exit(2);
 }

@@ -27,7 +27,12 @@ describe('riffle serve options', () => {
       code: 2,
       stderr: "riffle: --write-bytes-per-sec: expected a whole number from 1 to 1000000000, got 'fast'\n",
     });
-    expect(await exit(['launch'])).toEqual({ code: 2, stderr: "riffle: unknown command 'launch' (commands: serve)\n" });
+    expect(await exit(['launch'])).toEqual({ code: 2, stderr: "riffle: unknown command 'launch' (commands: serve, bench)\n" });
+    expect(await exit(['bench', '--speed', '9'])).toEqual({
+      code: 2,
+      stderr: 'riffle bench: unknown option --speed (options: --seconds, --concurrency, --batch, --bytes, --shards, --out)\n',
+    });
+    expect(await exit(['bench', '--seconds', 'zero'])).toEqual({ code: 2, stderr: "riffle bench: --seconds needs a positive number, got 'zero'\n" });
   });
 
   it('prints usage for --help', async () => {
