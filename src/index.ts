@@ -15,6 +15,7 @@ import { ingestRoute } from './api/ingest/session.js';
 export { KinesisError, AWS_ERRORS, type AwsErrorCode } from './errors.js';
 export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardLimits } from './config.js';
 export type * from './api/client-api.js';
+export { Producer, ProducerError, type ProducerOptions, type Stored } from './client/producer.js';
 
 export type RiffleOptions = Partial<Omit<RiffleConfig, 'limits'>> & { limits?: Partial<RiffleConfig['limits']> };
 

@@ -1,0 +1,198 @@
+/**
+ * A producer in the KPL's role: collects records into PutRecords-sized batches (by count, bytes
+ * and linger time), keeps a bounded number of batches in flight, and retries records refused for
+ * throughput (or other retryable errors) with exponential backoff and jitter.
+ *
+ * Ordering: with `ordered` (the default) at most one record per partition key is unacknowledged at
+ * a time, so a key's records are stored in the order they were put, even across retries. That
+ * costs nothing against AWS limits (one key maps to one shard, 1,000 records/s); turn it off for
+ * throughput when order does not matter.
+ *
+ * Every queue is bounded: `put` waits while `maxPendingRecords` records are unsettled.
+ */
+import { BatchError, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
+import { HttpTransport } from './http-transport.js';
+import { WsTransport } from './ws-transport.js';
+
+export interface ProducerOptions {
+  streamName: string;
+  /** `http://host:4567` (PutRecords) or `ws://host:4568` (binary ingest), or a Transport. */
+  endpoint: string | Transport;
+  maxBatchRecords?: number;
+  maxBatchBytes?: number;
+  lingerMs?: number;
+  maxInFlight?: number;
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  maxPendingRecords?: number;
+  ordered?: boolean;
+}
+
+export interface Stored {
+  shardId: string;
+  sequenceNumber: string;
+}
+
+/** A record the producer gave up on: the last AWS error code and message it got. */
+export class ProducerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly attempts: number,
+  ) {
+    super(`${code}: ${message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
+    this.name = 'ProducerError';
+  }
+}
+
+interface Entry extends OutRecord {
+  bytes: number;
+  attempts: number;
+  resolve: (s: Stored) => void;
+  reject: (e: ProducerError) => void;
+}
+
+const DEFAULTS = {
+  maxBatchRecords: 500,
+  // Under PutRecords' 5 MiB (keys included) with room for the JSON body's base64.
+  maxBatchBytes: 4 * 1024 * 1024,
+  lingerMs: 5,
+  maxInFlight: 8,
+  maxRetries: 30,
+  backoffBaseMs: 20,
+  backoffMaxMs: 1000,
+  maxPendingRecords: 100_000,
+  ordered: true,
+};
+
+export class Producer {
+  private readonly o: typeof DEFAULTS & { streamName: string };
+  private readonly transport: Transport;
+  /** Per key, records not yet settled, oldest first; only the head may be sent (ordered mode). */
+  private readonly byKey = new Map<string, Entry[]>();
+  private ready: Entry[] = [];
+  private unsettled = 0;
+  private inFlight = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private lingerExpired = false;
+  private flushing = 0;
+  private readonly spaceWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(options: ProducerOptions) {
+    this.o = { ...DEFAULTS, ...options } as typeof DEFAULTS & { streamName: string };
+    for (const k of ['maxBatchRecords', 'maxBatchBytes', 'maxInFlight', 'maxPendingRecords'] as const) {
+      if (!Number.isInteger(this.o[k]) || this.o[k] < 1) throw new RangeError(`Producer: ${k} must be a positive integer, got ${this.o[k]}`);
+    }
+    if (this.o.maxBatchRecords > 500) throw new RangeError('Producer: maxBatchRecords is at most 500 (PutRecords)');
+    const ep = options.endpoint;
+    this.transport = typeof ep !== 'string' ? ep : ep.startsWith('ws') ? new WsTransport(ep) : new HttpTransport(ep, this.o.maxInFlight);
+  }
+
+  /** Resolves when the record is stored (its shard and sequence number), rejects if given up. */
+  async put(partitionKey: string, data: Uint8Array): Promise<Stored> {
+    while (this.unsettled >= this.o.maxPendingRecords) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    return new Promise<Stored>((resolve, reject) => {
+      const entry: Entry = { partitionKey, data, bytes: Buffer.byteLength(partitionKey) + data.length, attempts: 0, resolve, reject };
+      this.unsettled++;
+      if (!this.o.ordered) this.ready.push(entry);
+      else {
+        const queue = this.byKey.get(partitionKey);
+        if (queue === undefined) {
+          this.byKey.set(partitionKey, [entry]);
+          this.ready.push(entry);
+        } else queue.push(entry);
+      }
+      this.pump();
+    });
+  }
+
+  /** Sends what is buffered without waiting for linger; resolves when every record is settled. */
+  async flush(): Promise<void> {
+    this.flushing++;
+    try {
+      this.pump();
+      while (this.unsettled > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    await this.transport.close();
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.o.maxInFlight && this.ready.length > 0) {
+      const full = this.ready.length >= this.o.maxBatchRecords;
+      if (!full && !this.lingerExpired && this.flushing === 0) {
+        if (this.lingerTimer === null) {
+          this.lingerTimer = setTimeout(() => {
+            this.lingerTimer = null;
+            this.lingerExpired = true;
+            this.pump();
+            this.lingerExpired = false;
+          }, this.o.lingerMs);
+        }
+        return;
+      }
+      const batch: Entry[] = [];
+      let bytes = 0;
+      while (batch.length < this.o.maxBatchRecords && this.ready.length > 0) {
+        const next = this.ready[0] as Entry;
+        if (batch.length > 0 && bytes + next.bytes > this.o.maxBatchBytes) break;
+        batch.push(this.ready.shift() as Entry);
+        bytes += next.bytes;
+      }
+      this.inFlight++;
+      this.transport
+        .send(this.o.streamName, batch)
+        .then(
+          (outcomes) => batch.forEach((e, i) => this.settle(e, outcomes[i])),
+          (err: unknown) => {
+            const be = err instanceof BatchError ? err : new BatchError('InternalFailure', String(err), true);
+            for (const e of batch) this.settle(e, { ok: false, errorCode: be.code, errorMessage: be.message }, be.retryable);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
+    }
+  }
+
+  private settle(e: Entry, outcome: RecordOutcome | undefined, retryable?: boolean): void {
+    if (outcome?.ok === true) return this.done(e, () => e.resolve({ shardId: outcome.shardId, sequenceNumber: outcome.sequenceNumber }));
+    const code = outcome?.errorCode ?? 'InternalFailure';
+    const canRetry = retryable ?? (code === 'ProvisionedThroughputExceededException' || code === 'InternalFailure' || code === 'ServiceUnavailable');
+    e.attempts++;
+    if (canRetry && e.attempts <= this.o.maxRetries) {
+      // Full jitter: a random wait up to base × 2^attempts, capped.
+      const wait = Math.random() * Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** e.attempts);
+      setTimeout(() => {
+        this.ready.push(e); // still its key's head: nothing behind it was sent
+        this.pump();
+      }, wait).unref();
+      return;
+    }
+    this.done(e, () => e.reject(new ProducerError(code, outcome?.errorMessage ?? '', e.attempts)));
+  }
+
+  /** Settles a record and lets its key's next record go. */
+  private done(e: Entry, settle: () => void): void {
+    settle();
+    this.unsettled--;
+    if (this.o.ordered) {
+      const queue = this.byKey.get(e.partitionKey) as Entry[];
+      queue.shift();
+      const next = queue[0];
+      if (next === undefined) this.byKey.delete(e.partitionKey);
+      else this.ready.push(next);
+    }
+    this.spaceWaiters.shift()?.();
+    if (this.unsettled === 0) this.idleWaiters.splice(0).forEach((w) => w());
+  }
+}

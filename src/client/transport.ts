@@ -1,0 +1,29 @@
+/** How the producer sends one batch: over the AWS API (PutRecords) or the binary WebSocket route. */
+export interface OutRecord {
+  partitionKey: string;
+  data: Uint8Array;
+}
+
+/** Per record: stored (with its shard and sequence number) or refused with an AWS error code. */
+export type RecordOutcome = { ok: true; shardId: string; sequenceNumber: string } | { ok: false; errorCode: string; errorMessage: string };
+
+/** A whole batch refused (unknown stream, bad request, connection lost): an AWS-typed error. */
+export class BatchError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** Whether sending the same batch again may succeed. */
+    readonly retryable: boolean,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'BatchError';
+  }
+}
+
+export interface Transport {
+  send(streamName: string, records: readonly OutRecord[]): Promise<RecordOutcome[]>;
+  close(): Promise<void>;
+}
+
+/** AWS error codes worth retrying (as the AWS SDKs classify them). */
+export const RETRYABLE_CODES = new Set(['ProvisionedThroughputExceededException', 'InternalFailure', 'ServiceUnavailable', 'LimitExceededException', 'ThrottlingException']);

@@ -1,0 +1,106 @@
+import WebSocket from 'ws';
+import { BatchError, RETRYABLE_CODES, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
+
+const ACK_ERRORS: Record<number, string> = { 1: 'ProvisionedThroughputExceededException', 2: 'InternalFailure' };
+
+/** Binary PUT frames over one WebSocket (docs/ws-protocol.md), replies matched by batch id. */
+export class WsTransport implements Transport {
+  private readonly ws: WebSocket;
+  private readonly ready: Promise<void>;
+  private readonly pending = new Map<number, { resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void; count: number }>();
+  private nextId = 1;
+
+  /** `endpoint`: ws://host:stream-port (the /ingest path is added). */
+  constructor(endpoint: string) {
+    this.ws = new WebSocket(endpoint.replace(/\/$/, '') + '/ingest');
+    this.ready = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', (err) => reject(new BatchError('InternalFailure', err.message, true)));
+    });
+    this.ready.catch(() => undefined);
+    this.ws.on('message', (frame: Buffer) => this.onReply(frame));
+    this.ws.on('close', () => {
+      for (const p of this.pending.values()) p.reject(new BatchError('InternalFailure', 'connection closed before the reply', true));
+      this.pending.clear();
+    });
+  }
+
+  private onReply(frame: Buffer): void {
+    const id = frame.readUInt32LE(4);
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    if (frame.readUInt8(0) === 3) {
+      const tl = frame.readUInt16LE(8);
+      const code = frame.toString('utf8', 10, 10 + tl);
+      const message = frame.toString('utf8', 14 + tl, 14 + tl + frame.readUInt32LE(10 + tl));
+      return p.reject(new BatchError(code, message, RETRYABLE_CODES.has(code)));
+    }
+    const createdMs = frame.readDoubleLE(8);
+    const count = frame.readUInt32LE(16);
+    const created = String(createdMs).padStart(13, '0');
+    const out: RecordOutcome[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = 20 + 13 * i;
+      const status = frame.readUInt8(at);
+      const shard = frame.readUInt32LE(at + 1);
+      if (status === 0) {
+        out[i] = {
+          ok: true,
+          shardId: `shardId-${String(shard).padStart(12, '0')}`,
+          sequenceNumber: `4${created}${String(shard).padStart(10, '0')}${String(frame.readDoubleLE(at + 5)).padStart(20, '0')}`,
+        };
+      } else {
+        const code = ACK_ERRORS[status] ?? 'InternalFailure';
+        out[i] = { ok: false, errorCode: code, errorMessage: code };
+      }
+    }
+    p.resolve(out);
+  }
+
+  async send(streamName: string, records: readonly OutRecord[]): Promise<RecordOutcome[]> {
+    await this.ready;
+    const name = Buffer.from(streamName, 'utf8');
+    const keys = records.map((r) => Buffer.from(r.partitionKey, 'utf8'));
+    let size = 8 + 2 + name.length + 4;
+    records.forEach((r, i) => (size += 3 + (keys[i] as Buffer).length + 4 + r.data.length));
+    const frame = Buffer.allocUnsafe(size);
+    const id = this.nextId;
+    this.nextId = (this.nextId + 1) >>> 0 || 1;
+    frame.writeUInt8(1, 0);
+    frame.writeUInt8(1, 1);
+    frame.writeUInt16LE(0, 2);
+    frame.writeUInt32LE(id, 4);
+    frame.writeUInt16LE(name.length, 8);
+    name.copy(frame, 10);
+    let at = 10 + name.length;
+    frame.writeUInt32LE(records.length, at);
+    at += 4;
+    records.forEach((r, i) => {
+      const key = keys[i] as Buffer;
+      frame.writeUInt8(0, at);
+      frame.writeUInt16LE(key.length, at + 1);
+      key.copy(frame, at + 3);
+      at += 3 + key.length;
+      frame.writeUInt32LE(r.data.length, at);
+      frame.set(r.data, at + 4);
+      at += 4 + r.data.length;
+    });
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, count: records.length });
+      this.ws.send(frame, (err) => {
+        if (err === undefined || err === null) return;
+        this.pending.delete(id);
+        reject(new BatchError('InternalFailure', err.message, true));
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}
