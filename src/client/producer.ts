@@ -8,6 +8,11 @@
  * costs nothing against AWS limits (one key maps to one shard, 1,000 records/s); turn it off for
  * throughput when order does not matter.
  *
+ * Delivery: records refused per record (throttling) were not stored, so retrying them cannot
+ * duplicate. A whole batch that fails in transit (connection lost, 5xx) is retried too, and the
+ * server may have stored it before the failure: then those records are stored twice (at least
+ * once, as with the KPL). Consumers that must not see duplicates dedupe on their own ids.
+ *
  * Every queue is bounded: `put` waits while `maxPendingRecords` records are unsettled.
  */
 import { BatchError, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
