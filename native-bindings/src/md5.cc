@@ -126,7 +126,7 @@ void Md5(const uint8_t* data, size_t len, uint8_t out[16]) {
 void Md5Many(const uint8_t* bytes, const uint32_t* offsets, size_t count, uint8_t* out) {
   // Checked per call, not cached in a static: the addon keeps no mutable static state.
   const bool wide = Md5x8Available();
-  alignas(32) uint8_t blocks[8 * 64];
+  alignas(32) uint8_t blocks[8 * 64] = {};
   uint8_t digests[8 * 16];
   size_t lane_of[8];
   int lanes = 0;

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { BatchError, RETRYABLE_CODES, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
+import { BatchError, REQUEST_TIMEOUT_MS, RETRYABLE_CODES, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
 
 /**
  * PutRecords over HTTP/1.1 keep-alive (AWS JSON 1.1). Riffle accepts any signature, so the
@@ -57,6 +57,7 @@ export class HttpTransport implements Transport {
           });
         },
       );
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no reply within ${REQUEST_TIMEOUT_MS} ms`)));
       req.on('error', (err) => reject(new BatchError('InternalFailure', err.message, true)));
       req.end(body);
     });

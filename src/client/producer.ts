@@ -8,10 +8,11 @@
  * costs nothing against AWS limits (one key maps to one shard, 1,000 records/s); turn it off for
  * throughput when order does not matter.
  *
- * Delivery: records refused per record (throttling) were not stored, so retrying them cannot
- * duplicate. A whole batch that fails in transit (connection lost, 5xx) is retried too, and the
- * server may have stored it before the failure: then those records are stored twice (at least
- * once, as with the KPL). Consumers that must not see duplicates dedupe on their own ids.
+ * Delivery is at least once, as with the KPL. Records refused for throughput were not stored, so
+ * retrying them cannot duplicate. But a batch that fails in transit (connection lost, timeout,
+ * 5xx) and a record refused with InternalFailure are retried too, and the server may have stored
+ * them first: those can be stored twice, and a put that finally rejects may have been stored.
+ * Consumers that must not see duplicates dedupe on their own ids.
  *
  * Every queue is bounded: `put` waits while `maxPendingRecords` records are unsettled.
  */
@@ -58,6 +59,9 @@ interface Entry extends OutRecord {
   reject: (e: ProducerError) => void;
 }
 
+/** AWS: data plus partition key at most 1 MiB per record. */
+const RECORD_BYTES_MAX = 1024 * 1024;
+
 const DEFAULTS = {
   maxBatchRecords: 500,
   // Under PutRecords' 5 MiB (keys included) with room for the JSON body's base64.
@@ -97,6 +101,13 @@ export class Producer {
 
   /** Resolves when the record is stored (its shard and sequence number), rejects if given up. */
   async put(partitionKey: string, data: Uint8Array): Promise<Stored> {
+    // PutRecords' per-record rules, checked here so one bad record never fails a whole batch.
+    if (partitionKey.length < 1 || partitionKey.length > 256) {
+      throw new ProducerError('ValidationException', `partition key must be 1 to 256 characters, got ${partitionKey.length}`, 0);
+    }
+    if (Buffer.byteLength(partitionKey) + data.length > RECORD_BYTES_MAX) {
+      throw new ProducerError('InvalidArgumentException', `record size (data and partition key) exceeds ${RECORD_BYTES_MAX} bytes`, 0);
+    }
     while (this.unsettled >= this.o.maxPendingRecords) await new Promise<void>((r) => this.spaceWaiters.push(r));
     return new Promise<Stored>((resolve, reject) => {
       const entry: Entry = { partitionKey, data, bytes: Buffer.byteLength(partitionKey) + data.length, attempts: 0, resolve, reject };
@@ -159,7 +170,7 @@ export class Producer {
           (outcomes) => batch.forEach((e, i) => this.settle(e, outcomes[i])),
           (err: unknown) => {
             const be = err instanceof BatchError ? err : new BatchError('InternalFailure', String(err), true);
-            for (const e of batch) this.settle(e, { ok: false, errorCode: be.code, errorMessage: be.message }, be.retryable);
+            for (const e of batch) this.settle(e, { ok: false, errorCode: be.code, errorMessage: be.detail }, be.retryable);
           },
         )
         .finally(() => {
@@ -180,7 +191,7 @@ export class Producer {
       setTimeout(() => {
         this.ready.push(e); // still its key's head: nothing behind it was sent
         this.pump();
-      }, wait).unref();
+      }, wait); // ref'd: a pending retry keeps the process alive until flush/close settles
       return;
     }
     this.done(e, () => e.reject(new ProducerError(code, outcome?.errorMessage ?? '', e.attempts)));

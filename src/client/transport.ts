@@ -11,14 +11,18 @@ export type RecordOutcome = { ok: true; shardId: string; sequenceNumber: string 
 export class BatchError extends Error {
   constructor(
     readonly code: string,
-    message: string,
+    /** The service's message, without the code. */
+    readonly detail: string,
     /** Whether sending the same batch again may succeed. */
     readonly retryable: boolean,
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${detail}`);
     this.name = 'BatchError';
   }
 }
+
+/** How long a batch may wait for its reply before it counts as failed in transit (retryable). */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface Transport {
   send(streamName: string, records: readonly OutRecord[]): Promise<RecordOutcome[]>;

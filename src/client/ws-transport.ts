@@ -1,26 +1,42 @@
 import WebSocket from 'ws';
-import { BatchError, RETRYABLE_CODES, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
+import { BatchError, REQUEST_TIMEOUT_MS, RETRYABLE_CODES, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
 
 const ACK_ERRORS: Record<number, string> = { 1: 'ProvisionedThroughputExceededException', 2: 'InternalFailure' };
 
-/** Binary PUT frames over one WebSocket (docs/ws-protocol.md), replies matched by batch id. */
+/**
+ * Binary PUT frames over one WebSocket (docs/ws-protocol.md), replies matched by batch id. A lost
+ * connection fails its in-flight batches as retryable; the next send opens a new connection (the
+ * producer's backoff spaces the attempts). A batch with no reply in REQUEST_TIMEOUT_MS fails too.
+ */
 export class WsTransport implements Transport {
-  private readonly ws: WebSocket;
-  private readonly ready: Promise<void>;
-  private readonly pending = new Map<number, { resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void; count: number }>();
+  private ws!: WebSocket;
+  private ready!: Promise<void>;
+  private readonly url: string;
+  private readonly pending = new Map<number, { resolve: (o: RecordOutcome[]) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   private nextId = 1;
+  private closing = false;
 
   /** `endpoint`: ws://host:stream-port (the /ingest path is added). */
   constructor(endpoint: string) {
-    this.ws = new WebSocket(endpoint.replace(/\/$/, '') + '/ingest');
+    this.url = endpoint.replace(/\/$/, '') + '/ingest';
+    this.connect();
+  }
+
+  private connect(): void {
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
     this.ready = new Promise((resolve, reject) => {
-      this.ws.once('open', () => resolve());
-      this.ws.once('error', (err) => reject(new BatchError('InternalFailure', err.message, true)));
+      ws.once('open', () => resolve());
+      ws.once('error', (err) => reject(new BatchError('InternalFailure', err.message, true)));
     });
     this.ready.catch(() => undefined);
-    this.ws.on('message', (frame: Buffer) => this.onReply(frame));
-    this.ws.on('close', () => {
-      for (const p of this.pending.values()) p.reject(new BatchError('InternalFailure', 'connection closed before the reply', true));
+    ws.on('error', () => undefined); // reported through `ready` or `close`
+    ws.on('message', (frame: Buffer) => this.onReply(frame));
+    ws.on('close', () => {
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new BatchError('InternalFailure', 'connection closed before the reply', true));
+      }
       this.pending.clear();
     });
   }
@@ -30,6 +46,7 @@ export class WsTransport implements Transport {
     const p = this.pending.get(id);
     if (p === undefined) return;
     this.pending.delete(id);
+    clearTimeout(p.timer);
     if (frame.readUInt8(0) === 3) {
       const tl = frame.readUInt16LE(8);
       const code = frame.toString('utf8', 10, 10 + tl);
@@ -59,6 +76,8 @@ export class WsTransport implements Transport {
   }
 
   async send(streamName: string, records: readonly OutRecord[]): Promise<RecordOutcome[]> {
+    if (this.closing) throw new BatchError('InternalFailure', 'transport closed', false);
+    if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) this.connect();
     await this.ready;
     const name = Buffer.from(streamName, 'utf8');
     const keys = records.map((r) => Buffer.from(r.partitionKey, 'utf8'));
@@ -87,16 +106,21 @@ export class WsTransport implements Transport {
       at += 4 + r.data.length;
     });
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, count: records.length });
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        reject(new BatchError('InternalFailure', `no reply within ${REQUEST_TIMEOUT_MS} ms`, true));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
       this.ws.send(frame, (err) => {
-        if (err === undefined || err === null) return;
-        this.pending.delete(id);
+        if (err === undefined || err === null || !this.pending.delete(id)) return;
+        clearTimeout(timer);
         reject(new BatchError('InternalFailure', err.message, true));
       });
     });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
       this.ws.once('close', () => resolve());

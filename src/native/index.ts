@@ -55,6 +55,7 @@ export const typescriptTwin: NativeApi = {
 function checkKeys(keys: Uint8Array, offsets: Uint32Array): number {
   const count = offsets.length - 1;
   if (count < 0 || offsets[0] !== 0 || (offsets[count] as number) > keys.length) throw new RangeError('offsets must start at 0 and end within keys');
+  for (let i = 0; i < count; i++) if ((offsets[i + 1] as number) < (offsets[i] as number)) throw new RangeError('offsets must not decrease');
   return count;
 }
 

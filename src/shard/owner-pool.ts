@@ -44,13 +44,23 @@ class Owner {
   }
 
   send(message: Uint8Array): void {
+    // Callers bound their messages below this (PutRecords 5 MiB, ingest frames 8 MiB - 64 KiB);
+    // one that is not would never fit, so refuse it here instead of queueing it forever.
+    if (message.length > this.requests.maxMessageBytes) {
+      throw new KinesisError('InternalFailure', `Request of ${message.length} bytes exceeds the shard owner ring's ${this.requests.maxMessageBytes}-byte message limit.`);
+    }
     if (this.backlog.length === 0 && this.requests.tryWrite(message)) return;
     if (this.backlogBytes + message.length > BACKLOG_BYTES_MAX) {
       throw new KinesisError('ServiceUnavailable', 'Shard owner is overloaded; retry the request.');
     }
     this.backlog.push(message);
     this.backlogBytes += message.length;
-    if (!this.flushing) void this.flush();
+    if (!this.flushing) {
+      this.flush().catch((err: unknown) => {
+        this.flushing = false;
+        this.fail(err);
+      });
+    }
   }
 
   private async flush(): Promise<void> {

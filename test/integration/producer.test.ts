@@ -51,12 +51,22 @@ describe.each([
     expect(new Set(onShard.map((r) => r.seq)).size).toBe(2500);
   }, 60_000);
 
+  it('refuses records that break PutRecords rules before batching them', async () => {
+    const producer = new Producer({ streamName: 'any', endpoint: endpoint() });
+    const empty = await producer.put('', Buffer.from('v')).catch((e: unknown) => e);
+    expect(empty).toMatchObject({ code: 'ValidationException', attempts: 0 });
+    const huge = await producer.put('k', Buffer.alloc(1024 * 1024)).catch((e: unknown) => e);
+    expect(huge).toMatchObject({ code: 'InvalidArgumentException', attempts: 0 });
+    await producer.close();
+  });
+
   it('gives up on records the service refuses for good, with the AWS error', async () => {
     const producer = new Producer({ streamName: 'no-such-stream', endpoint: endpoint() });
     const err = await producer.put('k', Buffer.from('v')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProducerError);
     expect((err as ProducerError).code).toBe('ResourceNotFoundException');
     expect((err as ProducerError).attempts).toBe(1);
+    expect((err as ProducerError).message).toBe('ResourceNotFoundException: Stream no-such-stream under account 000000000000 not found. (after 1 attempt)');
     await producer.close();
   });
 });

@@ -170,6 +170,35 @@ describe('WebSocket binary ingest', () => {
     expect(server.alive()).toBe(true);
   });
 
+  it('takes a maximum-size frame, and refuses malformed UTF-8, unknown record flags and oversized frames', async () => {
+    const { ws, reply } = await connect();
+    // 10,000 records filling the frame limit (8 MiB - 64 KiB): the largest legal PUT.
+    const limit = 8 * 1024 * 1024 - 64 * 1024;
+    const base = putFrame(21, stream, Array.from({ length: 10_000 }, (_, i) => ({ key: `big${i % 100}`, data: Buffer.alloc(0) })));
+    const per = Math.floor((limit - base.length) / 10_000);
+    const max = putFrame(21, stream, Array.from({ length: 10_000 }, (_, i) => ({ key: `big${i % 100}`, data: Buffer.alloc(per, i % 256) })));
+    expect(max.length).toBeLessThanOrEqual(limit);
+    expect(max.length).toBeGreaterThan(limit - 10_000);
+    ws.send(max);
+    const big = await reply(21);
+    expect(big.kind === 'ack' && big.entries.length).toBe(10_000);
+    expect(big.kind === 'ack' && big.entries.every((e) => e.status === 0)).toBe(true);
+
+    const badKey = putFrame(22, stream, [{ key: 'ab', data: Buffer.from('v') }]);
+    badKey[badKey.indexOf('ab') + 1] = 0xff; // 'a' followed by a byte that is never valid UTF-8
+    ws.send(badKey);
+    expect(await reply(22)).toEqual({ kind: 'error', batchId: 22, type: 'SerializationException', message: 'The record 0 partition key is not valid UTF-8' });
+    const flagged = putFrame(23, stream, [{ key: 'k', data: Buffer.from('v') }]);
+    flagged[10 + Buffer.byteLength(stream) + 4] = 0x04;
+    ws.send(flagged);
+    expect(await reply(23)).toEqual({ kind: 'error', batchId: 23, type: 'SerializationException', message: 'Unsupported record flags 0x4 on record 0' });
+
+    const closed = new Promise<number>((r) => ws.once('close', (code: number) => r(code)));
+    ws.send(Buffer.concat([putFrame(24, stream, [{ key: 'k', data: Buffer.alloc(limit) }])]));
+    expect(await closed).toBe(1006);
+    expect(server.alive()).toBe(true);
+  }, 60_000);
+
   it('refuses PUT frames beyond the in-flight window instead of queueing them', async () => {
     // Frames delivered faster than the engine acknowledges them: 200 in one tick, straight into
     // the session the uWS route opens per connection (the peer stands where the socket would be).
@@ -183,12 +212,12 @@ describe('WebSocket binary ingest', () => {
       expect(refused).toHaveLength(200 - 128);
       for (const r of refused) expect(r).toMatchObject({ type: 'LimitExceededException', message: 'At most 128 PUT frames may await their ACK on one connection.' });
       expect(refused.map((r) => r.batchId)).toEqual(Array.from({ length: 72 }, (_, i) => 129 + i));
-      while (sent.length < 200) await new Promise((r) => setTimeout(r, 10));
+      for (let t = 0; sent.length < 200 && t < 1000; t++) await new Promise((r) => setTimeout(r, 10));
       const acks = sent.map(parse).filter((r) => r.kind === 'ack');
       expect(acks.map((a) => a.batchId).sort((x, y) => x - y)).toEqual(Array.from({ length: 128 }, (_, i) => i + 1));
       // The window reopens as ACKs go out.
       session.message(putFrame(999, 'win', [{ key: 'k', data: Buffer.from('later') }]), true);
-      while (sent.length < 201) await new Promise((r) => setTimeout(r, 10));
+      for (let t = 0; sent.length < 201 && t < 1000; t++) await new Promise((r) => setTimeout(r, 10));
       expect(parse(sent[200] as Buffer)).toMatchObject({ kind: 'ack', batchId: 999 });
     } finally {
       await riffle.close();

@@ -17,6 +17,8 @@ export const RECORD_FLAG_HASH_KEY = 1;
 /** Per-record status in an ACK. */
 export const ACK_STATUS = { OK: 0, THROTTLED: 1, INTERNAL: 2 } as const;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export interface DecodedRecord {
   partitionKey: string;
   data: Uint8Array;
@@ -61,7 +63,7 @@ export function decodePut(frame: Buffer): DecodedPut {
   const nameLen = frame.readUInt16LE(pos);
   pos += 2;
   need(nameLen, 'stream name', batchId);
-  const streamName = frame.toString('utf8', pos, pos + nameLen);
+  const streamName = text(frame, pos, nameLen, 'stream name', batchId);
   pos += nameLen;
   need(4, 'record count', batchId);
   const count = frame.readUInt32LE(pos);
@@ -75,6 +77,9 @@ export function decodePut(frame: Buffer): DecodedPut {
     const recordFlags = frame.readUInt8(pos);
     const keyLen = frame.readUInt16LE(pos + 1);
     pos += 3;
+    if ((recordFlags & ~RECORD_FLAG_HASH_KEY) !== 0) {
+      throw new FrameError('SerializationException', `Unsupported record flags 0x${recordFlags.toString(16)} on record ${i}`, batchId);
+    }
     let explicitHashKey: string | undefined;
     if (recordFlags & RECORD_FLAG_HASH_KEY) {
       need(16, `record ${i} hash key`, batchId);
@@ -82,7 +87,7 @@ export function decodePut(frame: Buffer): DecodedPut {
       pos += 16;
     }
     need(keyLen, `record ${i} partition key`, batchId);
-    const partitionKey = frame.toString('utf8', pos, pos + keyLen);
+    const partitionKey = text(frame, pos, keyLen, `record ${i} partition key`, batchId);
     pos += keyLen;
     need(4, `record ${i} data length`, batchId);
     const dataLen = frame.readUInt32LE(pos);
@@ -94,6 +99,15 @@ export function decodePut(frame: Buffer): DecodedPut {
   }
   if (pos !== frame.length) throw new FrameError('SerializationException', `Frame has ${frame.length - pos} bytes after its last record`, batchId);
   return { batchId, streamName, records };
+}
+
+/** Strict UTF-8: a malformed key must be refused, not hashed as replacement characters. */
+function text(frame: Buffer, pos: number, len: number, what: string, batchId: number): string {
+  try {
+    return utf8.decode(frame.subarray(pos, pos + len));
+  } catch {
+    throw new FrameError('SerializationException', `The ${what} is not valid UTF-8`, batchId);
+  }
 }
 
 export interface AckEntry {

@@ -15,8 +15,12 @@ import { RECORD_BYTES_MAX } from '../shapes.js';
 import { ACK_STATUS, decodePut, encodeAck, encodeError, FrameError, type AckEntry, type DecodedPut } from './frames.js';
 
 export const INGEST_PATH = '/ingest';
-/** A PUT frame: up to 10,000 records; 8 MiB bounds its size (and the server's copy of it). */
-export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/**
+ * A PUT frame: up to 10,000 records in at most 8 MiB - 64 KiB. The margin keeps the shard-owner
+ * message built from it (5 more bytes of framing per record, 50 KB at most) under the request
+ * ring's 8 MiB message limit (shard/owner-pool.ts REQUEST_RING_BYTES / 2).
+ */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024 - 64 * 1024;
 export const WINDOW = 128;
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** WebSocket close code 1008: policy violation. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { implementations, nativeKind, type NativeApi } from '../../../src/native/index.js';
 import { hashKeyHex, splitHashKeySpace } from '../../../src/engine/hash-key.js';
@@ -63,6 +64,19 @@ describe.each(impls)('%s', (_name, api) => {
     expect(() => api.routeBatch(bytes, offsets, new Uint8Array(15), new Uint32Array(golden.vectors.length))).toThrow();
     expect(() => api.routeBatch(bytes, offsets, startsFor(2), new Uint32Array(1))).toThrow();
   });
+});
+
+it('the addon itself refuses out-of-bounds arguments (not only the TypeScript wrapper)', () => {
+  if (implementations.native === null) return;
+  const addon = createRequire(import.meta.url)('../../../native-bindings/build/Release/riffle_native.node') as NativeApi;
+  const keys = Buffer.from('abcdef');
+  expect(() => addon.md5Batch(keys, new Uint32Array([0, 4, 2]), new Uint8Array(32))).toThrow('offsets must not decrease');
+  expect(() => addon.md5Batch(keys, new Uint32Array([0, 7]), new Uint8Array(16))).toThrow('offsets run past the keys');
+  expect(() => addon.md5Batch(keys, new Uint32Array([1, 2]), new Uint8Array(16))).toThrow('offsets[0] must be 0');
+  expect(() => addon.md5Batch(keys, new Uint32Array([0, 2]), new Uint8Array(15))).toThrow('out must be a Uint8Array of count * 16 bytes');
+  expect(() => addon.routeBatch(keys, new Uint32Array([0, 2]), new Uint8Array(17), new Uint32Array(1))).toThrow('starts must hold one or more 16-byte hash keys');
+  expect(() => addon.routeBatch(keys, new Uint32Array([0, 2]), new Uint8Array(16), new Uint32Array(2))).toThrow('out must be a Uint32Array of count entries');
+  expect(() => addon.crc32c('text' as unknown as Uint8Array)).toThrow('data must be a Uint8Array');
 });
 
 it('gives identical answers from the addon and the twin on random keys (time-boxed fuzz)', () => {
