@@ -108,10 +108,14 @@ export class Producer {
     if (Buffer.byteLength(partitionKey) + data.length > RECORD_BYTES_MAX) {
       throw new ProducerError('InvalidArgumentException', `record size (data and partition key) exceeds ${RECORD_BYTES_MAX} bytes`, 0);
     }
-    while (this.unsettled >= this.o.maxPendingRecords) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    // Full: wait in line; a settling record hands its slot to the longest-waiting put (FIFO).
+    if (this.unsettled >= this.o.maxPendingRecords || this.spaceWaiters.length > 0) {
+      await new Promise<void>((r) => this.spaceWaiters.push(r));
+    } else {
+      this.unsettled++;
+    }
     return new Promise<Stored>((resolve, reject) => {
       const entry: Entry = { partitionKey, data, bytes: Buffer.byteLength(partitionKey) + data.length, attempts: 0, resolve, reject };
-      this.unsettled++;
       if (!this.o.ordered) this.ready.push(entry);
       else {
         const queue = this.byKey.get(partitionKey);
@@ -200,7 +204,6 @@ export class Producer {
   /** Settles a record and lets its key's next record go. */
   private done(e: Entry, settle: () => void): void {
     settle();
-    this.unsettled--;
     if (this.o.ordered) {
       const queue = this.byKey.get(e.partitionKey) as Entry[];
       queue.shift();
@@ -208,7 +211,9 @@ export class Producer {
       if (next === undefined) this.byKey.delete(e.partitionKey);
       else this.ready.push(next);
     }
-    this.spaceWaiters.shift()?.();
+    const waiter = this.spaceWaiters.shift();
+    if (waiter !== undefined) waiter(); // the slot passes to it: `unsettled` is unchanged
+    else this.unsettled--;
     if (this.unsettled === 0) this.idleWaiters.splice(0).forEach((w) => w());
   }
 }

@@ -51,6 +51,20 @@ describe.each([
     expect(new Set(onShard.map((r) => r.seq)).size).toBe(2500);
   }, 60_000);
 
+  it('bounds pending records: puts past maxPendingRecords wait their turn, in order', async () => {
+    const stream = uniqueName('bounded');
+    expect((await rawRequest(server.port, 'Kinesis_20131202.CreateStream', JSON.stringify({ StreamName: stream, ShardCount: 1 }))).status).toBe(200);
+    const producer = new Producer({ streamName: stream, endpoint: endpoint(), maxPendingRecords: 3, lingerMs: 1 });
+    const stored = await Promise.all(Array.from({ length: 60 }, (_, i) => producer.put(`k${i % 2}`, Buffer.from(`v${i}`))));
+    await producer.close();
+    const onShard = await readAll(stream);
+    expect(onShard.map((r) => r.data).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `v${i}`).sort());
+    for (const key of ['k0', 'k1']) {
+      expect(onShard.filter((r) => r.key === key).map((r) => Number(r.data.slice(1)))).toEqual(Array.from({ length: 30 }, (_, n) => 2 * n + (key === 'k1' ? 1 : 0)));
+    }
+    expect(new Set(stored.map((s) => s.sequenceNumber)).size).toBe(60);
+  });
+
   it('refuses records that break PutRecords rules before batching them', async () => {
     const producer = new Producer({ streamName: 'any', endpoint: endpoint() });
     const empty = await producer.put('', Buffer.from('v')).catch((e: unknown) => e);
