@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer, ProducerError } from 'riffle';
+import { WsTransport } from '../../dist/client/ws-transport.js';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
 
 // The producer against the real server with AWS's per-shard limits on: one shard takes 1,000
@@ -83,4 +84,22 @@ describe.each([
     expect((err as ProducerError).message).toBe('ResourceNotFoundException: Stream no-such-stream under account 000000000000 not found. (after 1 attempt)');
     await producer.close();
   });
+});
+
+it('the WebSocket transport fails in-flight batches on a lost connection and reconnects on the next send', async () => {
+  const stream = uniqueName('reconnect');
+  expect((await rawRequest(server.port, 'Kinesis_20131202.CreateStream', JSON.stringify({ StreamName: stream, ShardCount: 1 }))).status).toBe(200);
+  const transport = new WsTransport(`ws://127.0.0.1:${server.streamPort}`);
+  const first = await transport.send(stream, [{ partitionKey: 'k', data: Buffer.from('one') }]);
+  expect(first[0]).toMatchObject({ ok: true, shardId: 'shardId-000000000000' });
+  const socket = (transport as unknown as { ws: { terminate(): void } }).ws;
+  const inFlight = transport.send(stream, [{ partitionKey: 'k', data: Buffer.from('maybe') }]);
+  socket.terminate(); // the connection drops with a batch awaiting its reply
+  await expect(inFlight).rejects.toMatchObject({ code: 'InternalFailure', retryable: true });
+  const again = await transport.send(stream, [{ partitionKey: 'k', data: Buffer.from('two') }]);
+  expect(again[0]).toMatchObject({ ok: true });
+  await transport.close();
+  const data = (await readAll(stream)).map((r) => r.data);
+  expect(data[0]).toBe('one');
+  expect(data[data.length - 1]).toBe('two');
 });
