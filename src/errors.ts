@@ -65,7 +65,6 @@ export const WIRE_ERROR = {
   OK: 0,
   THROTTLED: 1,
   SHARD_NOT_FOUND: 2,
-  STREAM_NOT_FOUND: 3,
   INTERNAL: 4,
   READ_THROTTLED: 5,
   /** SequenceNumberForOrdering names a counter this shard has not issued yet. */

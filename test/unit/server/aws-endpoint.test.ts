@@ -5,7 +5,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAwsEndpoint } from '../../../src/server/aws-endpoint.js';
 import type { RunningEndpoint } from '../../../src/server/types.js';
-import { AMZ_JSON, SECRET, TestService, h1Request, h2Request, jsonRequest, rawExchange } from './helpers.js';
+import { AMZ_JSON, SECRET, TestService, expectEchoOk, h1Request, h2Request, jsonRequest, rawExchange } from './helpers.js';
 
 const H2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 const EMPTY_SETTINGS_FRAME = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
@@ -20,10 +20,7 @@ describe('startAwsEndpoint', () => {
   afterAll(() => endpoint.close());
   afterEach(() => vi.restoreAllMocks());
 
-  const echoOk = async (): Promise<void> => {
-    const res = await h1Request(endpoint.port, jsonRequest('Echo', { A: 1 }));
-    expect([res.status, res.body.toString()]).toEqual([200, '{"A":1,"At":1700000000.123,"Blob":"aGVsbG8="}']);
-  };
+  const echoOk = (): Promise<void> => expectEchoOk(endpoint.port);
 
   it('binds an ephemeral port and serves HTTP/1.1 with keep-alive', async () => {
     expect(endpoint.port).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 // Shared fixtures for the server tests: a small real AwsService and bounded raw HTTP clients.
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -140,4 +141,10 @@ export function rawExchange(port: number, writes: Array<Buffer | string>, gapMs:
       }
     });
   });
+}
+
+/** The endpoint still answers a plain Echo correctly: checked after every bad request. */
+export async function expectEchoOk(port: number): Promise<void> {
+  const res = await h1Request(port, jsonRequest('Echo', { A: 1 }));
+  expect([res.status, res.body.toString()]).toEqual([200, '{"A":1,"At":1700000000.123,"Blob":"aGVsbG8="}']);
 }

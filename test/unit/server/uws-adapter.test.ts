@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Decoder } from 'cbor-x';
 import { startUwsEndpoint } from '../../../src/server/uws-adapter.js';
 import type { RunningEndpoint } from '../../../src/server/types.js';
-import { AMZ_CBOR, AMZ_JSON, CREATED_AT, SECRET, SIGNED, TestService, h1Request, jsonRequest, rawExchange } from './helpers.js';
+import { AMZ_CBOR, AMZ_JSON, CREATED_AT, SECRET, SIGNED, TestService, expectEchoOk, h1Request, jsonRequest, rawExchange } from './helpers.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -18,10 +18,7 @@ describe('startUwsEndpoint', () => {
   afterAll(() => endpoint.close());
   afterEach(() => vi.restoreAllMocks());
 
-  const echoOk = async (): Promise<void> => {
-    const res = await h1Request(endpoint.port, jsonRequest('Echo', { A: 1 }));
-    expect([res.status, res.body.toString()]).toEqual([200, '{"A":1,"At":1700000000.123,"Blob":"aGVsbG8="}']);
-  };
+  const echoOk = (): Promise<void> => expectEchoOk(endpoint.port);
 
   it('binds an ephemeral port and serves JSON on any path with keep-alive', async () => {
     expect(endpoint.port).toBeGreaterThan(0);
