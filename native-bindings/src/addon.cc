@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "crc32c.h"
+#include "ingest.h"
 #include "md5.h"
 
 namespace {
@@ -45,6 +46,38 @@ bool ReadKeys(const Napi::CallbackInfo& info, Keys* out) {
   return true;
 }
 
+template <typename T, napi_typedarray_type kType>
+bool TypedArg(const Napi::CallbackInfo& info, size_t i, const char* message, T** data, size_t* length) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != kType) {
+    return Fail(info.Env(), message);
+  }
+  // TypedArrayOf::Data() is napi_get_typedarray_info's pointer (offset included); it also works
+  // for views of a SharedArrayBuffer, where ArrayBuffer().Data() would not.
+  auto array = info[i].As<Napi::TypedArrayOf<T>>();
+  *data = array.Data();
+  *length = array.ElementLength();
+  return true;
+}
+
+bool CountArg(const Napi::CallbackInfo& info, size_t i, uint32_t* out) {
+  if (!info[i].IsNumber()) return Fail(info.Env(), "count and offsets must be numbers");
+  const double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0 && v <= 4294967295.0) || v != double(uint32_t(v))) return Fail(info.Env(), "count and offsets must be u32");
+  *out = uint32_t(v);
+  return true;
+}
+
+// Spans come from scanIngest, but are checked again here: a wrong one would read out of bounds.
+bool SpansWithin(const Napi::Env& env, const uint32_t* spans, size_t spanWords, uint32_t count, size_t frameLen) {
+  if (spanWords < size_t(count) * riffle::kSpanWords) return Fail(env, "spans must hold 5 entries per record");
+  for (uint32_t i = 0; i < count; i++) {
+    const uint32_t* s = spans + riffle::kSpanWords * i;
+    if (uint64_t(s[0]) + s[1] > frameLen || uint64_t(s[2]) + s[3] > frameLen || (s[4] != 0 && uint64_t(s[4]) + 16 > frameLen))
+      return Fail(env, "a span runs past the frame");
+  }
+  return true;
+}
+
 // First index i with starts[i] <= digest < starts[i+1] (starts: ascending 16-byte big-endian keys,
 // the first all zeros), the same rule as the TypeScript findRangeIndex.
 uint32_t FindRange(const uint8_t* starts, size_t count, const uint8_t digest[16]) {
@@ -64,6 +97,9 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
                              InstanceMethod("md5Batch", &RiffleNative::Md5Batch),
                              InstanceMethod("routeBatch", &RiffleNative::RouteBatch),
                              InstanceMethod("crc32c", &RiffleNative::Crc32c),
+                             InstanceMethod("scanIngest", &RiffleNative::ScanIngest),
+                             InstanceMethod("routeSpans", &RiffleNative::RouteSpans),
+                             InstanceMethod("packIngest", &RiffleNative::PackIngest),
                              InstanceValue("crc32cHardware", Napi::Boolean::New(env, riffle::Crc32cIsHardware())),
                          });
   }
@@ -113,6 +149,70 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
       for (size_t i = 0; i < n; i++) out[first + i] = FindRange(starts.Data(), shardCount, digests + 16 * i);
     }
     return env.Undefined();
+  }
+
+  // scanIngest(frame, pos, count, spans: Uint32Array(5 * count), err: Int32Array(4)): status
+  Napi::Value ScanIngest(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    uint8_t* frame = nullptr;
+    uint32_t* spans = nullptr;
+    int32_t* err = nullptr;
+    size_t frameLen = 0, spanWords = 0, errLen = 0;
+    uint32_t pos = 0, count = 0;
+    if (!TypedArg<uint8_t, napi_uint8_array>(info, 0, "frame must be a Uint8Array", &frame, &frameLen) ||
+        !CountArg(info, 1, &pos) || !CountArg(info, 2, &count) ||
+        !TypedArg<uint32_t, napi_uint32_array>(info, 3, "spans must be a Uint32Array", &spans, &spanWords) ||
+        !TypedArg<int32_t, napi_int32_array>(info, 4, "err must be an Int32Array", &err, &errLen))
+      return env.Undefined();
+    if (pos > frameLen) return Fail(env, "pos is past the frame"), env.Undefined();
+    if (spanWords < size_t(count) * riffle::kSpanWords) return Fail(env, "spans must hold 5 entries per record"), env.Undefined();
+    if (errLen < 4) return Fail(env, "err must hold 4 entries"), env.Undefined();
+    return Napi::Number::New(env, riffle::ScanIngest(frame, frameLen, pos, count, spans, err));
+  }
+
+  // routeSpans(frame, spans, count, starts: Uint8Array(shards * 16), out: Uint32Array(>= count))
+  Napi::Value RouteSpans(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    uint8_t *frame = nullptr, *starts = nullptr;
+    uint32_t *spans = nullptr, *out = nullptr;
+    size_t frameLen = 0, spanWords = 0, startsLen = 0, outLen = 0;
+    uint32_t count = 0;
+    if (!TypedArg<uint8_t, napi_uint8_array>(info, 0, "frame must be a Uint8Array", &frame, &frameLen) ||
+        !TypedArg<uint32_t, napi_uint32_array>(info, 1, "spans must be a Uint32Array", &spans, &spanWords) ||
+        !CountArg(info, 2, &count) ||
+        !TypedArg<uint8_t, napi_uint8_array>(info, 3, "starts must be a Uint8Array", &starts, &startsLen) ||
+        !TypedArg<uint32_t, napi_uint32_array>(info, 4, "out must be a Uint32Array", &out, &outLen))
+      return env.Undefined();
+    if (startsLen == 0 || startsLen % 16 != 0) return Fail(env, "starts must hold one or more 16-byte hash keys"), env.Undefined();
+    if (outLen < count) return Fail(env, "out must hold count entries"), env.Undefined();
+    if (!SpansWithin(env, spans, spanWords, count, frameLen)) return env.Undefined();
+    riffle::RouteSpans(frame, spans, count, starts, startsLen / 16, out);
+    return env.Undefined();
+  }
+
+  // packIngest(frame, spans, count, routes, shardGids, shardOwners, owner, dst, dstOffset): bytes or -1
+  Napi::Value PackIngest(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    uint8_t *frame = nullptr, *dst = nullptr;
+    uint32_t *spans = nullptr, *routes = nullptr, *gids = nullptr, *owners = nullptr;
+    size_t frameLen = 0, spanWords = 0, routesLen = 0, gidsLen = 0, ownersLen = 0, dstLen = 0;
+    uint32_t count = 0, dstOffset = 0;
+    if (!TypedArg<uint8_t, napi_uint8_array>(info, 0, "frame must be a Uint8Array", &frame, &frameLen) ||
+        !TypedArg<uint32_t, napi_uint32_array>(info, 1, "spans must be a Uint32Array", &spans, &spanWords) ||
+        !CountArg(info, 2, &count) ||
+        !TypedArg<uint32_t, napi_uint32_array>(info, 3, "routes must be a Uint32Array", &routes, &routesLen) ||
+        !TypedArg<uint32_t, napi_uint32_array>(info, 4, "shardGids must be a Uint32Array", &gids, &gidsLen) ||
+        !TypedArg<uint32_t, napi_uint32_array>(info, 5, "shardOwners must be a Uint32Array", &owners, &ownersLen) ||
+        !info[6].IsNumber() ||
+        !TypedArg<uint8_t, napi_uint8_array>(info, 7, "dst must be a Uint8Array", &dst, &dstLen) || !CountArg(info, 8, &dstOffset))
+      return env.Undefined();
+    if (routesLen < count) return Fail(env, "routes must hold count entries"), env.Undefined();
+    if (gidsLen == 0 || gidsLen != ownersLen) return Fail(env, "shardGids and shardOwners must have one entry per shard"), env.Undefined();
+    if (dstOffset > dstLen) return Fail(env, "dstOffset is past dst"), env.Undefined();
+    if (!SpansWithin(env, spans, spanWords, count, frameLen)) return env.Undefined();
+    const int32_t owner = info[6].As<Napi::Number>().Int32Value();
+    const size_t n = riffle::PackIngest(frame, spans, count, routes, gids, owners, gidsLen, owner, dst + dstOffset, dstLen - dstOffset);
+    return Napi::Number::New(env, n == SIZE_MAX ? -1.0 : double(n));
   }
 
   // crc32c(data: Uint8Array, crc = 0): number

@@ -123,7 +123,7 @@ void Md5(const uint8_t* data, size_t len, uint8_t out[16]) {
   }
 }
 
-void Md5Many(const uint8_t* bytes, const uint32_t* offsets, size_t count, uint8_t* out) {
+void Md5ManyPtrs(const uint8_t* const* ptrs, const uint32_t* lens, size_t count, uint8_t* out) {
   // Checked per call, not cached in a static: the addon keeps no mutable static state.
   const bool wide = Md5x8Available();
   alignas(32) uint8_t blocks[8 * 64] = {};
@@ -136,15 +136,15 @@ void Md5Many(const uint8_t* bytes, const uint32_t* offsets, size_t count, uint8_
     lanes = 0;
   };
   for (size_t i = 0; i < count; i++) {
-    const size_t len = offsets[i + 1] - offsets[i];
+    const size_t len = lens[i];
     if (!wide || len >= 56) {
-      Md5(bytes + offsets[i], len, out + 16 * i);
+      Md5(ptrs[i], len, out + 16 * i);
       continue;
     }
     // One padded block: message, 0x80, zeros, bit length (little-endian) in the last 8 bytes.
     uint8_t* block = blocks + 64 * lanes;
     std::memset(block, 0, 64);
-    std::memcpy(block, bytes + offsets[i], len);
+    std::memcpy(block, ptrs[i], len);
     block[len] = 0x80;
     const uint64_t bits = uint64_t(len) * 8;
     for (int b = 0; b < 8; b++) block[56 + b] = uint8_t(bits >> (8 * b));
@@ -152,6 +152,21 @@ void Md5Many(const uint8_t* bytes, const uint32_t* offsets, size_t count, uint8_
     if (lanes == 8) flush();
   }
   if (lanes > 0) flush();  // unused lanes hold stale blocks; their digests are ignored
+}
+
+void Md5Many(const uint8_t* bytes, const uint32_t* offsets, size_t count, uint8_t* out) {
+  // In chunks, as pointers and lengths into the packed keys.
+  constexpr size_t kChunk = 256;
+  const uint8_t* ptrs[kChunk];
+  uint32_t lens[kChunk];
+  for (size_t first = 0; first < count; first += kChunk) {
+    const size_t n = count - first < kChunk ? count - first : kChunk;
+    for (size_t j = 0; j < n; j++) {
+      ptrs[j] = bytes + offsets[first + j];
+      lens[j] = offsets[first + j + 1] - offsets[first + j];
+    }
+    Md5ManyPtrs(ptrs, lens, n, out + 16 * first);
+  }
 }
 
 }  // namespace riffle

@@ -12,6 +12,9 @@ void Md5(const uint8_t* data, size_t len, uint8_t out[16]);
 // the CPU has AVX2; the rest one at a time.
 void Md5Many(const uint8_t* bytes, const uint32_t* offsets, size_t count, uint8_t* out);
 
+// The same for count messages given as pointers and lengths (message i is ptrs[i][0..lens[i])).
+void Md5ManyPtrs(const uint8_t* const* ptrs, const uint32_t* lens, size_t count, uint8_t* out);
+
 // Eight padded 64-byte blocks (lane j at blocks + 64j) → eight digests (out + 16j). AVX2 only.
 void Md5x8(const uint8_t* blocks, uint8_t* out);
 bool Md5x8Available();

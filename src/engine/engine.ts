@@ -200,6 +200,8 @@ export class Engine {
       retentionHours: DEFAULT_RETENTION_HOURS,
       shards,
       startsBytes: Buffer.concat(shards.map((s) => hashKeyBytes(s.range.start))),
+      shardGids: Uint32Array.from(shards, (s) => s.gid),
+      shardOwners: Uint32Array.from(shards, (s) => s.owner),
       tags: new Map(Object.entries(tags)),
       timers: new Set(),
     };
@@ -318,7 +320,7 @@ export class Engine {
   private control(shard: Shard, type: typeof MSG.CREATE_SHARD | typeof MSG.DELETE_SHARD | typeof MSG.SET_RETENTION, retentionMs = 0): Promise<void> {
     return this.pool.request(
       shard.owner,
-      (id) => encodeShardControl(type, id, shard.gid, retentionMs),
+      (id) => encodeShardControl(type, id, shard.gid, retentionMs, shard.index),
       () => undefined,
     );
   }

@@ -6,7 +6,11 @@ import {
   encodePosition,
   encodePut,
   encodeRead,
+  INGEST_ACK_BYTES,
+  INGEST_HEADER_BYTES,
+  INGEST_STATUS,
   POSITION_KIND,
+  writeIngestHeader,
   putRequestBytes,
   type PutAck,
   type PutEntry,
@@ -14,6 +18,7 @@ import {
 } from '../shard/messages.js';
 import type { Engine, StreamRef } from './engine.js';
 import { native, findRangeBytes } from '../native/index.js';
+import { INGEST_RECORD_FIXED_BYTES, SPAN_WORDS } from '../native/ingest.js';
 import { hashKeyBytes, MAX_HASH_KEY } from './hash-key.js';
 import type { IteratorCodec } from './iterator-token.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
@@ -50,6 +55,13 @@ export interface GetRecordsResult {
   nextShardIterator: string;
   millisBehindLatest: number;
 }
+
+export { INGEST_ACK_BYTES, INGEST_STATUS };
+
+/** The most records putPacked takes in one batch (the WebSocket ingest frame's limit). */
+export const PACKED_RECORDS_MAX = 10_000;
+/** Shard index per record of the batch being packed: used only before putPacked's first await. */
+const routeScratch = new Uint32Array(PACKED_RECORDS_MAX);
 
 /** AWS: "The iterator expires five minutes after it is returned to the requester." */
 export const ITERATOR_TTL_MS = 300_000;
@@ -128,6 +140,78 @@ export class RecordPlane {
       });
     });
     return { stream, results };
+  }
+
+  /**
+   * Stores binary records read in place from `frame` (`spans` from native.scanIngest, already
+   * checked against the PutRecords rules): routes them in one native call, packs each owner's
+   * share straight into its request ring, and writes one INGEST_ACK_BYTES entry per record
+   * (status, shard index, counter) at acks[acksOffset + 13i], in record order. `frame` is read
+   * only before the first await, so it may be a view that dies when the caller returns. An owner
+   * that fails (overloaded, or dead) fails only its records, as INTERNAL.
+   */
+  async putPacked(ref: StreamRef, frame: Uint8Array, spans: Uint32Array, count: number, acks: Uint8Array, acksOffset: number): Promise<Stream> {
+    const stream = this.engine.readableStream(ref);
+    if (count < 1 || count > PACKED_RECORDS_MAX) throw new RangeError(`putPacked takes 1 to ${PACKED_RECORDS_MAX} records`);
+    const routes = routeScratch;
+    if (stream.shards.length > 1) native.routeSpans(frame, spans, count, stream.startsBytes, routes);
+    else routes.fill(0, 0, count);
+    const owners = stream.shardOwners;
+    const bytes = new Float64Array(this.pool.size);
+    const counts = new Uint32Array(this.pool.size);
+    const firstOwner = owners[routes[0] as number] as number;
+    let single = true;
+    for (let i = 0; i < count; i++) {
+      const o = owners[routes[i] as number] as number;
+      bytes[o] = (bytes[o] as number) + INGEST_RECORD_FIXED_BYTES + (spans[SPAN_WORDS * i + 1] as number) + (spans[SPAN_WORDS * i + 3] as number);
+      counts[o] = (counts[o] as number) + 1;
+      if (o !== firstOwner) single = false;
+    }
+    // Which owner holds each record, to put the replies back in record order (several owners only).
+    const recordOwners = single ? null : Uint32Array.from(routes.subarray(0, count), (shard) => owners[shard] as number);
+    const requests: Promise<void>[] = [];
+    const involved: number[] = [];
+    for (let o = 0; o < this.pool.size; o++) {
+      const n = counts[o] as number;
+      if (n === 0) continue;
+      involved.push(o);
+      const size = INGEST_HEADER_BYTES + (bytes[o] as number);
+      requests.push(
+        this.pool.requestFilled(
+          o,
+          () => size,
+          (dst, requestId) => {
+            writeIngestHeader(dst, requestId, n);
+            const written = native.packIngest(frame, spans, count, routes, stream.shardGids, owners, single ? -1 : o, dst, INGEST_HEADER_BYTES);
+            if (written !== size - INGEST_HEADER_BYTES) throw new KinesisError('InternalFailure', 'Internal service failure.');
+          },
+          (h, r) => {
+            if (h.status !== WIRE_ERROR.OK || r.u32() !== n) throw new KinesisError('InternalFailure', 'Internal service failure.');
+            const entries = r.bytes.subarray(r.pos, r.pos + n * INGEST_ACK_BYTES);
+            if (recordOwners === null) return void acks.set(entries, acksOffset);
+            let from = 0;
+            for (let i = 0; i < count; i++) {
+              if (recordOwners[i] !== o) continue;
+              const to = acksOffset + i * INGEST_ACK_BYTES;
+              for (let b = 0; b < INGEST_ACK_BYTES; b++) acks[to + b] = entries[from + b] as number;
+              from += INGEST_ACK_BYTES;
+            }
+          },
+        ),
+      );
+    }
+    const settled = await Promise.allSettled(requests);
+    settled.forEach((outcome, k) => {
+      if (outcome.status === 'fulfilled') return;
+      const o = involved[k] as number;
+      for (let i = 0; i < count; i++) {
+        if (recordOwners !== null && recordOwners[i] !== o) continue;
+        const to = acksOffset + i * INGEST_ACK_BYTES;
+        acks.fill(0, to, to + INGEST_ACK_BYTES);
+        acks[to] = INGEST_STATUS.INTERNAL;
+      }
+    });
+    return stream;
   }
 
   /**

@@ -47,6 +47,9 @@ export interface Stream {
   /** Each shard's starting hash key as 16 big-endian bytes, concatenated in shard order: what
    * batch routing (native/) binary-searches. */
   readonly startsBytes: Uint8Array;
+  /** Each shard's gid and owner, in shard order: what packing a binary batch per owner reads. */
+  readonly shardGids: Uint32Array;
+  readonly shardOwners: Uint32Array;
   readonly tags: Map<string, string>;
   /** Timers for pending state transitions, cleared when the stream goes away. */
   readonly timers: Set<NodeJS.Timeout>;

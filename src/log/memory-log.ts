@@ -53,6 +53,15 @@ class Segment {
   }
 }
 
+/** Short copies byte by byte (no view object per record); longer ones with set(). */
+function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i] as number;
+  } else {
+    dst.set(src.subarray(from, from + n), at);
+  }
+}
+
 export class MemoryLog implements ShardLog {
   private segments: Segment[] = [];
   private records = 0;
@@ -69,8 +78,8 @@ export class MemoryLog implements ShardLog {
     return this.lastArrival;
   }
 
-  append(seq: number, arrivalMs: number, key: Uint8Array, data: Uint8Array): void {
-    const size = key.length + data.length;
+  append(seq: number, arrivalMs: number, src: Uint8Array, offset: number, keyLen: number, dataLen: number): void {
+    const size = keyLen + dataLen;
     let seg = this.segments[this.segments.length - 1];
     if (seg === undefined || !seg.fits(size)) {
       seg = new Segment(Math.max(SEGMENT_ARENA_BYTES, size));
@@ -78,11 +87,10 @@ export class MemoryLog implements ShardLog {
     }
     const i = seg.count;
     const off = seg.offsets[i] as number;
-    seg.arena.set(key, off);
-    seg.arena.set(data, off + key.length);
+    copyBytes(seg.arena, off, src, offset, size);
     seg.seqs[i] = seq;
     seg.arrivals[i] = arrivalMs;
-    seg.keyLengths[i] = key.length;
+    seg.keyLengths[i] = keyLen;
     seg.offsets[i + 1] = off + size;
     seg.count = i + 1;
     this.records++;

@@ -22,7 +22,8 @@ export interface ReadResult {
 }
 
 export interface ShardLog {
-  append(seq: number, arrivalMs: number, key: Uint8Array, data: Uint8Array): void;
+  /** Appends one record: its key at src[offset, offset + keyLen), its data right after it. */
+  append(seq: number, arrivalMs: number, src: Uint8Array, offset: number, keyLen: number, dataLen: number): void;
   /** Records with seq >= fromSeq (or from the trim horizon if that is later), in order. */
   read(fromSeq: number, limit: number, maxBytes: number): ReadResult;
   /** Seq of the first retained record with arrival >= timeMs, or null if there is none. */

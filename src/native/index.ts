@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { crc32c as crc32cTwin } from './crc32c.js';
 import { md5Into } from './md5.js';
+import { packIngest, routeSpans, scanIngest, SPAN_WORDS } from './ingest.js';
 
 export interface NativeApi {
   /** Writes MD5 of each key (keys[offsets[i], offsets[i+1])) to out[16i, 16i+16). */
@@ -14,6 +15,28 @@ export interface NativeApi {
   routeBatch(keys: Uint8Array, offsets: Uint32Array, starts: Uint8Array, out: Uint32Array): void;
   crc32c(data: Uint8Array, crc?: number): number;
   readonly crc32cHardware: boolean;
+  /**
+   * Reads `count` ingest records (docs/ws-protocol.md) from frame[pos..]: fills `spans` (5 words
+   * per record, see ingest.ts) and returns a SCAN status; on an error, `err` says where.
+   */
+  scanIngest(frame: Uint8Array, pos: number, count: number, spans: Uint32Array, err: Int32Array): number;
+  /** Shard index of each scanned record: its explicit hash key, or MD5 of its partition key. */
+  routeSpans(frame: Uint8Array, spans: Uint32Array, count: number, starts: Uint8Array, out: Uint32Array): void;
+  /**
+   * Copies the records routed to `owner`'s shards (all when owner < 0) into dst at dstOffset, in
+   * the INGEST owner-message layout. Returns the bytes written, or -1 if dst is too small.
+   */
+  packIngest(
+    frame: Uint8Array,
+    spans: Uint32Array,
+    count: number,
+    routes: Uint32Array,
+    shardGids: Uint32Array,
+    shardOwners: Uint32Array,
+    owner: number,
+    dst: Uint8Array,
+    dstOffset: number,
+  ): number;
 }
 
 /** Index of the last 16-byte big-endian start <= key (starts ascending, first all zeros). */
@@ -50,6 +73,9 @@ export const typescriptTwin: NativeApi = {
   },
   crc32c: crc32cTwin,
   crc32cHardware: false,
+  scanIngest,
+  routeSpans,
+  packIngest,
 };
 
 function checkKeys(keys: Uint8Array, offsets: Uint32Array): number {
@@ -75,6 +101,23 @@ function checked(impl: NativeApi): NativeApi {
     },
     crc32c: (data, crc = 0) => impl.crc32c(data, crc),
     crc32cHardware: impl.crc32cHardware,
+    scanIngest(frame, pos, count, spans, err) {
+      if (spans.length < count * SPAN_WORDS) throw new RangeError(`spans must hold ${count * SPAN_WORDS} entries`);
+      if (err.length < 4) throw new RangeError('err must hold 4 entries');
+      if (!(pos >= 0 && pos <= frame.length)) throw new RangeError('pos must be within the frame');
+      return impl.scanIngest(frame, pos, count, spans, err);
+    },
+    routeSpans(frame, spans, count, starts, out) {
+      if (spans.length < count * SPAN_WORDS) throw new RangeError(`spans must hold ${count * SPAN_WORDS} entries`);
+      if (starts.length === 0 || starts.length % 16 !== 0) throw new RangeError('starts must hold 16-byte hash keys');
+      if (out.length < count) throw new RangeError(`out must hold ${count} entries`);
+      impl.routeSpans(frame, spans, count, starts, out);
+    },
+    packIngest(frame, spans, count, routes, shardGids, shardOwners, owner, dst, dstOffset) {
+      if (spans.length < count * SPAN_WORDS || routes.length < count) throw new RangeError('spans and routes must cover count records');
+      if (shardGids.length === 0 || shardGids.length !== shardOwners.length) throw new RangeError('shardGids and shardOwners must have one entry per shard');
+      return impl.packIngest(frame, spans, count, routes, shardGids, shardOwners, owner, dst, dstOffset);
+    },
   };
 }
 

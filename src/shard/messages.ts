@@ -14,6 +14,7 @@ export const MSG = {
   PUT: 4,
   READ: 5,
   POSITION: 6,
+  INGEST: 7,
 } as const;
 export type MsgType = (typeof MSG)[keyof typeof MSG];
 
@@ -50,12 +51,16 @@ export function readHeader(r: WireReader): Header {
 
 // ---- control requests: fixed small layouts --------------------------------------------------
 
-/** CREATE_SHARD / SET_RETENTION: gid u32, retentionMs f64. DELETE_SHARD: gid u32. */
-export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0): Uint8Array {
-  const w = new WireWriter(new Uint8Array(HEADER_BYTES + 12));
+/**
+ * CREATE_SHARD: gid u32, retentionMs f64, shard index u32 (its place in the stream, echoed in
+ * INGEST acks). SET_RETENTION: gid u32, retentionMs f64. DELETE_SHARD: gid u32.
+ */
+export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0, shardIndex = 0): Uint8Array {
+  const w = new WireWriter(new Uint8Array(HEADER_BYTES + 16));
   writeHeader(w, type, 0, requestId);
   w.u32(gid);
   w.f64(retentionMs);
+  w.u32(shardIndex);
   return w.bytes;
 }
 
@@ -123,6 +128,24 @@ export function decodePutReply(r: WireReader): PutAck[] {
   const acks: PutAck[] = new Array(count);
   for (let i = 0; i < count; i++) acks[i] = { status: r.u8(), seq: r.f64() };
   return acks;
+}
+
+// ---- INGEST: a batch of binary records for one owner, packed in place (native packIngest) -----
+//   request: header | u32 count | count × (u32 gid | u16 keyLen | u32 dataLen | key | data)
+//   reply:   header | u32 count | count × INGEST_ACK_BYTES (u8 status | u32 shard index | f64 counter)
+// The reply entries are exactly the ACK entries of the WebSocket ingest protocol
+// (docs/ws-protocol.md), so the edge forwards them without decoding.
+
+export const INGEST_HEADER_BYTES = HEADER_BYTES + 4;
+export const INGEST_ACK_BYTES = 13;
+/** Per-record status in an INGEST reply (and in a WebSocket ACK frame). */
+export const INGEST_STATUS = { OK: 0, THROTTLED: 1, INTERNAL: 2 } as const;
+
+/** The INGEST header; the records follow at INGEST_HEADER_BYTES (written by native packIngest). */
+export function writeIngestHeader(out: Uint8Array, requestId: number, count: number): void {
+  const w = new WireWriter(out);
+  writeHeader(w, MSG.INGEST, 0, requestId);
+  w.u32(count);
 }
 
 export interface ReadRecord {

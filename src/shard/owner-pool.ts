@@ -43,18 +43,38 @@ class Owner {
     void this.pump();
   }
 
-  send(message: Uint8Array): void {
+  /**
+   * Sends a message of `len` bytes written by `fill`: straight into the request ring when it has
+   * room and nothing is queued ahead (no intermediate copy), else into a bounded backlog.
+   */
+  sendFilled(len: number, fill: (dst: Uint8Array) => void): void {
     // Callers bound their messages below this (PutRecords 5 MiB, ingest frames 8 MiB - 64 KiB);
     // one that is not would never fit, so refuse it here instead of queueing it forever.
-    if (message.length > this.requests.maxMessageBytes) {
-      throw new KinesisError('InternalFailure', `Request of ${message.length} bytes exceeds the shard owner ring's ${this.requests.maxMessageBytes}-byte message limit.`);
+    if (len > this.requests.maxMessageBytes) {
+      throw new KinesisError('InternalFailure', `Request of ${len} bytes exceeds the shard owner ring's ${this.requests.maxMessageBytes}-byte message limit.`);
     }
-    if (this.backlog.length === 0 && this.requests.tryWrite(message)) return;
-    if (this.backlogBytes + message.length > BACKLOG_BYTES_MAX) {
+    if (this.backlog.length === 0) {
+      const slot = this.requests.reserve(len);
+      if (slot !== null) {
+        try {
+          fill(slot);
+        } catch (err) {
+          // The slot is reserved and must be published: make it a message the owner refuses.
+          slot[0] = 0;
+          throw err;
+        } finally {
+          this.requests.publish();
+        }
+        return;
+      }
+    }
+    if (this.backlogBytes + len > BACKLOG_BYTES_MAX) {
       throw new KinesisError('ServiceUnavailable', 'Shard owner is overloaded; retry the request.');
     }
+    const message = new Uint8Array(len);
+    fill(message);
     this.backlog.push(message);
-    this.backlogBytes += message.length;
+    this.backlogBytes += len;
     if (!this.flushing) {
       this.flush().catch((err: unknown) => {
         this.flushing = false;
@@ -153,16 +173,25 @@ export class OwnerPool {
 
   /** Sends one request message built for a fresh request id; resolves with its decoded reply. */
   request<T>(owner: number, build: (requestId: number) => Uint8Array, decode: Decode<T>): Promise<T> {
+    let message: Uint8Array = new Uint8Array(0);
+    return this.requestFilled(owner, (requestId) => (message = build(requestId)).length, (dst) => dst.set(message), decode);
+  }
+
+  /**
+   * Sends one request of `size(requestId)` bytes that `fill` writes in place (into the request
+   * ring when it has room); resolves with its decoded reply.
+   */
+  requestFilled<T>(owner: number, size: (requestId: number) => number, fill: (dst: Uint8Array, requestId: number) => void, decode: Decode<T>): Promise<T> {
     const o = this.owners[owner];
     if (o === undefined) throw new Error(`no shard owner ${owner}`);
     if (o.failure !== null) return Promise.reject(o.failure);
     const requestId = this.nextRequestId;
     this.nextRequestId = (this.nextRequestId + 1) >>> 0 || 1;
-    const message = build(requestId);
+    const len = size(requestId);
     return new Promise<T>((resolve, reject) => {
       o.pending.set(requestId, { decode, resolve: resolve as (v: unknown) => void, reject });
       try {
-        o.send(message);
+        o.sendFilled(len, (dst) => fill(dst, requestId));
       } catch (err) {
         o.pending.delete(requestId);
         reject(err);

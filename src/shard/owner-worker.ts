@@ -9,6 +9,8 @@ import { WIRE_ERROR } from '../errors.js';
 import { WireReader, WireWriter } from './wire.js';
 import {
   HEADER_BYTES,
+  INGEST_ACK_BYTES,
+  INGEST_STATUS,
   MSG,
   POSITION_KIND,
   PUT_ACK_BYTES,
@@ -20,6 +22,7 @@ import {
 } from './messages.js';
 import { ShardState, type OwnerInit } from './shard-state.js';
 import { SharedClock } from './clock.js';
+import { INGEST_RECORD_FIXED_BYTES } from '../native/ingest.js';
 
 const init = workerData as OwnerInit;
 const requests = new ByteRing(init.requestRing);
@@ -55,8 +58,8 @@ function handlePut(h: Header, r: WireReader, nowMs: number): void {
     const keyLen = r.u16();
     const flags = r.u16();
     const ordering = flags & PUT_FLAG_ORDERING ? r.f64() : -1;
-    const key = r.raw(keyLen);
-    const data = r.raw(dataLen);
+    const at = r.pos; // key, then data right after it
+    r.pos += keyLen + dataLen;
     const shard = shards.get(gid);
     if (shard === undefined) {
       w.u8(WIRE_ERROR.SHARD_NOT_FOUND);
@@ -75,7 +78,38 @@ function handlePut(h: Header, r: WireReader, nowMs: number): void {
       continue;
     }
     w.u8(WIRE_ERROR.OK);
-    w.f64(shard.append(key, data, nowMs));
+    w.f64(shard.append(r.bytes, at, keyLen, dataLen, nowMs));
+  }
+}
+
+/** INGEST: packed binary records; the reply entries are the WebSocket ACK entries verbatim. */
+function handleIngest(h: Header, r: WireReader, nowMs: number): void {
+  const count = r.u32();
+  const w = replyStatus(h, WIRE_ERROR.OK, 4 + count * INGEST_ACK_BYTES);
+  w.u32(count);
+  const view = r.view;
+  const bytes = r.bytes;
+  let pos = r.pos;
+  for (let i = 0; i < count; i++) {
+    const gid = view.getUint32(pos, true);
+    const keyLen = view.getUint16(pos + 4, true);
+    const dataLen = view.getUint32(pos + 6, true);
+    const at = pos + INGEST_RECORD_FIXED_BYTES;
+    pos = at + keyLen + dataLen;
+    const shard = shards.get(gid);
+    if (shard === undefined) {
+      w.u8(INGEST_STATUS.INTERNAL);
+      w.u32(0);
+      w.f64(0);
+    } else if (init.throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) {
+      w.u8(INGEST_STATUS.THROTTLED);
+      w.u32(shard.index);
+      w.f64(0);
+    } else {
+      w.u8(INGEST_STATUS.OK);
+      w.u32(shard.index);
+      w.f64(shard.append(bytes, at, keyLen, dataLen, nowMs));
+    }
   }
 }
 
@@ -124,13 +158,16 @@ function handle(msg: Uint8Array, nowMs: number): void {
   switch (h.type) {
     case MSG.PUT:
       return handlePut(h, r, nowMs);
+    case MSG.INGEST:
+      return handleIngest(h, r, nowMs);
     case MSG.READ:
       return handleRead(h, r, nowMs);
     case MSG.POSITION:
       return handlePosition(h, r);
     case MSG.CREATE_SHARD: {
       const gid = r.u32();
-      shards.set(gid, new ShardState(r.f64(), init.limits, nowMs));
+      const retentionMs = r.f64();
+      shards.set(gid, new ShardState(r.u32(), retentionMs, init.limits, nowMs));
       return void replyStatus(h, WIRE_ERROR.OK);
     }
     case MSG.SET_RETENTION: {

@@ -24,6 +24,8 @@ export class ShardState {
   private readonly readCalls: TokenBucket;
 
   constructor(
+    /** The shard's index in its stream (echoed in INGEST acks). */
+    readonly index: number,
     public retentionMs: number,
     limits: ShardLimits,
     nowMs: number,
@@ -56,7 +58,7 @@ export class ShardState {
    * so a record is always numbered above any SequenceNumberForOrdering this shard issued before
    * (the owner refuses one it has not issued yet: see ORDERING_AHEAD).
    */
-  append(key: Uint8Array, data: Uint8Array, nowMs: number): number {
+  append(src: Uint8Array, offset: number, keyLen: number, dataLen: number, nowMs: number): number {
     const seq = this.nextSeq;
     // Counters travel as float64: past 2^53 they would stop increasing.
     if (seq >= Number.MAX_SAFE_INTEGER) throw new Error('sequence counter exhausted');
@@ -64,7 +66,7 @@ export class ShardState {
     // Arrival times never go backwards within a shard, even if the wall clock does.
     const arrival = Math.max(nowMs, this.lastArrivalMs);
     this.lastArrivalMs = arrival;
-    this.log.append(seq, arrival, key, data);
+    this.log.append(seq, arrival, src, offset, keyLen, dataLen);
     return seq;
   }
 }

@@ -72,8 +72,8 @@ function parse(frame: Buffer): Reply {
 }
 
 /** A connection that collects replies by batch id. */
-async function connect(): Promise<{ ws: WebSocket; reply: (batchId: number) => Promise<Reply>; next: () => Promise<Reply> }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.streamPort}/ingest`);
+async function connect(port = server.streamPort): Promise<{ ws: WebSocket; reply: (batchId: number) => Promise<Reply>; next: () => Promise<Reply> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ingest`);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
@@ -97,9 +97,9 @@ async function connect(): Promise<{ ws: WebSocket; reply: (batchId: number) => P
 const seq = (createdMs: number, shard: number, counter: number): string =>
   '4' + String(createdMs).padStart(13, '0') + String(shard).padStart(10, '0') + String(counter).padStart(20, '0');
 
-async function readShard(shard: number): Promise<Array<{ key: string; data: string; seq: string }>> {
-  const it = await rawRequest(server.port, 'Kinesis_20131202.GetShardIterator', JSON.stringify({ StreamName: stream, ShardId: `shardId-00000000000${shard}`, ShardIteratorType: 'TRIM_HORIZON' }));
-  const got = await rawRequest(server.port, 'Kinesis_20131202.GetRecords', JSON.stringify({ ShardIterator: it.json().ShardIterator }));
+async function readShard(shard: number, port = server.port, streamName = stream): Promise<Array<{ key: string; data: string; seq: string }>> {
+  const it = await rawRequest(port, 'Kinesis_20131202.GetShardIterator', JSON.stringify({ StreamName: streamName, ShardId: `shardId-00000000000${shard}`, ShardIteratorType: 'TRIM_HORIZON' }));
+  const got = await rawRequest(port, 'Kinesis_20131202.GetRecords', JSON.stringify({ ShardIterator: it.json().ShardIterator }));
   return (got.json().Records as Array<{ PartitionKey: string; Data: string; SequenceNumber: string }>).map((r) => ({ key: r.PartitionKey, data: Buffer.from(r.Data, 'base64').toString(), seq: r.SequenceNumber }));
 }
 
@@ -221,6 +221,43 @@ describe('WebSocket binary ingest', () => {
       expect(parse(sent[200] as Buffer)).toMatchObject({ kind: 'ack', batchId: 999 });
     } finally {
       await riffle.close();
+    }
+  });
+});
+
+describe('WebSocket binary ingest across several shard owners', () => {
+  it('puts every ACK entry back in record order when one frame spans three owners', async () => {
+    const multi = await startServer(['--no-throttle', '--workers', '3']);
+    try {
+      expect((await rawRequest(multi.port, 'Kinesis_20131202.CreateStream', JSON.stringify({ StreamName: 'multi', ShardCount: 5 }))).status).toBe(200);
+      const { ws, reply } = await connect(multi.streamPort);
+      const keys = Array.from({ length: 400 }, (_, i) => `owner-key-${i}`);
+      const records: Rec[] = keys.map((key, i) => ({ key, data: Buffer.from(`d-${i}`) }));
+      records.push({ key: 'pinned', data: Buffer.from('d-400'), hashKey: 0n }, { key: 'pinned', data: Buffer.from('d-401'), hashKey: (1n << 128n) - 1n });
+      ws.send(putFrame(5, 'multi', records));
+      ws.send(putFrame(6, 'multi', records.slice(0, 3)));
+      const ack = await reply(5);
+      const second = await reply(6);
+      if (ack.kind !== 'ack' || second.kind !== 'ack') throw new Error(`expected ACKs, got ${JSON.stringify([ack, second])}`);
+      expect(ack.entries.every((e) => e.status === 0)).toBe(true);
+      // Routing as PutRecords does it, and the two explicit hash keys at the ends of the key space.
+      const viaHttp = await rawRequest(multi.port, 'Kinesis_20131202.PutRecords', JSON.stringify({ StreamName: 'multi', Records: keys.map((k) => ({ PartitionKey: k, Data: 'eA==' })) }));
+      const httpShards = (viaHttp.json().Records as Array<{ ShardId: string }>).map((r) => Number(r.ShardId.slice(-1)));
+      expect(ack.entries.slice(0, 400).map((e) => e.shardIndex)).toEqual(httpShards);
+      expect(new Set(httpShards).size).toBe(5);
+      expect(ack.entries.slice(400).map((e) => e.shardIndex)).toEqual([0, 4]);
+      // Each entry's sequence number names the record it belongs to; counters are dense per shard.
+      const stored = new Map<string, string>();
+      for (const shard of [0, 1, 2, 3, 4]) for (const r of await readShard(shard, multi.port, 'multi')) stored.set(r.seq, r.data);
+      ack.entries.forEach((e, i) => expect(stored.get(seq(ack.createdMs, e.shardIndex, e.counter))).toBe(`d-${i}`));
+      second.entries.forEach((e, i) => expect(stored.get(seq(second.createdMs, e.shardIndex, e.counter))).toBe(`d-${i}`));
+      for (const shard of [0, 1, 2, 3, 4]) {
+        const counters = ack.entries.filter((e) => e.shardIndex === shard).map((e) => e.counter);
+        expect(counters).toEqual(counters.map((_, k) => (counters[0] as number) + k));
+      }
+      ws.close();
+    } finally {
+      await multi.stop();
     }
   });
 });

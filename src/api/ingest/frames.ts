@@ -10,25 +10,28 @@
  *   ERROR (server → client): u8 type=3 | u8 version | u16 0 | u32 batchId (0 if unread) |
  *                            u16 typeLen | AWS error type | u32 messageLen | message (UTF-8)
  */
+import { KinesisError } from '../../errors.js';
+import { INGEST_ACK_BYTES, INGEST_STATUS } from '../../engine/records.js';
+import { SCAN, SPAN_WORDS, TRUNCATED_FIELDS } from '../../native/ingest.js';
+import { RECORD_BYTES_MAX } from '../shapes.js';
+
 export const FRAME = { PUT: 1, ACK: 2, ERROR: 3 } as const;
 export const PROTOCOL_VERSION = 1;
 export const RECORD_FLAG_HASH_KEY = 1;
 
-/** Per-record status in an ACK. */
-export const ACK_STATUS = { OK: 0, THROTTLED: 1, INTERNAL: 2 } as const;
+/** Per-record status in an ACK: the shard owner's INGEST status, forwarded as is. */
+export const ACK_STATUS = INGEST_STATUS;
+export const ACK_HEADER_BYTES = 20;
+export const ACK_ENTRY_BYTES = INGEST_ACK_BYTES;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export interface DecodedRecord {
-  partitionKey: string;
-  data: Uint8Array;
-  explicitHashKey?: string;
-}
-
-export interface DecodedPut {
+/** The fixed part of a PUT frame; its records start at `recordsAt`. */
+export interface PutHeader {
   batchId: number;
   streamName: string;
-  records: DecodedRecord[];
+  count: number;
+  recordsAt: number;
 }
 
 /** A frame that cannot be read: becomes an ERROR frame; the connection stays open. */
@@ -44,61 +47,34 @@ export class FrameError extends Error {
 
 export const MAX_RECORDS_PER_PUT = 10_000;
 
-/** Reads a PUT frame. `frame` must be the server's own copy (records are views into it). */
-export function decodePut(frame: Buffer): DecodedPut {
-  let pos = 0;
-  const need = (n: number, what: string, batchId: number): void => {
-    if (pos + n > frame.length) throw new FrameError('SerializationException', `Frame truncated: ${what} at byte ${pos} needs ${n} bytes, ${frame.length - pos} remain`, batchId);
-  };
-  need(8, 'header', 0);
+function truncated(what: string, pos: number, need: number, remain: number, batchId: number): FrameError {
+  return new FrameError('SerializationException', `Frame truncated: ${what} at byte ${pos} needs ${need} bytes, ${remain} remain`, batchId);
+}
+
+/** Reads a PUT frame's header (the records are scanned in place by native.scanIngest). */
+export function readPutHeader(frame: Buffer): PutHeader {
+  if (frame.length < 8) throw truncated('header', 0, 8, frame.length, 0);
   const type = frame.readUInt8(0);
   const version = frame.readUInt8(1);
   const flags = frame.readUInt16LE(2);
   const batchId = frame.readUInt32LE(4);
-  pos = 8;
+  let pos = 8;
   if (type !== FRAME.PUT) throw new FrameError('SerializationException', `Unknown frame type ${type}`, batchId);
   if (version !== PROTOCOL_VERSION) throw new FrameError('SerializationException', `Unsupported protocol version ${version} (this server speaks ${PROTOCOL_VERSION})`, batchId);
   if (flags !== 0) throw new FrameError('SerializationException', `Unsupported frame flags 0x${flags.toString(16)}`, batchId);
-  need(2, 'stream name length', batchId);
+  if (frame.length - pos < 2) throw truncated('stream name length', pos, 2, frame.length - pos, batchId);
   const nameLen = frame.readUInt16LE(pos);
   pos += 2;
-  need(nameLen, 'stream name', batchId);
+  if (frame.length - pos < nameLen) throw truncated('stream name', pos, nameLen, frame.length - pos, batchId);
   const streamName = text(frame, pos, nameLen, 'stream name', batchId);
   pos += nameLen;
-  need(4, 'record count', batchId);
+  if (frame.length - pos < 4) throw truncated('record count', pos, 4, frame.length - pos, batchId);
   const count = frame.readUInt32LE(pos);
   pos += 4;
   if (count < 1 || count > MAX_RECORDS_PER_PUT) {
     throw new FrameError('InvalidArgumentException', `A PUT frame carries 1 to ${MAX_RECORDS_PER_PUT} records, got ${count}`, batchId);
   }
-  const records: DecodedRecord[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    need(3, `record ${i} header`, batchId);
-    const recordFlags = frame.readUInt8(pos);
-    const keyLen = frame.readUInt16LE(pos + 1);
-    pos += 3;
-    if ((recordFlags & ~RECORD_FLAG_HASH_KEY) !== 0) {
-      throw new FrameError('SerializationException', `Unsupported record flags 0x${recordFlags.toString(16)} on record ${i}`, batchId);
-    }
-    let explicitHashKey: string | undefined;
-    if (recordFlags & RECORD_FLAG_HASH_KEY) {
-      need(16, `record ${i} hash key`, batchId);
-      explicitHashKey = BigInt('0x' + frame.toString('hex', pos, pos + 16)).toString();
-      pos += 16;
-    }
-    need(keyLen, `record ${i} partition key`, batchId);
-    const partitionKey = text(frame, pos, keyLen, `record ${i} partition key`, batchId);
-    pos += keyLen;
-    need(4, `record ${i} data length`, batchId);
-    const dataLen = frame.readUInt32LE(pos);
-    pos += 4;
-    need(dataLen, `record ${i} data`, batchId);
-    const data = frame.subarray(pos, pos + dataLen);
-    pos += dataLen;
-    records[i] = explicitHashKey === undefined ? { partitionKey, data } : { partitionKey, data, explicitHashKey };
-  }
-  if (pos !== frame.length) throw new FrameError('SerializationException', `Frame has ${frame.length - pos} bytes after its last record`, batchId);
-  return { batchId, streamName, records };
+  return { batchId, streamName, count, recordsAt: pos };
 }
 
 /** Strict UTF-8: a malformed key must be refused, not hashed as replacement characters. */
@@ -110,27 +86,52 @@ function text(frame: Buffer, pos: number, len: number, what: string, batchId: nu
   }
 }
 
-export interface AckEntry {
-  status: number;
-  shardIndex: number;
-  counter: number;
+function validationError(i: number, value: string, constraint: string): KinesisError {
+  return new KinesisError('ValidationException', `1 validation error detected: Value ${value} at 'records.${i + 1}.member.${constraint}`);
 }
 
-export function encodeAck(batchId: number, streamCreatedMs: number, entries: readonly AckEntry[]): Buffer {
-  const out = Buffer.allocUnsafe(20 + entries.length * 13);
+/**
+ * The error for a scanIngest status other than OK, worded as the frame decoder and PutRecords
+ * word it: structural faults are SerializationException, broken PutRecords rules are
+ * ValidationException / InvalidArgumentException, as PutRecords answers them.
+ */
+export function scanError(frame: Buffer, status: number, err: Int32Array, spans: Uint32Array, batchId: number): FrameError | KinesisError {
+  const i = err[0] as number;
+  const pos = err[1] as number;
+  switch (status) {
+    case SCAN.TRUNCATED:
+      return truncated(`record ${i} ${TRUNCATED_FIELDS[err[3] as number] ?? 'field'}`, pos, err[2] as number, frame.length - pos, batchId);
+    case SCAN.RECORD_FLAGS:
+      return new FrameError('SerializationException', `Unsupported record flags 0x${(err[3] as number).toString(16)} on record ${i}`, batchId);
+    case SCAN.KEY_UTF8:
+      return new FrameError('SerializationException', `The record ${i} partition key is not valid UTF-8`, batchId);
+    case SCAN.TRAILING:
+      return new FrameError('SerializationException', `Frame has ${frame.length - pos} bytes after its last record`, batchId);
+    case SCAN.KEY_LENGTH: {
+      const key = frame.toString('utf8', pos, pos + (spans[SPAN_WORDS * i + 1] as number));
+      const bound = (err[3] as number) < 1 ? 'greater than or equal to 1' : 'less than or equal to 256';
+      return validationError(i, `'${key}'`, `partitionKey' failed to satisfy constraint: Member must have length ${bound}`);
+    }
+    case SCAN.DATA_SIZE: {
+      const n = spans[SPAN_WORDS * i + 3] as number;
+      return validationError(i, `'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]'`, `data' failed to satisfy constraint: Member must have length less than or equal to ${RECORD_BYTES_MAX}`);
+    }
+    case SCAN.RECORD_SIZE:
+      return new KinesisError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+    default:
+      return new FrameError('InternalFailure', `Unknown scan status ${status}`, batchId);
+  }
+}
+
+/** An ACK frame for `count` records with its header written; the entries follow at ACK_HEADER_BYTES. */
+export function ackFrame(batchId: number, count: number): Buffer {
+  const out = Buffer.allocUnsafe(ACK_HEADER_BYTES + count * ACK_ENTRY_BYTES);
   out.writeUInt8(FRAME.ACK, 0);
   out.writeUInt8(PROTOCOL_VERSION, 1);
   out.writeUInt16LE(0, 2);
   out.writeUInt32LE(batchId, 4);
-  out.writeDoubleLE(streamCreatedMs, 8);
-  out.writeUInt32LE(entries.length, 16);
-  let pos = 20;
-  for (const e of entries) {
-    out.writeUInt8(e.status, pos);
-    out.writeUInt32LE(e.shardIndex, pos + 1);
-    out.writeDoubleLE(e.counter, pos + 5);
-    pos += 13;
-  }
+  out.writeDoubleLE(0, 8); // the stream's creation time, once known
+  out.writeUInt32LE(count, 16);
   return out;
 }
 

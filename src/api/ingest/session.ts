@@ -8,16 +8,15 @@
  * server-side buffered output pass MAX_BUFFERED_BYTES without reading is disconnected.
  */
 import type { Engine } from '../../engine/engine.js';
-import type { PutResult } from '../../engine/records.js';
 import { KinesisError } from '../../errors.js';
-import { checkRecordSize } from '../record-size.js';
-import { RECORD_BYTES_MAX } from '../shapes.js';
-import { ACK_STATUS, decodePut, encodeAck, encodeError, FrameError, type AckEntry, type DecodedPut } from './frames.js';
+import { native } from '../../native/index.js';
+import { SCAN, SPAN_WORDS } from '../../native/ingest.js';
+import { ACK_HEADER_BYTES, ackFrame, encodeError, FrameError, MAX_RECORDS_PER_PUT, readPutHeader, scanError, type PutHeader } from './frames.js';
 
 export const INGEST_PATH = '/ingest';
 /**
  * A PUT frame: up to 10,000 records in at most 8 MiB - 64 KiB. The margin keeps the shard-owner
- * message built from it (5 more bytes of framing per record, 50 KB at most) under the request
+ * message built from it (3 more bytes of framing per record, 30 KB at most) under the request
  * ring's 8 MiB message limit (shard/owner-pool.ts REQUEST_RING_BYTES / 2).
  */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024 - 64 * 1024;
@@ -33,29 +32,13 @@ interface Peer {
   close(code: number, reason: string): void;
 }
 
-function validationError(i: number, value: string, constraint: string): KinesisError {
-  return new KinesisError('ValidationException', `1 validation error detected: Value ${value} at 'records.${i + 1}.member.${constraint}`);
-}
-
-/** The PutRecords per-record rules, for binary records (keys as decoded text, data as bytes). */
-function checkRecords(put: DecodedPut): void {
-  put.records.forEach((r, i) => {
-    if (r.partitionKey.length < 1 || r.partitionKey.length > 256) {
-      const bound = r.partitionKey.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 256';
-      throw validationError(i, `'${r.partitionKey}'`, `partitionKey' failed to satisfy constraint: Member must have length ${bound}`);
-    }
-    if (r.data.length > RECORD_BYTES_MAX) {
-      const n = r.data.length;
-      throw validationError(i, `'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]'`, `data' failed to satisfy constraint: Member must have length less than or equal to ${RECORD_BYTES_MAX}`);
-    }
-    checkRecordSize(r.partitionKey, r.data);
-  });
-}
-
-function ackStatus(r: PutResult): number {
-  if (r.ok) return ACK_STATUS.OK;
-  return r.errorCode === 'ProvisionedThroughputExceededException' ? ACK_STATUS.THROTTLED : ACK_STATUS.INTERNAL;
-}
+/**
+ * Record spans of the frame being handled. A frame is scanned, routed and packed into the shard
+ * owners' rings synchronously inside the message callback, so one scratch array serves every
+ * connection, and the frame itself (uWS's buffer, valid only during the callback) is never copied.
+ */
+const spans = new Uint32Array(MAX_RECORDS_PER_PUT * SPAN_WORDS);
+const scanErr = new Int32Array(4);
 
 class IngestSession {
   private inFlight = 0;
@@ -68,42 +51,41 @@ class IngestSession {
 
   message(data: Uint8Array, binary: boolean): void {
     if (!binary) return this.reply(encodeError(0, 'SerializationException', 'Text frames are not part of the ingest protocol; send binary frames.'));
-    const batchId = data.length >= 8 ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32LE(4) : 0;
+    const frame = Buffer.from(data.buffer, data.byteOffset, data.byteLength); // a view, not a copy
+    const batchId = frame.length >= 8 ? frame.readUInt32LE(4) : 0;
     if (this.inFlight >= WINDOW) {
       return this.reply(encodeError(batchId, 'LimitExceededException', `At most ${WINDOW} PUT frames may await their ACK on one connection.`));
     }
-    let put: DecodedPut;
+    let head: PutHeader;
     try {
-      put = decodePut(Buffer.from(data)); // a copy: `data` dies with this callback
+      head = readPutHeader(frame);
+      const status = native.scanIngest(frame, head.recordsAt, head.count, spans, scanErr);
+      if (status !== SCAN.OK) throw scanError(frame, status, scanErr, spans, batchId);
     } catch (err) {
-      if (err instanceof FrameError) return this.reply(encodeError(err.batchId, err.type, err.message));
+      if (err instanceof FrameError || err instanceof KinesisError) return this.replyError(batchId, err);
       throw err;
     }
+    const ack = ackFrame(batchId, head.count);
     this.inFlight++;
-    this.put(put)
+    // putPacked reads the frame before its first await: everything it needs is in the rings when
+    // this returns.
+    this.engine.records
+      .putPacked({ name: head.streamName, arn: undefined }, frame, spans, head.count, ack, ACK_HEADER_BYTES)
       .then(
-        (ack) => this.reply(ack),
-        (err: unknown) => {
-          if (err instanceof KinesisError) return this.reply(encodeError(put.batchId, err.code, err.message));
-          console.error('riffle: ingest PUT failed:', err);
-          return this.reply(encodeError(put.batchId, 'InternalFailure', 'Internal service failure.'));
+        (stream) => {
+          ack.writeDoubleLE(stream.createdMs, 8);
+          this.reply(ack);
         },
+        (err: unknown) => this.replyError(batchId, err),
       )
       .finally(() => this.inFlight--);
   }
 
-  private async put(put: DecodedPut): Promise<Buffer> {
-    checkRecords(put);
-    const { stream, results } = await this.engine.records.putRecords(
-      { name: put.streamName, arn: undefined },
-      put.records.map((r) => ({ partitionKey: r.partitionKey, data: r.data, explicitHashKey: r.explicitHashKey })),
-    );
-    const entries: AckEntry[] = results.map((r) => ({
-      status: ackStatus(r),
-      shardIndex: r.ok ? r.shard.index : 0,
-      counter: r.ok ? r.counter : 0,
-    }));
-    return encodeAck(put.batchId, stream.createdMs, entries);
+  private replyError(batchId: number, err: unknown): void {
+    if (err instanceof FrameError) return this.reply(encodeError(err.batchId, err.type, err.message));
+    if (err instanceof KinesisError) return this.reply(encodeError(batchId, err.code, err.message));
+    console.error('riffle: ingest PUT failed:', err);
+    this.reply(encodeError(batchId, 'InternalFailure', 'Internal service failure.'));
   }
 
   private reply(frame: Uint8Array): void {

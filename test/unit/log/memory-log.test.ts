@@ -3,11 +3,16 @@ import { MemoryLog } from '../../../src/log/memory-log.js';
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
+/** Appends key and data the way owners hand them over: contiguous, at an offset inside a larger buffer. */
+function append(log: MemoryLog, seq: number, arrivalMs: number, key: Uint8Array, data: Uint8Array): void {
+  const src = Buffer.concat([Buffer.from('pre'), key, data, Buffer.from('post')]);
+  log.append(seq, arrivalMs, src, 3, key.length, data.length);
+}
 
 describe('MemoryLog', () => {
   it('reads back what was appended, in order, across segment boundaries', () => {
     const log = new MemoryLog();
-    for (let i = 0; i < 10_000; i++) log.append(i * 2, 1000 + i, bytes(`k${i}`), bytes(`data-${i}`));
+    for (let i = 0; i < 10_000; i++) append(log, i * 2, 1000 + i, bytes(`k${i}`), bytes(`data-${i}`));
     expect(log.recordCount).toBe(10_000);
     const all = log.read(0, 100_000, Number.MAX_SAFE_INTEGER);
     expect(all.records).toHaveLength(10_000);
@@ -24,8 +29,8 @@ describe('MemoryLog', () => {
 
   it('honours limit and byte cap but always returns one record', () => {
     const log = new MemoryLog();
-    log.append(0, 1, bytes('k'), new Uint8Array(600));
-    log.append(1, 1, bytes('k'), new Uint8Array(600));
+    append(log, 0, 1, bytes('k'), new Uint8Array(600));
+    append(log, 1, 1, bytes('k'), new Uint8Array(600));
     expect(log.read(0, 10, 100).records).toHaveLength(1);
     expect(log.read(0, 10, 1202).records).toHaveLength(2);
     expect(log.read(0, 1, 1 << 20).records).toHaveLength(1);
@@ -34,7 +39,7 @@ describe('MemoryLog', () => {
 
   it('finds records by arrival time', () => {
     const log = new MemoryLog();
-    for (let i = 0; i < 5000; i++) log.append(i, 1000 + Math.floor(i / 10), bytes('k'), bytes('v'));
+    for (let i = 0; i < 5000; i++) append(log, i, 1000 + Math.floor(i / 10), bytes('k'), bytes('v'));
     expect(log.seekTime(0)).toBe(0);
     expect(log.seekTime(1100)).toBe(1000);
     expect(log.seekTime(1499)).toBe(4990);
@@ -44,7 +49,7 @@ describe('MemoryLog', () => {
 
   it('trims records older than the cutoff and frees whole segments', () => {
     const log = new MemoryLog();
-    for (let i = 0; i < 9000; i++) log.append(i, i, bytes('k'), bytes('vv'));
+    for (let i = 0; i < 9000; i++) append(log, i, i, bytes('k'), bytes('vv'));
     expect(log.trimBefore(5000)).toBe(5000);
     expect(log.recordCount).toBe(4000);
     expect(log.byteCount).toBe(4000 * 3);
@@ -53,13 +58,13 @@ describe('MemoryLog', () => {
     expect(log.seekTime(0)).toBe(5000);
     expect(log.trimBefore(1e9)).toBe(4000);
     expect(log.read(0, 10, 1 << 20).records).toHaveLength(0);
-    log.append(9000, 2e9, bytes('k'), bytes('new'));
+    append(log, 9000, 2e9, bytes('k'), bytes('new'));
     expect(text(log.read(0, 10, 1 << 20).records[0]?.data ?? new Uint8Array())).toBe('new');
   });
 
   it('finds positions by seq and by time across many segments after trimming', () => {
     const log = new MemoryLog();
-    for (let i = 0; i < 50_000; i++) log.append(i, 10_000 + i, bytes('k'), bytes('v'));
+    for (let i = 0; i < 50_000; i++) append(log, i, 10_000 + i, bytes('k'), bytes('v'));
     log.trimBefore(10_000 + 20_000);
     expect(log.recordCount).toBe(30_000);
     expect(log.read(0, 1, 1 << 20).records[0]?.seq).toBe(20_000);
