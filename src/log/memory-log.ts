@@ -67,6 +67,7 @@ export class MemoryLog implements ShardLog {
   private records = 0;
   private bytes = 0;
   private lastArrival = 0;
+  private tail: Uint8Array = new Uint8Array(0);
 
   get recordCount(): number {
     return this.records;
@@ -79,15 +80,20 @@ export class MemoryLog implements ShardLog {
   }
 
   append(seq: number, arrivalMs: number, src: Uint8Array, offset: number, keyLen: number, dataLen: number): void {
+    const at = this.reserve(seq, arrivalMs, keyLen, dataLen);
+    copyBytes(this.tailArena, at, src, offset, keyLen + dataLen);
+  }
+
+  reserve(seq: number, arrivalMs: number, keyLen: number, dataLen: number): number {
     const size = keyLen + dataLen;
     let seg = this.segments[this.segments.length - 1];
     if (seg === undefined || !seg.fits(size)) {
       seg = new Segment(Math.max(SEGMENT_ARENA_BYTES, size));
       this.segments.push(seg);
+      this.tail = seg.arena;
     }
     const i = seg.count;
     const off = seg.offsets[i] as number;
-    copyBytes(seg.arena, off, src, offset, size);
     seg.seqs[i] = seq;
     seg.arrivals[i] = arrivalMs;
     seg.keyLengths[i] = keyLen;
@@ -96,6 +102,11 @@ export class MemoryLog implements ShardLog {
     this.records++;
     this.bytes += size;
     this.lastArrival = arrivalMs;
+    return off;
+  }
+
+  get tailArena(): Uint8Array {
+    return this.tail;
   }
 
   read(fromSeq: number, limit: number, maxBytes: number): ReadResult {

@@ -24,6 +24,14 @@ export interface ReadResult {
 export interface ShardLog {
   /** Appends one record: its key at src[offset, offset + keyLen), its data right after it. */
   append(seq: number, arrivalMs: number, src: Uint8Array, offset: number, keyLen: number, dataLen: number): void;
+  /**
+   * Appends one record whose keyLen + dataLen bytes (key, then data) the caller copies into
+   * `tailArena` at the returned offset before the log is next read or trimmed. Lets an owner copy
+   * a whole message's records out of the shared ring in one native call.
+   */
+  reserve(seq: number, arrivalMs: number, keyLen: number, dataLen: number): number;
+  /** Where the last reserve() put its record (valid until the next reserve). */
+  readonly tailArena: Uint8Array;
   /** Records with seq >= fromSeq (or from the trim horizon if that is later), in order. */
   read(fromSeq: number, limit: number, maxBytes: number): ReadResult;
   /** Seq of the first retained record with arrival >= timeMs, or null if there is none. */

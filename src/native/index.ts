@@ -37,6 +37,11 @@ export interface NativeApi {
     dst: Uint8Array,
     dstOffset: number,
   ): number;
+  /**
+   * Runs a copy plan: entry i is plan[4i..4i+4) = (arena index, arena offset, src offset, length).
+   * Copies out of a SharedArrayBuffer at memcpy speed, in one call for a whole owner message.
+   */
+  copyPlan(src: Uint8Array, plan: Uint32Array, count: number, arenas: readonly Uint8Array[]): void;
 }
 
 /** Index of the last 16-byte big-endian start <= key (starts ascending, first all zeros). */
@@ -76,6 +81,21 @@ export const typescriptTwin: NativeApi = {
   scanIngest,
   routeSpans,
   packIngest,
+  copyPlan(src, plan, count, arenas) {
+    for (let i = 0; i < count; i++) {
+      const arena = arenas[plan[4 * i] as number];
+      const to = plan[4 * i + 1] as number;
+      const from = plan[4 * i + 2] as number;
+      const len = plan[4 * i + 3] as number;
+      if (arena === undefined || to + len > arena.length || from + len > src.length) {
+        throw new RangeError('copyPlan: an entry runs past its arena or the source');
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      const from = plan[4 * i + 2] as number;
+      (arenas[plan[4 * i] as number] as Uint8Array).set(src.subarray(from, from + (plan[4 * i + 3] as number)), plan[4 * i + 1] as number);
+    }
+  },
 };
 
 function checkKeys(keys: Uint8Array, offsets: Uint32Array): number {
@@ -117,6 +137,11 @@ function checked(impl: NativeApi): NativeApi {
       if (spans.length < count * SPAN_WORDS || routes.length < count) throw new RangeError('spans and routes must cover count records');
       if (shardGids.length === 0 || shardGids.length !== shardOwners.length) throw new RangeError('shardGids and shardOwners must have one entry per shard');
       return impl.packIngest(frame, spans, count, routes, shardGids, shardOwners, owner, dst, dstOffset);
+    },
+    copyPlan(src, plan, count, arenas) {
+      // Each entry's bounds are checked by the implementation (C++ before copying anything).
+      if (plan.length < count * 4) throw new RangeError('plan must hold 4 entries per copy');
+      impl.copyPlan(src, plan, count, arenas);
     },
   };
 }

@@ -22,6 +22,7 @@ import {
 } from './messages.js';
 import { ShardState, type OwnerInit } from './shard-state.js';
 import { SharedClock } from './clock.js';
+import { CopyBatch } from './copy-batch.js';
 import { INGEST_RECORD_FIXED_BYTES } from '../native/ingest.js';
 
 const init = workerData as OwnerInit;
@@ -29,6 +30,7 @@ const requests = new ByteRing(init.requestRing);
 const replies = new ByteRing(init.replyRing);
 const shards = new Map<number, ShardState>();
 const clock = new SharedClock(init.clock);
+const copies = new CopyBatch();
 const TRIM_INTERVAL_MS = 1000;
 const IDLE_WAIT_MS = 200;
 
@@ -78,7 +80,7 @@ function handlePut(h: Header, r: WireReader, nowMs: number): void {
       continue;
     }
     w.u8(WIRE_ERROR.OK);
-    w.f64(shard.append(r.bytes, at, keyLen, dataLen, nowMs));
+    w.f64(shard.append(copies, at, keyLen, dataLen, nowMs));
   }
 }
 
@@ -88,7 +90,6 @@ function handleIngest(h: Header, r: WireReader, nowMs: number): void {
   const w = replyStatus(h, WIRE_ERROR.OK, 4 + count * INGEST_ACK_BYTES);
   w.u32(count);
   const view = r.view;
-  const bytes = r.bytes;
   let pos = r.pos;
   for (let i = 0; i < count; i++) {
     const gid = view.getUint32(pos, true);
@@ -108,7 +109,7 @@ function handleIngest(h: Header, r: WireReader, nowMs: number): void {
     } else {
       w.u8(INGEST_STATUS.OK);
       w.u32(shard.index);
-      w.f64(shard.append(bytes, at, keyLen, dataLen, nowMs));
+      w.f64(shard.append(copies, at, keyLen, dataLen, nowMs));
     }
   }
 }
@@ -153,6 +154,16 @@ function handlePosition(h: Header, r: WireReader): void {
 }
 
 function handle(msg: Uint8Array, nowMs: number): void {
+  copies.begin(msg);
+  try {
+    dispatch(msg, nowMs);
+  } finally {
+    // Appended records' bytes are in their arenas before anything can read them.
+    copies.flush();
+  }
+}
+
+function dispatch(msg: Uint8Array, nowMs: number): void {
   const r = new WireReader(msg);
   const h = readHeader(r);
   switch (h.type) {

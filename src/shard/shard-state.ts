@@ -2,6 +2,7 @@ import type { ShardLimits } from '../config.js';
 import { MemoryLog } from '../log/memory-log.js';
 import type { ShardLog } from '../log/shard-log.js';
 import { TokenBucket } from './token-bucket.js';
+import type { CopyBatch } from './copy-batch.js';
 
 /** What the main thread hands each owner at start (workerData). */
 export interface OwnerInit {
@@ -54,11 +55,13 @@ export class ShardState {
   }
 
   /**
-   * Appends and returns the record's sequence counter. Counters are dense and strictly increasing,
-   * so a record is always numbered above any SequenceNumberForOrdering this shard issued before
-   * (the owner refuses one it has not issued yet: see ORDERING_AHEAD).
+   * Appends and returns the record's sequence counter; its bytes (key at src[offset..], data right
+   * after) are copied when `copies` is flushed, which the owner does before it handles the next
+   * message. Counters are dense and strictly increasing, so a record is always numbered above any
+   * SequenceNumberForOrdering this shard issued before (the owner refuses one it has not issued
+   * yet: see ORDERING_AHEAD).
    */
-  append(src: Uint8Array, offset: number, keyLen: number, dataLen: number, nowMs: number): number {
+  append(copies: CopyBatch, offset: number, keyLen: number, dataLen: number, nowMs: number): number {
     const seq = this.nextSeq;
     // Counters travel as float64: past 2^53 they would stop increasing.
     if (seq >= Number.MAX_SAFE_INTEGER) throw new Error('sequence counter exhausted');
@@ -66,7 +69,8 @@ export class ShardState {
     // Arrival times never go backwards within a shard, even if the wall clock does.
     const arrival = Math.max(nowMs, this.lastArrivalMs);
     this.lastArrivalMs = arrival;
-    this.log.append(seq, arrival, src, offset, keyLen, dataLen);
+    const at = this.log.reserve(seq, arrival, keyLen, dataLen);
+    copies.add(this.log.tailArena, at, offset, keyLen + dataLen);
     return seq;
   }
 }

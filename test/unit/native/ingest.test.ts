@@ -263,3 +263,22 @@ it('gives identical answers from the addon and the twin on random, mutated and c
   expect(rounds).toBeGreaterThan(50);
   expect(ok).toBeGreaterThan(10);
 });
+
+describe.each(impls)('%s copyPlan', (_name, api) => {
+  it('copies every planned span out of a SharedArrayBuffer into its arena, and refuses one out of bounds', () => {
+    const src = new Uint8Array(new SharedArrayBuffer(4096));
+    for (let i = 0; i < src.length; i++) src[i] = (i * 7) & 255;
+    const arenas = [new Uint8Array(100), new Uint8Array(5000)];
+    const plan = Uint32Array.from([0, 10, 0, 50, 1, 0, 90, 4000, 0, 60, 4090, 6, 1, 4000, 7, 0]);
+    api.copyPlan(src, plan, 4, arenas);
+    expect(Buffer.from(arenas[0]!.subarray(10, 60)).equals(Buffer.from(src.subarray(0, 50)))).toBe(true);
+    expect(Buffer.from(arenas[1]!.subarray(0, 4000)).equals(Buffer.from(src.subarray(90, 4090)))).toBe(true);
+    expect(Buffer.from(arenas[0]!.subarray(60, 66)).equals(Buffer.from(src.subarray(4090, 4096)))).toBe(true);
+    const before = Buffer.from(arenas[0]!);
+    // Nothing is copied from a plan with any bad entry: a too-long span, a missing arena.
+    expect(() => api.copyPlan(src, Uint32Array.from([0, 0, 0, 1, 0, 95, 0, 6]), 2, arenas)).toThrow(/runs past/);
+    expect(() => api.copyPlan(src, Uint32Array.from([2, 0, 0, 1]), 1, arenas)).toThrow(/runs past/);
+    expect(() => api.copyPlan(src, Uint32Array.from([0, 0, 4095, 2]), 1, arenas)).toThrow(/runs past/);
+    expect(Buffer.from(arenas[0]!).equals(before)).toBe(true);
+  });
+});
