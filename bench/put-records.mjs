@@ -77,11 +77,12 @@ async function createStream(port, name) {
   throw new Error('stream never became ACTIVE');
 }
 
-function runLoad(url, mode, protocol, stream) {
+function runLoad(url, s, stream, bytes, rate) {
+  const { mode, protocol } = s;
   const args =
     mode === 'inproc'
-      ? [here('./load/in-process-load.mjs'), opt.seconds, opt.concurrency, opt.batch, opt.bytes]
-      : [here('./load/put-records-load.mjs'), url, mode, protocol, stream, opt.seconds, opt.concurrency, opt.batch, opt.bytes];
+      ? [here('./load/in-process-load.mjs'), opt.seconds, opt.concurrency, opt.batch, bytes]
+      : [here('./load/put-records-load.mjs'), url, mode, protocol, stream, opt.seconds, opt.concurrency, opt.batch, bytes, rate];
   const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: (opt.seconds + 30) * 1000 });
   return JSON.parse(out.trim().split('\n').pop());
 }
@@ -91,7 +92,10 @@ const scenarios = [
   { engine: 'riffle', port: 'uws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → uWS port' },
   { engine: 'riffle', port: 'aws', mode: 'sdk', protocol: 'http2', label: 'AWS SDK v3 default (HTTP/2) → AWS port' },
   { engine: 'riffle', port: 'uws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → uWS port' },
-  { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket → uWS port /ingest' },
+  { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket → uWS port /ingest', key: 'ws' },
+  // Open loop at half the rate the row above reached: put → ack latency below saturation.
+  { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket, paced at half that rate', halfOf: 'ws' },
+  { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket, 1 KiB records', bytes: 1024 },
   { engine: 'riffle', port: 'none', mode: 'inproc', protocol: 'none', label: 'in-process API (engine in the load process)' },
   { engine: 'kinesalite', port: 'aws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → kinesalite' },
   { engine: 'kinesalite', port: 'aws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → kinesalite' },
@@ -109,18 +113,21 @@ try {
     const port = s.engine === 'riffle' && s.port === 'uws' ? proc.ports[1] : proc.ports[0];
     const stream = `bench-${i}`;
     process.stderr.write(`  ${s.label} ... `);
+    const bytes = s.bytes ?? opt.bytes;
+    const rate = s.halfOf ? Math.max(1, Math.round(results.find((r) => r.key === s.halfOf).recordsPerSec / 2)) : 0;
     if (s.mode === 'inproc') {
       // No server process: the engine runs inside the load process, which reports its own CPU.
-      const load = runLoad('', s.mode, s.protocol, stream);
+      const load = runLoad('', s, stream, bytes, rate);
       results.push({ ...s, ...load, serverCpuCores: load.loadCpuSec / load.elapsedSec, serverRssBytes: null });
     } else {
       await createStream(proc.ports[0], stream);
       const before = usage(proc.child.pid);
-      const load = runLoad(`http://127.0.0.1:${port}`, s.mode, s.protocol, stream);
+      const load = runLoad(`http://127.0.0.1:${port}`, s, stream, bytes, rate);
       const after = usage(proc.child.pid);
       const serverCpu = (after.cpuSec - before.cpuSec) / load.elapsedSec;
       results.push({ ...s, ...load, serverCpuCores: serverCpu, serverRssBytes: after.rssBytes });
     }
+    Object.assign(results[results.length - 1], { bytes, offeredRecordsPerSec: rate || null, megabytesPerSec: (results[results.length - 1].recordsPerSec * bytes) / 1e6 });
     const load = results[results.length - 1];
     process.stderr.write(`${Math.round(load.recordsPerSec)} records/s\n`);
   }
@@ -129,9 +136,10 @@ try {
   kinesalite.child.kill('SIGTERM');
 }
 
-// kinesalite has no binary protocol or in-process API: those are compared with its best, pre-encoded HTTP.
+// kinesalite has no binary protocol or in-process API: those are compared with its best, pre-encoded
+// HTTP. Rows at another record size or at a paced rate are not compared.
 const base = (mode) => results.find((r) => r.engine === 'kinesalite' && r.mode === (mode === 'ws' || mode === 'inproc' ? 'raw' : mode))?.recordsPerSec;
-for (const r of results) r.ratioVsKinesalite = base(r.mode) ? r.recordsPerSec / base(r.mode) : null;
+for (const r of results) r.ratioVsKinesalite = base(r.mode) && r.bytes === opt.bytes && !r.halfOf ? r.recordsPerSec / base(r.mode) : null;
 const report = { benchmark: 'put-records', when: new Date().toISOString(), node: process.version, options: opt, results };
 const file = opt.out || here(`./results/put-records-${report.when.replace(/[:.]/g, '-')}.json`);
 mkdirSync(here('./results'), { recursive: true });
@@ -139,10 +147,11 @@ writeFileSync(file, JSON.stringify(report, null, 2));
 
 const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toFixed(d));
 console.log(`\nPutRecords, ${opt.batch} × ${opt.bytes} B, ${opt.concurrency} in flight, ${opt.seconds} s each, ${opt.shards} shards, Riffle --no-throttle --in-memory`);
-console.log(['scenario'.padEnd(48), 'records/s'.padStart(10), 'vs kinesalite'.padStart(14), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'server CPU'.padStart(11), 'RSS MiB'.padStart(8)].join(' '));
+console.log(['scenario'.padEnd(48), 'records/s'.padStart(10), 'MB/s'.padStart(7), 'vs kinesalite'.padStart(14), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'server CPU'.padStart(11), 'RSS MiB'.padStart(8)].join(' '));
 for (const r of results) {
   console.log(
-    [r.label.padEnd(48), fmt(r.recordsPerSec).padStart(10), (r.ratioVsKinesalite === null ? '-' : `${fmt(r.ratioVsKinesalite, 1)}×`).padStart(14), fmt(r.p50Ms, 1).padStart(8), fmt(r.p99Ms, 1).padStart(8), fmt(r.serverCpuCores, 2).padStart(11), (r.serverRssBytes === null ? '-' : fmt(r.serverRssBytes / 2 ** 20)).padStart(8)].join(' '),
+    [r.label.padEnd(48), fmt(r.recordsPerSec).padStart(10), fmt(r.megabytesPerSec, 1).padStart(7), (r.ratioVsKinesalite === null ? '-' : `${fmt(r.ratioVsKinesalite, 1)}×`).padStart(14), fmt(r.p50Ms, 1).padStart(8), fmt(r.p99Ms, 1).padStart(8), fmt(r.serverCpuCores, 2).padStart(11), (r.serverRssBytes === null ? '-' : fmt(r.serverRssBytes / 2 ** 20)).padStart(8)].join(' '),
   );
 }
+console.log('MB/s counts record data only (10^6 bytes). p50/p99: each batch from send to its reply (put → ack).');
 console.log(`\nJSON: ${file}`);

@@ -5,12 +5,16 @@
 //   mode sdk: @aws-sdk/client-kinesis with its default handler (HTTP/2) or NodeHttpHandler (HTTP/1.1)
 //   mode ws:  binary PUT frames over WebSocket (docs/ws-protocol.md); `concurrency` connections,
 //             each keeping up to 16 batches in flight
+// With a 9th argument `rate` (records/s), the load is open-loop instead: batches are sent on a
+// fixed schedule whatever the replies do (at most 1,024 in flight), so latency is measured at that
+// offered load rather than at saturation.
 import http from 'node:http';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import WebSocket from 'ws';
 
-const [url, mode, protocol, stream, seconds, concurrency, batch, bytes] = process.argv.slice(2);
+const [url, mode, protocol, stream, seconds, concurrency, batch, bytes, rateArg] = process.argv.slice(2);
+const rate = Number(rateArg ?? 0);
 const endAt = Date.now() + Number(seconds) * 1000;
 const records = Array.from({ length: Number(batch) }, (_, i) => ({ PartitionKey: `key-${i}`, Data: Buffer.alloc(Number(bytes), i % 251) }));
 
@@ -119,9 +123,55 @@ async function worker() {
     }
   }
 }
+/** Open loop: every millisecond, send the batches the schedule says are due. */
+async function paced() {
+  const perMs = rate / Number(batch) / 1000;
+  let sent = 0;
+  let inFlight = 0;
+  let skipped = 0;
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      if (Date.now() >= endAt) {
+        clearInterval(tick);
+        const wait = setInterval(() => {
+          if (inFlight === 0) {
+            clearInterval(wait);
+            resolve();
+          }
+        }, 5);
+        return;
+      }
+      const due = Math.floor((now - t0) * perMs) - sent;
+      for (let k = 0; k < due; k++) {
+        sent++;
+        if (inFlight >= 1024) {
+          skipped++;
+          continue;
+        }
+        inFlight++;
+        const t = performance.now();
+        send().then(
+          (f) => {
+            failed += f;
+            accepted += records.length - f;
+            latencies.push(performance.now() - t);
+          },
+          (e) => {
+            errors++;
+            if (errors === 1) console.error(String(e));
+          },
+        ).finally(() => inFlight--);
+      }
+    }, 1);
+  });
+  if (skipped > 0) console.error(`paced load fell behind: ${skipped} batches not sent (1,024 in flight)`);
+}
 const cpu0 = process.cpuUsage();
 const workers = mode === 'ws' ? Number(concurrency) * 16 : Number(concurrency);
-await Promise.all(Array.from({ length: workers }, worker));
+if (rate > 0) await paced();
+else await Promise.all(Array.from({ length: workers }, worker));
 const elapsed = (Date.now() - start) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
