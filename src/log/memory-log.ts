@@ -1,24 +1,53 @@
 import type { LogRecord, ReadResult, ShardLog } from './shard-log.js';
 
-const SEGMENT_RECORDS = 4096;
-const SEGMENT_ARENA_BYTES = 1 << 20;
+import { ChunkPool, CHUNK_BYTES } from './chunk-pool.js';
+
+const SEGMENT_RECORDS = 8192;
+/** Per-record columns at the start of a segment's memory: seqs, arrivals (f64), offsets (u32, one extra), key lengths (u16). */
+const INDEX_BYTES = align8(SEGMENT_RECORDS * 8 * 2 + (SEGMENT_RECORDS + 1) * 4 + SEGMENT_RECORDS * 2);
+/** Record bytes a pooled segment holds; a larger record gets a segment of its own. */
+const POOLED_ARENA_BYTES = CHUNK_BYTES - INDEX_BYTES;
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Chunks for this thread's logs (each shard owner is its own thread, with its own pool). */
+const threadPool = new ChunkPool();
 
 /**
- * A sealed-or-open run of records sharing one byte arena (key then data, back to back), with
- * parallel typed arrays for the per-record fields: one allocation per segment, not per record.
- * Retention frees whole segments; `start` hides trimmed records at the head of the first one.
+ * A sealed-or-open run of records sharing one memory block: parallel columns for the per-record
+ * fields, then a byte arena (key then data, back to back). One block per segment, not an
+ * allocation per record; blocks come from the thread's ChunkPool and go back to it when retention
+ * frees the segment. `start` hides trimmed records at the head of the first segment.
  */
 class Segment {
-  readonly seqs = new Float64Array(SEGMENT_RECORDS);
-  readonly arrivals = new Float64Array(SEGMENT_RECORDS);
-  readonly offsets = new Uint32Array(SEGMENT_RECORDS + 1);
-  readonly keyLengths = new Uint16Array(SEGMENT_RECORDS);
+  readonly seqs: Float64Array;
+  readonly arrivals: Float64Array;
+  readonly offsets: Uint32Array;
+  readonly keyLengths: Uint16Array;
   readonly arena: Uint8Array;
   count = 0;
   start = 0;
 
-  constructor(arenaBytes: number) {
-    this.arena = new Uint8Array(arenaBytes);
+  /** `block`: INDEX_BYTES of columns, then the arena. */
+  constructor(readonly block: Uint8Array) {
+    const { buffer, byteOffset } = block;
+    let at = byteOffset;
+    this.seqs = new Float64Array(buffer, at, SEGMENT_RECORDS);
+    at += SEGMENT_RECORDS * 8;
+    this.arrivals = new Float64Array(buffer, at, SEGMENT_RECORDS);
+    at += SEGMENT_RECORDS * 8;
+    this.offsets = new Uint32Array(buffer, at, SEGMENT_RECORDS + 1);
+    at += (SEGMENT_RECORDS + 1) * 4;
+    this.keyLengths = new Uint16Array(buffer, at, SEGMENT_RECORDS);
+    this.arena = block.subarray(INDEX_BYTES);
+    this.offsets[0] = 0; // a recycled block holds stale columns; offsets[count] must start at 0
+  }
+
+  static create(pool: ChunkPool, recordBytes: number): Segment {
+    const chunk = recordBytes <= POOLED_ARENA_BYTES ? pool.take() : null;
+    return new Segment(chunk ?? new Uint8Array(INDEX_BYTES + Math.max(POOLED_ARENA_BYTES, recordBytes)));
   }
 
   fits(bytes: number): boolean {
@@ -64,6 +93,9 @@ function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, n
 
 export class MemoryLog implements ShardLog {
   private segments: Segment[] = [];
+
+  constructor(private readonly pool: ChunkPool = threadPool) {}
+
   private records = 0;
   private bytes = 0;
   private lastArrival = 0;
@@ -88,7 +120,7 @@ export class MemoryLog implements ShardLog {
     const size = keyLen + dataLen;
     let seg = this.segments[this.segments.length - 1];
     if (seg === undefined || !seg.fits(size)) {
-      seg = new Segment(Math.max(SEGMENT_ARENA_BYTES, size));
+      seg = Segment.create(this.pool, size);
       this.segments.push(seg);
       this.tail = seg.arena;
     }
@@ -160,11 +192,18 @@ export class MemoryLog implements ShardLog {
       removed += end - seg.start;
       seg.start = end;
       // A fully trimmed segment is freed unless it is the one still being appended to.
-      if (seg.start === seg.count && this.segments.length > 1) this.segments.shift();
+      if (seg.start === seg.count && this.segments.length > 1) this.pool.give((this.segments.shift() as Segment).block);
       else break;
     }
     this.records -= removed;
     return removed;
+  }
+
+  dispose(): void {
+    for (const seg of this.segments) this.pool.give(seg.block);
+    this.segments = [];
+    this.records = 0;
+    this.bytes = 0;
   }
 
   /** Index of the first segment holding a retained record with seq >= `seq`, or -1. */

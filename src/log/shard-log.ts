@@ -38,6 +38,8 @@ export interface ShardLog {
   seekTime(timeMs: number): number | null;
   /** Arrival time of the first retained record at or after `seq`, or null. */
   arrivalAt(seq: number): number | null;
+  /** Frees everything (the shard is deleted); the log is not used again. */
+  dispose(): void;
   /** Drops records that arrived before `cutoffMs`; returns how many. */
   trimBefore(cutoffMs: number): number;
   readonly recordCount: number;

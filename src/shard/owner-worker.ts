@@ -186,9 +186,12 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       if (shard !== undefined) shard.retentionMs = r.f64();
       return void replyStatus(h, shard === undefined ? WIRE_ERROR.SHARD_NOT_FOUND : WIRE_ERROR.OK);
     }
-    case MSG.DELETE_SHARD:
-      shards.delete(r.u32());
+    case MSG.DELETE_SHARD: {
+      const gid = r.u32();
+      shards.get(gid)?.log.dispose();
+      shards.delete(gid);
       return void replyStatus(h, WIRE_ERROR.OK);
+    }
     default:
       // A message type this owner does not know is a programmer error on the main side.
       return void replyStatus(h, WIRE_ERROR.INTERNAL);

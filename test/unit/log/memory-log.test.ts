@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLog } from '../../../src/log/memory-log.js';
+import { ChunkPool, CHUNK_BYTES } from '../../../src/log/chunk-pool.js';
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
@@ -75,5 +76,36 @@ describe('MemoryLog', () => {
     expect(log.seekTime(10_000 + 50_000)).toBeNull();
     expect(log.arrivalAt(49_999)).toBe(10_000 + 49_999);
     expect(log.arrivalAt(12)).toBe(10_000 + 20_000); // trimmed: the first retained record
+  });
+
+  it('takes segments from its chunk pool, recycles trimmed ones, and reads right from a recycled block', () => {
+    const pool = new ChunkPool(4 * CHUNK_BYTES);
+    const log = new MemoryLog(pool);
+    // 8,192 records fill a segment; 20,000 take three chunks.
+    for (let i = 0; i < 20_000; i++) append(log, i, i, bytes(`k${i}`), bytes(`d${i}`));
+    expect(pool.inUse).toBe(3);
+    expect(log.trimBefore(16_384)).toBe(16_384);
+    expect(pool.inUse).toBe(1);
+    // New segments reuse the freed blocks, which still hold the old records' bytes and columns.
+    for (let i = 20_000; i < 40_000; i++) append(log, i, i, bytes(`n${i}`), bytes(`e${i}`));
+    expect(pool.inUse).toBe(3);
+    const all = log.read(0, 100_000, Number.MAX_SAFE_INTEGER).records;
+    expect(all).toHaveLength(40_000 - 16_384);
+    all.forEach((r, k) => {
+      const i = 16_384 + k;
+      expect(r.seq).toBe(i);
+      expect(text(r.key)).toBe(i < 20_000 ? `k${i}` : `n${i}`);
+      expect(text(r.data)).toBe(i < 20_000 ? `d${i}` : `e${i}`);
+    });
+    expect(log.seekTime(30_000)).toBe(30_000);
+    // Past the pool's capacity, segments get memory of their own; so does a record bigger than a chunk.
+    for (let i = 40_000; i < 60_000; i++) append(log, i, i, bytes('k'), bytes('v'));
+    append(log, 60_000, 60_000, bytes('big'), new Uint8Array(CHUNK_BYTES).fill(7));
+    expect(pool.inUse).toBe(4);
+    const big = log.read(60_000, 1, Number.MAX_SAFE_INTEGER).records[0];
+    expect(big?.data.length).toBe(CHUNK_BYTES);
+    expect(big?.data.every((b) => b === 7)).toBe(true);
+    log.dispose();
+    expect(pool.inUse).toBe(0);
   });
 });
