@@ -33,6 +33,8 @@ export interface ProducerOptions {
   backoffMaxMs?: number;
   maxPendingRecords?: number;
   ordered?: boolean;
+  /** WebSocket endpoints only: 'lz4' sends each batch's records as one LZ4 block (frame flag bit 0). */
+  compression?: 'none' | 'lz4';
 }
 
 export interface Stored {
@@ -95,8 +97,9 @@ export class Producer {
       if (!Number.isInteger(this.o[k]) || this.o[k] < 1) throw new RangeError(`Producer: ${k} must be a positive integer, got ${this.o[k]}`);
     }
     if (this.o.maxBatchRecords > 500) throw new RangeError('Producer: maxBatchRecords is at most 500 (PutRecords)');
+    if (options.compression !== undefined && !['none', 'lz4'].includes(options.compression)) throw new RangeError(`Producer: compression is 'none' or 'lz4', got ${String(options.compression)}`);
     const ep = options.endpoint;
-    this.transport = typeof ep !== 'string' ? ep : ep.startsWith('ws') ? new WsTransport(ep) : new HttpTransport(ep, this.o.maxInFlight);
+    this.transport = typeof ep !== 'string' ? ep : ep.startsWith('ws') ? new WsTransport(ep, { compression: options.compression }) : new HttpTransport(ep, this.o.maxInFlight);
   }
 
   /** Resolves when the record is stored (its shard and sequence number), rejects if given up. */

@@ -1,7 +1,10 @@
+import { compressSync } from 'lz4-napi';
 import WebSocket from 'ws';
 import { BatchError, REQUEST_TIMEOUT_MS, RETRYABLE_CODES, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
 
 const ACK_ERRORS: Record<number, string> = { 1: 'ProvisionedThroughputExceededException', 2: 'InternalFailure' };
+/** PUT frame flag: the records are one LZ4 block (docs/ws-protocol.md). */
+const FRAME_FLAG_LZ4 = 1;
 
 /**
  * Binary PUT frames over one WebSocket (docs/ws-protocol.md), replies matched by batch id. A lost
@@ -16,9 +19,12 @@ export class WsTransport implements Transport {
   private nextId = 1;
   private closing = false;
 
+  private readonly lz4: boolean;
+
   /** `endpoint`: ws://host:stream-port (the /ingest path is added). */
-  constructor(endpoint: string) {
+  constructor(endpoint: string, options: { compression?: 'none' | 'lz4' | undefined } = {}) {
     this.url = endpoint.replace(/\/$/, '') + '/ingest';
+    this.lz4 = options.compression === 'lz4';
     this.connect();
   }
 
@@ -81,30 +87,32 @@ export class WsTransport implements Transport {
     await this.ready;
     const name = Buffer.from(streamName, 'utf8');
     const keys = records.map((r) => Buffer.from(r.partitionKey, 'utf8'));
-    let size = 8 + 2 + name.length + 4;
+    let size = 0;
     records.forEach((r, i) => (size += 3 + (keys[i] as Buffer).length + 4 + r.data.length));
-    const frame = Buffer.allocUnsafe(size);
-    const id = this.nextId;
-    this.nextId = (this.nextId + 1) >>> 0 || 1;
-    frame.writeUInt8(1, 0);
-    frame.writeUInt8(1, 1);
-    frame.writeUInt16LE(0, 2);
-    frame.writeUInt32LE(id, 4);
-    frame.writeUInt16LE(name.length, 8);
-    name.copy(frame, 10);
-    let at = 10 + name.length;
-    frame.writeUInt32LE(records.length, at);
-    at += 4;
+    let body: Buffer = Buffer.allocUnsafe(size);
+    let at = 0;
     records.forEach((r, i) => {
       const key = keys[i] as Buffer;
-      frame.writeUInt8(0, at);
-      frame.writeUInt16LE(key.length, at + 1);
-      key.copy(frame, at + 3);
+      body.writeUInt8(0, at);
+      body.writeUInt16LE(key.length, at + 1);
+      key.copy(body, at + 3);
       at += 3 + key.length;
-      frame.writeUInt32LE(r.data.length, at);
-      frame.set(r.data, at + 4);
+      body.writeUInt32LE(r.data.length, at);
+      body.set(r.data, at + 4);
       at += 4 + r.data.length;
     });
+    if (this.lz4) body = compressSync(body);
+    const id = this.nextId;
+    this.nextId = (this.nextId + 1) >>> 0 || 1;
+    const head = Buffer.allocUnsafe(8 + 2 + name.length + 4);
+    head.writeUInt8(1, 0);
+    head.writeUInt8(1, 1);
+    head.writeUInt16LE(this.lz4 ? FRAME_FLAG_LZ4 : 0, 2);
+    head.writeUInt32LE(id, 4);
+    head.writeUInt16LE(name.length, 8);
+    name.copy(head, 10);
+    head.writeUInt32LE(records.length, 10 + name.length);
+    const frame = Buffer.concat([head, body]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.pending.delete(id)) return;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Riffle } from 'riffle';
+import { compressSync } from 'lz4-napi';
+import { Producer, Riffle } from 'riffle';
 import { ingestRoute } from '../../dist/api/ingest/session.js';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
 
@@ -198,6 +199,49 @@ describe('WebSocket binary ingest', () => {
     expect(await closed).toBe(1006);
     expect(server.alive()).toBe(true);
   }, 60_000);
+
+  it('takes LZ4-compressed frames (flag bit 0), refuses bad ones, and the producer can send them', async () => {
+    const { ws, reply } = await connect();
+    const lz4Frame = (batchId: number, records: Rec[], mutate: (block: Buffer) => Buffer = (b) => b): Buffer => {
+      const plain = putFrame(batchId, stream, records);
+      const at = 10 + Buffer.byteLength(stream) + 4;
+      const head = Buffer.from(plain.subarray(0, at));
+      head.writeUInt16LE(1, 2);
+      return Buffer.concat([head, mutate(compressSync(plain.subarray(at)))]);
+    };
+    const records = Array.from({ length: 200 }, (_, i) => ({ key: `lz-${i % 9}`, data: Buffer.from(`compressed-${i}-`.repeat(20)) }));
+    const frame = lz4Frame(31, records);
+    expect(frame.length).toBeLessThan(putFrame(31, stream, records).length / 3);
+    ws.send(frame);
+    const ack = await reply(31);
+    if (ack.kind !== 'ack') throw new Error(JSON.stringify(ack));
+    expect(ack.entries.every((e) => e.status === 0)).toBe(true);
+    const stored = new Map<string, string>();
+    for (const shard of [0, 1, 2]) for (const r of await readShard(shard)) stored.set(r.seq, r.data);
+    ack.entries.forEach((e, i) => expect(stored.get(seq(ack.createdMs, e.shardIndex, e.counter))).toBe(`compressed-${i}-`.repeat(20)));
+
+    const one = [{ key: 'lz-bad', data: Buffer.from('never stored') }];
+    ws.send(lz4Frame(32, one, (b) => Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0x7f]), b.subarray(4)])));
+    expect(await reply(32)).toEqual({ kind: 'error', batchId: 32, type: 'InvalidArgumentException', message: `Compressed records claim 2147483647 bytes; at most ${8 * 1024 * 1024 - 64 * 1024} are allowed` });
+    ws.send(lz4Frame(33, one, (b) => Buffer.concat([b.subarray(0, 4), Buffer.from([0xf0, 0xff, 0xff, 0x01, 0x02])])));
+    expect(await reply(33)).toMatchObject({ kind: 'error', batchId: 33, type: 'SerializationException', message: expect.stringMatching(/^The records are not a valid LZ4 block/) });
+    ws.send(lz4Frame(34, one, (b) => { const c = Buffer.from(b); c.writeUInt32LE(b.readUInt32LE(0) + 1, 0); return c; }));
+    expect(await reply(34)).toMatchObject({ kind: 'error', batchId: 34, type: expect.stringMatching(/SerializationException/) });
+    ws.send(lz4Frame(35, one).subarray(0, 10 + Buffer.byteLength(stream) + 4 + 2));
+    expect(await reply(35)).toMatchObject({ kind: 'error', batchId: 35, type: 'SerializationException', message: expect.stringMatching(/^Frame truncated: compressed length/) });
+    const all = [...(await readShard(0)), ...(await readShard(1)), ...(await readShard(2))];
+    expect(all.filter((r) => r.key === 'lz-bad')).toEqual([]);
+    ws.close();
+
+    const producer = new Producer({ streamName: stream, endpoint: `ws://127.0.0.1:${server.streamPort}`, compression: 'lz4', lingerMs: 5 });
+    const puts = await Promise.all(Array.from({ length: 300 }, (_, i) => producer.put('lz-producer', Buffer.from(`p-${i}`))));
+    await producer.close();
+    const shard = Number(puts[0]!.shardId.slice(-1));
+    const mine = (await readShard(shard)).filter((r) => r.key === 'lz-producer');
+    expect(mine.map((r) => r.data)).toEqual(Array.from({ length: 300 }, (_, i) => `p-${i}`));
+    expect(mine.map((r) => r.seq)).toEqual(puts.map((p) => p.sequenceNumber));
+    expect(() => new Producer({ streamName: stream, endpoint: 'ws://127.0.0.1:1', compression: 'zstd' as 'lz4' })).toThrow("compression is 'none' or 'lz4'");
+  });
 
   it('refuses PUT frames beyond the in-flight window instead of queueing them', async () => {
     // Frames delivered faster than the engine acknowledges them: 200 in one tick, straight into

@@ -1,8 +1,10 @@
 /**
  * The binary ingest protocol over WebSocket (docs/ws-protocol.md), version 1. Little-endian.
  *
- *   PUT   (client → server): u8 type=1 | u8 version=1 | u16 flags=0 | u32 batchId |
+ *   PUT   (client → server): u8 type=1 | u8 version=1 | u16 flags | u32 batchId |
  *                            u16 nameLen | stream name (UTF-8) | u32 count | count × record
+ *         flags bit 0 (FRAME_FLAG_LZ4): the records are one LZ4 block with its uncompressed
+ *         length first (u32 LE), as lz4-napi compressSync / lz4_flex compress_prepend_size write it
  *         record: u8 recordFlags (bit 0: explicit hash key) | u16 keyLen |
  *                 [16-byte big-endian hash key] | key (UTF-8) | u32 dataLen | data
  *   ACK   (server → client): u8 type=2 | u8 version | u16 0 | u32 batchId | f64 stream created ms |
@@ -10,6 +12,7 @@
  *   ERROR (server → client): u8 type=3 | u8 version | u16 0 | u32 batchId (0 if unread) |
  *                            u16 typeLen | AWS error type | u32 messageLen | message (UTF-8)
  */
+import { uncompressSync } from 'lz4-napi';
 import { KinesisError } from '../../errors.js';
 import { INGEST_ACK_BYTES, INGEST_STATUS } from '../../engine/records.js';
 import { SCAN, SPAN_WORDS, TRUNCATED_FIELDS } from '../../native/ingest.js';
@@ -18,6 +21,7 @@ import { RECORD_BYTES_MAX } from '../shapes.js';
 export const FRAME = { PUT: 1, ACK: 2, ERROR: 3 } as const;
 export const PROTOCOL_VERSION = 1;
 export const RECORD_FLAG_HASH_KEY = 1;
+export const FRAME_FLAG_LZ4 = 1;
 
 /** Per-record status in an ACK: the shard owner's INGEST status, forwarded as is. */
 export const ACK_STATUS = INGEST_STATUS;
@@ -26,12 +30,13 @@ export const ACK_ENTRY_BYTES = INGEST_ACK_BYTES;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The fixed part of a PUT frame; its records start at `recordsAt`. */
+/** The fixed part of a PUT frame; its records start at `recordsAt` (compressed when `lz4`). */
 export interface PutHeader {
   batchId: number;
   streamName: string;
   count: number;
   recordsAt: number;
+  lz4: boolean;
 }
 
 /** A frame that cannot be read: becomes an ERROR frame; the connection stays open. */
@@ -61,7 +66,7 @@ export function readPutHeader(frame: Buffer): PutHeader {
   let pos = 8;
   if (type !== FRAME.PUT) throw new FrameError('SerializationException', `Unknown frame type ${type}`, batchId);
   if (version !== PROTOCOL_VERSION) throw new FrameError('SerializationException', `Unsupported protocol version ${version} (this server speaks ${PROTOCOL_VERSION})`, batchId);
-  if (flags !== 0) throw new FrameError('SerializationException', `Unsupported frame flags 0x${flags.toString(16)}`, batchId);
+  if ((flags & ~FRAME_FLAG_LZ4) !== 0) throw new FrameError('SerializationException', `Unsupported frame flags 0x${flags.toString(16)}`, batchId);
   if (frame.length - pos < 2) throw truncated('stream name length', pos, 2, frame.length - pos, batchId);
   const nameLen = frame.readUInt16LE(pos);
   pos += 2;
@@ -74,7 +79,31 @@ export function readPutHeader(frame: Buffer): PutHeader {
   if (count < 1 || count > MAX_RECORDS_PER_PUT) {
     throw new FrameError('InvalidArgumentException', `A PUT frame carries 1 to ${MAX_RECORDS_PER_PUT} records, got ${count}`, batchId);
   }
-  return { batchId, streamName, count, recordsAt: pos };
+  return { batchId, streamName, count, recordsAt: pos, lz4: (flags & FRAME_FLAG_LZ4) !== 0 };
+}
+
+/**
+ * The records of an LZ4 frame, decompressed. The claimed length is checked before anything is
+ * allocated (a frame cannot inflate past the uncompressed frame limit); a block that does not
+ * decode to exactly that length is refused.
+ */
+export function inflateRecords(frame: Buffer, head: PutHeader, maxBytes: number): Buffer {
+  const at = head.recordsAt;
+  if (frame.length - at < 4) throw truncated('compressed length', at, 4, frame.length - at, head.batchId);
+  const claimed = frame.readUInt32LE(at);
+  if (claimed > maxBytes) {
+    throw new FrameError('InvalidArgumentException', `Compressed records claim ${claimed} bytes; at most ${maxBytes} are allowed`, head.batchId);
+  }
+  let records: Buffer;
+  try {
+    records = uncompressSync(frame.subarray(at));
+  } catch (err) {
+    throw new FrameError('SerializationException', `The records are not a valid LZ4 block (${(err as Error).message})`, head.batchId);
+  }
+  if (records.length !== claimed) {
+    throw new FrameError('SerializationException', `The LZ4 block decoded to ${records.length} bytes, not the ${claimed} it claims`, head.batchId);
+  }
+  return records;
 }
 
 /** Strict UTF-8: a malformed key must be refused, not hashed as replacement characters. */

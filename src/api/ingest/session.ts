@@ -11,7 +11,7 @@ import type { Engine } from '../../engine/engine.js';
 import { KinesisError } from '../../errors.js';
 import { native } from '../../native/index.js';
 import { SCAN, SPAN_WORDS } from '../../native/ingest.js';
-import { ACK_HEADER_BYTES, ackFrame, encodeError, FrameError, MAX_RECORDS_PER_PUT, readPutHeader, scanError, type PutHeader } from './frames.js';
+import { ACK_HEADER_BYTES, ackFrame, encodeError, FrameError, inflateRecords, MAX_RECORDS_PER_PUT, readPutHeader, scanError, type PutHeader } from './frames.js';
 
 export const INGEST_PATH = '/ingest';
 /**
@@ -57,10 +57,17 @@ class IngestSession {
       return this.reply(encodeError(batchId, 'LimitExceededException', `At most ${WINDOW} PUT frames may await their ACK on one connection.`));
     }
     let head: PutHeader;
+    let records = frame;
+    let recordsAt: number;
     try {
       head = readPutHeader(frame);
-      const status = native.scanIngest(frame, head.recordsAt, head.count, spans, scanErr);
-      if (status !== SCAN.OK) throw scanError(frame, status, scanErr, spans, batchId);
+      recordsAt = head.recordsAt;
+      if (head.lz4) {
+        records = inflateRecords(frame, head, MAX_FRAME_BYTES);
+        recordsAt = 0;
+      }
+      const status = native.scanIngest(records, recordsAt, head.count, spans, scanErr);
+      if (status !== SCAN.OK) throw scanError(records, status, scanErr, spans, batchId);
     } catch (err) {
       if (err instanceof FrameError || err instanceof KinesisError) return this.replyError(batchId, err);
       throw err;
@@ -70,7 +77,7 @@ class IngestSession {
     // putPacked reads the frame before its first await: everything it needs is in the rings when
     // this returns.
     this.engine.records
-      .putPacked({ name: head.streamName, arn: undefined }, frame, spans, head.count, ack, ACK_HEADER_BYTES)
+      .putPacked({ name: head.streamName, arn: undefined }, records, spans, head.count, ack, ACK_HEADER_BYTES)
       .then(
         (stream) => {
           ack.writeDoubleLE(stream.createdMs, 8);
