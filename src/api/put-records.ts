@@ -1,5 +1,6 @@
-import { sequenceNumberOf } from '../engine/records.js';
+import { INGEST_ACK_BYTES, sequenceNumberOf, type PutResult } from '../engine/records.js';
 import { defineOperation } from './operation.js';
+import { packRecords, PackedRecords } from './packed-records.js';
 import { checkBatchSize } from './record-size.js';
 import { Data, ExplicitHashKey, PartitionKey, refOf, streamRefMembers, type StreamRefInput } from './shapes.js';
 
@@ -10,7 +11,8 @@ interface Entry {
 }
 
 interface Input extends StreamRefInput {
-  Records: Entry[];
+  /** PackedRecords when the fast path took the list (see packed-records.ts). */
+  Records: Entry[] | PackedRecords;
 }
 
 export const putRecords = defineOperation<Input>({
@@ -23,15 +25,24 @@ export const putRecords = defineOperation<Input>({
       max: 500,
       memberStr: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
       member: { type: 'Structure', members: { Data, ExplicitHashKey, PartitionKey } },
+      fast: packRecords,
     },
     ...streamRefMembers,
   },
   async run(engine, input) {
-    checkBatchSize(input.Records);
-    const { results } = await engine.records.putRecords(
-      refOf(input),
-      input.Records.map((r) => ({ partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey })),
-    );
+    let results: PutResult[];
+    if (input.Records instanceof PackedRecords) {
+      const { count, bytes, spans } = input.Records;
+      const acks = Buffer.allocUnsafe(count * INGEST_ACK_BYTES);
+      const stream = await engine.records.putPacked(refOf(input), bytes, spans, count, acks, 0);
+      results = engine.records.packedResults(stream, acks, count);
+    } else {
+      checkBatchSize(input.Records);
+      ({ results } = await engine.records.putRecords(
+        refOf(input),
+        input.Records.map((r) => ({ partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey })),
+      ));
+    }
     let failed = 0;
     const records = results.map((r) => {
       if (r.ok) return { SequenceNumber: sequenceNumberOf(r), ShardId: r.shard.shardId };

@@ -18,7 +18,19 @@ export type Shape =
   | (Common & { type: 'Boolean' })
   | (Common & { type: 'Blob'; max?: number })
   | (Common & { type: 'Timestamp' })
-  | (Common & { type: 'List'; min?: number; max?: number; member: Shape; memberStr?: string })
+  | (Common & {
+      type: 'List';
+      min?: number;
+      max?: number;
+      member: Shape;
+      memberStr?: string;
+      /**
+       * A fast path for a hot list: returns the list already converted and checked (any non-array
+       * value), or undefined to leave it to the generic passes. It must accept only lists the
+       * generic passes accept, so every error keeps the generic wording.
+       */
+      fast?: (val: unknown) => object | undefined;
+    })
   | (Common & { type: 'Map'; min?: number; max?: number; key: Shape; value: Shape })
   | (Common & { type: 'Structure'; members: Members });
 export type Members = Record<string, Shape>;
@@ -31,7 +43,7 @@ function notObject(val: object): KinesisError {
   return serialization(Array.isArray(val) ? 'Start of list found where not expected' : 'Start of structure or map found where not expected.');
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+export const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Type pass: converts JSON/CBOR values to their runtime form, or throws SerializationException. */
 function convert(val: unknown, shape: Shape): unknown {
@@ -75,10 +87,13 @@ function convert(val: unknown, shape: Shape): unknown {
       if (typeof val === 'boolean') throw serialization('class java.lang.Boolean can not be converted to milliseconds since epoch');
       if (typeof val === 'string') throw serialization('class java.lang.String can not be converted to milliseconds since epoch');
       throw notObject(val as object);
-    case 'List':
+    case 'List': {
+      const fast = shape.fast?.(val);
+      if (fast !== undefined) return fast;
       if (typeof val !== 'object' || isBytes) throw serialization('Expected list or null');
       if (!Array.isArray(val)) throw serialization('Start of structure or map found where not expected.');
       return val.map((v) => convert(v, shape.member));
+    }
     case 'Map': {
       if (typeof val !== 'object' || isBytes) throw serialization('Expected map or null');
       if (Array.isArray(val)) throw serialization('Start of list found where not expected');
@@ -173,6 +188,8 @@ function check(val: unknown, shape: Shape, path: string, errors: string[]): void
       if (shape.max !== undefined && (val as Buffer).length > shape.max) fail(errors, val, shape, path, `Member must have length less than or equal to ${shape.max}`);
       return;
     case 'List': {
+      // Only the fast path converts a list to anything but an array, having checked it already.
+      if (!Array.isArray(val)) return;
       const list = val as unknown[];
       lengths(list.length, val, shape, path, errors);
       for (let i = 0; i < list.length; i++) check(list[i], shape.member, `${path}.${i + 1}.member`, errors);

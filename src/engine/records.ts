@@ -214,6 +214,22 @@ export class RecordPlane {
     return stream;
   }
 
+  /** PutResults from putPacked's ACK entries, with PutRecords' per-record error wording. */
+  packedResults(stream: Stream, acks: Uint8Array, count: number): PutResult[] {
+    const view = new DataView(acks.buffer, acks.byteOffset, acks.byteLength);
+    const results: PutResult[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = i * INGEST_ACK_BYTES;
+      const status = view.getUint8(at);
+      const shard = stream.shards[view.getUint32(at + 1, true)];
+      if (status === INGEST_STATUS.OK && shard !== undefined) results[i] = { ok: true, shard, counter: view.getFloat64(at + 5, true) };
+      else if (status === INGEST_STATUS.THROTTLED && shard !== undefined) {
+        results[i] = { ok: false, errorCode: 'ProvisionedThroughputExceededException', errorMessage: this.throttled(stream, shard) };
+      } else results[i] = { ok: false, errorCode: 'InternalFailure', errorMessage: 'Internal service failure.' };
+    }
+    return results;
+  }
+
   /**
    * Shard index for every record in one call: MD5 of each partition key, compared with the
    * stream's start keys (native addon, or its TypeScript twin). ExplicitHashKey overrides.

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { KinesisError } from '../../../src/errors.js';
 import { putRecords } from '../../../src/api/put-records.js';
 import { createStream } from '../../../src/api/create-stream.js';
-import { validateInput } from '../../../src/api/validate.js';
+import { validateInput, type Members } from '../../../src/api/validate.js';
+import { packRecords, PackedRecords } from '../../../src/api/packed-records.js';
+import { native } from '../../../src/native/index.js';
+
+/** PutRecords' members without the fast path: what the generic passes make of a request. */
+const genericPutRecords: Members = { ...putRecords.members, Records: { ...(putRecords.members.Records as Extract<Members[string], { type: 'List' }>), fast: undefined } };
 
 function failure(fn: () => unknown): KinesisError {
   try {
@@ -54,10 +59,64 @@ describe('request validation', () => {
   it('converts blobs from base64 and from bytes, and drops unknown members', () => {
     const out = validateInput<{ Records: Array<{ Data: Buffer }> }>(
       { StreamName: 's', Nope: 1, Records: [{ PartitionKey: 'k', Data: 'aGk=' }, { PartitionKey: 'k', Data: new Uint8Array([1, 2]) }] },
-      putRecords.members,
+      genericPutRecords,
     );
     expect(out).not.toHaveProperty('Nope');
     expect(out.Records[0]?.Data.toString()).toBe('hi');
     expect([...(out.Records[1]?.Data ?? [])]).toEqual([1, 2]);
+  });
+
+  it('packs a plainly valid PutRecords list on the fast path, byte for byte as the generic conversion reads it', () => {
+    const records = [
+      { PartitionKey: 'k', Data: 'aGk=', Ignored: true },
+      { PartitionKey: 'ключ-🙂', Data: new Uint8Array([1, 2, 3]) },
+      { PartitionKey: 'x'.repeat(256), Data: '' },
+      { PartitionKey: 'pad2', Data: 'AA==' },
+      { PartitionKey: 'pad0', Data: 'AAAA', ExplicitHashKey: null },
+    ];
+    const fast = validateInput<{ Records: unknown }>({ StreamName: 's', Records: records }, putRecords.members).Records;
+    const slow = validateInput<{ Records: Array<{ PartitionKey: string; Data: Buffer }> }>({ StreamName: 's', Records: records }, genericPutRecords).Records;
+    expect(fast).toBeInstanceOf(PackedRecords);
+    const packed = fast as PackedRecords;
+    expect(packed.count).toBe(records.length);
+    slow.forEach((r, i) => {
+      const [keyOff, keyLen, dataOff, dataLen, hashOff] = packed.spans.subarray(5 * i, 5 * i + 5);
+      expect(packed.bytes.toString('utf8', keyOff, keyOff! + keyLen!)).toBe(r.PartitionKey);
+      expect(packed.bytes.subarray(dataOff, dataOff! + dataLen!).equals(r.Data)).toBe(true);
+      expect(hashOff).toBe(0);
+    });
+    // The packed bytes are a valid ingest record section: the native scanner reads the same spans.
+    const spans = new Uint32Array(5 * records.length);
+    expect(native.scanIngest(packed.bytes, 0, records.length, spans, new Int32Array(4))).toBe(0);
+    expect([...spans]).toEqual([...packed.spans]);
+  });
+
+  it('leaves every list the generic passes must judge to them (so errors keep AWS wording)', () => {
+    const ok = { PartitionKey: 'k', Data: 'aGk=' };
+    const cases: unknown[] = [
+      undefined,
+      'Records',
+      {},
+      [],
+      Array.from({ length: 501 }, () => ok),
+      [ok, null],
+      [ok, [ok]],
+      [ok, new Uint8Array(2)],
+      [{ Data: 'aGk=' }],
+      [{ PartitionKey: '', Data: 'aGk=' }],
+      [{ PartitionKey: 'x'.repeat(257), Data: 'aGk=' }],
+      [{ PartitionKey: 5, Data: 'aGk=' }],
+      [{ PartitionKey: 'k' }],
+      [{ PartitionKey: 'k', Data: 5 }],
+      [{ PartitionKey: 'k', Data: 'abc' }],
+      [{ PartitionKey: 'k', Data: 'ab=c' }],
+      [{ PartitionKey: 'k', Data: 'a===' }],
+      [{ PartitionKey: 'k', Data: 'aGk=', ExplicitHashKey: '5' }],
+      [{ PartitionKey: 'k', Data: new Uint8Array(1024 * 1024 + 1) }],
+      [{ PartitionKey: 'kk', Data: new Uint8Array(1024 * 1024 - 1) }],
+      Array.from({ length: 6 }, () => ({ PartitionKey: 'k', Data: new Uint8Array(1024 * 1024 - 1) })),
+    ];
+    for (const c of cases) expect(packRecords(c)).toBeUndefined();
+    expect(packRecords([{ PartitionKey: 'k', Data: new Uint8Array(1024 * 1024 - 1) }])).toBeInstanceOf(PackedRecords);
   });
 });
