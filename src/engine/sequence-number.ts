@@ -23,8 +23,11 @@ export function sequencePrefix(streamCreatedMs: number, shardIndex: number): str
   return '4' + String(streamCreatedMs).padStart(13, '0') + String(shardIndex).padStart(10, '0');
 }
 
+const ZEROS = Array.from({ length: 21 }, (_, n) => '0'.repeat(n));
+
 export function formatSequenceNumber(prefix: string, counter: number): string {
-  return prefix + String(counter).padStart(20, '0');
+  const digits = String(counter); // counters stay below 2^53: at most 16 digits
+  return prefix + (ZEROS[20 - digits.length] as string) + digits;
 }
 
 /** null when the string is not a sequence number this engine could have issued. */
