@@ -9,9 +9,12 @@ export class HttpTransport implements Transport {
   private readonly agent: http.Agent;
   private readonly url: URL;
 
-  constructor(endpoint: string, maxSockets = 8) {
+  private readonly timeoutMs: number;
+
+  constructor(endpoint: string, maxSockets = 8, options: { requestTimeoutMs?: number } = {}) {
     this.url = new URL(endpoint);
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    this.timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
   send(streamName: string, records: readonly OutRecord[]): Promise<RecordOutcome[]> {
@@ -57,7 +60,7 @@ export class HttpTransport implements Transport {
           });
         },
       );
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no reply within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no reply within ${this.timeoutMs} ms`)));
       req.on('error', (err) => reject(new BatchError('InternalFailure', err.message, true)));
       req.end(body);
     });

@@ -20,11 +20,13 @@ export class WsTransport implements Transport {
   private closing = false;
 
   private readonly lz4: boolean;
+  private readonly timeoutMs: number;
 
   /** `endpoint`: ws://host:stream-port (the /ingest path is added). */
-  constructor(endpoint: string, options: { compression?: 'none' | 'lz4' | undefined } = {}) {
+  constructor(endpoint: string, options: { compression?: 'none' | 'lz4' | undefined; requestTimeoutMs?: number } = {}) {
     this.url = endpoint.replace(/\/$/, '') + '/ingest';
     this.lz4 = options.compression === 'lz4';
+    this.timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.connect();
   }
 
@@ -116,8 +118,8 @@ export class WsTransport implements Transport {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.pending.delete(id)) return;
-        reject(new BatchError('InternalFailure', `no reply within ${REQUEST_TIMEOUT_MS} ms`, true));
-      }, REQUEST_TIMEOUT_MS);
+        reject(new BatchError('InternalFailure', `no reply within ${this.timeoutMs} ms`, true));
+      }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.ws.send(frame, (err) => {
         if (err === undefined || err === null || !this.pending.delete(id)) return;

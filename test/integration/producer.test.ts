@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer, ProducerError } from 'riffle';
+import { createServer, type Server } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { WsTransport } from '../../dist/client/ws-transport.js';
+import { HttpTransport } from '../../dist/client/http-transport.js';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
 
 // The producer against the real server with AWS's per-shard limits on: one shard takes 1,000
@@ -102,4 +105,31 @@ it('the WebSocket transport fails in-flight batches on a lost connection and rec
   const data = (await readAll(stream)).map((r) => r.data);
   expect(data[0]).toBe('one');
   expect(data[data.length - 1]).toBe('two');
+});
+
+it('both transports fail a batch whose reply never comes, as retryable, after the request timeout', async () => {
+  // A peer that accepts and reads but never answers: a hung server.
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  let frames = 0;
+  wss.on('connection', (ws) => ws.on('message', () => frames++));
+  const silent: Server = createServer((socket) => socket.on('data', () => undefined));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const wsPort = (wss.address() as { port: number }).port;
+    const ws = new WsTransport(`ws://127.0.0.1:${wsPort}`, { requestTimeoutMs: 300 });
+    const t0 = Date.now();
+    await expect(ws.send('s', [{ partitionKey: 'k', data: Buffer.from('v') }])).rejects.toMatchObject({ code: 'InternalFailure', retryable: true, detail: 'no reply within 300 ms' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(frames).toBe(1);
+    await ws.close();
+    const http = new HttpTransport(`http://127.0.0.1:${(silent.address() as { port: number }).port}`, 1, { requestTimeoutMs: 300 });
+    const t1 = Date.now();
+    await expect(http.send('s', [{ partitionKey: 'k', data: Buffer.from('v') }])).rejects.toMatchObject({ code: 'InternalFailure', retryable: true, detail: 'no reply within 300 ms' });
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+    await http.close();
+  } finally {
+    wss.close();
+    silent.close();
+  }
 });

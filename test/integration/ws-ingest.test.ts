@@ -243,6 +243,46 @@ describe('WebSocket binary ingest', () => {
     expect(() => new Producer({ streamName: stream, endpoint: 'ws://127.0.0.1:1', compression: 'zstd' as 'lz4' })).toThrow("compression is 'none' or 'lz4'");
   });
 
+  it('disconnects a reader that lets 64 MiB of replies pile up (1008); the server stays up', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.streamPort}/ingest`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    // Stop reading: the kernel's buffers fill, then replies queue inside the server.
+    const socket = (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    let acks = 0;
+    ws.on('message', (data: Buffer) => {
+      if (data.readUInt8(0) === 2) acks++;
+    });
+    const closed = new Promise<number>((r) => ws.once('close', (code: number) => r(code)));
+    // Each frame: 10,000 one-byte-key records, ~80 KB; its ACK is 130 KB. 700 ACKs are 91 MB.
+    const frame = putFrame(0, stream, Array.from({ length: 10_000 }, () => ({ key: 'z', data: Buffer.alloc(0) })));
+    const frames = 700;
+    for (let b = 1; b <= frames; b++) {
+      const f = Buffer.from(frame);
+      f.writeUInt32LE(b, 4);
+      ws.send(f);
+    }
+    // Give the server time to take every frame in and queue its replies, then read again.
+    for (let t = 0; t < 100 && server.alive(); t++) {
+      await new Promise((r) => setTimeout(r, 50));
+      if ((ws as unknown as { bufferedAmount: number }).bufferedAmount === 0) break;
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    socket.resume();
+    expect(await closed).toBe(1008);
+    expect(acks).toBeGreaterThan(300); // what was queued before the cut-off still arrives
+    expect(acks).toBeLessThan(frames);
+    expect(server.alive()).toBe(true);
+    // And the server still serves new connections.
+    const { ws: again, reply } = await connect();
+    again.send(putFrame(9, stream, [{ key: 'after-slow', data: Buffer.from('ok') }]));
+    expect((await reply(9)).kind).toBe('ack');
+    again.close();
+  }, 60_000);
+
   it('refuses PUT frames beyond the in-flight window instead of queueing them', async () => {
     // Frames delivered faster than the engine acknowledges them: 200 in one tick, straight into
     // the session the uWS route opens per connection (the peer stands where the socket would be).
