@@ -31,3 +31,18 @@ it('bench/native/route.bench.mjs checks all three routers agree, then times them
   expect(report.rows.map((r) => r.name)).toEqual(['native', 'typescript twin (pure-JS MD5)', 'node:crypto MD5 per key']);
   for (const r of report.rows) expect(r.keysPerSec).toBeGreaterThan(0);
 }, 90_000);
+
+it('bench/micro/decode.bench.mjs checks every decoder agrees, then times them and the token buckets', async () => {
+  const out = join(tmpdir(), `riffle-decode-${process.pid}.json`);
+  await run(process.execPath, ['bench/micro/decode.bench.mjs', '--records', '50', '--time', '50', '--json', out], { timeout: 60_000 });
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { rows: Array<{ name: string; recordsPerSec: number }>; binaryVsJson: number };
+  expect(report.rows.map((r) => r.name)).toEqual([
+    'JSON.parse + PutRecords fast path',
+    'JSON.parse + generic validation',
+    ...(process.env.RIFFLE_NATIVE === '0' ? [] : ['binary frame, native scan']),
+    'binary frame, TypeScript twin scan',
+    'token buckets: admitWrite per record',
+  ]);
+  for (const r of report.rows) expect(r.recordsPerSec).toBeGreaterThan(0);
+  expect(report.binaryVsJson).toBeGreaterThan(0);
+}, 90_000);
