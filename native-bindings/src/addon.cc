@@ -166,6 +166,8 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
         !TypedArg<int32_t, napi_int32_array>(info, 4, "err must be an Int32Array", &err, &errLen))
       return env.Undefined();
     if (pos > frameLen) return Fail(env, "pos is past the frame"), env.Undefined();
+    // Offsets travel as u32 and error positions as i32: frames are at most 8 MiB anyway.
+    if (frameLen > 0x7fffffff) return Fail(env, "frame is larger than 2 GiB"), env.Undefined();
     if (spanWords < size_t(count) * riffle::kSpanWords) return Fail(env, "spans must hold 5 entries per record"), env.Undefined();
     if (errLen < 4) return Fail(env, "err must hold 4 entries"), env.Undefined();
     return Napi::Number::New(env, riffle::ScanIngest(frame, frameLen, pos, count, spans, err));
@@ -204,9 +206,9 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
         !TypedArg<uint32_t, napi_uint32_array>(info, 3, "routes must be a Uint32Array", &routes, &routesLen) ||
         !TypedArg<uint32_t, napi_uint32_array>(info, 4, "shardGids must be a Uint32Array", &gids, &gidsLen) ||
         !TypedArg<uint32_t, napi_uint32_array>(info, 5, "shardOwners must be a Uint32Array", &owners, &ownersLen) ||
-        !info[6].IsNumber() ||
         !TypedArg<uint8_t, napi_uint8_array>(info, 7, "dst must be a Uint8Array", &dst, &dstLen) || !CountArg(info, 8, &dstOffset))
       return env.Undefined();
+    if (!info[6].IsNumber()) return Fail(env, "owner must be a number"), env.Undefined();
     if (routesLen < count) return Fail(env, "routes must hold count entries"), env.Undefined();
     if (gidsLen == 0 || gidsLen != ownersLen) return Fail(env, "shardGids and shardOwners must have one entry per shard"), env.Undefined();
     if (dstOffset > dstLen) return Fail(env, "dstOffset is past dst"), env.Undefined();

@@ -28,7 +28,9 @@ inline void StoreLe32(uint8_t* p, uint32_t v) {
 }
 
 // Strict UTF-8 as the WHATWG decoder with fatal: true accepts it (no overlongs, no surrogates,
-// nothing above U+10FFFF). Returns the length in UTF-16 code units, or -1 if invalid.
+// nothing above U+10FFFF). Returns the length in UTF-16 code units, or -1 if invalid. A leading
+// byte order mark is an ordinary character here (as TextDecoder with ignoreBOM: true sees it): a
+// key's bytes are hashed and stored as sent, as PutRecords does with a key starting with U+FEFF.
 int64_t Utf16Units(const uint8_t* s, size_t n) {
   size_t i = 0;
   int64_t units = 0;

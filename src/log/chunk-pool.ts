@@ -17,7 +17,8 @@ export class ChunkPool {
   private buffer: ArrayBuffer | null = null;
   private nextFresh = 0;
   private readonly free: number[] = [];
-  private readonly chunks: number;
+  private chunks: number;
+  private refused = false;
 
   constructor(capacityBytes = DEFAULT_POOL_BYTES) {
     this.chunks = Math.floor(capacityBytes / CHUNK_BYTES);
@@ -25,14 +26,34 @@ export class ChunkPool {
 
   /** A CHUNK_BYTES view (zeroed if fresh, stale bytes if recycled), or null when the pool is spent. */
   take(): Uint8Array | null {
+    // Reserved on first use, so a thread that stores nothing reserves nothing.
+    if (this.buffer === null && (this.refused || !this.reserve())) return null;
     let index = this.free.pop();
     if (index === undefined) {
       if (this.nextFresh >= this.chunks) return null;
       index = this.nextFresh++;
     }
-    // Reserved on first use, so a thread that stores nothing reserves nothing.
-    this.buffer ??= new ArrayBuffer(this.chunks * CHUNK_BYTES);
-    return new Uint8Array(this.buffer, index * CHUNK_BYTES, CHUNK_BYTES);
+    return new Uint8Array(this.buffer as ArrayBuffer, index * CHUNK_BYTES, CHUNK_BYTES);
+  }
+
+  /**
+   * The reservation: the full size, or halves of it down to 64 MiB where the host refuses that
+   * much address space (a ulimit -v, strict overcommit). With none, segments get memory of their
+   * own (take() returns null), as before the pool existed.
+   */
+  private reserve(): boolean {
+    const floor = Math.min(64, this.chunks);
+    for (let chunks = this.chunks; chunks >= floor && chunks > 0; chunks = Math.floor(chunks / 2)) {
+      try {
+        this.buffer = new ArrayBuffer(chunks * CHUNK_BYTES);
+        this.chunks = chunks;
+        return true;
+      } catch {
+        // RangeError: Array buffer allocation failed; try a smaller reservation.
+      }
+    }
+    this.refused = true;
+    return false;
   }
 
   /** Returns a chunk this pool handed out; anything else is left to the garbage collector. */

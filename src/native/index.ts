@@ -153,6 +153,9 @@ function load(): { api: NativeApi; kind: NativeKind } {
   try {
     const require = createRequire(import.meta.url);
     const addon = require('../../native-bindings/build/Release/riffle_native.node') as NativeApi;
+    // A build from an older checkout lacks newer exports: use the twin rather than fail mid-request.
+    const missing = (Object.keys(typescriptTwin) as Array<keyof NativeApi>).filter((name) => typeof addon[name] !== typeof typescriptTwin[name]);
+    if (missing.length > 0) throw new Error(`the build lacks ${missing.join(', ')}; run npm install to rebuild it`);
     return { api: addon, kind: 'native' };
   } catch (err) {
     console.warn(`riffle: native addon not loaded (${(err as Error).message.split('\n')[0]}); using the TypeScript twin`);

@@ -26,7 +26,10 @@ export const TRUNCATED_FIELDS = ['header', 'hash key', 'partition key', 'data le
 const RECORD_BYTES_MAX = 1024 * 1024;
 const KEY_UNITS_MAX = 256;
 
-/** Strict UTF-8 (as TextDecoder with fatal: true): the length in UTF-16 code units, or -1. */
+/**
+ * Strict UTF-8 (as TextDecoder with fatal: true and ignoreBOM: true: a leading byte order mark is
+ * an ordinary character, hashed and stored as sent): the length in UTF-16 code units, or -1.
+ */
 export function utf16Units(s: Uint8Array, from: number, n: number): number {
   let i = from;
   const end = from + n;
@@ -142,7 +145,23 @@ function findRange(starts: Uint8Array, key: Uint8Array, keyOff: number): number 
 
 const digest = new Uint8Array(16);
 
+/** The addon's SpansWithin: every span inside the frame (spans from scanIngest always are). */
+function checkSpans(frame: Uint8Array, spans: Uint32Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const s = SPAN_WORDS * i;
+    const hashOff = spans[s + 4] as number;
+    if (
+      (spans[s] as number) + (spans[s + 1] as number) > frame.length ||
+      (spans[s + 2] as number) + (spans[s + 3] as number) > frame.length ||
+      (hashOff !== 0 && hashOff + 16 > frame.length)
+    ) {
+      throw new RangeError('a span runs past the frame');
+    }
+  }
+}
+
 export function routeSpans(frame: Uint8Array, spans: Uint32Array, count: number, starts: Uint8Array, out: Uint32Array): void {
+  checkSpans(frame, spans, count);
   for (let i = 0; i < count; i++) {
     const s = SPAN_WORDS * i;
     const hashOff = spans[s + 4] as number;
@@ -166,6 +185,8 @@ export function packIngest(
   dst: Uint8Array,
   dstOffset: number,
 ): number {
+  checkSpans(frame, spans, count);
+  if (dstOffset > dst.length) throw new RangeError('dstOffset is past dst');
   let at = dstOffset;
   const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   for (let i = 0; i < count; i++) {

@@ -43,9 +43,12 @@ export class CopyBatch {
 
   /** Runs every gathered copy. */
   flush(): void {
-    if (this.count > 0) native.copyPlan(this.src, this.plan, this.count, this.arenas);
-    this.count = 0;
-    this.arenas.length = 0;
-    this.last = null;
+    try {
+      if (this.count > 0) native.copyPlan(this.src, this.plan, this.count, this.arenas);
+    } finally {
+      this.count = 0;
+      this.arenas.length = 0;
+      this.last = null;
+    }
   }
 }

@@ -108,4 +108,13 @@ describe('MemoryLog', () => {
     log.dispose();
     expect(pool.inUse).toBe(0);
   });
+
+  it('falls back to memory of its own when the host refuses the pool its reservation', () => {
+    // 2^44 bytes of address space is more than any host here grants an ArrayBuffer.
+    const pool = new ChunkPool(2 ** 44);
+    const log = new MemoryLog(pool);
+    for (let i = 0; i < 10_000; i++) append(log, i, i, bytes(`k${i}`), bytes(`d${i}`));
+    expect(log.read(9_999, 1, 1 << 20).records.map((r) => text(r.data))).toEqual(['d9999']);
+    expect(pool.inUse).toBeLessThanOrEqual(2); // a smaller reservation, or none
+  });
 });

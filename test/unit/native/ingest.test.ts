@@ -121,7 +121,8 @@ describe.each(impls)('%s', (_name, api) => {
   });
 
   it('accepts exactly the UTF-8 that TextDecoder (fatal) accepts, counting UTF-16 units as JavaScript does', () => {
-    const fatal = new TextDecoder('utf-8', { fatal: true });
+    // ignoreBOM: a leading EF BB BF is a character of the key (as U+FEFF is in a PutRecords JSON key).
+    const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     const cases = [
       [0x61],
       [0xc3, 0xa9],
@@ -141,6 +142,8 @@ describe.each(impls)('%s', (_name, api) => {
       [0xe2, 0x82],
       [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xe2, 0x82],
       [0xff],
+      [0xef, 0xbb, 0xbf],
+      [0xef, 0xbb, 0xbf, 0x61],
     ];
     let seed = 99;
     const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
@@ -162,6 +165,8 @@ describe.each(impls)('%s', (_name, api) => {
       else if (units > 256) expect(got.status).toBe(SCAN.KEY_LENGTH);
       else expect({ bytes, status: got.status }).toEqual({ bytes, status: SCAN.OK });
     }
+    // A key that is only a byte order mark is one character, not an empty key.
+    expect(scan(api, records([{ key: Buffer.from([0xef, 0xbb, 0xbf]), data: Buffer.from('d') }]).frame, 1).status).toBe(SCAN.OK);
     // 256 four-byte characters are 512 UTF-16 units: over the 256 limit, as PutRecords counts them.
     const emoji = scan(api, records([{ key: Buffer.from('🙂'.repeat(128)), data: Buffer.alloc(0) }]).frame, 1);
     expect(emoji.status).toBe(SCAN.OK);
@@ -202,6 +207,14 @@ describe.each(impls)('%s', (_name, api) => {
   });
 });
 
+it('the twin refuses the same out-of-frame spans the addon refuses', () => {
+  const ts = implementations.typescript;
+  const frame = new Uint8Array(32);
+  expect(() => ts.routeSpans(frame, Uint32Array.from([30, 3, 0, 0, 0]), 1, startsFor(2), new Uint32Array(1))).toThrow('a span runs past the frame');
+  expect(() => ts.packIngest(frame, Uint32Array.from([0, 1, 31, 2, 0]), 1, new Uint32Array(1), Uint32Array.of(1), Uint32Array.of(0), -1, new Uint8Array(64), 0)).toThrow('a span runs past the frame');
+  expect(() => ts.packIngest(frame, Uint32Array.from([0, 1, 0, 2, 0]), 1, new Uint32Array(1), Uint32Array.of(1), Uint32Array.of(0), -1, new Uint8Array(64), 65)).toThrow('dstOffset is past dst');
+});
+
 it('the addon refuses spans that point outside the frame (not only the TypeScript wrapper)', () => {
   if (implementations.native === null) return;
   const addon = createRequire(import.meta.url)('../../../native-bindings/build/Release/riffle_native.node') as NativeApi;
@@ -214,6 +227,7 @@ it('the addon refuses spans that point outside the frame (not only the TypeScrip
   expect(() => addon.packIngest(frame, Uint32Array.from([0, 1, 0, 2, 0]), 1, out, Uint32Array.of(1), Uint32Array.of(0), -1, new Uint8Array(64), 65)).toThrow('dstOffset is past dst');
   expect(() => addon.scanIngest(frame, 33, 1, new Uint32Array(5), new Int32Array(4))).toThrow('pos is past the frame');
   expect(() => addon.scanIngest(frame, 0, 2, new Uint32Array(5), new Int32Array(4))).toThrow('spans must hold 5 entries per record');
+  expect(() => addon.packIngest(frame, Uint32Array.from([0, 1, 0, 2, 0]), 1, out, Uint32Array.of(1), Uint32Array.of(0), 'x' as unknown as number, new Uint8Array(64), 0)).toThrow('owner must be a number');
 });
 
 it('gives identical answers from the addon and the twin on random, mutated and cut frames (time-boxed fuzz)', () => {
