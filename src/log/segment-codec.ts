@@ -1,0 +1,126 @@
+/**
+ * The on-disk framing of a shard's segment files (docs/architecture.md, "Durable log").
+ *
+ *   file:   "RIFFLSEG" | u32 version = 1 | u32 0                                   (16 bytes)
+ *   record: u32 payload length | u32 CRC-32C of the payload | payload
+ *   payload: f64 sequence counter | f64 arrival ms | u16 key length | key | data
+ *
+ * Little-endian. A record is valid only if it is complete, its CRC matches, its lengths agree and
+ * its counter and arrival time do not go backwards. Scanning stops at the first record that is
+ * not: after a crash that is the torn tail, which recovery truncates.
+ */
+import { native } from '../native/index.js';
+
+export const SEGMENT_MAGIC = 'RIFFLSEG';
+export const SEGMENT_VERSION = 1;
+export const SEGMENT_HEADER_BYTES = 16;
+export const FRAME_HEADER_BYTES = 8;
+export const PAYLOAD_FIXED_BYTES = 18;
+/** The largest payload a valid record has: 1 MiB of data and key (AWS's limit) plus the fixed part. */
+export const PAYLOAD_MAX_BYTES = PAYLOAD_FIXED_BYTES + 1024 * 1024;
+
+export function segmentHeader(): Buffer {
+  const h = Buffer.alloc(SEGMENT_HEADER_BYTES);
+  h.write(SEGMENT_MAGIC, 0, 'latin1');
+  h.writeUInt32LE(SEGMENT_VERSION, 8);
+  return h;
+}
+
+export function frameBytes(keyLen: number, dataLen: number): number {
+  return FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + keyLen + dataLen;
+}
+
+/**
+ * Writes one record frame at dst[at..]: key at src[srcOffset, +keyLen), data right after it.
+ * Returns the bytes written (frameBytes(keyLen, dataLen)).
+ */
+export function writeFrame(dst: Buffer, at: number, seq: number, arrivalMs: number, src: Uint8Array, srcOffset: number, keyLen: number, dataLen: number): number {
+  const payload = PAYLOAD_FIXED_BYTES + keyLen + dataLen;
+  dst.writeUInt32LE(payload, at);
+  const p = at + FRAME_HEADER_BYTES;
+  dst.writeDoubleLE(seq, p);
+  dst.writeDoubleLE(arrivalMs, p + 8);
+  dst.writeUInt16LE(keyLen, p + 16);
+  dst.set(src.subarray(srcOffset, srcOffset + keyLen + dataLen), p + PAYLOAD_FIXED_BYTES);
+  dst.writeUInt32LE(native.crc32c(dst.subarray(p, p + payload)), at + 4);
+  return FRAME_HEADER_BYTES + payload;
+}
+
+export interface ScannedRecord {
+  seq: number;
+  arrivalMs: number;
+  /** Offset of the key in the scanned buffer; the data follows it. */
+  keyOffset: number;
+  keyLen: number;
+  dataLen: number;
+}
+
+export interface SegmentScan {
+  /** Bytes from the start of the file that hold a valid header and valid records. */
+  goodBytes: number;
+  records: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  lastArrivalMs: number | null;
+  /** Why scanning stopped before the end, or null if the whole buffer is valid. */
+  problem: string | null;
+}
+
+/**
+ * Scans a segment file's bytes, calling `onRecord` for each valid record in order, and stops at the
+ * first invalid one. `afterSeq`: records must be numbered above it (the previous segment's last).
+ */
+export function scanSegment(buf: Uint8Array, onRecord: (r: ScannedRecord) => void, afterSeq = -1): SegmentScan {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: SegmentScan = { goodBytes: 0, records: 0, firstSeq: null, lastSeq: null, lastArrivalMs: null, problem: null };
+  if (buf.length < SEGMENT_HEADER_BYTES) {
+    out.problem = `file header cut short (${buf.length} of ${SEGMENT_HEADER_BYTES} bytes)`;
+    return out;
+  }
+  if (Buffer.from(buf.buffer, buf.byteOffset, 8).toString('latin1') !== SEGMENT_MAGIC || view.getUint32(8, true) !== SEGMENT_VERSION) {
+    out.problem = 'not a Riffle segment file (bad magic or version)';
+    return out;
+  }
+  let at = SEGMENT_HEADER_BYTES;
+  out.goodBytes = at;
+  let lastSeq = afterSeq;
+  let lastArrival = -Infinity;
+  while (at < buf.length) {
+    if (buf.length - at < FRAME_HEADER_BYTES) {
+      out.problem = `record at byte ${at} cut short in its header`;
+      break;
+    }
+    const payload = view.getUint32(at, true);
+    const crc = view.getUint32(at + 4, true);
+    if (payload < PAYLOAD_FIXED_BYTES || payload > PAYLOAD_MAX_BYTES) {
+      out.problem = `record at byte ${at} has an impossible length ${payload}`;
+      break;
+    }
+    const p = at + FRAME_HEADER_BYTES;
+    if (buf.length - p < payload) {
+      out.problem = `record at byte ${at} cut short (${buf.length - p} of ${payload} bytes)`;
+      break;
+    }
+    if (native.crc32c(buf.subarray(p, p + payload)) !== crc) {
+      out.problem = `record at byte ${at} fails its CRC-32C`;
+      break;
+    }
+    const seq = view.getFloat64(p, true);
+    const arrivalMs = view.getFloat64(p + 8, true);
+    const keyLen = view.getUint16(p + 16, true);
+    if (!Number.isSafeInteger(seq) || seq <= lastSeq || !(arrivalMs >= lastArrival) || keyLen > payload - PAYLOAD_FIXED_BYTES) {
+      out.problem = `record at byte ${at} is out of order or malformed (sequence counter ${seq})`;
+      break;
+    }
+    onRecord({ seq, arrivalMs, keyOffset: p + PAYLOAD_FIXED_BYTES, keyLen, dataLen: payload - PAYLOAD_FIXED_BYTES - keyLen });
+    out.records++;
+    out.firstSeq ??= seq;
+    out.lastSeq = seq;
+    out.lastArrivalMs = arrivalMs;
+    lastSeq = seq;
+    lastArrival = arrivalMs;
+    at = p + payload;
+    out.goodBytes = at;
+  }
+  return out;
+}
