@@ -15,6 +15,13 @@ export interface RiffleConfig {
   streamPort: number;
   host: string;
   inMemory: boolean;
+  /**
+   * Durable shard logs and the stream manifest live here (issue 4, in progress: opt-in for now).
+   * null: data in memory. `inMemory` wins over it.
+   */
+  dataDir: string | null;
+  /** When durable acknowledgements are synced to disk (see shard/shard-state.ts FsyncMode). */
+  fsync: 'always' | 'group' | 'never';
   throttle: boolean;
   createStreamMs: number;
   deleteStreamMs: number;
@@ -40,6 +47,8 @@ export function defaultConfig(): RiffleConfig {
     streamPort: 4568,
     host: '127.0.0.1',
     inMemory: false,
+    dataDir: null,
+    fsync: 'group',
     throttle: true,
     createStreamMs: 0,
     deleteStreamMs: 0,
@@ -63,7 +72,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync';
 
 interface OptionSpec {
   key: keyof RiffleConfig;
@@ -81,6 +90,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'stream-port': { key: 'streamPort', kind: 'port', env: 'RIFFLE_STREAM_PORT', help: 'uWebSockets.js port' },
   host: { key: 'host', kind: 'string', env: 'RIFFLE_HOST', help: 'address to listen on' },
   'in-memory': { key: 'inMemory', kind: 'flag', flagValue: true, env: 'RIFFLE_IN_MEMORY', help: 'keep all data in memory' },
+  'data-dir': { key: 'dataDir', kind: 'string', env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
+  fsync: { key: 'fsync', kind: 'fsync', env: 'RIFFLE_FSYNC', help: 'always | group | never: when acknowledged records reach disk' },
   'no-throttle': { key: 'throttle', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_THROTTLE', help: 'no per-shard limits' },
   'create-stream-ms': { key: 'createStreamMs', kind: 'ms', env: 'RIFFLE_CREATE_STREAM_MS', help: 'CREATING → ACTIVE delay' },
   'delete-stream-ms': { key: 'deleteStreamMs', kind: 'ms', env: 'RIFFLE_DELETE_STREAM_MS', help: 'DELETING → gone delay' },
@@ -125,6 +136,9 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
       return raw;
     case 'account':
       if (!/^\d{12}$/.test(raw)) bad('expected 12 digits');
+      return raw;
+    case 'fsync':
+      if (!['always', 'group', 'never'].includes(raw)) bad('expected always, group or never');
       return raw;
     case 'flag':
       if (['1', 'true', 'yes', ''].includes(raw.toLowerCase())) return spec.flagValue;

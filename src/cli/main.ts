@@ -28,7 +28,8 @@ async function serve(argv: string[]): Promise<void> {
   const mode = config.throttle ? 'per-shard limits on' : 'no per-shard limits';
   console.log(
     `riffle: listening on http://${config.host}:${port} (AWS API, HTTP/1.1 + h2c) and http://${config.host}:${streamPort} (uWebSockets.js); ` +
-      `${config.workers} shard owner thread(s), ${mode}, data in memory`,
+      `${config.workers} shard owner thread(s), ${mode}, ` +
+      (config.dataDir !== null && !config.inMemory ? `data in ${config.dataDir} (fsync ${config.fsync})` : 'data in memory'),
   );
   let stopping = false;
   const stop = (signal: string): void => {

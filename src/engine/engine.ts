@@ -2,7 +2,9 @@ import type { RiffleConfig } from '../config.js';
 import { KinesisError } from '../errors.js';
 import { OwnerPool } from '../shard/owner-pool.js';
 import { SharedClock } from '../shard/clock.js';
-import { encodeShardControl, MSG } from '../shard/messages.js';
+import { decodeShardRecovery, encodeShardControl, MSG, type ShardRecovery } from '../shard/messages.js';
+import { WIRE_ERROR } from '../errors.js';
+import { Manifest, type StoredStream } from './manifest.js';
 import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
 import { IteratorCodec } from './iterator-token.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
@@ -47,6 +49,8 @@ export class Engine {
     private readonly pool: OwnerPool,
     /** The time every part of the engine uses; tests and simulations may advance it. */
     readonly clock: SharedClock,
+    /** Durable engines only: where streams are recorded and shard logs live. */
+    private readonly manifest: Manifest | null,
   ) {
     const codec = new IteratorCodec(`riffle-iterator:${config.accountId}:${config.region}`);
     this.records = new RecordPlane(this, pool, codec);
@@ -54,8 +58,41 @@ export class Engine {
 
   static async start(config: RiffleConfig): Promise<Engine> {
     const clock = new SharedClock();
-    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock });
-    return new Engine(config, pool, clock);
+    const manifest = config.dataDir !== null && !config.inMemory ? new Manifest(config.dataDir) : null;
+    const stored = manifest?.load() ?? [];
+    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync });
+    const engine = new Engine(config, pool, clock, manifest);
+    try {
+      for (const s of stored) await engine.restore(s);
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
+    return engine;
+  }
+
+  /** Reopens a stream from the manifest: its shards recover their logs; it is ACTIVE at once. */
+  private async restore(s: StoredStream): Promise<void> {
+    const stream = this.buildStream(s.name, s.createdMs, s.shardCount, s.mode as StreamMode, s.tags, s.retentionHours);
+    stream.status = STREAM_STATUS.ACTIVE;
+    this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
+    this.streams.set(s.name, stream);
+    const recovered = await Promise.all(stream.shards.map((sh) => this.openShard(stream, sh)));
+    recovered.forEach((r, i) => {
+      const line = `riffle: recovered ${stream.name} ${stream.shards[i]?.shardId}: ${r.records} record(s), next counter ${r.nextSeq}`;
+      console.log(r.report === '' ? line : `${line}; ${r.report.replace(/\n/g, '; ')}`);
+    });
+  }
+
+  /** What the manifest records of the current streams (a deleting stream is already gone). */
+  private persist(): void {
+    if (this.manifest === null) return;
+    const streams: StoredStream[] = [];
+    for (const s of this.streams.values()) {
+      if (s.status === STREAM_STATUS.DELETING) continue;
+      streams.push({ name: s.name, createdMs: s.createdMs, shardCount: s.shards.length, mode: s.mode, retentionHours: s.retentionHours, tags: Object.fromEntries(s.tags) });
+    }
+    this.manifest.save(streams);
   }
 
   async close(): Promise<void> {
@@ -178,6 +215,23 @@ export class Engine {
     // millisecond must still not accept the old one's numbers.
     const createdMs = Math.max(this.clock.now(), this.lastCreatedMs + 1);
     this.lastCreatedMs = createdMs;
+    const stream = this.buildStream(name, createdMs, count, mode, tags, DEFAULT_RETENTION_HOURS);
+    this.streams.set(name, stream);
+    try {
+      await Promise.all(stream.shards.map((s) => this.openShard(stream, s)));
+      this.persist();
+    } catch (err) {
+      // All or nothing: a stream whose shards could not all be created does not exist.
+      this.streams.delete(name);
+      for (const s of stream.shards) void this.control(s, MSG.DELETE_SHARD).catch(() => undefined);
+      throw err;
+    }
+    this.after(stream, this.config.createStreamMs, () => {
+      if (stream.status === STREAM_STATUS.CREATING) stream.status = STREAM_STATUS.ACTIVE;
+    });
+  }
+
+  private buildStream(name: string, createdMs: number, count: number, mode: StreamMode, tags: Record<string, string>, retentionHours: number): Stream {
     const shards: Shard[] = splitHashKeySpace(count).map((range, index) => {
       const gid = this.nextGid++;
       const seqPrefix = sequencePrefix(createdMs, index);
@@ -191,13 +245,13 @@ export class Engine {
         seqPrefix,
       };
     });
-    const stream: Stream = {
+    return {
       name,
       arn: this.arnFor(name),
       createdMs,
       status: STREAM_STATUS.CREATING,
       mode,
-      retentionHours: DEFAULT_RETENTION_HOURS,
+      retentionHours,
       shards,
       startsBytes: Buffer.concat(shards.map((s) => hashKeyBytes(s.range.start))),
       shardGids: Uint32Array.from(shards, (s) => s.gid),
@@ -205,19 +259,20 @@ export class Engine {
       tags: new Map(Object.entries(tags)),
       timers: new Set(),
     };
-    this.streams.set(name, stream);
-    const retentionMs = stream.retentionHours * HOUR_MS;
-    try {
-      await Promise.all(shards.map((s) => this.control(s, MSG.CREATE_SHARD, retentionMs)));
-    } catch (err) {
-      // All or nothing: a stream whose shards could not all be created does not exist.
-      this.streams.delete(name);
-      for (const s of shards) void this.control(s, MSG.DELETE_SHARD).catch(() => undefined);
-      throw err;
-    }
-    this.after(stream, this.config.createStreamMs, () => {
-      if (stream.status === STREAM_STATUS.CREATING) stream.status = STREAM_STATUS.ACTIVE;
-    });
+  }
+
+  /** Creates the shard in its owner: in memory, or durable (recovering what its directory holds). */
+  private openShard(stream: Stream, shard: Shard): Promise<ShardRecovery> {
+    const dir = this.manifest?.shardDir(stream.name, stream.createdMs, shard.index) ?? '';
+    return this.pool.request(
+      shard.owner,
+      (id) => encodeShardControl(MSG.CREATE_SHARD, id, shard.gid, stream.retentionHours * HOUR_MS, shard.index, dir),
+      (h, r) => {
+        const recovery = dir === '' ? { records: 0, nextSeq: 0, truncatedBytes: 0, report: '' } : decodeShardRecovery(r);
+        if (h.status !== WIRE_ERROR.OK) throw new KinesisError('InternalFailure', recovery.report || 'Internal service failure.');
+        return recovery;
+      },
+    );
   }
 
   private checkShardLimit(additional: number): void {
@@ -243,10 +298,11 @@ export class Engine {
     for (const t of stream.timers) clearTimeout(t);
     stream.timers.clear();
     stream.status = STREAM_STATUS.DELETING;
+    this.persist(); // a restart finishes the deletion: the stream is no longer recorded
     this.after(stream, this.config.deleteStreamMs, () => {
       if (this.streams.get(stream.name) !== stream) return;
       this.streams.delete(stream.name);
-      for (const s of stream.shards) void this.control(s, MSG.DELETE_SHARD).catch(() => undefined);
+      void Promise.allSettled(stream.shards.map((s) => this.control(s, MSG.DELETE_SHARD))).then(() => this.manifest?.removeStream(stream.name, stream.createdMs));
     });
   }
 
@@ -276,6 +332,7 @@ export class Engine {
     }
     stream.retentionHours = hours;
     await Promise.all(stream.shards.map((s) => this.control(s, MSG.SET_RETENTION, hours * HOUR_MS)));
+    this.persist();
   }
 
   updateStreamMode(ref: StreamRef, mode: StreamMode): void {
@@ -294,6 +351,11 @@ export class Engine {
     this.after(stream, this.config.updateStreamMs, () => {
       stream.mode = mode;
       if (stream.status === STREAM_STATUS.UPDATING) stream.status = STREAM_STATUS.ACTIVE;
+      try {
+        this.persist();
+      } catch (err) {
+        console.error(`riffle: could not record ${stream.name}'s new mode in the manifest:`, err);
+      }
     });
   }
 
@@ -301,6 +363,7 @@ export class Engine {
     const stream = this.stream(ref);
     this.checkTagCount(stream.name, new Set([...stream.tags.keys(), ...Object.keys(tags)]).size);
     for (const [k, v] of Object.entries(tags)) stream.tags.set(k, v);
+    this.persist();
   }
 
   private checkTagCount(name: string, count: number): void {
@@ -315,9 +378,10 @@ export class Engine {
   removeTags(ref: StreamRef, keys: readonly string[]): void {
     const stream = this.stream(ref);
     for (const k of keys) stream.tags.delete(k);
+    this.persist();
   }
 
-  private control(shard: Shard, type: typeof MSG.CREATE_SHARD | typeof MSG.DELETE_SHARD | typeof MSG.SET_RETENTION, retentionMs = 0): Promise<void> {
+  private control(shard: Shard, type: typeof MSG.DELETE_SHARD | typeof MSG.SET_RETENTION, retentionMs = 0): Promise<void> {
     return this.pool.request(
       shard.owner,
       (id) => encodeShardControl(type, id, shard.gid, retentionMs, shard.index),

@@ -53,15 +53,36 @@ export function readHeader(r: WireReader): Header {
 
 /**
  * CREATE_SHARD: gid u32, retentionMs f64, shard index u32 (its place in the stream, echoed in
- * INGEST acks). SET_RETENTION: gid u32, retentionMs f64. DELETE_SHARD: gid u32.
+ * INGEST acks), u16 directory length, directory (UTF-8; empty: the shard lives in memory). A
+ * durable shard's directory is opened and recovered; the reply then carries the recovery:
+ * records f64, next counter f64, truncated bytes f64, u32 length + report text (UTF-8).
+ * SET_RETENTION: gid u32, retentionMs f64. DELETE_SHARD: gid u32.
  */
-export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0, shardIndex = 0): Uint8Array {
-  const w = new WireWriter(new Uint8Array(HEADER_BYTES + 16));
+export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0, shardIndex = 0, dir = ''): Uint8Array {
+  const path = Buffer.from(dir, 'utf8');
+  const w = new WireWriter(new Uint8Array(HEADER_BYTES + 18 + path.length));
   writeHeader(w, type, 0, requestId);
   w.u32(gid);
   w.f64(retentionMs);
   w.u32(shardIndex);
+  w.u16(path.length);
+  w.raw(path);
   return w.bytes;
+}
+
+export interface ShardRecovery {
+  records: number;
+  nextSeq: number;
+  truncatedBytes: number;
+  report: string;
+}
+
+export function decodeShardRecovery(r: WireReader): ShardRecovery {
+  const records = r.f64();
+  const nextSeq = r.f64();
+  const truncatedBytes = r.f64();
+  const report = Buffer.from(r.raw(r.u32())).toString('utf8');
+  return { records, nextSeq, truncatedBytes, report };
 }
 
 /** POSITION: gid u32, kind u8, value f64 (a time in ms for AT_TIMESTAMP). Reply: seq f64. */

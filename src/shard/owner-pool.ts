@@ -4,7 +4,7 @@ import { KinesisError } from '../errors.js';
 import type { ShardLimits } from '../config.js';
 import { WireReader } from './wire.js';
 import { readHeader, type Header } from './messages.js';
-import type { OwnerInit } from './shard-state.js';
+import type { FsyncMode, OwnerInit } from './shard-state.js';
 import type { SharedClock } from './clock.js';
 
 /** PutRecords is at most 5 MiB of data plus 500 keys; the largest request message fits with room. */
@@ -134,6 +134,7 @@ export interface OwnerPoolOptions {
   throttle: boolean;
   limits: ShardLimits;
   clock: SharedClock;
+  fsync: FsyncMode;
 }
 
 /** The main thread's side of the shard owners: one request ring and one reply ring per owner. */
@@ -151,6 +152,7 @@ export class OwnerPool {
         throttle: options.throttle,
         limits: options.limits,
         clock: options.clock.buffer,
+        fsync: options.fsync,
       };
       const worker = new Worker(new URL('./owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${i}` });
       await new Promise<void>((resolve, reject) => {

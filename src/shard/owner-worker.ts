@@ -23,6 +23,8 @@ import {
 import { ShardState, type OwnerInit } from './shard-state.js';
 import { SharedClock } from './clock.js';
 import { CopyBatch } from './copy-batch.js';
+import { FileLog } from '../log/file-log.js';
+import type { ShardLog } from '../log/shard-log.js';
 import { INGEST_RECORD_FIXED_BYTES } from '../native/ingest.js';
 
 const init = workerData as OwnerInit;
@@ -35,10 +37,26 @@ const TRIM_INTERVAL_MS = 1000;
 const IDLE_WAIT_MS = 200;
 
 /** A reply slot; waits (blocking this worker only) while the main thread drains the ring. */
+/** Durable logs with records appended since the last commit. */
+const dirty = new Set<ShardLog>();
+
+/**
+ * Writes (and, unless --fsync never, syncs) every durable log with new records. Runs before any
+ * reply is published: an acknowledged record is on disk. A disk error is thrown out of the worker,
+ * so the main thread fails this owner's requests with InternalFailure instead of acknowledging.
+ */
+function commitAll(): void {
+  if (dirty.size === 0) return;
+  for (const log of dirty) (log as FileLog).commit();
+  if (init.fsync !== 'never') for (const log of dirty) (log as FileLog).sync();
+  dirty.clear();
+}
+
 function reserveReply(len: number): WireWriter {
   for (;;) {
     const slot = replies.reserve(len);
     if (slot !== null) return new WireWriter(slot);
+    commitAll();
     replies.publish();
     replies.waitForSpace(50);
   }
@@ -63,8 +81,8 @@ function handlePut(h: Header, r: WireReader, nowMs: number): void {
     const at = r.pos; // key, then data right after it
     r.pos += keyLen + dataLen;
     const shard = shards.get(gid);
-    if (shard === undefined) {
-      w.u8(WIRE_ERROR.SHARD_NOT_FOUND);
+    if (shard === undefined || shard.corrupt !== null) {
+      w.u8(shard === undefined ? WIRE_ERROR.SHARD_NOT_FOUND : WIRE_ERROR.INTERNAL);
       w.f64(0);
       continue;
     }
@@ -98,7 +116,7 @@ function handleIngest(h: Header, r: WireReader, nowMs: number): void {
     const at = pos + INGEST_RECORD_FIXED_BYTES;
     pos = at + keyLen + dataLen;
     const shard = shards.get(gid);
-    if (shard === undefined) {
+    if (shard === undefined || shard.corrupt !== null) {
       w.u8(INGEST_STATUS.INTERNAL);
       w.u32(0);
       w.f64(0);
@@ -121,6 +139,7 @@ function handleRead(h: Header, r: WireReader, nowMs: number): void {
   const fromSeq = r.f64();
   const shard = shards.get(gid);
   if (shard === undefined) return void replyStatus(h, WIRE_ERROR.SHARD_NOT_FOUND);
+  if (shard.corrupt !== null) return void replyStatus(h, WIRE_ERROR.INTERNAL);
   if (init.throttle && !shard.admitRead(nowMs)) return void replyStatus(h, WIRE_ERROR.READ_THROTTLED);
   const result = shard.log.read(fromSeq, limit, maxBytes);
   if (init.throttle) shard.chargeRead(result.bytes, nowMs);
@@ -178,8 +197,38 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
     case MSG.CREATE_SHARD: {
       const gid = r.u32();
       const retentionMs = r.f64();
-      shards.set(gid, new ShardState(r.u32(), retentionMs, init.limits, nowMs));
-      return void replyStatus(h, WIRE_ERROR.OK);
+      const index = r.u32();
+      const dir = Buffer.from(r.raw(r.u16())).toString('utf8');
+      if (dir === '') {
+        shards.set(gid, new ShardState(index, retentionMs, init.limits, nowMs));
+        return void replyStatus(h, WIRE_ERROR.OK);
+      }
+      let opened: ReturnType<typeof FileLog.open>;
+      try {
+        opened = FileLog.open(dir);
+      } catch (err) {
+        const text = Buffer.from(`cannot open shard log ${dir}: ${(err as Error).message}`, 'utf8');
+        const w = replyStatus(h, WIRE_ERROR.INTERNAL, 28 + text.length);
+        w.f64(0);
+        w.f64(0);
+        w.f64(0);
+        w.u32(text.length);
+        w.raw(text);
+        return;
+      }
+      const { log, recovery } = opened;
+      const shard = new ShardState(index, retentionMs, init.limits, nowMs, log, dirty);
+      shard.resume(recovery.nextSeq, recovery.lastArrivalMs);
+      shard.corrupt = recovery.corrupt;
+      shards.set(gid, shard);
+      const text = Buffer.from(recovery.notes.join('\n'), 'utf8');
+      const w = replyStatus(h, WIRE_ERROR.OK, 28 + text.length);
+      w.f64(recovery.records);
+      w.f64(recovery.nextSeq);
+      w.f64(recovery.truncatedBytes);
+      w.u32(text.length);
+      w.raw(text);
+      return;
     }
     case MSG.SET_RETENTION: {
       const shard = shards.get(r.u32());
@@ -188,7 +237,9 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
     }
     case MSG.DELETE_SHARD: {
       const gid = r.u32();
-      shards.get(gid)?.log.dispose();
+      const log = shards.get(gid)?.log;
+      if (log !== undefined) dirty.delete(log);
+      log?.dispose();
       shards.delete(gid);
       return void replyStatus(h, WIRE_ERROR.OK);
     }
@@ -204,13 +255,16 @@ function run(): void {
     let handled = 0;
     for (let msg = requests.read(); msg !== null; msg = requests.read()) {
       handle(msg, clock.now());
-      // Publish acks in batches: one atomic store per batch, not per record or message.
+      if (init.fsync === 'always') commitAll();
+      // Publish acks in batches: one atomic store (and one group commit) per batch of messages.
       if (++handled % 64 === 0) {
+        commitAll();
         replies.publish();
         requests.release();
       }
     }
     if (handled > 0) {
+      commitAll();
       replies.publish();
       requests.release();
     }

@@ -12,13 +12,23 @@ export interface OwnerInit {
   limits: ShardLimits;
   /** SharedClock buffer: the engine's time, shared by every thread. */
   clock: SharedArrayBuffer;
+  /** Durable shards only: when acknowledged records are fdatasync-ed (see file-log.ts). */
+  fsync: FsyncMode;
 }
+
+/**
+ * always: every request's records are synced before its reply; group: the replies of every request
+ * the owner has in hand share one sync; never: written to the OS, not synced (a crash of the
+ * machine, not of the process, can lose acknowledged records).
+ */
+export type FsyncMode = 'always' | 'group' | 'never';
 
 /** One shard as its owner sees it: log, next sequence counter, retention, and its four buckets. */
 export class ShardState {
-  readonly log: ShardLog = new MemoryLog();
   nextSeq = 0;
   private lastArrivalMs = 0;
+  /** Set when recovery found an older segment corrupt: the shard refuses reads and writes. */
+  corrupt: string | null = null;
   private readonly writeBytes: TokenBucket;
   private readonly writeRecords: TokenBucket;
   private readonly readBytes: TokenBucket;
@@ -30,6 +40,9 @@ export class ShardState {
     public retentionMs: number,
     limits: ShardLimits,
     nowMs: number,
+    readonly log: ShardLog = new MemoryLog(),
+    /** Where a durable log registers itself when it has records to commit. */
+    private readonly dirty: Set<ShardLog> | null = null,
   ) {
     this.writeBytes = new TokenBucket(limits.writeBytesPerSec, nowMs);
     this.writeRecords = new TokenBucket(limits.writeRecordsPerSec, nowMs);
@@ -71,6 +84,13 @@ export class ShardState {
     this.lastArrivalMs = arrival;
     const at = this.log.reserve(seq, arrival, keyLen, dataLen);
     copies.add(this.log.tailArena, at, offset, keyLen + dataLen);
+    this.dirty?.add(this.log);
     return seq;
+  }
+
+  /** After recovery: continue above every counter and arrival time on disk. */
+  resume(nextSeq: number, lastArrivalMs: number): void {
+    this.nextSeq = nextSeq;
+    this.lastArrivalMs = lastArrivalMs;
   }
 }
