@@ -22,6 +22,8 @@ export interface RiffleConfig {
   dataDir: string | null;
   /** When durable acknowledgements are synced to disk (see shard/shard-state.ts FsyncMode). */
   fsync: 'always' | 'group' | 'never';
+  /** A durable shard starts a new segment file past this many bytes (retention deletes whole files). */
+  segmentBytes: number;
   throttle: boolean;
   createStreamMs: number;
   deleteStreamMs: number;
@@ -49,6 +51,7 @@ export function defaultConfig(): RiffleConfig {
     inMemory: false,
     dataDir: null,
     fsync: 'group',
+    segmentBytes: 64 * 1024 * 1024,
     throttle: true,
     createStreamMs: 0,
     deleteStreamMs: 0,
@@ -72,7 +75,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes';
 
 interface OptionSpec {
   key: keyof RiffleConfig;
@@ -92,6 +95,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'in-memory': { key: 'inMemory', kind: 'flag', flagValue: true, env: 'RIFFLE_IN_MEMORY', help: 'keep all data in memory' },
   'data-dir': { key: 'dataDir', kind: 'string', env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
   fsync: { key: 'fsync', kind: 'fsync', env: 'RIFFLE_FSYNC', help: 'always | group | never: when acknowledged records reach disk' },
+  'segment-bytes': { key: 'segmentBytes', kind: 'bytes', env: 'RIFFLE_SEGMENT_BYTES', help: 'segment file size before a new one starts (64 MiB)' },
   'no-throttle': { key: 'throttle', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_THROTTLE', help: 'no per-shard limits' },
   'create-stream-ms': { key: 'createStreamMs', kind: 'ms', env: 'RIFFLE_CREATE_STREAM_MS', help: 'CREATING → ACTIVE delay' },
   'delete-stream-ms': { key: 'deleteStreamMs', kind: 'ms', env: 'RIFFLE_DELETE_STREAM_MS', help: 'DELETING → gone delay' },
@@ -137,6 +141,8 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
     case 'account':
       if (!/^\d{12}$/.test(raw)) bad('expected 12 digits');
       return raw;
+    case 'bytes':
+      return int(4096, 1024 ** 3);
     case 'fsync':
       if (!['always', 'group', 'never'].includes(raw)) bad('expected always, group or never');
       return raw;

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig, usage } from '../config.js';
 import { Riffle } from '../index.js';
+import { DataDirError, DEFAULT_DATA_DIR, prepareDataDir } from '../engine/data-dir.js';
 
 async function serve(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -23,7 +24,30 @@ async function serve(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const riffle = await Riffle.start(config);
+  if (!config.inMemory) {
+    // The default directory is created on first use; one named with --data-dir must exist.
+    const create = config.dataDir === null;
+    config.dataDir ??= DEFAULT_DATA_DIR;
+    try {
+      prepareDataDir(config.dataDir, create);
+    } catch (err) {
+      if (err instanceof DataDirError) {
+        console.error(`riffle: ${err.message}`);
+        process.exit(2);
+      }
+      throw err;
+    }
+  }
+  let riffle: Riffle;
+  try {
+    riffle = await Riffle.start(config);
+  } catch (err) {
+    if (err instanceof DataDirError) {
+      console.error(`riffle: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const { port, streamPort } = await riffle.listen();
   const mode = config.throttle ? 'per-shard limits on' : 'no per-shard limits';
   console.log(

@@ -60,7 +60,7 @@ export class Engine {
     const clock = new SharedClock();
     const manifest = config.dataDir !== null && !config.inMemory ? new Manifest(config.dataDir) : null;
     const stored = manifest?.load() ?? [];
-    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync });
+    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes });
     const engine = new Engine(config, pool, clock, manifest);
     try {
       for (const s of stored) await engine.restore(s);

@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataDirError } from './data-dir.js';
 
 export interface StoredStream {
   name: string;
@@ -32,8 +33,13 @@ export class Manifest {
   /** The streams stored; none if there is no manifest yet. Throws if it is unreadable. */
   load(): StoredStream[] {
     if (!existsSync(this.path)) return [];
-    const file = JSON.parse(readFileSync(this.path, 'utf8')) as ManifestFile;
-    if (file.version !== 1 || !Array.isArray(file.streams)) throw new Error(`${this.path}: not a Riffle manifest (version ${String(file.version)})`);
+    let file: ManifestFile;
+    try {
+      file = JSON.parse(readFileSync(this.path, 'utf8')) as ManifestFile;
+    } catch (err) {
+      throw new DataDirError(`${this.path} cannot be read (${(err as Error).message}); it is written atomically, so this is not a torn write`);
+    }
+    if (file.version !== 1 || !Array.isArray(file.streams)) throw new DataDirError(`${this.path} is not a Riffle manifest (version ${String(file.version)})`);
     return file.streams;
   }
 

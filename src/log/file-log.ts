@@ -62,12 +62,15 @@ export class FileLog implements ShardLog {
   private stagedBytes = 0;
   private unsynced = false;
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly segmentBytes: number,
+  ) {}
 
-  /** Opens (creating or recovering) the log in `dir`. */
-  static open(dir: string): { log: FileLog; recovery: Recovery } {
+  /** Opens (creating or recovering) the log in `dir`; new segment files start past `segmentBytes`. */
+  static open(dir: string, segmentBytes = SEGMENT_FILE_BYTES): { log: FileLog; recovery: Recovery } {
     mkdirSync(dir, { recursive: true });
-    const log = new FileLog(dir);
+    const log = new FileLog(dir, segmentBytes);
     const recovery: Recovery = { records: 0, segments: 0, nextSeq: 0, lastArrivalMs: 0, truncatedBytes: 0, notes: [], corrupt: null };
     const names = readdirSync(dir)
       .filter((n) => n.endsWith(SEGMENT_SUFFIX))
@@ -160,7 +163,7 @@ export class FileLog implements ShardLog {
   commit(): void {
     const count = this.stagedArenas.length;
     if (count === 0) return;
-    if (this.fd === -1 || this.fileBytes >= SEGMENT_FILE_BYTES) this.roll(this.staged[0] as number, this.staged[1] as number);
+    if (this.fd === -1 || this.fileBytes >= this.segmentBytes) this.roll(this.staged[0] as number, this.staged[1] as number);
     const out = Buffer.allocUnsafe(this.stagedBytes);
     let at = 0;
     for (let i = 0; i < count; i++) {

@@ -135,6 +135,7 @@ export interface OwnerPoolOptions {
   limits: ShardLimits;
   clock: SharedClock;
   fsync: FsyncMode;
+  segmentBytes: number;
 }
 
 /** The main thread's side of the shard owners: one request ring and one reply ring per owner. */
@@ -153,6 +154,7 @@ export class OwnerPool {
         limits: options.limits,
         clock: options.clock.buffer,
         fsync: options.fsync,
+        segmentBytes: options.segmentBytes,
       };
       const worker = new Worker(new URL('./owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${i}` });
       await new Promise<void>((resolve, reject) => {

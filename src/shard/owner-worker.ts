@@ -205,7 +205,7 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       }
       let opened: ReturnType<typeof FileLog.open>;
       try {
-        opened = FileLog.open(dir);
+        opened = FileLog.open(dir, init.segmentBytes);
       } catch (err) {
         const text = Buffer.from(`cannot open shard log ${dir}: ${(err as Error).message}`, 'utf8');
         const w = replyStatus(h, WIRE_ERROR.INTERNAL, 28 + text.length);

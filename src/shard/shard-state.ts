@@ -14,6 +14,8 @@ export interface OwnerInit {
   clock: SharedArrayBuffer;
   /** Durable shards only: when acknowledged records are fdatasync-ed (see file-log.ts). */
   fsync: FsyncMode;
+  /** Durable shards only: segment file size before a new file starts. */
+  segmentBytes: number;
 }
 
 /**

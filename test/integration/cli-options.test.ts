@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CLI } from './harness.js';
@@ -33,11 +36,39 @@ describe('riffle serve options', () => {
       stderr: 'riffle bench: unknown option --speed (options: --seconds, --concurrency, --batch, --bytes, --shards, --out)\n',
     });
     expect(await exit(['bench', '--seconds', 'zero'])).toEqual({ code: 2, stderr: "riffle bench: --seconds needs a positive number, got 'zero'\n" });
+    expect(await exit(['serve', '--fsync', 'sometimes'])).toEqual({ code: 2, stderr: "riffle: --fsync: expected always, group or never, got 'sometimes'\n" });
+    expect(await exit(['serve', '--segment-bytes', '10'])).toEqual({ code: 2, stderr: "riffle: --segment-bytes: expected a whole number from 4096 to 1073741824, got '10'\n" });
+  });
+
+  it('refuses a data directory that is missing, a file, or not writable, with exit code 2', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'riffle-datadir-'));
+    try {
+      const missing = join(base, 'nope');
+      expect(await exit(['serve', '--data-dir', missing])).toEqual({
+        code: 2,
+        stderr: `riffle: data directory ${missing} does not exist (create it first, or leave --data-dir out to use ./riffle-data)\n`,
+      });
+      const file = join(base, 'file');
+      writeFileSync(file, 'not a directory');
+      expect(await exit(['serve', '--data-dir', file])).toEqual({ code: 2, stderr: `riffle: data directory ${file} is not a directory\n` });
+      // /proc is a real read-only place even for root, for whom permission bits do not stop writes.
+      const readOnly = await exit(['serve', '--data-dir', '/proc/self']);
+      expect(readOnly.code).toBe(2);
+      expect(readOnly.stderr).toMatch(/^riffle: data directory \/proc\/self is not writable \(E[A-Z]+\)\n$/);
+      const badManifest = join(base, 'bad');
+      mkdirSync(badManifest);
+      writeFileSync(join(badManifest, 'manifest.json'), '{"version": 1, "streams": [');
+      const bad = await exit(['serve', '--data-dir', badManifest]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^riffle: .*manifest\.json cannot be read/);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('prints usage for --help', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'serve', '--help']);
-    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id', '--shard-limit', '--write-bytes-per-sec', '--write-records-per-sec', '--read-bytes-per-sec', '--read-calls-per-sec']) {
+    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--data-dir', '--fsync', '--segment-bytes', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id', '--shard-limit', '--write-bytes-per-sec', '--write-records-per-sec', '--read-bytes-per-sec', '--read-calls-per-sec']) {
       expect(stdout).toContain(flag);
     }
   });

@@ -17,7 +17,9 @@ export interface RunningServer {
 
 /** Starts the real server process (`riffle serve`) on ephemeral ports. */
 export async function startServer(args: string[] = []): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--stream-port', '0', ...args], {
+  // Durable unless told where: tests that do not name a data directory run in memory.
+  const storage = args.some((a) => a.startsWith('--data-dir')) ? [] : ['--in-memory'];
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--stream-port', '0', ...storage, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
