@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,89 @@ async function readShard(client: KinesisClient, stream: string, shardId: string)
     it = page.NextShardIterator;
   }
 }
+
+function segmentsOf(dir: string, stream: string, shard: number): string[] {
+  const streamDir = readdirSync(join(dir, 'streams')).find((d) => d.startsWith(`${stream}.`)) as string;
+  const shardDir = join(dir, 'streams', streamDir, `shard-${shard}`);
+  return readdirSync(shardDir)
+    .filter((f) => f.endsWith('.seg'))
+    .sort()
+    .map((f) => join(shardDir, f));
+}
+
+async function fill(server: RunningServer, stream: string, count: number, from = 0): Promise<string[]> {
+  const client = h2Client(server.port);
+  const seqs: string[] = [];
+  for (let n = from; n < from + count; n += 50) {
+    const out = await client.send(new PutRecordsCommand({ StreamName: stream, Records: Array.from({ length: 50 }, (_, i) => ({ PartitionKey: 'k', Data: Buffer.from(`rec-${n + i}-`.padEnd(60, 'x')) })) }));
+    for (const r of out.Records ?? []) seqs.push(r.SequenceNumber as string);
+  }
+  return seqs;
+}
+
+describe('durability: damaged segment files', () => {
+  it('cuts a torn or corrupt tail back to the last good record at start, says so, and goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riffle-tail-'));
+    dirs.push(dir);
+    let server = await startServer(['--data-dir', dir, '--segment-bytes', '4096']);
+    await h2Client(server.port).send(new CreateStreamCommand({ StreamName: 'tail', ShardCount: 1 }));
+    const seqs = await fill(server, 'tail', 200);
+    await server.stop();
+    const files = segmentsOf(dir, 'tail', 0);
+    expect(files.length).toBeGreaterThan(3);
+    const newest = files.at(-1) as string;
+    // The last record loses its final 5 bytes, and a byte of the one before it is flipped.
+    const bytes = readFileSync(newest);
+    const cut = bytes.subarray(0, bytes.length - 5);
+    const recordBytes = 8 + 18 + 1 + 60;
+    cut[cut.length - recordBytes] ^= 0x40;
+    writeFileSync(newest, cut);
+    server = await startServer(['--data-dir', dir, '--segment-bytes', '4096']);
+    try {
+      const report = server.stdout();
+      expect(report).toMatch(/riffle: recovered tail shardId-000000000000: 198 record\(s\), next counter 198; segment \d+\.seg: truncated \d+ byte\(s\) after the last good record \(record at byte \d+ fails its CRC-32C\)/);
+      const client = h2Client(server.port);
+      const got = await readShard(client, 'tail', 'shardId-000000000000');
+      expect(got.map((r) => r.seq)).toEqual(seqs.slice(0, 198));
+      expect(got.map((r) => r.data)).toEqual(Array.from({ length: 198 }, (_, i) => `rec-${i}-`.padEnd(60, 'x')));
+      const more = await fill(server, 'tail', 50, 1000);
+      expect(more[0]).toBe(seqs[198]); // counters continue from the last good record
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('reports an older corrupt segment and keeps that shard from serving a gap; other shards work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riffle-mid-'));
+    dirs.push(dir);
+    let server = await startServer(['--data-dir', dir, '--segment-bytes', '4096']);
+    await h2Client(server.port).send(new CreateStreamCommand({ StreamName: 'mid', ShardCount: 1 }));
+    await h2Client(server.port).send(new CreateStreamCommand({ StreamName: 'fine', ShardCount: 1 }));
+    await fill(server, 'mid', 200);
+    const fineSeqs = await fill(server, 'fine', 50);
+    await server.stop();
+    const files = segmentsOf(dir, 'mid', 0);
+    const older = files[1] as string;
+    const bytes = readFileSync(older);
+    bytes[100] ^= 0x01;
+    writeFileSync(older, bytes);
+    server = await startServer(['--data-dir', dir, '--segment-bytes', '4096']);
+    try {
+      expect(server.stdout()).toMatch(/riffle: recovered mid shardId-000000000000: \d+ record\(s\), next counter \d+; segment \d+\.seg is corrupt at byte \d+ \(record at byte \d+ fails its CRC-32C\); \d+ newer segment\(s\) not read/);
+      const client = h2Client(server.port);
+      await expect(client.send(new PutRecordsCommand({ StreamName: 'mid', Records: [{ PartitionKey: 'k', Data: Buffer.from('x') }] }))).resolves.toMatchObject({
+        FailedRecordCount: 1,
+        Records: [{ ErrorCode: 'InternalFailure' }],
+      });
+      const it = (await client.send(new GetShardIteratorCommand({ StreamName: 'mid', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      await expect(client.send(new GetRecordsCommand({ ShardIterator: it }))).rejects.toMatchObject({ name: 'InternalFailure' });
+      expect((await readShard(client, 'fine', 'shardId-000000000000')).map((r) => r.seq)).toEqual(fineSeqs);
+      expect(server.alive()).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
 
 describe('durability (--data-dir)', () => {
   it('keeps every acknowledged record, once and in order, across SIGKILLs at random moments', async () => {

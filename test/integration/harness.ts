@@ -11,6 +11,8 @@ export interface RunningServer {
   child: ChildProcess;
   /** Everything the process wrote to stderr so far (tests assert no stack traces leak). */
   stderr(): string;
+  /** Everything it wrote to stdout so far (start-up and recovery reports). */
+  stdout(): string;
   alive(): boolean;
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startServer(args: string[] = []): Promise<RunningServer> {
     ...ports,
     child,
     stderr: () => err,
+    stdout: () => out,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: () =>
       new Promise<void>((resolve) => {
