@@ -3,7 +3,9 @@
 // in time. Writes bench/results/put-records-<time>.json and prints a table with ratios.
 //   node bench/put-records.mjs [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4]
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const opt = { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '' };
@@ -97,19 +99,48 @@ const scenarios = [
   // process (the one above holds gigabytes by now), whose own saturated rate is measured first.
   { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket, paced at half the max rate', paced: true, fresh: true },
   { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket, 1 KiB records', bytes: 1024 },
+  // The durable log (fresh server, temporary data directory, --fsync group), saturated and paced;
+  // then the server is stopped and restarted on the same directory to time its recovery.
+  { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket, durable (--fsync group)', fresh: true, durable: true },
+  { engine: 'riffle', port: 'uws', mode: 'ws', protocol: 'ws', label: 'binary WebSocket, durable, paced at half its max', paced: true, fresh: true, durable: true },
   { engine: 'riffle', port: 'none', mode: 'inproc', protocol: 'none', label: 'in-process API (engine in the load process)' },
   { engine: 'kinesalite', port: 'aws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → kinesalite' },
   { engine: 'kinesalite', port: 'aws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → kinesalite' },
 ];
 
-const startRiffle = () =>
-  startProcess([here('../dist/cli/main.js'), 'serve', '--port', '0', '--stream-port', '0', '--no-throttle', '--in-memory'], /listening on http:\/\/[\d.]+:(\d+) .* and http:\/\/[\d.]+:(\d+)/);
+const startRiffle = (dataDir = null) =>
+  startProcess(
+    [here('../dist/cli/main.js'), 'serve', '--port', '0', '--stream-port', '0', '--no-throttle', ...(dataDir === null ? ['--in-memory'] : ['--data-dir', dataDir, '--fsync', 'group'])],
+    /listening on http:\/\/[\d.]+:(\d+) .* and http:\/\/[\d.]+:(\d+)/,
+  );
+
+/** Bytes of all files under `dir`. */
+function treeBytes(dir) {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? treeBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
+  return n;
+}
+
+/** Stops a durable server, restarts it on the same directory, and times the start-up (recovery). */
+async function timeRecovery(proc, dataDir) {
+  await new Promise((resolve) => {
+    proc.child.once('exit', resolve);
+    proc.child.kill('SIGTERM');
+  });
+  const bytes = treeBytes(dataDir);
+  const t0 = performance.now();
+  const again = await startRiffle(dataDir);
+  const ms = performance.now() - t0;
+  again.child.kill('SIGTERM');
+  return { recoveryMs: ms, recoveredBytes: bytes, recoverySecPerGB: ms / 1000 / (bytes / 1e9) };
+}
 const riffle = await startRiffle();
 const kinesalite = await startProcess([here('./servers/kinesalite.cjs'), '0'], /listening on http:\/\/[\d.]+:(\d+)/);
 const results = [];
 try {
   for (const [i, s] of scenarios.entries()) {
-    const proc = s.fresh ? await startRiffle() : s.engine === 'riffle' ? riffle : kinesalite;
+    const dataDir = s.durable ? mkdtempSync(join(tmpdir(), 'riffle-bench-')) : null;
+    const proc = s.fresh ? await startRiffle(dataDir) : s.engine === 'riffle' ? riffle : kinesalite;
     const port = s.engine === 'riffle' && s.port === 'uws' ? proc.ports[1] : proc.ports[0];
     const stream = `bench-${i}`;
     process.stderr.write(`  ${s.label} ... `);
@@ -133,8 +164,10 @@ try {
         const after = usage(proc.child.pid);
         const serverCpu = (after.cpuSec - before.cpuSec) / load.elapsedSec;
         results.push({ ...s, ...load, serverCpuCores: serverCpu, serverRssBytes: after.rssBytes });
+        if (dataDir !== null && !s.paced) Object.assign(results[results.length - 1], await timeRecovery(proc, dataDir));
       } finally {
         if (s.fresh) proc.child.kill('SIGTERM');
+        if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
       }
     }
     Object.assign(results[results.length - 1], { bytes, offeredRecordsPerSec: rate || null, megabytesPerSec: (results[results.length - 1].recordsPerSec * bytes) / 1e6 });
@@ -150,6 +183,9 @@ try {
 // HTTP. Rows at another record size or at a paced rate are not compared.
 const base = (mode) => results.find((r) => r.engine === 'kinesalite' && r.mode === (mode === 'ws' || mode === 'inproc' ? 'raw' : mode))?.recordsPerSec;
 for (const r of results) r.ratioVsKinesalite = base(r.mode) && r.bytes === opt.bytes && !r.paced ? r.recordsPerSec / base(r.mode) : null;
+// The durable log against the in-memory WebSocket row of the same run (issue 4's target: at least half).
+const memoryWs = results.find((r) => r.mode === 'ws' && !r.paced && !r.durable && r.bytes === opt.bytes)?.recordsPerSec;
+for (const r of results) if (r.durable && !r.paced && memoryWs) r.ratioVsInMemory = r.recordsPerSec / memoryWs;
 const report = { benchmark: 'put-records', when: new Date().toISOString(), node: process.version, options: opt, results };
 const file = opt.out || here(`./results/put-records-${report.when.replace(/[:.]/g, '-')}.json`);
 mkdirSync(here('./results'), { recursive: true });
@@ -164,4 +200,10 @@ for (const r of results) {
   );
 }
 console.log('MB/s counts record data only (10^6 bytes). p50/p99: each batch from send to its reply (put → ack).');
+for (const r of results.filter((x) => x.durable && !x.paced)) {
+  console.log(
+    `durable vs in-memory WebSocket: ${fmt(r.ratioVsInMemory * 100)}%; recovery of ${fmt(r.recoveredBytes / 1e6)} MB took ${fmt(r.recoveryMs)} ms ` +
+      `(${fmt(r.recoverySecPerGB, 1)} s per GB, server start included)`,
+  );
+}
 console.log(`\nJSON: ${file}`);
