@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstring>
+#include <vector>
 
 #include "crc32c.h"
 #include "ingest.h"
@@ -101,6 +102,7 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
                              InstanceMethod("routeSpans", &RiffleNative::RouteSpans),
                              InstanceMethod("packIngest", &RiffleNative::PackIngest),
                              InstanceMethod("copyPlan", &RiffleNative::CopyPlan),
+                             InstanceMethod("frameRecords", &RiffleNative::FrameRecords),
                              InstanceValue("crc32cHardware", Napi::Boolean::New(env, riffle::Crc32cIsHardware())),
                          });
   }
@@ -259,6 +261,61 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
       std::memcpy(arenas[e[0]] + e[1], src + e[2], e[3]);
     }
     return env.Undefined();
+  }
+
+  // frameRecords(dst, meta: Float64Array(6 * count), count, arenas: Uint8Array[]): bytes written.
+  // Per record meta = (arena index, offset, key length, data length, sequence counter, arrival ms):
+  // writes the segment frame (log/segment-codec.ts): u32 payload length, u32 CRC-32C, payload =
+  // f64 counter, f64 arrival, u16 key length, key, data (copied from the arena). One call per commit.
+  Napi::Value FrameRecords(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    uint8_t* dst = nullptr;
+    double* meta = nullptr;
+    size_t dstLen = 0, metaLen = 0;
+    uint32_t count = 0;
+    if (!TypedArg<uint8_t, napi_uint8_array>(info, 0, "dst must be a Uint8Array", &dst, &dstLen) ||
+        !TypedArg<double, napi_float64_array>(info, 1, "meta must be a Float64Array", &meta, &metaLen) || !CountArg(info, 2, &count))
+      return env.Undefined();
+    if (metaLen < size_t(count) * 6) return Fail(env, "meta must hold 6 entries per record"), env.Undefined();
+    if (!info[3].IsArray()) return Fail(env, "arenas must be an array of Uint8Array"), env.Undefined();
+    auto list = info[3].As<Napi::Array>();
+    constexpr uint32_t kMaxArenas = 1024;
+    const uint32_t arenaCount = list.Length();
+    if (arenaCount > kMaxArenas) return Fail(env, "at most 1024 arenas"), env.Undefined();
+    std::vector<uint8_t*> arenas(arenaCount);
+    std::vector<size_t> arenaLens(arenaCount);
+    for (uint32_t a = 0; a < arenaCount; a++) {
+      Napi::Value v = list.Get(a);
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        return Fail(env, "arenas must be an array of Uint8Array"), env.Undefined();
+      }
+      auto arena = v.As<Napi::Uint8Array>();
+      arenas[a] = arena.Data();
+      arenaLens[a] = arena.ByteLength();
+    }
+    size_t at = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const double* m = meta + 6 * i;
+      const double arena = m[0], offset = m[1], keyLen = m[2], dataLen = m[3];
+      if (!(arena >= 0 && arena < arenaCount) || !(offset >= 0) || !(keyLen >= 0 && keyLen <= 65535) || !(dataLen >= 0 && dataLen <= 16777216) ||
+          offset + keyLen + dataLen > double(arenaLens[size_t(arena)])) {
+        return Fail(env, "frameRecords: an entry runs past its arena"), env.Undefined();
+      }
+      const size_t payload = 18 + size_t(keyLen) + size_t(dataLen);
+      if (dstLen - at < 8 + payload) return Fail(env, "frameRecords: dst is too small"), env.Undefined();
+      uint8_t* p = dst + at;
+      const uint32_t payload32 = uint32_t(payload);
+      std::memcpy(p, &payload32, 4);  // x86 and arm64 are little-endian, as the format is
+      std::memcpy(p + 8, &m[4], 8);
+      std::memcpy(p + 16, &m[5], 8);
+      const uint16_t key16 = uint16_t(keyLen);
+      std::memcpy(p + 24, &key16, 2);
+      std::memcpy(p + 26, arenas[size_t(arena)] + size_t(offset), size_t(keyLen) + size_t(dataLen));
+      const uint32_t crc = riffle::Crc32c(0, p + 8, payload);
+      std::memcpy(p + 4, &crc, 4);
+      at += 8 + payload;
+    }
+    return Napi::Number::New(env, double(at));
   }
 
   // crc32c(data: Uint8Array, crc = 0): number

@@ -14,7 +14,8 @@ import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync
 import { join } from 'node:path';
 import { MemoryLog } from './memory-log.js';
 import type { ReadResult, ShardLog } from './shard-log.js';
-import { frameBytes, scanSegment, segmentHeader, writeFrame, SEGMENT_HEADER_BYTES } from './segment-codec.js';
+import { native } from '../native/index.js';
+import { frameBytes, scanSegment, segmentHeader, SEGMENT_HEADER_BYTES } from './segment-codec.js';
 
 export const SEGMENT_FILE_BYTES = 64 * 1024 * 1024;
 const SEGMENT_SUFFIX = '.seg';
@@ -56,9 +57,14 @@ export class FileLog implements ShardLog {
   private readonly files: SegmentFile[] = [];
   private fd = -1;
   private fileBytes = 0;
-  /** Staged appends, in order: [seq, arrival, offset, keyLen, dataLen] per record, and its arena. */
-  private staged: number[] = [];
-  private stagedArenas: Uint8Array[] = [];
+  /**
+   * Staged appends, in order, as native frameRecords reads them: per record (arena index, offset,
+   * key length, data length, counter, arrival ms); the arenas are the memory log's segment arenas.
+   */
+  private staged = new Float64Array(6 * 1024);
+  private stagedCount = 0;
+  private readonly stagedArenas: Uint8Array[] = [];
+  private lastArena: Uint8Array | null = null;
   private stagedBytes = 0;
   private unsynced = false;
 
@@ -145,14 +151,28 @@ export class FileLog implements ShardLog {
   }
 
   private stage(seq: number, arrivalMs: number, arena: Uint8Array, offset: number, keyLen: number, dataLen: number): void {
-    this.staged.push(seq, arrivalMs, offset, keyLen, dataLen);
-    this.stagedArenas.push(arena);
+    if (arena !== this.lastArena) {
+      this.stagedArenas.push(arena);
+      this.lastArena = arena;
+    }
+    if (this.staged.length < 6 * (this.stagedCount + 1)) {
+      const grown = new Float64Array(this.staged.length * 2);
+      grown.set(this.staged);
+      this.staged = grown;
+    }
+    const m = 6 * this.stagedCount++;
+    this.staged[m] = this.stagedArenas.length - 1;
+    this.staged[m + 1] = offset;
+    this.staged[m + 2] = keyLen;
+    this.staged[m + 3] = dataLen;
+    this.staged[m + 4] = seq;
+    this.staged[m + 5] = arrivalMs;
     this.stagedBytes += frameBytes(keyLen, dataLen);
   }
 
   /** Whether commit() has anything to write. */
   get dirty(): boolean {
-    return this.stagedArenas.length > 0;
+    return this.stagedCount > 0;
   }
 
   /**
@@ -161,21 +181,18 @@ export class FileLog implements ShardLog {
    * error; the owner then stops rather than acknowledge records that are not written.
    */
   commit(): void {
-    const count = this.stagedArenas.length;
+    const count = this.stagedCount;
     if (count === 0) return;
-    if (this.fd === -1 || this.fileBytes >= this.segmentBytes) this.roll(this.staged[0] as number, this.staged[1] as number);
+    if (this.fd === -1 || this.fileBytes >= this.segmentBytes) this.roll(this.staged[4] as number, this.staged[5] as number);
     const out = Buffer.allocUnsafe(this.stagedBytes);
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      const s = this.staged;
-      at += writeFrame(out, at, s[5 * i] as number, s[5 * i + 1] as number, this.stagedArenas[i] as Uint8Array, s[5 * i + 2] as number, s[5 * i + 3] as number, s[5 * i + 4] as number);
-    }
-    for (let written = 0; written < out.length; ) written += writeSync(this.fd, out, written, out.length - written);
-    this.fileBytes += out.length;
+    const framed = native.frameRecords(out, this.staged, count, this.stagedArenas);
+    for (let written = 0; written < framed; ) written += writeSync(this.fd, out, written, framed - written);
+    this.fileBytes += framed;
     const newest = this.files[this.files.length - 1] as SegmentFile;
-    newest.lastArrivalMs = this.staged[5 * (count - 1) + 1] as number;
-    this.staged = [];
-    this.stagedArenas = [];
+    newest.lastArrivalMs = this.staged[6 * (count - 1) + 5] as number;
+    this.stagedCount = 0;
+    this.stagedArenas.length = 0;
+    this.lastArena = null;
     this.stagedBytes = 0;
     this.unsynced = true;
   }

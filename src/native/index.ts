@@ -42,6 +42,12 @@ export interface NativeApi {
    * Copies out of a SharedArrayBuffer at memcpy speed, in one call for a whole owner message.
    */
   copyPlan(src: Uint8Array, plan: Uint32Array, count: number, arenas: readonly Uint8Array[]): void;
+  /**
+   * Writes segment-file frames (log/segment-codec.ts) for `count` records into dst; per record
+   * meta[6i..6i+6) = (arena index, offset, key length, data length, counter, arrival ms), the key
+   * and data read from that arena. Returns the bytes written. One call per durable commit.
+   */
+  frameRecords(dst: Uint8Array, meta: Float64Array, count: number, arenas: readonly Uint8Array[]): number;
 }
 
 /** Index of the last 16-byte big-endian start <= key (starts ascending, first all zeros). */
@@ -81,6 +87,27 @@ export const typescriptTwin: NativeApi = {
   scanIngest,
   routeSpans,
   packIngest,
+  frameRecords(dst, meta, count, arenas) {
+    const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const [a, offset, keyLen, dataLen, seq, arrival] = meta.subarray(6 * i, 6 * i + 6) as unknown as number[];
+      const arena = arenas[a as number];
+      if (arena === undefined || (offset as number) + (keyLen as number) + (dataLen as number) > arena.length || (keyLen as number) > 65535) {
+        throw new RangeError('frameRecords: an entry runs past its arena');
+      }
+      const payload = 18 + (keyLen as number) + (dataLen as number);
+      if (dst.length - at < 8 + payload) throw new RangeError('frameRecords: dst is too small');
+      view.setUint32(at, payload, true);
+      view.setFloat64(at + 8, seq as number, true);
+      view.setFloat64(at + 16, arrival as number, true);
+      view.setUint16(at + 24, keyLen as number, true);
+      dst.set(arena.subarray(offset as number, (offset as number) + (keyLen as number) + (dataLen as number)), at + 26);
+      view.setUint32(at + 4, crc32cTwin(dst.subarray(at + 8, at + 8 + payload)), true);
+      at += 8 + payload;
+    }
+    return at;
+  },
   copyPlan(src, plan, count, arenas) {
     for (let i = 0; i < count; i++) {
       const arena = arenas[plan[4 * i] as number];
@@ -137,6 +164,10 @@ function checked(impl: NativeApi): NativeApi {
       if (spans.length < count * SPAN_WORDS || routes.length < count) throw new RangeError('spans and routes must cover count records');
       if (shardGids.length === 0 || shardGids.length !== shardOwners.length) throw new RangeError('shardGids and shardOwners must have one entry per shard');
       return impl.packIngest(frame, spans, count, routes, shardGids, shardOwners, owner, dst, dstOffset);
+    },
+    frameRecords(dst, meta, count, arenas) {
+      if (meta.length < count * 6) throw new RangeError('meta must hold 6 entries per record');
+      return impl.frameRecords(dst, meta, count, arenas);
     },
     copyPlan(src, plan, count, arenas) {
       // Each entry's bounds are checked by the implementation (C++ before copying anything).

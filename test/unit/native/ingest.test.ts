@@ -296,3 +296,22 @@ describe.each(impls)('%s copyPlan', (_name, api) => {
     expect(Buffer.from(arenas[0]!).equals(before)).toBe(true);
   });
 });
+
+describe.each(impls)('%s frameRecords', (_name, api) => {
+  it('writes the segment frames writeFrame writes, reading keys and data from the arenas, and refuses entries out of bounds', async () => {
+    const { frameBytes, writeFrame } = await import('../../../src/log/segment-codec.js');
+    const arenas = [Buffer.from('aaKEYdata-one'), Buffer.from('zzk2second-record-data')];
+    const meta = Float64Array.from([0, 2, 3, 8, 7, 1000.5, 1, 2, 2, 18, 9, 1001, 0, 0, 1, 0, 12, 1002]);
+    const expected = Buffer.alloc(frameBytes(3, 8) + frameBytes(2, 18) + frameBytes(1, 0));
+    let at = 0;
+    at += writeFrame(expected, at, 7, 1000.5, arenas[0]!, 2, 3, 8);
+    at += writeFrame(expected, at, 9, 1001, arenas[1]!, 2, 2, 18);
+    at += writeFrame(expected, at, 12, 1002, arenas[0]!, 0, 1, 0);
+    const out = Buffer.alloc(expected.length + 10);
+    expect(api.frameRecords(out, meta, 3, arenas)).toBe(expected.length);
+    expect(out.subarray(0, expected.length).equals(expected)).toBe(true);
+    expect(() => api.frameRecords(out, Float64Array.from([0, 10, 3, 8, 1, 1]), 1, arenas)).toThrow(/runs past its arena/);
+    expect(() => api.frameRecords(out, Float64Array.from([2, 0, 1, 1, 1, 1]), 1, arenas)).toThrow(/runs past its arena/);
+    expect(() => api.frameRecords(Buffer.alloc(20), meta, 1, arenas)).toThrow(/dst is too small/);
+  });
+});
