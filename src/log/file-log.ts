@@ -39,6 +39,12 @@ export interface Recovery {
   corrupt: string | null;
 }
 
+/**
+ * Where commits frame records before writing them: one buffer per thread (each owner is one),
+ * reused, so committing does not touch fresh memory every time.
+ */
+let staging = Buffer.allocUnsafe(1 << 20);
+
 function fileName(firstSeq: number): string {
   return String(firstSeq).padStart(20, '0') + SEGMENT_SUFFIX;
 }
@@ -184,7 +190,8 @@ export class FileLog implements ShardLog {
     const count = this.stagedCount;
     if (count === 0) return;
     if (this.fd === -1 || this.fileBytes >= this.segmentBytes) this.roll(this.staged[4] as number, this.staged[5] as number);
-    const out = Buffer.allocUnsafe(this.stagedBytes);
+    if (staging.length < this.stagedBytes) staging = Buffer.allocUnsafe(Math.max(this.stagedBytes, 2 * staging.length));
+    const out = staging;
     const framed = native.frameRecords(out, this.staged, count, this.stagedArenas);
     for (let written = 0; written < framed; ) written += writeSync(this.fd, out, written, framed - written);
     this.fileBytes += framed;
