@@ -220,6 +220,8 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       const shard = new ShardState(index, retentionMs, init.limits, nowMs, log, dirty);
       shard.resume(recovery.nextSeq, recovery.lastArrivalMs);
       shard.corrupt = recovery.corrupt;
+      // Records that expired while the server was down are not served, not even until the next trim.
+      log.trimBefore(nowMs - retentionMs);
       shards.set(gid, shard);
       const text = Buffer.from(recovery.notes.join('\n'), 'utf8');
       const w = replyStatus(h, WIRE_ERROR.OK, 28 + text.length);
