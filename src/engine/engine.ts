@@ -5,6 +5,7 @@ import { SharedClock } from '../shard/clock.js';
 import { decodeShardRecovery, encodeShardControl, MSG, type ShardRecovery } from '../shard/messages.js';
 import { WIRE_ERROR } from '../errors.js';
 import { Manifest, type StoredStream } from './manifest.js';
+import { prepareDataDir } from './data-dir.js';
 import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
 import { IteratorCodec } from './iterator-token.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
@@ -59,6 +60,7 @@ export class Engine {
   static async start(config: RiffleConfig): Promise<Engine> {
     const clock = new SharedClock();
     const manifest = config.dataDir !== null && !config.inMemory ? new Manifest(config.dataDir) : null;
+    if (manifest !== null) prepareDataDir(manifest.dir, true); // the CLI has checked already; embedders may not have
     const stored = manifest?.load() ?? [];
     const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes });
     const engine = new Engine(config, pool, clock, manifest);
