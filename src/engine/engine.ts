@@ -5,7 +5,7 @@ import { SharedClock } from '../shard/clock.js';
 import { decodeShardRecovery, encodeShardControl, MSG, type ShardRecovery } from '../shard/messages.js';
 import { WIRE_ERROR } from '../errors.js';
 import { Manifest, type StoredStream } from './manifest.js';
-import { prepareDataDir } from './data-dir.js';
+import { lockDataDir, prepareDataDir } from './data-dir.js';
 import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
 import { IteratorCodec } from './iterator-token.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
@@ -61,9 +61,18 @@ export class Engine {
     const clock = new SharedClock();
     const manifest = config.dataDir !== null && !config.inMemory ? new Manifest(config.dataDir) : null;
     if (manifest !== null) prepareDataDir(manifest.dir, true); // the CLI has checked already; embedders may not have
-    const stored = manifest?.load() ?? [];
-    const pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes });
+    const unlock = manifest === null ? () => undefined : lockDataDir(manifest.dir);
+    let stored: StoredStream[];
+    let pool: OwnerPool;
+    try {
+      stored = manifest?.load() ?? [];
+      pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes });
+    } catch (err) {
+      unlock();
+      throw err;
+    }
     const engine = new Engine(config, pool, clock, manifest);
+    engine.unlock = unlock;
     try {
       for (const s of stored) await engine.restore(s);
     } catch (err) {
@@ -100,7 +109,11 @@ export class Engine {
   async close(): Promise<void> {
     for (const s of this.streams.values()) for (const t of s.timers) clearTimeout(t);
     await this.pool.close();
+    this.unlock();
   }
+
+  /** Releases the data directory's lock (durable engines). */
+  private unlock: () => void = () => undefined;
 
   // ---- lookups --------------------------------------------------------------------------------
 

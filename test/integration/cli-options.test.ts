@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI } from './harness.js';
+import { CLI, startServer } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -61,6 +61,17 @@ describe('riffle serve options', () => {
       const bad = await exit(['serve', '--data-dir', badManifest]);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/^riffle: .*manifest\.json cannot be read/);
+      // One server per data directory: a second is refused while the first runs, not after.
+      const shared = join(base, 'shared');
+      mkdirSync(shared);
+      const first = await startServer(['--data-dir', shared]);
+      try {
+        expect(await exit(['serve', '--data-dir', shared])).toEqual({ code: 2, stderr: `riffle: data directory ${shared} is in use by process ${first.child.pid} (its ${join(shared, 'LOCK')})\n` });
+      } finally {
+        await first.stop();
+      }
+      const second = await startServer(['--data-dir', shared]);
+      await second.stop();
     } finally {
       rmSync(base, { recursive: true, force: true });
     }
