@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,71 @@ describe('durability: damaged segment files', () => {
       expect(server.alive()).toBe(true);
     } finally {
       await server.stop();
+    }
+  }, 60_000);
+});
+
+/** A tmpfs of `size` at a fresh mount point, or null where this process may not mount (not root). */
+function tinyDisk(size: string): { dir: string; resize(to: string): void; unmount(): void } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'riffle-fullfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  return {
+    dir,
+    resize: (to) => execFileSync('mount', ['-o', `remount,size=${to}`, dir], { stdio: 'ignore' }),
+    unmount: () => {
+      execFileSync('umount', [dir], { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+const canMount = (() => {
+  const probe = tinyDisk('64k');
+  probe?.unmount();
+  return probe !== null;
+})();
+
+describe('durability: a full disk', () => {
+  it.runIf(canMount)('answers InternalFailure once the disk is full, never a false ack, and keeps every ack across a restart', async () => {
+    const disk = tinyDisk('1m') as NonNullable<ReturnType<typeof tinyDisk>>;
+    try {
+      let server = await startServer(['--data-dir', disk.dir, '--no-throttle']);
+      const client = h2Client(server.port);
+      await client.send(new CreateStreamCommand({ StreamName: 'full', ShardCount: 1 }));
+      const acked = new Map<string, string>();
+      let failedWith: string | undefined;
+      for (let n = 0; n < 200 && failedWith === undefined; n++) {
+        const records = Array.from({ length: 20 }, (_, i) => ({ PartitionKey: 'k', Data: Buffer.from(`full-${n}-${i}-`.padEnd(400, 'z')) }));
+        const out = await client.send(new PutRecordsCommand({ StreamName: 'full', Records: records }));
+        out.Records?.forEach((r, i) => {
+          if (r.SequenceNumber !== undefined) acked.set(r.SequenceNumber, (records[i] as { Data: Buffer }).Data.toString());
+          else failedWith ??= r.ErrorCode;
+        });
+      }
+      expect(failedWith).toBe('InternalFailure');
+      expect(acked.size).toBeGreaterThan(100);
+      expect(server.alive()).toBe(true);
+      expect(server.stderr()).toMatch(/ENOSPC/);
+      // Still refused while the shard's owner is gone (a dead owner is not silently replaced).
+      const again = await client.send(new PutRecordsCommand({ StreamName: 'full', Records: [{ PartitionKey: 'k', Data: Buffer.from('later') }] }));
+      expect(again.Records?.[0]?.ErrorCode).toBe('InternalFailure');
+      await server.stop();
+      // With room again, a restart recovers every acknowledged record (a torn tail is cut off).
+      disk.resize('16m');
+      server = await startServer(['--data-dir', disk.dir, '--no-throttle']);
+      try {
+        const stored = await readShard(h2Client(server.port), 'full', 'shardId-000000000000');
+        const bySeq = new Map(stored.map((r) => [r.seq, r.data]));
+        for (const [seq, data] of acked) expect(bySeq.get(seq)).toBe(data);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      disk.unmount();
     }
   }, 60_000);
 });
