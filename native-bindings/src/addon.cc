@@ -79,16 +79,24 @@ bool SpansWithin(const Napi::Env& env, const uint32_t* spans, size_t spanWords, 
   return true;
 }
 
-// First index i with starts[i] <= digest < starts[i+1] (starts: ascending 16-byte big-endian keys,
-// the first all zeros), the same rule as the TypeScript findRangeIndex.
-uint32_t FindRange(const uint8_t* starts, size_t count, const uint8_t digest[16]) {
-  size_t lo = 0, hi = count - 1;
-  while (lo < hi) {
-    const size_t mid = (lo + hi + 1) / 2;
-    if (std::memcmp(starts + 16 * mid, digest, 16) <= 0) lo = mid;
-    else hi = mid - 1;
+// The arenas argument of copyPlan and frameRecords: an array of at most `max` Uint8Arrays.
+bool ReadArenas(const Napi::Env& env, const Napi::Value& value, uint32_t max, std::vector<uint8_t*>* data, std::vector<size_t>* lengths) {
+  if (!value.IsArray()) return Fail(env, "arenas must be an array of Uint8Array");
+  auto list = value.As<Napi::Array>();
+  const uint32_t count = list.Length();
+  if (count > max) return Fail(env, "too many arenas in one call");
+  data->resize(count);
+  lengths->resize(count);
+  for (uint32_t a = 0; a < count; a++) {
+    Napi::Value v = list.Get(a);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      return Fail(env, "arenas must be an array of Uint8Array");
+    }
+    auto arena = v.As<Napi::Uint8Array>();
+    (*data)[a] = arena.Data();
+    (*lengths)[a] = arena.ByteLength();
   }
-  return uint32_t(lo);
+  return true;
 }
 
 class RiffleNative : public Napi::Addon<RiffleNative> {
@@ -149,7 +157,7 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
     for (size_t first = 0; first < keys.count; first += kChunk) {
       const size_t n = keys.count - first < kChunk ? keys.count - first : kChunk;
       riffle::Md5Many(keys.bytes, keys.offsets + first, n, digests);
-      for (size_t i = 0; i < n; i++) out[first + i] = FindRange(starts.Data(), shardCount, digests + 16 * i);
+      for (size_t i = 0; i < n; i++) out[first + i] = riffle::FindRange(starts.Data(), shardCount, digests + 16 * i);
     }
     return env.Undefined();
   }
@@ -234,22 +242,10 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
         !TypedArg<uint32_t, napi_uint32_array>(info, 1, "plan must be a Uint32Array", &plan, &planLen) || !CountArg(info, 2, &count))
       return env.Undefined();
     if (planLen < size_t(count) * 4) return Fail(env, "plan must hold 4 entries per copy"), env.Undefined();
-    if (!info[3].IsArray()) return Fail(env, "arenas must be an array of Uint8Array"), env.Undefined();
-    auto list = info[3].As<Napi::Array>();
-    constexpr uint32_t kMaxArenas = 64;
-    const uint32_t arenaCount = list.Length();
-    if (arenaCount > kMaxArenas) return Fail(env, "at most 64 arenas per plan"), env.Undefined();
-    uint8_t* arenas[kMaxArenas];
-    size_t arenaLens[kMaxArenas];
-    for (uint32_t a = 0; a < arenaCount; a++) {
-      Napi::Value v = list.Get(a);
-      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        return Fail(env, "arenas must be an array of Uint8Array"), env.Undefined();
-      }
-      auto arena = v.As<Napi::Uint8Array>();
-      arenas[a] = arena.Data();
-      arenaLens[a] = arena.ByteLength();
-    }
+    std::vector<uint8_t*> arenas;
+    std::vector<size_t> arenaLens;
+    if (!ReadArenas(env, info[3], 64, &arenas, &arenaLens)) return env.Undefined();
+    const size_t arenaCount = arenas.size();
     for (uint32_t i = 0; i < count; i++) {
       const uint32_t* e = plan + 4 * i;
       if (e[0] >= arenaCount || uint64_t(e[1]) + e[3] > arenaLens[e[0]] || uint64_t(e[2]) + e[3] > srcLen) {
@@ -277,22 +273,10 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
         !TypedArg<double, napi_float64_array>(info, 1, "meta must be a Float64Array", &meta, &metaLen) || !CountArg(info, 2, &count))
       return env.Undefined();
     if (metaLen < size_t(count) * 6) return Fail(env, "meta must hold 6 entries per record"), env.Undefined();
-    if (!info[3].IsArray()) return Fail(env, "arenas must be an array of Uint8Array"), env.Undefined();
-    auto list = info[3].As<Napi::Array>();
-    constexpr uint32_t kMaxArenas = 1024;
-    const uint32_t arenaCount = list.Length();
-    if (arenaCount > kMaxArenas) return Fail(env, "at most 1024 arenas"), env.Undefined();
-    std::vector<uint8_t*> arenas(arenaCount);
-    std::vector<size_t> arenaLens(arenaCount);
-    for (uint32_t a = 0; a < arenaCount; a++) {
-      Napi::Value v = list.Get(a);
-      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        return Fail(env, "arenas must be an array of Uint8Array"), env.Undefined();
-      }
-      auto arena = v.As<Napi::Uint8Array>();
-      arenas[a] = arena.Data();
-      arenaLens[a] = arena.ByteLength();
-    }
+    std::vector<uint8_t*> arenas;
+    std::vector<size_t> arenaLens;
+    if (!ReadArenas(env, info[3], 1024, &arenas, &arenaLens)) return env.Undefined();
+    const size_t arenaCount = arenas.size();
     size_t at = 0;
     for (uint32_t i = 0; i < count; i++) {
       const double* m = meta + 6 * i;

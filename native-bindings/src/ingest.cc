@@ -77,8 +77,10 @@ int64_t Utf16Units(const uint8_t* s, size_t n) {
   return units;
 }
 
-uint32_t FindRange(const uint8_t* starts, size_t count, const uint8_t key[16]) {
-  size_t lo = 0, hi = count - 1;
+}  // namespace
+
+uint32_t FindRange(const uint8_t* starts, size_t shardCount, const uint8_t key[16]) {
+  size_t lo = 0, hi = shardCount - 1;
   while (lo < hi) {
     const size_t mid = (lo + hi + 1) / 2;
     if (std::memcmp(starts + 16 * mid, key, 16) <= 0) lo = mid;
@@ -86,8 +88,6 @@ uint32_t FindRange(const uint8_t* starts, size_t count, const uint8_t key[16]) {
   }
   return uint32_t(lo);
 }
-
-}  // namespace
 
 int32_t ScanIngest(const uint8_t* frame, size_t len, size_t pos, uint32_t count, uint32_t* spans, int32_t err[4]) {
   int32_t rule = kScanOk;

@@ -30,6 +30,10 @@ enum TruncatedField : int32_t { kFieldHeader = 0, kFieldHashKey = 1, kFieldKey =
 // Reads `count` records starting at frame[pos]; the last must end exactly at frame[len].
 int32_t ScanIngest(const uint8_t* frame, size_t len, size_t pos, uint32_t count, uint32_t* spans, int32_t err[4]);
 
+// Index of the last 16-byte big-endian start <= key (starts ascending, the first all zeros): the
+// shard whose hash key range holds `key`. The same rule as the TypeScript findRangeBytes.
+uint32_t FindRange(const uint8_t* starts, size_t shardCount, const uint8_t key[16]);
+
 // For each scanned record: the shard whose range holds its hash key (explicit, or MD5 of the key).
 void RouteSpans(const uint8_t* frame, const uint32_t* spans, uint32_t count, const uint8_t* starts, size_t shardCount,
                 uint32_t* out);

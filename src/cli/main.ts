@@ -24,22 +24,14 @@ async function serve(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  if (!config.inMemory) {
-    // The default directory is created on first use; one named with --data-dir must exist.
-    const create = config.dataDir === null;
-    config.dataDir ??= DEFAULT_DATA_DIR;
-    try {
-      prepareDataDir(config.dataDir, create);
-    } catch (err) {
-      if (err instanceof DataDirError) {
-        console.error(`riffle: ${err.message}`);
-        process.exit(2);
-      }
-      throw err;
-    }
-  }
   let riffle: Riffle;
   try {
+    if (!config.inMemory) {
+      // The default directory is created on first use; one named with --data-dir must exist.
+      const create = config.dataDir === null;
+      config.dataDir ??= DEFAULT_DATA_DIR;
+      prepareDataDir(config.dataDir, create);
+    }
     riffle = await Riffle.start(config);
   } catch (err) {
     if (err instanceof DataDirError) {

@@ -1,9 +1,8 @@
 import type { RiffleConfig } from '../config.js';
-import { KinesisError } from '../errors.js';
+import { KinesisError, WIRE_ERROR } from '../errors.js';
 import { OwnerPool } from '../shard/owner-pool.js';
 import { SharedClock } from '../shard/clock.js';
 import { decodeShardRecovery, encodeShardControl, MSG, type ShardRecovery } from '../shard/messages.js';
-import { WIRE_ERROR } from '../errors.js';
 import { Manifest, type StoredStream } from './manifest.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';

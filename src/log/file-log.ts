@@ -176,11 +176,6 @@ export class FileLog implements ShardLog {
     this.stagedBytes += frameBytes(keyLen, dataLen);
   }
 
-  /** Whether commit() has anything to write. */
-  get dirty(): boolean {
-    return this.stagedCount > 0;
-  }
-
   /**
    * Writes every staged record (their bytes are in the memory log's arenas by now) to the current
    * segment file, rolling to a new file first when the current one is full. Throws on a disk
@@ -253,9 +248,4 @@ export class FileLog implements ShardLog {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Closes the file without removing anything (shutdown). */
-  close(): void {
-    if (this.fd !== -1) closeSync(this.fd);
-    this.fd = -1;
-  }
 }

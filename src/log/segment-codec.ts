@@ -30,22 +30,6 @@ export function frameBytes(keyLen: number, dataLen: number): number {
   return FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + keyLen + dataLen;
 }
 
-/**
- * Writes one record frame at dst[at..]: key at src[srcOffset, +keyLen), data right after it.
- * Returns the bytes written (frameBytes(keyLen, dataLen)).
- */
-export function writeFrame(dst: Buffer, at: number, seq: number, arrivalMs: number, src: Uint8Array, srcOffset: number, keyLen: number, dataLen: number): number {
-  const payload = PAYLOAD_FIXED_BYTES + keyLen + dataLen;
-  dst.writeUInt32LE(payload, at);
-  const p = at + FRAME_HEADER_BYTES;
-  dst.writeDoubleLE(seq, p);
-  dst.writeDoubleLE(arrivalMs, p + 8);
-  dst.writeUInt16LE(keyLen, p + 16);
-  dst.set(src.subarray(srcOffset, srcOffset + keyLen + dataLen), p + PAYLOAD_FIXED_BYTES);
-  dst.writeUInt32LE(native.crc32c(dst.subarray(p, p + payload)), at + 4);
-  return FRAME_HEADER_BYTES + payload;
-}
-
 export interface ScannedRecord {
   seq: number;
   arrivalMs: number;

@@ -6,7 +6,9 @@
 import { createRequire } from 'node:module';
 import { crc32c as crc32cTwin } from './crc32c.js';
 import { md5Into } from './md5.js';
-import { packIngest, routeSpans, scanIngest, SPAN_WORDS } from './ingest.js';
+import { findRangeBytes, packIngest, routeSpans, scanIngest, SPAN_WORDS } from './ingest.js';
+
+export { findRangeBytes };
 
 export interface NativeApi {
   /** Writes MD5 of each key (keys[offsets[i], offsets[i+1])) to out[16i, 16i+16). */
@@ -48,26 +50,6 @@ export interface NativeApi {
    * and data read from that arena. Returns the bytes written. One call per durable commit.
    */
   frameRecords(dst: Uint8Array, meta: Float64Array, count: number, arenas: readonly Uint8Array[]): number;
-}
-
-/** Index of the last 16-byte big-endian start <= key (starts ascending, first all zeros). */
-export function findRangeBytes(starts: Uint8Array, key: Uint8Array, keyOff: number): number {
-  let lo = 0;
-  let hi = starts.length / 16 - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (compare16(starts, mid * 16, key, keyOff) <= 0) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function compare16(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): number {
-  for (let i = 0; i < 16; i++) {
-    const d = (a[aOff + i] as number) - (b[bOff + i] as number);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 const digest = new Uint8Array(16);

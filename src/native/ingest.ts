@@ -130,7 +130,8 @@ export function scanIngest(frame: Uint8Array, pos: number, count: number, spans:
   return rule;
 }
 
-function findRange(starts: Uint8Array, key: Uint8Array, keyOff: number): number {
+/** Index of the last 16-byte big-endian start <= key (starts ascending, first all zeros). */
+export function findRangeBytes(starts: Uint8Array, key: Uint8Array, keyOff: number): number {
   let lo = 0;
   let hi = starts.length / 16 - 1;
   while (lo < hi) {
@@ -166,11 +167,11 @@ export function routeSpans(frame: Uint8Array, spans: Uint32Array, count: number,
     const s = SPAN_WORDS * i;
     const hashOff = spans[s + 4] as number;
     if (hashOff !== 0) {
-      out[i] = findRange(starts, frame, hashOff);
+      out[i] = findRangeBytes(starts, frame, hashOff);
       continue;
     }
     md5Into(frame, spans[s] as number, spans[s + 1] as number, digest, 0);
-    out[i] = findRange(starts, digest, 0);
+    out[i] = findRangeBytes(starts, digest, 0);
   }
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { frameBytes, scanSegment, segmentHeader, writeFrame, SEGMENT_HEADER_BYTES, type ScannedRecord } from '../../../src/log/segment-codec.js';
+import { frameBytes, scanSegment, segmentHeader, SEGMENT_HEADER_BYTES, type ScannedRecord } from '../../../src/log/segment-codec.js';
+import { referenceFrame } from './frame.js';
 
 function segment(records: Array<{ seq: number; arrival: number; key: string; data: Buffer }>): Buffer {
   const parts = [segmentHeader()];
   for (const r of records) {
-    const src = Buffer.concat([Buffer.from('..'), Buffer.from(r.key), r.data]);
-    const frame = Buffer.alloc(frameBytes(Buffer.byteLength(r.key), r.data.length));
-    expect(writeFrame(frame, 0, r.seq, r.arrival, src, 2, Buffer.byteLength(r.key), r.data.length)).toBe(frame.length);
+    const frame = referenceFrame(r.seq, r.arrival, Buffer.from(r.key), r.data);
+    expect(frame.length).toBe(frameBytes(Buffer.byteLength(r.key), r.data.length));
     parts.push(frame);
   }
   return Buffer.concat(parts);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { implementations, type NativeApi } from '../../../src/native/index.js';
 import { INGEST_RECORD_FIXED_BYTES, SCAN, SPAN_WORDS } from '../../../src/native/ingest.js';
 import { hashKeyHex, splitHashKeySpace } from '../../../src/engine/hash-key.js';
+import { referenceFrame } from '../log/frame.js';
 
 // The binary ingest hot path: scanIngest / routeSpans / packIngest, addon and twin, checked
 // against references built here independently (TextDecoder for UTF-8, the golden MD5 routes,
@@ -298,15 +299,14 @@ describe.each(impls)('%s copyPlan', (_name, api) => {
 });
 
 describe.each(impls)('%s frameRecords', (_name, api) => {
-  it('writes the segment frames writeFrame writes, reading keys and data from the arenas, and refuses entries out of bounds', async () => {
-    const { frameBytes, writeFrame } = await import('../../../src/log/segment-codec.js');
+  it('writes the segment-file frames of the format, reading keys and data from the arenas, and refuses entries out of bounds', () => {
     const arenas = [Buffer.from('aaKEYdata-one'), Buffer.from('zzk2second-record-data')];
     const meta = Float64Array.from([0, 2, 3, 8, 7, 1000.5, 1, 2, 2, 18, 9, 1001, 0, 0, 1, 0, 12, 1002]);
-    const expected = Buffer.alloc(frameBytes(3, 8) + frameBytes(2, 18) + frameBytes(1, 0));
-    let at = 0;
-    at += writeFrame(expected, at, 7, 1000.5, arenas[0]!, 2, 3, 8);
-    at += writeFrame(expected, at, 9, 1001, arenas[1]!, 2, 2, 18);
-    at += writeFrame(expected, at, 12, 1002, arenas[0]!, 0, 1, 0);
+    const expected = Buffer.concat([
+      referenceFrame(7, 1000.5, Buffer.from('KEY'), Buffer.from('data-one')),
+      referenceFrame(9, 1001, Buffer.from('k2'), Buffer.from('second-record-data')),
+      referenceFrame(12, 1002, Buffer.from('a'), Buffer.alloc(0)),
+    ]);
     const out = Buffer.alloc(expected.length + 10);
     expect(api.frameRecords(out, meta, 3, arenas)).toBe(expected.length);
     expect(out.subarray(0, expected.length).equals(expected)).toBe(true);
