@@ -24,6 +24,10 @@ export interface RiffleConfig {
   fsync: 'always' | 'group' | 'never';
   /** A durable shard starts a new segment file past this many bytes (retention deletes whole files). */
   segmentBytes: number;
+  /** ...or once the current file's first record is this old. */
+  segmentMs: number;
+  /** Bytes of each durable shard's newest records kept in memory to serve reads; older reads go to disk. */
+  hotBytes: number;
   throttle: boolean;
   createStreamMs: number;
   deleteStreamMs: number;
@@ -52,6 +56,8 @@ export function defaultConfig(): RiffleConfig {
     dataDir: null,
     fsync: 'group',
     segmentBytes: 64 * 1024 * 1024,
+    segmentMs: 3_600_000,
+    hotBytes: 64 * 1024 * 1024,
     throttle: true,
     createStreamMs: 0,
     deleteStreamMs: 0,
@@ -75,7 +81,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age';
 
 interface OptionSpec {
   key: keyof RiffleConfig;
@@ -96,6 +102,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'data-dir': { key: 'dataDir', kind: 'string', env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
   fsync: { key: 'fsync', kind: 'fsync', env: 'RIFFLE_FSYNC', help: 'always | group | never: when acknowledged records reach disk' },
   'segment-bytes': { key: 'segmentBytes', kind: 'bytes', env: 'RIFFLE_SEGMENT_BYTES', help: 'segment file size before a new one starts (64 MiB)' },
+  'segment-ms': { key: 'segmentMs', kind: 'age', env: 'RIFFLE_SEGMENT_MS', help: 'segment file age before a new one starts (1 hour)' },
+  'hot-bytes': { key: 'hotBytes', kind: 'bytes', env: 'RIFFLE_HOT_BYTES', help: 'newest records per durable shard kept in memory for reads (64 MiB); older reads come from disk' },
   'no-throttle': { key: 'throttle', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_THROTTLE', help: 'no per-shard limits' },
   'create-stream-ms': { key: 'createStreamMs', kind: 'ms', env: 'RIFFLE_CREATE_STREAM_MS', help: 'CREATING → ACTIVE delay' },
   'delete-stream-ms': { key: 'deleteStreamMs', kind: 'ms', env: 'RIFFLE_DELETE_STREAM_MS', help: 'DELETING → gone delay' },
@@ -143,6 +151,8 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
       return raw;
     case 'bytes':
       return int(4096, 1024 ** 3);
+    case 'age':
+      return int(1000, 7 * 24 * 3_600_000);
     case 'fsync':
       if (!['always', 'group', 'never'].includes(raw)) bad('expected always, group or never');
       return raw;

@@ -65,7 +65,7 @@ export class Engine {
     let pool: OwnerPool;
     try {
       stored = manifest?.load() ?? [];
-      pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes });
+      pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, hotBytes: config.hotBytes });
     } catch (err) {
       unlock();
       throw err;

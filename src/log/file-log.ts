@@ -1,30 +1,55 @@
 /**
  * A shard's durable log: append-only segment files in the shard's directory (framing in
- * segment-codec.ts), with every retained record also kept in a MemoryLog that serves reads.
- * Written only by the shard's owner thread.
+ * segment-codec.ts), each with a sparse index (sparse-index.ts). Written only by the shard's owner
+ * thread.
  *
  * Appends are staged; the owner calls commit() (write the staged frames) and sync() (fdatasync)
  * before it publishes the acknowledgements of the messages that appended them: a record is
  * acknowledged only once it is on disk (--fsync always|group) or written to the OS (never).
- * Segment files roll at SEGMENT_FILE_BYTES; retention deletes whole files whose newest record is
- * older than the cutoff. open() recovers: it scans every segment, truncates a torn tail of the
- * newest, and refuses to go past corruption in an older one (the shard then reports it).
+ *
+ * Reads: the newest records (up to `hotBytes`) are also kept in a MemoryLog and served from it;
+ * older ones are read from the files in bounded chunks, found through the sparse index. Memory per
+ * shard is the hot tail, the index of the file being written, and a few cached indexes and read
+ * descriptors, however much is retained on disk.
+ *
+ * Segment files roll at `segmentBytes` or when the first record is `segmentMs` old. Retention moves
+ * the trim horizon record by record (reads and seeks never see an expired record) and deletes
+ * whole files whose newest record has expired (never the file being written: it carries the
+ * counter on across a restart).
+ *
+ * Recovery (open): sealed segments are taken at their index files' word (checked against the
+ * file size; a missing, damaged or stale index is rebuilt by scanning the segment); only the newest
+ * segment, the one that was being written, is scanned, and a torn or corrupt tail is truncated at
+ * the last good record. Damage inside a sealed segment is found by the CRC check of the read that
+ * reaches it: that read fails (InternalFailure) and the owner reports which segment and byte.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ChunkPool, CHUNK_BYTES } from './chunk-pool.js';
 import { MemoryLog } from './memory-log.js';
-import type { ReadResult, ShardLog } from './shard-log.js';
+import type { LogRecord, ReadResult, ShardLog } from './shard-log.js';
 import { native } from '../native/index.js';
-import { frameBytes, scanSegment, segmentHeader, SEGMENT_HEADER_BYTES } from './segment-codec.js';
+import { frameBytes, segmentHeader, SEGMENT_HEADER_BYTES } from './segment-codec.js';
+import { SparseIndex } from './sparse-index.js';
+import { emptySummary, indexPathOf, LogCorruptError, readIndexFile, rebuildIndex, resetReadScratch, SegmentFile, segmentName, SEGMENT_SUFFIX } from './segment-file.js';
 
-export const SEGMENT_FILE_BYTES = 64 * 1024 * 1024;
-const SEGMENT_SUFFIX = '.seg';
+export { LogCorruptError } from './segment-file.js';
 
-interface SegmentFile {
-  name: string;
-  firstSeq: number;
-  lastArrivalMs: number;
+export interface FileLogOptions {
+  /** A new segment file starts once the current one has this many bytes. */
+  segmentBytes: number;
+  /** ...or once its first record is this old (by arrival time). */
+  segmentMs: number;
+  /** Bytes of the newest records kept in memory to serve reads (rounded up to whole 1 MiB blocks, at least 2). */
+  hotBytes: number;
+  /** Where the hot tail's blocks come from (default: the thread's pool). */
+  pool?: ChunkPool;
 }
+
+export const DEFAULT_FILE_LOG_OPTIONS: FileLogOptions = { segmentBytes: 64 * 1024 * 1024, segmentMs: 3_600_000, hotBytes: 64 * 1024 * 1024 };
+
+/** Sealed segments whose index or read descriptor stay cached per shard. */
+const MAX_OPEN_SEALED = 8;
 
 /** What open() found and did, for the start-up report. */
 export interface Recovery {
@@ -35,8 +60,6 @@ export interface Recovery {
   truncatedBytes: number;
   /** Human-readable repairs and problems, empty when the shard was clean. */
   notes: string[];
-  /** Set when an older segment is corrupt: the shard must not accept or serve records. */
-  corrupt: string | null;
 }
 
 /**
@@ -44,10 +67,6 @@ export interface Recovery {
  * reused, so committing does not touch fresh memory every time.
  */
 let staging = Buffer.allocUnsafe(1 << 20);
-
-function fileName(firstSeq: number): string {
-  return String(firstSeq).padStart(20, '0') + SEGMENT_SUFFIX;
-}
 
 function syncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -59,10 +78,13 @@ function syncDir(dir: string): void {
 }
 
 export class FileLog implements ShardLog {
-  private readonly mem = new MemoryLog();
+  private readonly mem: MemoryLog;
+  /** Oldest first; the last is the one being written. */
   private readonly files: SegmentFile[] = [];
+  /** Sealed files with a cached index or descriptor, least recently used first. */
+  private readonly cached: SegmentFile[] = [];
   private fd = -1;
-  private fileBytes = 0;
+  private readonly maxMemSegments: number;
   /**
    * Staged appends, in order, as native frameRecords reads them: per record (arena index, offset,
    * key length, data length, counter, arrival ms); the arenas are the memory log's segment arenas.
@@ -73,76 +95,109 @@ export class FileLog implements ShardLog {
   private lastArena: Uint8Array | null = null;
   private stagedBytes = 0;
   private unsynced = false;
+  /** One past the newest record's counter (staged ones included). */
+  private nextCounter = 0;
+  /** First counter retention has not trimmed, and that record's arrival (-Infinity: none retained). */
+  private horizonSeq = 0;
+  private horizonArrivalMs = -Infinity;
+  /** The first record a disk read saw but did not return: answers the arrivalAt() that follows. */
+  private peekSeq = -1;
+  private peekArrivalMs = 0;
 
   private constructor(
     readonly dir: string,
-    private readonly segmentBytes: number,
-  ) {}
+    private readonly options: FileLogOptions,
+  ) {
+    this.mem = new MemoryLog(options.pool);
+    this.maxMemSegments = Math.max(2, Math.ceil(options.hotBytes / CHUNK_BYTES));
+  }
 
-  /** Opens (creating or recovering) the log in `dir`; new segment files start past `segmentBytes`. */
-  static open(dir: string, segmentBytes = SEGMENT_FILE_BYTES): { log: FileLog; recovery: Recovery } {
+  /** Opens (creating or recovering) the log in `dir`. */
+  static open(dir: string, options: FileLogOptions = DEFAULT_FILE_LOG_OPTIONS): { log: FileLog; recovery: Recovery } {
     mkdirSync(dir, { recursive: true });
-    const log = new FileLog(dir, segmentBytes);
-    const recovery: Recovery = { records: 0, segments: 0, nextSeq: 0, lastArrivalMs: 0, truncatedBytes: 0, notes: [], corrupt: null };
+    const log = new FileLog(dir, options);
+    const recovery: Recovery = { records: 0, segments: 0, nextSeq: 0, lastArrivalMs: 0, truncatedBytes: 0, notes: [] };
+    for (const name of readdirSync(dir)) if (name.endsWith('.tmp')) unlinkSync(join(dir, name)); // an index write cut off
     const names = readdirSync(dir)
       .filter((n) => n.endsWith(SEGMENT_SUFFIX))
       .sort();
     let lastSeq = -1;
     for (let i = 0; i < names.length; i++) {
       const name = names[i] as string;
-      const path = join(dir, name);
-      const bytes = readFileSync(path);
-      const scan = scanSegment(
-        bytes,
-        (r) => log.mem.append(r.seq, r.arrivalMs, bytes, r.keyOffset, r.keyLen, r.dataLen),
-        lastSeq,
-      );
-      const newest = i === names.length - 1;
-      if (scan.problem !== null && !newest) {
-        recovery.corrupt = `segment ${name} is corrupt at byte ${scan.goodBytes} (${scan.problem}); ${names.length - 1 - i} newer segment(s) not read`;
-        recovery.notes.push(recovery.corrupt);
-        recovery.records += scan.records;
-        if (scan.lastSeq !== null) lastSeq = scan.lastSeq;
-        break;
-      }
-      if (scan.problem !== null) {
-        // The newest segment's tail was being written when the process died: cut it off.
-        const fd = openSync(path, 'r+');
-        try {
-          ftruncateSync(fd, Math.max(scan.goodBytes, SEGMENT_HEADER_BYTES));
-          if (scan.goodBytes < SEGMENT_HEADER_BYTES) writeSync(fd, segmentHeader(), 0, SEGMENT_HEADER_BYTES, 0);
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        recovery.truncatedBytes += bytes.length - scan.goodBytes;
-        recovery.notes.push(`segment ${name}: truncated ${bytes.length - scan.goodBytes} byte(s) after the last good record (${scan.problem})`);
-      }
-      recovery.records += scan.records;
+      const file = i === names.length - 1 ? log.recoverTail(name, lastSeq, recovery) : log.recoverSealed(name, lastSeq, recovery);
+      log.files.push(file);
+      recovery.records += file.summary.records;
       recovery.segments++;
-      if (scan.lastSeq !== null) lastSeq = scan.lastSeq;
-      if (scan.lastArrivalMs !== null) recovery.lastArrivalMs = scan.lastArrivalMs;
-      log.files.push({ name, firstSeq: scan.firstSeq ?? lastSeq + 1, lastArrivalMs: scan.lastArrivalMs ?? 0 });
-      if (newest) {
-        log.fd = openSync(path, 'a');
-        log.fileBytes = Math.max(scan.goodBytes, SEGMENT_HEADER_BYTES);
+      if (file.summary.records > 0) {
+        lastSeq = file.summary.lastSeq;
+        recovery.lastArrivalMs = file.summary.lastArrivalMs;
+      } else {
+        lastSeq = Math.max(lastSeq, file.baseSeq - 1);
       }
     }
     recovery.nextSeq = lastSeq + 1;
+    log.nextCounter = recovery.nextSeq;
+    log.horizonSeq = log.files[0]?.summary.firstSeq ?? 0;
+    log.horizonArrivalMs = log.files[0]?.summary.records ? log.files[0].summary.firstArrivalMs : -Infinity;
     return { log, recovery };
   }
 
-  get recordCount(): number {
-    return this.mem.recordCount;
+  /** A sealed segment: its index file's summary if that is sound, else a scan that rebuilds it. */
+  private recoverSealed(name: string, afterSeq: number, recovery: Recovery): SegmentFile {
+    const path = join(this.dir, name);
+    const size = statSync(path).size;
+    const loaded = readIndexFile(indexPathOf(path));
+    if (typeof loaded !== 'string' && loaded.summary.bytes === size && loaded.summary.firstSeq > afterSeq) {
+      return new SegmentFile(this.dir, name, loaded.summary, null);
+    }
+    const why = typeof loaded === 'string' ? loaded : loaded.summary.bytes !== size ? 'index is stale' : 'index is out of order';
+    const { index, scan } = rebuildIndex(path, afterSeq);
+    const base = Number(name.slice(0, -SEGMENT_SUFFIX.length));
+    const file = new SegmentFile(this.dir, name, emptySummary(scan.firstSeq ?? base, Math.max(scan.goodBytes, SEGMENT_HEADER_BYTES)), index);
+    if (scan.firstSeq !== null) {
+      file.summary = { bytes: scan.goodBytes, records: scan.records, firstSeq: scan.firstSeq, lastSeq: scan.lastSeq as number, firstArrivalMs: index.count > 0 ? firstArrival(index) : 0, lastArrivalMs: scan.lastArrivalMs as number };
+    }
+    if (scan.problem === null) {
+      file.saveIndex();
+      recovery.notes.push(`segment ${name}: rebuilt its index (${why})`);
+    } else {
+      // Not saved: the next start finds and reports the damage again.
+      file.corrupt = `segment ${name} is corrupt at byte ${scan.goodBytes} (${scan.problem}); records after counter ${file.summary.lastSeq} in it cannot be read`;
+      recovery.notes.push(file.corrupt);
+    }
+    file.index = null; // loaded again on demand
+    return file;
   }
-  get byteCount(): number {
-    return this.mem.byteCount;
-  }
-  get lastArrivalMs(): number {
-    return this.mem.lastArrivalMs;
-  }
-  get tailArena(): Uint8Array {
-    return this.mem.tailArena;
+
+  /** The newest segment: scanned whole, a torn tail cut off, its records the hot tail in memory. */
+  private recoverTail(name: string, afterSeq: number, recovery: Recovery): SegmentFile {
+    const path = join(this.dir, name);
+    const { index, scan, fileBytes } = rebuildIndex(path, afterSeq, (r, buf) => {
+      this.mem.append(r.seq, r.arrivalMs, buf, r.keyOffset, r.keyLen, r.dataLen);
+      this.mem.evictHead(this.maxMemSegments, Infinity);
+    });
+    const goodBytes = Math.max(scan.goodBytes, SEGMENT_HEADER_BYTES);
+    if (scan.problem !== null) {
+      // The newest segment's tail was being written when the process died: cut it off.
+      const fd = openSync(path, 'r+');
+      try {
+        ftruncateSync(fd, goodBytes);
+        if (scan.goodBytes < SEGMENT_HEADER_BYTES) writeSync(fd, segmentHeader(), 0, SEGMENT_HEADER_BYTES, 0);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      recovery.truncatedBytes += fileBytes - scan.goodBytes;
+      recovery.notes.push(`segment ${name}: truncated ${fileBytes - scan.goodBytes} byte(s) after the last good record (${scan.problem})`);
+    }
+    const base = Number(name.slice(0, -SEGMENT_SUFFIX.length));
+    const file = new SegmentFile(this.dir, name, emptySummary(Math.max(base, afterSeq + 1), goodBytes), index);
+    if (scan.firstSeq !== null) {
+      file.summary = { bytes: goodBytes, records: scan.records, firstSeq: scan.firstSeq, lastSeq: scan.lastSeq as number, firstArrivalMs: firstArrival(index), lastArrivalMs: scan.lastArrivalMs as number };
+    }
+    index.nextDue = Math.max(index.nextDue, goodBytes); // appends continue the index after the last good record
+    this.fd = openSync(path, 'a');
+    return file;
   }
 
   append(seq: number, arrivalMs: number, src: Uint8Array, offset: number, keyLen: number, dataLen: number): void {
@@ -151,9 +206,17 @@ export class FileLog implements ShardLog {
   }
 
   reserve(seq: number, arrivalMs: number, keyLen: number, dataLen: number): number {
+    if (this.mem.segmentCount >= this.maxMemSegments) {
+      this.mem.evictHead(this.maxMemSegments - 1, this.stagedCount > 0 ? (this.staged[4] as number) : Infinity);
+    }
     const at = this.mem.reserve(seq, arrivalMs, keyLen, dataLen);
     this.stage(seq, arrivalMs, this.mem.tailArena, at, keyLen, dataLen);
+    this.nextCounter = seq + 1;
     return at;
+  }
+
+  get tailArena(): Uint8Array {
+    return this.mem.tailArena;
   }
 
   private stage(seq: number, arrivalMs: number, arena: Uint8Array, offset: number, keyLen: number, dataLen: number): void {
@@ -178,20 +241,43 @@ export class FileLog implements ShardLog {
 
   /**
    * Writes every staged record (their bytes are in the memory log's arenas by now) to the current
-   * segment file, rolling to a new file first when the current one is full. Throws on a disk
-   * error; the owner then stops rather than acknowledge records that are not written.
+   * segment file, rolling to a new file first when the current one is full or old. Throws on a
+   * disk error; the owner then stops rather than acknowledge records that are not written.
    */
   commit(): void {
     const count = this.stagedCount;
     if (count === 0) return;
-    if (this.fd === -1 || this.fileBytes >= this.segmentBytes) this.roll(this.staged[4] as number, this.staged[5] as number);
+    const staged = this.staged;
+    const firstSeq = staged[4] as number;
+    const firstArrivalMs = staged[5] as number;
+    let file = this.files[this.files.length - 1];
+    if (
+      file === undefined ||
+      this.fd === -1 ||
+      file.summary.bytes >= this.options.segmentBytes ||
+      (file.summary.records > 0 && firstArrivalMs - file.summary.firstArrivalMs >= this.options.segmentMs)
+    ) {
+      file = this.roll(firstSeq);
+    }
     if (staging.length < this.stagedBytes) staging = Buffer.allocUnsafe(Math.max(this.stagedBytes, 2 * staging.length));
     const out = staging;
-    const framed = native.frameRecords(out, this.staged, count, this.stagedArenas);
+    const framed = native.frameRecords(out, staged, count, this.stagedArenas);
     for (let written = 0; written < framed; ) written += writeSync(this.fd, out, written, framed - written);
-    this.fileBytes += framed;
-    const newest = this.files[this.files.length - 1] as SegmentFile;
-    newest.lastArrivalMs = this.staged[6 * (count - 1) + 5] as number;
+    const summary = file.summary;
+    const index = file.index as SparseIndex;
+    for (let i = 0, pos = summary.bytes; i < count; i++) {
+      const m = 6 * i;
+      if (pos >= index.nextDue) index.add(staged[m + 4] as number, staged[m + 5] as number, pos);
+      pos += frameBytes(staged[m + 2] as number, staged[m + 3] as number);
+    }
+    if (summary.records === 0) {
+      summary.firstSeq = firstSeq;
+      summary.firstArrivalMs = firstArrivalMs;
+    }
+    summary.bytes += framed;
+    summary.records += count;
+    summary.lastSeq = staged[6 * (count - 1) + 4] as number;
+    summary.lastArrivalMs = staged[6 * (count - 1) + 5] as number;
     this.stagedCount = 0;
     this.stagedArenas.length = 0;
     this.lastArena = null;
@@ -206,46 +292,194 @@ export class FileLog implements ShardLog {
     this.unsynced = false;
   }
 
-  /** Starts a new segment file whose first record is `firstSeq` (the old one is synced and closed). */
-  private roll(firstSeq: number, arrivalMs: number): void {
+  /** Seals the current file (synced, closed, index saved) and starts one whose first record is `firstSeq`. */
+  private roll(firstSeq: number): SegmentFile {
+    const old = this.files[this.files.length - 1];
     if (this.fd !== -1) {
       this.sync();
       closeSync(this.fd);
+      this.fd = -1;
     }
-    const name = fileName(firstSeq);
+    if (old !== undefined) {
+      old.saveIndex();
+      this.cache(old);
+    }
+    const name = segmentName(firstSeq);
     this.fd = openSync(join(this.dir, name), 'a');
     writeSync(this.fd, segmentHeader());
     fsyncSync(this.fd);
     syncDir(this.dir); // the new file's directory entry must survive a crash too
-    this.fileBytes = SEGMENT_HEADER_BYTES;
-    this.files.push({ name, firstSeq, lastArrivalMs: arrivalMs });
+    const index = new SparseIndex();
+    index.nextDue = SEGMENT_HEADER_BYTES;
+    const file = new SegmentFile(this.dir, name, emptySummary(firstSeq), index);
+    this.files.push(file);
+    return file;
+  }
+
+  /** Marks a sealed file as recently used; frees the caches of the least recently used beyond the limit. */
+  private cache(file: SegmentFile): void {
+    if (file === this.files[this.files.length - 1]) return;
+    const at = this.cached.indexOf(file);
+    if (at !== -1) this.cached.splice(at, 1);
+    this.cached.push(file);
+    if (this.cached.length > MAX_OPEN_SEALED) (this.cached.shift() as SegmentFile).release(false);
   }
 
   read(fromSeq: number, limit: number, maxBytes: number): ReadResult {
-    return this.mem.read(fromSeq, limit, maxBytes);
-  }
-  seekTime(timeMs: number): number | null {
-    return this.mem.seekTime(timeMs);
-  }
-  arrivalAt(seq: number): number | null {
-    return this.mem.arrivalAt(seq);
-  }
-
-  /** Trims the memory log, and deletes whole segment files (never the one being written) whose records are all older. */
-  trimBefore(cutoffMs: number): number {
-    const removed = this.mem.trimBefore(cutoffMs);
-    while (this.files.length > 1 && (this.files[0] as SegmentFile).lastArrivalMs < cutoffMs) {
-      unlinkSync(join(this.dir, (this.files.shift() as SegmentFile).name));
+    resetReadScratch();
+    const from = Math.max(fromSeq, this.horizonSeq);
+    const memFirst = this.mem.firstSeq() ?? this.nextCounter;
+    const records: LogRecord[] = [];
+    let bytes = 0;
+    this.peekSeq = -1;
+    if (from < memFirst) {
+      let full = false;
+      const collect = (seq: number, arrivalMs: number, buf: Uint8Array, keyOffset: number, keyLen: number, dataLen: number): boolean => {
+        if (seq >= memFirst) return false;
+        const size = keyLen + dataLen;
+        if (records.length >= limit || (records.length > 0 && bytes + size > maxBytes)) {
+          this.peekSeq = seq;
+          this.peekArrivalMs = arrivalMs;
+          full = true;
+          return false;
+        }
+        records.push({ seq, arrivalMs, key: buf.subarray(keyOffset, keyOffset + keyLen), data: buf.subarray(keyOffset + keyLen, keyOffset + size) });
+        bytes += size;
+        return true;
+      };
+      try {
+        this.visitFrom(from, 'seq', collect);
+      } catch (err) {
+        // Damage on disk: the records before it are served; the read that starts at it fails.
+        if (records.length === 0 || !(err instanceof LogCorruptError)) throw err;
+        full = true;
+        // The damaged record's arrival is unknown; the last good one's is the closest known to it.
+        const last = records[records.length - 1] as LogRecord;
+        this.peekSeq = last.seq + 1;
+        this.peekArrivalMs = last.arrivalMs;
+      }
+      if (full) return { records, nextSeq: (records[records.length - 1] as LogRecord).seq + 1, bytes };
     }
-    return removed;
+    if (records.length >= limit) return { records, nextSeq: (records[records.length - 1] as LogRecord).seq + 1, bytes };
+    return this.mem.read(Math.max(from, memFirst), limit, maxBytes, records, bytes);
   }
 
-  /** The shard is deleted: close the file and remove the shard's directory. */
+  seekTime(timeMs: number): number | null {
+    const found = this.seekTimeAll(timeMs);
+    if (found === null || found >= this.horizonSeq) return found;
+    return this.horizonSeq < this.nextCounter ? this.horizonSeq : null;
+  }
+
+  /** First record (trimmed or not) that arrived at or after timeMs. */
+  private seekTimeAll(timeMs: number): number | null {
+    const memFirstArrival = this.mem.firstArrivalMs();
+    if (memFirstArrival === null || memFirstArrival < timeMs) {
+      const inMem = this.mem.seekTime(timeMs);
+      if (inMem !== null || memFirstArrival !== null) return inMem;
+    }
+    let found: number | null = null;
+    this.visitFrom(timeMs, 'time', (seq, arrivalMs) => {
+      if (arrivalMs < timeMs) return true;
+      found = seq;
+      return false;
+    });
+    return found ?? this.mem.seekTime(timeMs);
+  }
+
+  arrivalAt(seq: number): number | null {
+    if (seq === this.peekSeq) return this.peekArrivalMs;
+    const memFirst = this.mem.firstSeq();
+    if (memFirst !== null && seq >= memFirst) return this.mem.arrivalAt(seq);
+    let found: number | null = null;
+    this.visitFrom(Math.max(seq, this.horizonSeq), 'seq', (_s, arrivalMs) => {
+      found = arrivalMs;
+      return false;
+    });
+    return found ?? this.mem.arrivalAt(seq);
+  }
+
+  /**
+   * Visits committed records on disk in order, starting at the first with counter >= `value`
+   * ('seq') or arrival >= `value` ('time'), until `visit` returns false or the files end.
+   */
+  private visitFrom(
+    value: number,
+    by: 'seq' | 'time',
+    visit: (seq: number, arrivalMs: number, buf: Uint8Array, keyOffset: number, keyLen: number, dataLen: number) => boolean,
+  ): void {
+    let f = this.fileFor(value, by);
+    if (f === -1) return;
+    let go = true;
+    for (; f < this.files.length && go; f++) {
+      const file = this.files[f] as SegmentFile;
+      if (file.summary.records === 0) continue;
+      this.cache(file);
+      const index = file.loadIndex();
+      const offset = by === 'seq' ? index.offsetForSeq(value, SEGMENT_HEADER_BYTES) : index.offsetForTime(value, SEGMENT_HEADER_BYTES);
+      file.visit(offset, (r, buf) => {
+        if (by === 'seq' ? r.seq < value : r.arrivalMs < value) return true;
+        go = visit(r.seq, r.arrivalMs, buf, r.keyOffset, r.keyLen, r.dataLen);
+        return go;
+      });
+      by = 'seq';
+      value = -1; // every record of the files after the first
+    }
+  }
+
+  /** Index of the first file whose last record reaches `value` (counter or arrival), or -1. */
+  private fileFor(value: number, by: 'seq' | 'time'): number {
+    let lo = 0;
+    let hi = this.files.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = (this.files[mid] as SegmentFile).summary;
+      if (s.records === 0 || (by === 'seq' ? s.lastSeq : s.lastArrivalMs) < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.files.length ? lo : -1;
+  }
+
+  /**
+   * Moves the trim horizon to the first record that arrived at or after `cutoffMs` and deletes
+   * whole files (never the one being written) whose records all arrived before it.
+   */
+  trimBefore(cutoffMs: number): void {
+    this.mem.trimBefore(cutoffMs);
+    if (this.horizonArrivalMs < cutoffMs) {
+      let horizon: number | null;
+      try {
+        horizon = this.seekTimeAll(cutoffMs);
+      } catch (err) {
+        if (err instanceof LogCorruptError) return; // reported by the reads that reach it
+        throw err;
+      }
+      this.horizonSeq = Math.max(this.horizonSeq, horizon ?? this.nextCounter);
+      this.horizonArrivalMs = horizon === null ? -Infinity : (this.arrivalAt(horizon) ?? -Infinity);
+    }
+    while (this.files.length > 1 && (this.files[0] as SegmentFile).summary.lastArrivalMs < cutoffMs) {
+      const file = this.files.shift() as SegmentFile;
+      const at = this.cached.indexOf(file);
+      if (at !== -1) this.cached.splice(at, 1);
+      file.remove();
+    }
+  }
+
+  /** The shard is deleted: close the files and remove the shard's directory. */
   dispose(): void {
     this.mem.dispose();
+    for (const file of this.files) file.release(false);
     if (this.fd !== -1) closeSync(this.fd);
     this.fd = -1;
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** For tests and diagnostics: memory blocks the hot tail holds, and sealed files with cached state. */
+  get memoryFootprint(): { hotSegments: number; cachedFiles: number; files: number } {
+    return { hotSegments: this.mem.segmentCount, cachedFiles: this.cached.length, files: this.files.length };
+  }
+}
+
+function firstArrival(index: SparseIndex): number {
+  // The first record of a file is always indexed (the first entry is due at the header's end).
+  return index.count > 0 ? index.arrivalAt(0) : 0;
 }

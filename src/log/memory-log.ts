@@ -141,10 +141,12 @@ export class MemoryLog implements ShardLog {
     return this.tail;
   }
 
-  read(fromSeq: number, limit: number, maxBytes: number): ReadResult {
-    const records: LogRecord[] = [];
-    let bytes = 0;
-    let nextSeq = fromSeq;
+  /**
+   * `records`/`bytes`: what a caller already has for this read (a durable log's older records from
+   * disk); the limits count them, and only a read that has none yet must return a record.
+   */
+  read(fromSeq: number, limit: number, maxBytes: number, records: LogRecord[] = [], bytes = 0): ReadResult {
+    let nextSeq = records.length > 0 ? (records[records.length - 1] as LogRecord).seq + 1 : fromSeq;
     let s = this.segmentForSeq(fromSeq);
     if (s === -1) return { records, nextSeq, bytes };
     const first = this.segments[s] as Segment;
@@ -197,6 +199,38 @@ export class MemoryLog implements ShardLog {
     }
     this.records -= removed;
     return removed;
+  }
+
+  /** Counter of the first record held, or null when empty. */
+  firstSeq(): number | null {
+    for (const seg of this.segments) if (seg.start < seg.count) return seg.seqs[seg.start] as number;
+    return null;
+  }
+
+  /** Arrival time of the first record held, or null when empty. */
+  firstArrivalMs(): number | null {
+    for (const seg of this.segments) if (seg.start < seg.count) return seg.arrivals[seg.start] as number;
+    return null;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /**
+   * Frees the oldest segments, whole, until at most `keep` remain, never one holding a record at
+   * or above `belowSeq` (records not yet on disk) and never the one being appended to. A durable log
+   * keeps only its recent records in memory this way; it reads older ones from its files.
+   */
+  evictHead(keep: number, belowSeq: number): void {
+    while (this.segments.length > Math.max(keep, 1)) {
+      const seg = this.segments[0] as Segment;
+      if (seg.count > 0 && (seg.seqs[seg.count - 1] as number) >= belowSeq) return;
+      for (let i = seg.start; i < seg.count; i++) this.bytes -= seg.bytesOf(i);
+      this.records -= seg.count - seg.start;
+      this.pool.give(seg.block);
+      this.segments.shift();
+    }
   }
 
   dispose(): void {

@@ -3,13 +3,16 @@
  * sequence counter (see engine/sequence-number.ts), which strictly increases but may skip values
  * (SequenceNumberForOrdering can move it forward). Arrival times never decrease within a shard.
  *
- * The in-memory log implements this now; the file-backed log (segments + sparse index) implements
- * the same interface.
+ * MemoryLog (in-memory streams) and FileLog (durable streams: segment files with a sparse index,
+ * recent records also in memory) implement it.
  */
 export interface LogRecord {
   seq: number;
   arrivalMs: number;
-  /** Views into the log's memory: valid until the next append or trim on this shard. */
+  /**
+   * Views into the log's memory (or, for records a durable log read from disk, its thread's read
+   * buffer): valid until the next append, trim or read on this thread.
+   */
   key: Uint8Array;
   data: Uint8Array;
 }
@@ -40,9 +43,6 @@ export interface ShardLog {
   arrivalAt(seq: number): number | null;
   /** Frees everything (the shard is deleted); the log is not used again. */
   dispose(): void;
-  /** Drops records that arrived before `cutoffMs`; returns how many. */
-  trimBefore(cutoffMs: number): number;
-  readonly recordCount: number;
-  readonly byteCount: number;
-  readonly lastArrivalMs: number;
+  /** Drops records that arrived before `cutoffMs`: reads and seeks no longer see them. */
+  trimBefore(cutoffMs: number): void;
 }

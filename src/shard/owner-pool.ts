@@ -136,6 +136,8 @@ export interface OwnerPoolOptions {
   clock: SharedClock;
   fsync: FsyncMode;
   segmentBytes: number;
+  segmentMs: number;
+  hotBytes: number;
 }
 
 /** The main thread's side of the shard owners: one request ring and one reply ring per owner. */
@@ -155,6 +157,8 @@ export class OwnerPool {
         clock: options.clock.buffer,
         fsync: options.fsync,
         segmentBytes: options.segmentBytes,
+        segmentMs: options.segmentMs,
+        hotBytes: options.hotBytes,
       };
       const worker = new Worker(new URL('./owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${i}` });
       await new Promise<void>((resolve, reject) => {

@@ -23,8 +23,8 @@ import {
 import { ShardState, type OwnerInit } from './shard-state.js';
 import { SharedClock } from './clock.js';
 import { CopyBatch } from './copy-batch.js';
-import { FileLog } from '../log/file-log.js';
-import type { ShardLog } from '../log/shard-log.js';
+import { FileLog, LogCorruptError } from '../log/file-log.js';
+import type { ReadResult, ShardLog } from '../log/shard-log.js';
 import { INGEST_RECORD_FIXED_BYTES } from '../native/ingest.js';
 
 const init = workerData as OwnerInit;
@@ -81,8 +81,8 @@ function handlePut(h: Header, r: WireReader, nowMs: number): void {
     const at = r.pos; // key, then data right after it
     r.pos += keyLen + dataLen;
     const shard = shards.get(gid);
-    if (shard === undefined || shard.corrupt !== null) {
-      w.u8(shard === undefined ? WIRE_ERROR.SHARD_NOT_FOUND : WIRE_ERROR.INTERNAL);
+    if (shard === undefined) {
+      w.u8(WIRE_ERROR.SHARD_NOT_FOUND);
       w.f64(0);
       continue;
     }
@@ -116,7 +116,7 @@ function handleIngest(h: Header, r: WireReader, nowMs: number): void {
     const at = pos + INGEST_RECORD_FIXED_BYTES;
     pos = at + keyLen + dataLen;
     const shard = shards.get(gid);
-    if (shard === undefined || shard.corrupt !== null) {
+    if (shard === undefined) {
       w.u8(INGEST_STATUS.INTERNAL);
       w.u32(0);
       w.f64(0);
@@ -139,11 +139,16 @@ function handleRead(h: Header, r: WireReader, nowMs: number): void {
   const fromSeq = r.f64();
   const shard = shards.get(gid);
   if (shard === undefined) return void replyStatus(h, WIRE_ERROR.SHARD_NOT_FOUND);
-  if (shard.corrupt !== null) return void replyStatus(h, WIRE_ERROR.INTERNAL);
   if (init.throttle && !shard.admitRead(nowMs)) return void replyStatus(h, WIRE_ERROR.READ_THROTTLED);
-  const result = shard.log.read(fromSeq, limit, maxBytes);
+  let result: ReadResult;
+  let behindAt: number | null;
+  try {
+    result = shard.log.read(fromSeq, limit, maxBytes);
+    behindAt = shard.log.arrivalAt(result.nextSeq);
+  } catch (err) {
+    return void replyStatus(h, damaged(shard, err));
+  }
   if (init.throttle) shard.chargeRead(result.bytes, nowMs);
-  const behindAt = shard.log.arrivalAt(result.nextSeq);
   let size = 20;
   for (const rec of result.records) size += READ_RECORD_FIXED_BYTES + rec.key.length + rec.data.length;
   const w = replyStatus(h, WIRE_ERROR.OK, size);
@@ -168,8 +173,31 @@ function handlePosition(h: Header, r: WireReader): void {
   const value = r.f64();
   const shard = shards.get(gid);
   if (shard === undefined) return void replyStatus(h, WIRE_ERROR.SHARD_NOT_FOUND);
-  const seq = kind === POSITION_KIND.AT_TIMESTAMP ? (shard.log.seekTime(value) ?? shard.nextSeq) : shard.nextSeq;
+  let seq: number;
+  try {
+    seq = kind === POSITION_KIND.AT_TIMESTAMP ? (shard.log.seekTime(value) ?? shard.nextSeq) : shard.nextSeq;
+  } catch (err) {
+    return void replyStatus(h, damaged(shard, err));
+  }
   replyStatus(h, WIRE_ERROR.OK, 8).f64(seq);
+}
+
+/** Damaged segments already reported (each is reported once, however many reads reach it). */
+const reported = new Set<string>();
+
+/**
+ * A read reached a record that fails its checks: the request fails with InternalFailure (as AWS
+ * answers a read it cannot serve), and the server log says which shard, segment and byte.
+ * Anything else thrown is a bug and stops the owner.
+ */
+function damaged(shard: ShardState, err: unknown): number {
+  if (!(err instanceof LogCorruptError)) throw err;
+  const line = `riffle: shard log ${(shard.log as FileLog).dir}: ${err.message}; reads that reach it fail with InternalFailure`;
+  if (!reported.has(line)) {
+    reported.add(line);
+    process.stderr.write(line + '\n');
+  }
+  return WIRE_ERROR.INTERNAL;
 }
 
 function handle(msg: Uint8Array, nowMs: number): void {
@@ -205,7 +233,7 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       }
       let opened: ReturnType<typeof FileLog.open>;
       try {
-        opened = FileLog.open(dir, init.segmentBytes);
+        opened = FileLog.open(dir, { segmentBytes: init.segmentBytes, segmentMs: init.segmentMs, hotBytes: init.hotBytes });
       } catch (err) {
         const text = Buffer.from(`cannot open shard log ${dir}: ${(err as Error).message}`, 'utf8');
         const w = replyStatus(h, WIRE_ERROR.INTERNAL, 28 + text.length);
@@ -219,7 +247,6 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       const { log, recovery } = opened;
       const shard = new ShardState(index, retentionMs, init.limits, nowMs, log, dirty);
       shard.resume(recovery.nextSeq, recovery.lastArrivalMs);
-      shard.corrupt = recovery.corrupt;
       // Records that expired while the server was down are not served, not even until the next trim.
       log.trimBefore(nowMs - retentionMs);
       shards.set(gid, shard);

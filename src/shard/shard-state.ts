@@ -16,6 +16,10 @@ export interface OwnerInit {
   fsync: FsyncMode;
   /** Durable shards only: segment file size before a new file starts. */
   segmentBytes: number;
+  /** Durable shards only: segment file age (by its first record's arrival) before a new file starts. */
+  segmentMs: number;
+  /** Durable shards only: bytes of recent records per shard kept in memory for reads. */
+  hotBytes: number;
 }
 
 /**
@@ -29,8 +33,6 @@ export type FsyncMode = 'always' | 'group' | 'never';
 export class ShardState {
   nextSeq = 0;
   private lastArrivalMs = 0;
-  /** Set when recovery found an older segment corrupt: the shard refuses reads and writes. */
-  corrupt: string | null = null;
   private readonly writeBytes: TokenBucket;
   private readonly writeRecords: TokenBucket;
   private readonly readBytes: TokenBucket;
