@@ -2,13 +2,15 @@
 // Servers and the load generator are separate processes on 127.0.0.1; each scenario is bounded
 // in time. Writes bench/results/put-records-<time>.json and prints a table with ratios.
 //   node bench/put-records.mjs [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4]
+//                              [--only text]   (only rows whose label contains text, plus kinesalite and references)
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const opt = { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '' };
+const opt = { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '', only: '' };
+const TEXT_OPTIONS = ['out', 'only'];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const name = argv[i].replace(/^--/, '');
@@ -16,11 +18,11 @@ for (let i = 0; i < argv.length; i += 2) {
     console.error(`riffle bench: unknown option ${argv[i]} (options: ${Object.keys(opt).map((k) => `--${k}`).join(', ')})`);
     process.exit(2);
   }
-  if (name !== 'out' && !(Number(argv[i + 1]) > 0)) {
+  if (!TEXT_OPTIONS.includes(name) && !(Number(argv[i + 1]) > 0)) {
     console.error(`riffle bench: --${name} needs a positive number, got '${argv[i + 1] ?? ''}'`);
     process.exit(2);
   }
-  opt[name] = name === 'out' ? argv[i + 1] : Number(argv[i + 1]);
+  opt[name] = TEXT_OPTIONS.includes(name) ? argv[i + 1] : Number(argv[i + 1]);
 }
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -110,6 +112,11 @@ const scenarios = [
   { engine: 'kinesalite', port: 'aws', mode: 'raw', protocol: 'http1', label: 'pre-encoded HTTP/1.1 → kinesalite' },
   { engine: 'kinesalite', port: 'aws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → kinesalite' },
 ];
+
+if (opt.only !== '') {
+  const keep = scenarios.filter((s) => s.label.includes(opt.only) || s.reference || s.engine === 'kinesalite');
+  scenarios.splice(0, scenarios.length, ...keep);
+}
 
 const startRiffle = (dataDir = null) =>
   startProcess(

@@ -206,7 +206,7 @@ export function usage(): string {
   });
   return [
     'usage: riffle serve [options]',
-    '       riffle bench [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4] [--out file.json]',
+    '       riffle bench [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4] [--out file.json] [--only text]',
     '',
     'serve options:',
     ...lines,

@@ -285,6 +285,19 @@ export class FileLog implements ShardLog {
     this.unsynced = true;
   }
 
+  /**
+   * The descriptor whose fdatasync makes what commit() wrote durable, or -1 when nothing is
+   * unsynced: an owner syncs all its dirty logs' descriptors at once (native.fdatasyncAll), then
+   * calls markSynced().
+   */
+  get unsyncedFd(): number {
+    return this.unsynced ? this.fd : -1;
+  }
+
+  markSynced(): void {
+    this.unsynced = false;
+  }
+
   /** fdatasync of the current segment, if anything was written since the last one. */
   sync(): void {
     if (!this.unsynced || this.fd === -1) return;

@@ -3,6 +3,7 @@
  * Falls back to the TypeScript twins, with the same answers, when the addon is missing or when
  * RIFFLE_NATIVE=0, and says so once. Arguments are validated here; the C++ asserts them again.
  */
+import { fdatasyncSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { crc32c as crc32cTwin } from './crc32c.js';
 import { md5Into } from './md5.js';
@@ -50,6 +51,11 @@ export interface NativeApi {
    * and data read from that arena. Returns the bytes written. One call per durable commit.
    */
   frameRecords(dst: Uint8Array, meta: Float64Array, count: number, arenas: readonly Uint8Array[]): number;
+  /**
+   * fdatasync of fds[0, count), all at once (one thread each; the twin does them in turn). Sets
+   * errs[i] to 0 or the errno of that sync; returns when every one is done.
+   */
+  fdatasyncAll(fds: Int32Array, count: number, errs: Int32Array): void;
 }
 
 const digest = new Uint8Array(16);
@@ -89,6 +95,16 @@ export const typescriptTwin: NativeApi = {
       at += 8 + payload;
     }
     return at;
+  },
+  fdatasyncAll(fds, count, errs) {
+    for (let i = 0; i < count; i++) {
+      try {
+        fdatasyncSync(fds[i] as number);
+        errs[i] = 0;
+      } catch (err) {
+        errs[i] = -((err as NodeJS.ErrnoException).errno ?? -5); // Node's errno is negative
+      }
+    }
   },
   copyPlan(src, plan, count, arenas) {
     for (let i = 0; i < count; i++) {
@@ -150,6 +166,10 @@ function checked(impl: NativeApi): NativeApi {
     frameRecords(dst, meta, count, arenas) {
       if (meta.length < count * 6) throw new RangeError('meta must hold 6 entries per record');
       return impl.frameRecords(dst, meta, count, arenas);
+    },
+    fdatasyncAll(fds, count, errs) {
+      if (!(Number.isInteger(count) && count >= 0 && count <= 4096 && fds.length >= count && errs.length >= count)) throw new RangeError('fds and errs must hold count entries');
+      impl.fdatasyncAll(fds, count, errs);
     },
     copyPlan(src, plan, count, arenas) {
       // Each entry's bounds are checked by the implementation (C++ before copying anything).

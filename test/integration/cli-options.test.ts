@@ -33,11 +33,13 @@ describe('riffle serve options', () => {
     expect(await exit(['launch'])).toEqual({ code: 2, stderr: "riffle: unknown command 'launch' (commands: serve, bench)\n" });
     expect(await exit(['bench', '--speed', '9'])).toEqual({
       code: 2,
-      stderr: 'riffle bench: unknown option --speed (options: --seconds, --concurrency, --batch, --bytes, --shards, --out)\n',
+      stderr: 'riffle bench: unknown option --speed (options: --seconds, --concurrency, --batch, --bytes, --shards, --out, --only)\n',
     });
     expect(await exit(['bench', '--seconds', 'zero'])).toEqual({ code: 2, stderr: "riffle bench: --seconds needs a positive number, got 'zero'\n" });
     expect(await exit(['serve', '--fsync', 'sometimes'])).toEqual({ code: 2, stderr: "riffle: --fsync: expected always, group or never, got 'sometimes'\n" });
     expect(await exit(['serve', '--segment-bytes', '10'])).toEqual({ code: 2, stderr: "riffle: --segment-bytes: expected a whole number from 4096 to 1073741824, got '10'\n" });
+    expect(await exit(['serve', '--segment-ms', '999'])).toEqual({ code: 2, stderr: "riffle: --segment-ms: expected a whole number from 1000 to 604800000, got '999'\n" });
+    expect(await exit(['serve', '--hot-bytes', '1MiB'])).toEqual({ code: 2, stderr: "riffle: --hot-bytes: expected a whole number from 4096 to 1073741824, got '1MiB'\n" });
   });
 
   it('refuses a data directory that is missing, a file, or not writable, with exit code 2', async () => {
@@ -79,7 +81,7 @@ describe('riffle serve options', () => {
 
   it('prints usage for --help', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'serve', '--help']);
-    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--data-dir', '--fsync', '--segment-bytes', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id', '--shard-limit', '--write-bytes-per-sec', '--write-records-per-sec', '--read-bytes-per-sec', '--read-calls-per-sec']) {
+    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--data-dir', '--fsync', '--segment-bytes', '--segment-ms', '--hot-bytes', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id', '--shard-limit', '--write-bytes-per-sec', '--write-records-per-sec', '--read-bytes-per-sec', '--read-calls-per-sec']) {
       expect(stdout).toContain(flag);
     }
   });

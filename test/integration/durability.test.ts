@@ -106,6 +106,8 @@ describe('durability: damaged segment files', () => {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: it }));
       expect(page.Records?.map((r) => r.SequenceNumber)).toEqual(seqs.slice(0, firstOfOlder)); // up to the damage
       await expect(client.send(new GetRecordsCommand({ ShardIterator: page.NextShardIterator }))).rejects.toMatchObject({ name: 'InternalFailure' });
+      // The server's stderr reaches this process through a pipe, maybe after the response: wait for it.
+      for (let i = 0; i < 100 && !server.stderr().includes('reads that reach it'); i++) await new Promise((r) => setTimeout(r, 50));
       expect(server.stderr()).toMatch(/riffle: shard log \S+shard-0: segment \d+\.seg: record at byte 16 fails its CRC-32C; reads that reach it fail with InternalFailure/);
       // Past the damaged segment, reads work; writes go on with new counters.
       const firstOfNext = Number(/(\d+)\.seg$/.exec(files[2] as string)?.[1]);

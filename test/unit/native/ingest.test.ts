@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { implementations, type NativeApi } from '../../../src/native/index.js';
@@ -313,5 +315,24 @@ describe.each(impls)('%s frameRecords', (_name, api) => {
     expect(() => api.frameRecords(out, Float64Array.from([0, 10, 3, 8, 1, 1]), 1, arenas)).toThrow(/runs past its arena/);
     expect(() => api.frameRecords(out, Float64Array.from([2, 0, 1, 1, 1, 1]), 1, arenas)).toThrow(/runs past its arena/);
     expect(() => api.frameRecords(Buffer.alloc(20), meta, 1, arenas)).toThrow(/dst is too small/);
+  });
+});
+
+describe.each(impls)('%s fdatasyncAll', (_name, api) => {
+  it('syncs every descriptor and reports each failure by its errno, without stopping at it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riffle-sync-'));
+    try {
+      const fds = [0, 1, 2].map((i) => openSync(join(dir, `f${i}`), 'w'));
+      for (const fd of fds) writeSync(fd, Buffer.alloc(4096, 1));
+      const closed = openSync(join(dir, 'closed'), 'w');
+      closeSync(closed); // a descriptor number that is no longer open: EBADF
+      const errs = new Int32Array(4).fill(-1);
+      api.fdatasyncAll(Int32Array.from([fds[0] as number, closed, fds[1] as number, fds[2] as number]), 4, errs);
+      expect([...errs]).toEqual([0, osConstants.errno.EBADF, 0, 0]);
+      expect(() => api.fdatasyncAll(new Int32Array(1), 2, new Int32Array(2))).toThrow(RangeError);
+      for (const fd of fds) closeSync(fd);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
