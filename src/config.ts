@@ -37,6 +37,10 @@ export interface RiffleConfig {
   accountId: string;
   /** Open shards allowed across all streams (AWS's default account quota is 500 in most regions). */
   shardLimit: number;
+  /** Registered consumers allowed per stream (AWS: 20). */
+  consumerLimit: number;
+  /** Enhanced fan-out: bytes per second pushed to each consumer from each shard (AWS: 2 MiB/s). */
+  pushBytesPerSec: number;
   limits: ShardLimits;
 }
 
@@ -66,6 +70,8 @@ export function defaultConfig(): RiffleConfig {
     region: 'us-east-1',
     accountId: '000000000000',
     shardLimit: 500,
+    consumerLimit: 20,
+    pushBytesPerSec: 2 * 1024 * 1024,
     limits: { ...DEFAULT_LIMITS },
   };
 }
@@ -112,6 +118,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   region: { key: 'region', kind: 'region', env: 'RIFFLE_REGION', help: 'region in ARNs' },
   'account-id': { key: 'accountId', kind: 'account', env: 'RIFFLE_ACCOUNT_ID', help: '12-digit account id in ARNs' },
   'shard-limit': { key: 'shardLimit', kind: 'count', env: 'RIFFLE_SHARD_LIMIT', help: 'open shards across all streams' },
+  'consumer-limit': { key: 'consumerLimit', kind: 'count', env: 'RIFFLE_CONSUMER_LIMIT', help: 'registered consumers per stream (AWS: 20)' },
+  'push-bytes-per-sec': { key: 'pushBytesPerSec', kind: 'rate', env: 'RIFFLE_PUSH_BYTES_PER_SEC', help: 'enhanced fan-out bytes/s per consumer per shard (AWS: 2097152)' },
   'write-bytes-per-sec': { key: 'limits', limit: 'writeBytesPerSec', kind: 'rate', env: 'RIFFLE_WRITE_BYTES_PER_SEC', help: 'per-shard write bytes/s (AWS: 1048576)' },
   'write-records-per-sec': { key: 'limits', limit: 'writeRecordsPerSec', kind: 'rate', env: 'RIFFLE_WRITE_RECORDS_PER_SEC', help: 'per-shard write records/s (AWS: 1000)' },
   'read-bytes-per-sec': { key: 'limits', limit: 'readBytesPerSec', kind: 'rate', env: 'RIFFLE_READ_BYTES_PER_SEC', help: 'per-shard GetRecords bytes/s (AWS: 2097152)' },

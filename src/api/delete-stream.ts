@@ -9,9 +9,7 @@ export const deleteStream = defineOperation<Input>({
   name: 'DeleteStream',
   members: { EnforceConsumerDeletion: { type: 'Boolean' }, ...streamRefMembers },
   run(engine, input) {
-    // Registered consumers arrive with enhanced fan-out; until then a stream has none, so
-    // EnforceConsumerDeletion has nothing to refuse or enforce.
-    engine.deleteStream(refOf(input));
+    engine.deleteStream(refOf(input), input.EnforceConsumerDeletion === true);
     return {};
   },
 });

@@ -12,7 +12,7 @@ export const describeStreamSummary = defineOperation<StreamRefInput>({
       StreamDescriptionSummary: {
         ...streamDetails(stream),
         OpenShardCount: stream.status === 'CREATING' ? 0 : openShards(stream).length,
-        ConsumerCount: 0,
+        ConsumerCount: stream.consumers.size,
       },
     };
   },

@@ -3,6 +3,10 @@ import { addTagsToStream } from './add-tags-to-stream.js';
 import { createStream } from './create-stream.js';
 import { decreaseStreamRetentionPeriod } from './decrease-stream-retention-period.js';
 import { deleteStream } from './delete-stream.js';
+import { deregisterStreamConsumer } from './deregister-stream-consumer.js';
+import { describeStreamConsumer } from './describe-stream-consumer.js';
+import { listStreamConsumers } from './list-stream-consumers.js';
+import { registerStreamConsumer } from './register-stream-consumer.js';
 import { describeLimits } from './describe-limits.js';
 import { describeStream } from './describe-stream.js';
 import { describeStreamSummary } from './describe-stream-summary.js';
@@ -26,17 +30,21 @@ export const KINESIS_OPERATIONS: readonly AnyOperation[] = [
   createStream,
   decreaseStreamRetentionPeriod,
   deleteStream,
+  deregisterStreamConsumer,
   describeLimits,
+  describeStreamConsumer,
   describeStream,
   describeStreamSummary,
   getRecords,
   getShardIterator,
   increaseStreamRetentionPeriod,
   listShards,
+  listStreamConsumers,
   listStreams,
   listTagsForStream,
   putRecord,
   putRecords,
+  registerStreamConsumer,
   removeTagsFromStream,
   updateStreamMode,
 ];

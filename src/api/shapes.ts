@@ -14,6 +14,8 @@ export const StreamModeDetails: Shape = {
   type: 'Structure',
   members: { StreamMode: { type: 'String', required: true, enum: ['PROVISIONED', 'ON_DEMAND'] } },
 };
+export const ConsumerName: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
+export const ConsumerARN: Shape = { type: 'String', min: 1, max: 2048, pattern: '^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+' };
 export const TagKey: Shape = { type: 'String', min: 1, max: 128 };
 export const TagValue: Shape = { type: 'String', min: 0, max: 256 };
 

@@ -22,6 +22,7 @@ import {
   type StreamMode,
 } from './stream.js';
 import { RecordPlane } from './records.js';
+import { CONSUMER_STATUS, ConsumerRegistry, type Consumer } from './consumers.js';
 
 export interface StreamRef {
   name?: string | undefined;
@@ -43,6 +44,9 @@ export class Engine {
   private lastCreatedMs = 0;
   private nextGid = 0;
   readonly records: RecordPlane;
+  readonly consumers: ConsumerRegistry;
+  /** Set by the fan-out layer: a consumer is being deregistered (end its subscriptions). */
+  onConsumerEnded: (consumer: Consumer) => void = () => undefined;
 
   private constructor(
     readonly config: RiffleConfig,
@@ -54,6 +58,16 @@ export class Engine {
   ) {
     const codec = new IteratorCodec(`riffle-iterator:${config.accountId}:${config.region}`);
     this.records = new RecordPlane(this, pool, codec);
+    this.consumers = new ConsumerRegistry({
+      account: config.accountId,
+      limit: config.consumerLimit,
+      now: () => clock.now(),
+      after: (stream, ms, fn) => this.after(stream, ms, fn),
+      createMs: config.createStreamMs,
+      deleteMs: config.deleteStreamMs,
+      persist: () => this.persist(),
+      ended: (consumer) => this.onConsumerEnded(consumer),
+    });
   }
 
   static async start(config: RiffleConfig): Promise<Engine> {
@@ -85,6 +99,7 @@ export class Engine {
   private async restore(s: StoredStream): Promise<void> {
     const stream = this.buildStream(s.name, s.createdMs, s.shardCount, s.mode as StreamMode, s.tags, s.retentionHours);
     stream.status = STREAM_STATUS.ACTIVE;
+    for (const c of s.consumers ?? []) this.consumers.restore(stream, c.name, c.createdMs);
     this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
     this.streams.set(s.name, stream);
     const recovered = await Promise.all(stream.shards.map((sh) => this.openShard(stream, sh)));
@@ -100,7 +115,8 @@ export class Engine {
     const streams: StoredStream[] = [];
     for (const s of this.streams.values()) {
       if (s.status === STREAM_STATUS.DELETING) continue;
-      streams.push({ name: s.name, createdMs: s.createdMs, shardCount: s.shards.length, mode: s.mode, retentionHours: s.retentionHours, tags: Object.fromEntries(s.tags) });
+      const consumers = [...s.consumers.values()].filter((c) => c.status !== CONSUMER_STATUS.DELETING).map((c) => ({ name: c.name, createdMs: c.createdMs }));
+      streams.push({ name: s.name, createdMs: s.createdMs, shardCount: s.shards.length, mode: s.mode, retentionHours: s.retentionHours, tags: Object.fromEntries(s.tags), consumers });
     }
     this.manifest.save(streams);
   }
@@ -271,6 +287,7 @@ export class Engine {
       shardGids: Uint32Array.from(shards, (s) => s.gid),
       shardOwners: Uint32Array.from(shards, (s) => s.owner),
       tags: new Map(Object.entries(tags)),
+      consumers: new Map(),
       timers: new Set(),
     };
   }
@@ -303,12 +320,19 @@ export class Engine {
     }
   }
 
-  deleteStream(ref: StreamRef): void {
+  deleteStream(ref: StreamRef, enforceConsumerDeletion = false): void {
     const stream = this.stream(ref);
     if (stream.status === STREAM_STATUS.DELETING) throw this.notFound(stream.name);
     if (stream.status === STREAM_STATUS.CREATING) {
       throw new KinesisError('ResourceInUseException', `Attempt to change a resource which is still in use: Stream is being created: ${stream.name}`);
     }
+    if (stream.consumers.size > 0 && !enforceConsumerDeletion) {
+      throw new KinesisError(
+        'ResourceInUseException',
+        `Stream ${stream.name} under account ${this.config.accountId} has registered consumers. Deregister them first, or set EnforceConsumerDeletion to true.`,
+      );
+    }
+    for (const c of stream.consumers.values()) this.consumers.deregister(c);
     for (const t of stream.timers) clearTimeout(t);
     stream.timers.clear();
     stream.status = STREAM_STATUS.DELETING;

@@ -16,6 +16,8 @@ export interface StoredStream {
   mode: string;
   retentionHours: number;
   tags: Record<string, string>;
+  /** Registered consumers (absent in manifests written before enhanced fan-out). */
+  consumers?: Array<{ name: string; createdMs: number }>;
 }
 
 interface ManifestFile {

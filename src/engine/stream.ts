@@ -1,3 +1,4 @@
+import type { Consumer } from './consumers.js';
 import type { HashRange } from './hash-key.js';
 
 export const STREAM_STATUS = {
@@ -51,6 +52,8 @@ export interface Stream {
   readonly shardGids: Uint32Array;
   readonly shardOwners: Uint32Array;
   readonly tags: Map<string, string>;
+  /** Registered consumers (enhanced fan-out) by name. */
+  readonly consumers: Map<string, Consumer>;
   /** Timers for pending state transitions, cleared when the stream goes away. */
   readonly timers: Set<NodeJS.Timeout>;
 }

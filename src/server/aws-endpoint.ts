@@ -7,7 +7,7 @@ import net from 'node:net';
 import http from 'node:http';
 import http2 from 'node:http2';
 import { handleAwsRequest, payloadTooLarge } from './protocol.js';
-import { checkEndpointOptions, type AwsHttpResponse, type AwsService, type EndpointOptions, type RunningEndpoint } from './types.js';
+import { checkEndpointOptions, type AwsHttpResponse, type AwsService, type BodySink, type EndpointOptions, type RunningEndpoint } from './types.js';
 
 /** RFC 9113 §3.4: every h2c-with-prior-knowledge connection starts with these 24 octets. */
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -146,8 +146,25 @@ function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, service
 
 function writeHttp1(res: http.ServerResponse, response: AwsHttpResponse): void {
   if (res.destroyed || res.writableEnded) return;
+  if (response.stream !== undefined) {
+    // No Content-Length: Node sends the body chunked (Transfer-Encoding: chunked).
+    res.writeHead(response.status, response.headers);
+    res.flushHeaders();
+    return response.stream.start(sinkOver(res, () => res.end()));
+  }
   res.writeHead(response.status, { ...response.headers, 'Content-Length': Buffer.byteLength(response.body) });
   res.end(response.body);
+}
+
+/** A BodySink over a Node writable (an HTTP/1.1 response or an HTTP/2 stream). */
+function sinkOver(w: http.ServerResponse | http2.ServerHttp2Stream, end: () => void): BodySink {
+  return {
+    write: (chunk) => !w.destroyed && w.write(chunk),
+    end,
+    onDrain: (listener) => void w.on('drain', listener),
+    // 'close' follows a normal end as well as a reset or a lost connection.
+    onClose: (listener) => void w.once('close', listener),
+  };
 }
 
 function serveHttp2(
@@ -196,6 +213,12 @@ function writeHttp2(stream: http2.ServerHttp2Stream, response: AwsHttpResponse):
   const headers: http2.OutgoingHttpHeaders = { ':status': response.status };
   // HTTP/2 field names are lower case (RFC 9113 §8.2.1).
   for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
+  if (response.stream !== undefined) {
+    stream.respond(headers);
+    // A streamed response outlives the idle timeout of a quiet session; the stream's own end bounds it.
+    stream.setTimeout(0);
+    return response.stream.start(sinkOver(stream, () => stream.end()));
+  }
   headers['content-length'] = Buffer.byteLength(response.body);
   stream.respond(headers);
   stream.end(response.body);

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { KinesisError, isKinesisError, type AwsErrorCode } from '../errors.js';
 import { MalformedBodyError, decodeCborBody, decodeJsonBody, encodeCborBody, encodeJsonBody } from './codec.js';
-import type { AwsHttpRequest, AwsHttpResponse, AwsService } from './types.js';
+import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type StreamingBody } from './types.js';
 
 const AMZ_JSON = 'application/x-amz-json-1.1';
 const AMZ_CBOR = 'application/x-amz-cbor-1.1';
@@ -13,6 +13,8 @@ const AMZ_CBOR = 'application/x-amz-cbor-1.1';
 // application/x-amz-json-1.0 is not on kinesalite's list of content types AWS accepts for Kinesis
 // (Kinesis and Firehose are both awsJson1_1), so it gets the 404 below like any other type.
 const PLAIN_JSON = 'application/json';
+/** SubscribeToShard's response: AWS's event stream encoding (fanout/event-stream.ts). */
+const EVENT_STREAM = 'application/vnd.amazon.eventstream';
 type WireFormat = typeof AMZ_JSON | typeof AMZ_CBOR;
 
 const ACCESS_DENIED_MESSAGE = 'Unable to determine service/operation name to be authorized';
@@ -84,6 +86,11 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
 
   try {
     const output = await service.call(operation, input);
+    const stream = output[STREAMING_BODY as unknown as string] as StreamingBody | undefined;
+    if (stream !== undefined) {
+      headers['Content-Type'] = EVENT_STREAM;
+      return { status: 200, headers, body: '', stream };
+    }
     return encode(headers, format, 200, output);
   } catch (err) {
     if (isKinesisError(err)) return awsError(headers, format, err);

@@ -29,7 +29,33 @@ export interface AwsHttpResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer | string;
+  /** A body written over time instead of `body` (SubscribeToShard's event stream). */
+  stream?: StreamingBody;
 }
+
+/**
+ * A response body produced over time. An operation returns one under the STREAMING_BODY key of
+ * its output; the transport sends the status and headers, then calls start() with a sink over the
+ * HTTP/2 stream or the HTTP/1.1 chunked response.
+ */
+export interface StreamingBody {
+  start(sink: BodySink): void;
+}
+
+/** The transport's side of a streaming body. */
+export interface BodySink {
+  /** Queues bytes; false once the transport holds more than its high-water mark (wait for drain). */
+  write(chunk: Uint8Array): boolean;
+  /** Ends the body normally. */
+  end(): void;
+  /** The queue has drained below the high-water mark. */
+  onDrain(listener: () => void): void;
+  /** The response is over: ended, the client went away, or the server is closing. Called once. */
+  onClose(listener: () => void): void;
+}
+
+/** The output key under which an operation hands its StreamingBody to the protocol layer. */
+export const STREAMING_BODY = Symbol('streamingBody');
 
 /** One WebSocket connection as a WebSocket route sees it, whatever server carries it. */
 export interface WsPeer {

@@ -86,6 +86,8 @@ interface PendingRequest {
   finished: boolean;
   chunks: Buffer[];
   size: number;
+  /** A streaming response's close listeners, run when the client goes away. */
+  aborted?: () => void;
 }
 
 export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<RunningEndpoint> {
@@ -132,6 +134,7 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, services: AwsService
   res.onAborted(() => {
     pending.finished = true;
     pending.chunks = [];
+    pending.aborted?.();
   });
   // Close after a 413: uWS sends it, then shuts the connection down instead of parsing the rest of
   // an oversized body (kinesalite answers 413 without reading further).
@@ -157,10 +160,48 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, services: AwsService
 
 function write(res: uWS.HttpResponse, pending: PendingRequest, response: AwsHttpResponse, closeConnection: boolean): void {
   if (pending.finished) return; // aborted: res is gone
+  if (response.stream !== undefined) return writeStream(res, pending, response);
   pending.finished = true;
   res.cork(() => {
     res.writeStatus(`${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}`);
     for (const [name, value] of Object.entries(response.headers)) res.writeHeader(name, value);
     res.end(response.body, closeConnection);
+  });
+}
+
+/** A streaming body over uWS: chunked HTTP/1.1, uWS's write/onWritable for backpressure. */
+function writeStream(res: uWS.HttpResponse, pending: PendingRequest, response: AwsHttpResponse): void {
+  const drains: Array<() => void> = [];
+  const closes: Array<() => void> = [];
+  const close = (): void => {
+    const listeners = closes.splice(0);
+    for (const listener of listeners) listener();
+  };
+  pending.aborted = close;
+  res.cork(() => {
+    res.writeStatus(`${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}`);
+    for (const [name, value] of Object.entries(response.headers)) res.writeHeader(name, value);
+  });
+  res.onWritable(() => {
+    for (const listener of drains) listener();
+    return true;
+  });
+  response.stream?.start({
+    write: (chunk) => {
+      if (pending.finished) return false;
+      let ok = false;
+      res.cork(() => {
+        ok = res.write(chunk);
+      });
+      return ok;
+    },
+    end: () => {
+      if (pending.finished) return;
+      pending.finished = true;
+      res.cork(() => res.end());
+      close();
+    },
+    onDrain: (listener) => void drains.push(listener),
+    onClose: (listener) => void closes.push(listener),
   });
 }
