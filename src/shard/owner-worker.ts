@@ -280,7 +280,7 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       const text = Buffer.from(recovery.notes.join('\n'), 'utf8');
       const w = replyStatus(h, WIRE_ERROR.OK, 28 + text.length);
       w.f64(recovery.records);
-      w.f64(recovery.nextSeq);
+      w.f64(shard.nextSeq);
       w.f64(recovery.truncatedBytes);
       w.u32(text.length);
       w.raw(text);

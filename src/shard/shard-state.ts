@@ -29,9 +29,17 @@ export interface OwnerInit {
  */
 export type FsyncMode = 'always' | 'group' | 'never';
 
+/**
+ * The first record's counter. Counter 0 is the shard's StartingSequenceNumber, which no record
+ * carries (as on AWS, every record's number is above it), so "after the starting sequence number"
+ * is a position before the first record: what SubscribeToShard's ContinuationSequenceNumber
+ * needs on a shard that has had no record yet.
+ */
+export const FIRST_COUNTER = 1;
+
 /** One shard as its owner sees it: log, next sequence counter, retention, and its four buckets. */
 export class ShardState {
-  nextSeq = 0;
+  nextSeq = FIRST_COUNTER;
   private lastArrivalMs = 0;
   private readonly writeBytes: TokenBucket;
   private readonly writeRecords: TokenBucket;
@@ -94,7 +102,7 @@ export class ShardState {
 
   /** After recovery: continue above every counter and arrival time on disk. */
   resume(nextSeq: number, lastArrivalMs: number): void {
-    this.nextSeq = nextSeq;
+    this.nextSeq = Math.max(FIRST_COUNTER, nextSeq);
     this.lastArrivalMs = lastArrivalMs;
   }
 }

@@ -69,7 +69,7 @@ describe('durability: damaged segment files', () => {
     server = await startServer(['--data-dir', dir, '--segment-bytes', '4096']);
     try {
       const report = server.stdout();
-      expect(report).toMatch(/riffle: recovered tail shardId-000000000000: 198 record\(s\), next counter 198; segment \d+\.seg: truncated \d+ byte\(s\) after the last good record \(record at byte \d+ fails its CRC-32C\)/);
+      expect(report).toMatch(/riffle: recovered tail shardId-000000000000: 198 record\(s\), next counter 199; segment \d+\.seg: truncated \d+ byte\(s\) after the last good record \(record at byte \d+ fails its CRC-32C\)/);
       const client = h2Client(server.port);
       const got = await readShard(client, 'tail', 'shardId-000000000000');
       expect(got.map((r) => r.seq)).toEqual(seqs.slice(0, 198));
@@ -99,22 +99,23 @@ describe('durability: damaged segment files', () => {
     rmSync((files[2] as string).replace(/\.seg$/, '.idx'));
     server = await startServer(['--data-dir', dir, '--segment-bytes', '4096']);
     try {
-      expect(server.stdout()).toMatch(/riffle: recovered mid shardId-000000000000: 200 record\(s\), next counter 200; segment \d+\.seg: rebuilt its index \(no index file\)/);
+      expect(server.stdout()).toMatch(/riffle: recovered mid shardId-000000000000: 200 record\(s\), next counter 201; segment \d+\.seg: rebuilt its index \(no index file\)/);
       const client = h2Client(server.port);
       const firstOfOlder = Number(/(\d+)\.seg$/.exec(older)?.[1]);
       const it = (await client.send(new GetShardIteratorCommand({ StreamName: 'mid', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
       const page = await client.send(new GetRecordsCommand({ ShardIterator: it }));
-      expect(page.Records?.map((r) => r.SequenceNumber)).toEqual(seqs.slice(0, firstOfOlder)); // up to the damage
+      // Records are counted from 1 (counter 0 is the shard's starting sequence number): seqs[c - 1] has counter c.
+      expect(page.Records?.map((r) => r.SequenceNumber)).toEqual(seqs.slice(0, firstOfOlder - 1)); // up to the damage
       await expect(client.send(new GetRecordsCommand({ ShardIterator: page.NextShardIterator }))).rejects.toMatchObject({ name: 'InternalFailure' });
       // The server's stderr reaches this process through a pipe, maybe after the response: wait for it.
       for (let i = 0; i < 100 && !server.stderr().includes('reads that reach it'); i++) await new Promise((r) => setTimeout(r, 50));
       expect(server.stderr()).toMatch(/riffle: shard log \S+shard-0: segment \d+\.seg: record at byte 16 fails its CRC-32C; reads that reach it fail with InternalFailure/);
       // Past the damaged segment, reads work; writes go on with new counters.
       const firstOfNext = Number(/(\d+)\.seg$/.exec(files[2] as string)?.[1]);
-      const past = (await client.send(new GetShardIteratorCommand({ StreamName: 'mid', ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seqs[firstOfNext] }))).ShardIterator;
+      const past = (await client.send(new GetShardIteratorCommand({ StreamName: 'mid', ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: seqs[firstOfNext - 1] }))).ShardIterator;
       const rest = await client.send(new GetRecordsCommand({ ShardIterator: past }));
-      expect(rest.Records?.map((r) => r.SequenceNumber)).toEqual(seqs.slice(firstOfNext));
-      expect(rest.Records?.map((r) => Buffer.from(r.Data as Uint8Array).toString())).toEqual(Array.from({ length: 200 - firstOfNext }, (_, i) => `rec-${firstOfNext + i}-`.padEnd(60, 'x')));
+      expect(rest.Records?.map((r) => r.SequenceNumber)).toEqual(seqs.slice(firstOfNext - 1));
+      expect(rest.Records?.map((r) => Buffer.from(r.Data as Uint8Array).toString())).toEqual(Array.from({ length: 201 - firstOfNext }, (_, i) => `rec-${firstOfNext - 1 + i}-`.padEnd(60, 'x')));
       const more = await fill(server, 'mid', 50, 1000);
       expect(more).toHaveLength(50);
       expect(BigInt(more[0] as string) > BigInt(seqs[199] as string)).toBe(true);
