@@ -41,6 +41,8 @@ export interface RiffleConfig {
   consumerLimit: number;
   /** Enhanced fan-out: bytes per second pushed to each consumer from each shard (AWS: 2 MiB/s). */
   pushBytesPerSec: number;
+  /** How long a SubscribeToShard session lasts before the client must subscribe again (AWS: 5 minutes). */
+  subscriptionMs: number;
   limits: ShardLimits;
 }
 
@@ -72,6 +74,7 @@ export function defaultConfig(): RiffleConfig {
     shardLimit: 500,
     consumerLimit: 20,
     pushBytesPerSec: 2 * 1024 * 1024,
+    subscriptionMs: 300_000,
     limits: { ...DEFAULT_LIMITS },
   };
 }
@@ -119,6 +122,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'account-id': { key: 'accountId', kind: 'account', env: 'RIFFLE_ACCOUNT_ID', help: '12-digit account id in ARNs' },
   'shard-limit': { key: 'shardLimit', kind: 'count', env: 'RIFFLE_SHARD_LIMIT', help: 'open shards across all streams' },
   'consumer-limit': { key: 'consumerLimit', kind: 'count', env: 'RIFFLE_CONSUMER_LIMIT', help: 'registered consumers per stream (AWS: 20)' },
+  'subscription-ms': { key: 'subscriptionMs', kind: 'age', env: 'RIFFLE_SUBSCRIPTION_MS', help: 'SubscribeToShard session length (AWS: 300000, 5 minutes)' },
   'push-bytes-per-sec': { key: 'pushBytesPerSec', kind: 'rate', env: 'RIFFLE_PUSH_BYTES_PER_SEC', help: 'enhanced fan-out bytes/s per consumer per shard (AWS: 2097152)' },
   'write-bytes-per-sec': { key: 'limits', limit: 'writeBytesPerSec', kind: 'rate', env: 'RIFFLE_WRITE_BYTES_PER_SEC', help: 'per-shard write bytes/s (AWS: 1048576)' },
   'write-records-per-sec': { key: 'limits', limit: 'writeRecordsPerSec', kind: 'rate', env: 'RIFFLE_WRITE_RECORDS_PER_SEC', help: 'per-shard write records/s (AWS: 1000)' },

@@ -20,6 +20,7 @@ import { invoke, type Operation, type Output } from './operation.js';
 import { putRecord } from './put-record.js';
 import { putRecords } from './put-records.js';
 import { removeTagsFromStream } from './remove-tags-from-stream.js';
+import { subscribeToShard } from './subscribe-to-shard.js';
 import { updateStreamMode } from './update-stream-mode.js';
 
 // Each operation's own input type is checked inside its file; the registry only needs the name.
@@ -46,6 +47,7 @@ export const KINESIS_OPERATIONS: readonly AnyOperation[] = [
   putRecords,
   registerStreamConsumer,
   removeTagsFromStream,
+  subscribeToShard,
   updateStreamMode,
 ];
 

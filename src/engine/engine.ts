@@ -121,7 +121,11 @@ export class Engine {
     this.manifest.save(streams);
   }
 
+  /** Run first on close (the fan-out layer ends its subscriptions here). */
+  readonly onClose: Array<() => void> = [];
+
   async close(): Promise<void> {
+    for (const fn of this.onClose.splice(0)) fn();
     for (const s of this.streams.values()) for (const t of s.timers) clearTimeout(t);
     await this.pool.close();
     this.unlock();

@@ -6,6 +6,8 @@ import {
   encodePosition,
   encodePut,
   encodeRead,
+  READ_FLAG_UNMETERED,
+  type ReadReply,
   INGEST_ACK_BYTES,
   INGEST_HEADER_BYTES,
   INGEST_STATUS,
@@ -74,6 +76,17 @@ function amzUtc(ms: number): string {
   return m === null ? new Date(ms).toISOString() : `${m[1]} ${m[3]} ${m[2]} ${m[5]} UTC ${m[4]}`;
 }
 
+/** What the fan-out layer hears from the data plane (engine never imports fanout/). */
+export interface PushListener {
+  /** Whether anyone is subscribed to the stream's shards (else no work is done per put). */
+  watching(stream: Stream): boolean;
+  /** Records on `shard` were acknowledged: they are stored and may be pushed. */
+  committed(stream: Stream, shard: Shard): void;
+}
+
+/** Records per enhanced fan-out read at most (the byte limit usually binds first). */
+const PUSH_READ_RECORDS_MAX = 10_000;
+
 /** The data plane: routes records to shard owners and reads them back. */
 export class RecordPlane {
   constructor(
@@ -139,6 +152,11 @@ export class RecordPlane {
         results[position] = this.result(stream, shard, ack, inputs[position] as PutInput, operation);
       });
     });
+    if (this.pushListener?.watching(stream)) {
+      const touched = new Set<Shard>();
+      for (const r of results) if (r.ok) touched.add(r.shard);
+      for (const shard of touched) this.committed(stream, shard);
+    }
     return { stream, results };
   }
 
@@ -211,6 +229,19 @@ export class RecordPlane {
         acks[to] = INGEST_STATUS.INTERNAL;
       }
     });
+    if (this.pushListener?.watching(stream)) {
+      // Shards with a stored record (status OK), from the ACK entries.
+      const view = new DataView(acks.buffer, acks.byteOffset, acks.byteLength);
+      const touched = new Set<number>();
+      for (let i = 0; i < count; i++) {
+        const at = acksOffset + i * INGEST_ACK_BYTES;
+        if (acks[at] === INGEST_STATUS.OK) touched.add(view.getUint32(at + 1, true));
+      }
+      for (const index of touched) {
+        const shard = stream.shards[index];
+        if (shard !== undefined) this.committed(stream, shard);
+      }
+    }
     return stream;
   }
 
@@ -286,6 +317,23 @@ export class RecordPlane {
     if (shard === undefined) {
       throw new KinesisError('ResourceNotFoundException', `Shard ${shardId} in stream ${stream.name} under account ${this.account} does not exist`);
     }
+    const position = await this.resolvePosition(stream, shard, type, startingSequenceNumber, timestampMs, 'GetShardIterator');
+    return this.iterators.encode({ streamName: stream.name, streamCreatedMs: stream.createdMs, shardIndex: shard.index, position, createdMs: this.engine.clock.now() });
+  }
+
+  /**
+   * The counter a reader starts at: GetShardIterator's and SubscribeToShard's StartingPosition
+   * rules and error wording (`operation` names the call in messages).
+   */
+  async resolvePosition(
+    stream: Stream,
+    shard: Shard,
+    type: IteratorType,
+    startingSequenceNumber: string | undefined,
+    timestampMs: number | undefined,
+    operation: string,
+  ): Promise<number> {
+    const shardId = shard.shardId;
     const bySequence = type === 'AT_SEQUENCE_NUMBER' || type === 'AFTER_SEQUENCE_NUMBER';
     if (bySequence !== (startingSequenceNumber !== undefined) && type !== 'AT_TIMESTAMP') {
       throw new KinesisError(
@@ -299,7 +347,7 @@ export class RecordPlane {
     if (bySequence) {
       const seq = startingSequenceNumber as string;
       const parts = parseSequenceNumber(seq);
-      const where = `used in GetShardIterator on shard ${shardId} in stream ${stream.name} under account ${this.account}`;
+      const where = `used in ${operation} on shard ${shardId} in stream ${stream.name} under account ${this.account}`;
       if (parts === null) throw new KinesisError('InvalidArgumentException', `StartingSequenceNumber ${seq} ${where} is invalid.`);
       if (parts.streamCreatedMs !== stream.createdMs) {
         throw new KinesisError('InvalidArgumentException', `StartingSequenceNumber ${seq} ${where} is invalid because it did not come from this stream.`);
@@ -329,7 +377,30 @@ export class RecordPlane {
       }
       position = await this.position(shard, POSITION_KIND.AT_TIMESTAMP, timestampMs);
     }
-    return this.iterators.encode({ streamName: stream.name, streamCreatedMs: stream.createdMs, shardIndex: shard.index, position, createdMs: this.engine.clock.now() });
+    return position;
+  }
+
+  /**
+   * An enhanced fan-out read: records from `fromSeq`, up to `maxBytes` (at least one record), not
+   * charged to the shard's GetRecords quota (each consumer has its own limit, on the main thread).
+   */
+  readForPush(shard: Shard, fromSeq: number, maxBytes: number): Promise<ReadReply> {
+    return this.pool.request(
+      shard.owner,
+      (id) => encodeRead(id, shard.gid, fromSeq, PUSH_READ_RECORDS_MAX, maxBytes, READ_FLAG_UNMETERED),
+      (h, r) => {
+        if (h.status === WIRE_ERROR.SHARD_NOT_FOUND) throw new KinesisError('ResourceNotFoundException', `Shard ${shard.shardId} does not exist`);
+        if (h.status !== WIRE_ERROR.OK) throw new KinesisError('InternalFailure', 'Internal service failure.');
+        return decodeReadReply(r);
+      },
+    );
+  }
+
+  /** Set by the fan-out layer: told which shards got records, once they are acknowledged. */
+  pushListener: PushListener | null = null;
+
+  private committed(stream: Stream, shard: Shard): void {
+    this.pushListener?.committed(stream, shard);
   }
 
   private position(shard: Shard, kind: number, value: number): Promise<number> {

@@ -96,13 +96,17 @@ export function encodePosition(requestId: number, gid: number, kind: number, val
 }
 
 /** READ: gid u32, limit u32, maxBytes u32, fromSeq f64. */
-export function encodeRead(requestId: number, gid: number, fromSeq: number, limit: number, maxBytes: number): Uint8Array {
-  const w = new WireWriter(new Uint8Array(HEADER_BYTES + 20));
+/** READ flag: an enhanced fan-out read, limited per consumer on the main thread, not by the shard's GetRecords quota. */
+export const READ_FLAG_UNMETERED = 1;
+
+export function encodeRead(requestId: number, gid: number, fromSeq: number, limit: number, maxBytes: number, flags = 0): Uint8Array {
+  const w = new WireWriter(new Uint8Array(HEADER_BYTES + 21));
   writeHeader(w, MSG.READ, 0, requestId);
   w.u32(gid);
   w.u32(limit);
   w.u32(maxBytes);
   w.f64(fromSeq);
+  w.u8(flags);
   return w.bytes;
 }
 

@@ -18,6 +18,7 @@ import {
   POSITION_KIND,
   PUT_ACK_BYTES,
   PUT_FLAG_ORDERING,
+  READ_FLAG_UNMETERED,
   READ_RECORD_FIXED_BYTES,
   readHeader,
   writeHeader,
@@ -164,9 +165,10 @@ function handleRead(h: Header, r: WireReader, nowMs: number): void {
   const limit = r.u32();
   const maxBytes = r.u32();
   const fromSeq = r.f64();
+  const metered = init.throttle && (r.u8() & READ_FLAG_UNMETERED) === 0;
   const shard = shards.get(gid);
   if (shard === undefined) return void replyStatus(h, WIRE_ERROR.SHARD_NOT_FOUND);
-  if (init.throttle && !shard.admitRead(nowMs)) return void replyStatus(h, WIRE_ERROR.READ_THROTTLED);
+  if (metered && !shard.admitRead(nowMs)) return void replyStatus(h, WIRE_ERROR.READ_THROTTLED);
   let result: ReadResult;
   let behindAt: number | null;
   try {
@@ -175,7 +177,7 @@ function handleRead(h: Header, r: WireReader, nowMs: number): void {
   } catch (err) {
     return void replyStatus(h, damaged(shard, err));
   }
-  if (init.throttle) shard.chargeRead(result.bytes, nowMs);
+  if (metered) shard.chargeRead(result.bytes, nowMs);
   let size = 20;
   for (const rec of result.records) size += READ_RECORD_FIXED_BYTES + rec.key.length + rec.data.length;
   const w = replyStatus(h, WIRE_ERROR.OK, size);

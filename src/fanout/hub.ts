@@ -1,0 +1,105 @@
+/**
+ * Enhanced fan-out on the main thread: every live subscription, by shard (so an acknowledged put
+ * wakes exactly the subscriptions of its shards) and by consumer and shard (AWS allows one
+ * subscription per consumer and shard: a second within 5 seconds of the first is refused with
+ * ResourceInUseException; a later one replaces it).
+ */
+import { CONSUMER_STATUS, type Consumer } from '../engine/consumers.js';
+import type { Engine } from '../engine/engine.js';
+import type { PushListener } from '../engine/records.js';
+import type { Shard, Stream } from '../engine/stream.js';
+import { KinesisError } from '../errors.js';
+import { Subscription, type PushSink } from './subscription.js';
+
+/** AWS: "If you call SubscribeToShard again with the same ConsumerARN and ShardId within 5 seconds of a successful call, you'll get a ResourceInUseException." */
+export const RESUBSCRIBE_MS = 5_000;
+
+const hubs = new WeakMap<Engine, FanoutHub>();
+
+export class FanoutHub implements PushListener {
+  /** The engine's hub, made on first use (the engine does not know about fan-out). */
+  static for(engine: Engine): FanoutHub {
+    let hub = hubs.get(engine);
+    if (hub === undefined) hubs.set(engine, (hub = new FanoutHub(engine)));
+    return hub;
+  }
+
+  private readonly byShard = new Map<Shard, Set<Subscription>>();
+  private readonly byStream = new Map<Stream, number>();
+  private readonly byConsumerShard = new Map<string, { sub: Subscription; startedMs: number }>();
+
+  private constructor(private readonly engine: Engine) {
+    engine.records.pushListener = this;
+    engine.onConsumerEnded = (consumer) => this.consumerEnded(consumer);
+    engine.onClose.push(() => this.close());
+  }
+
+  watching(stream: Stream): boolean {
+    return this.byStream.has(stream);
+  }
+
+  committed(_stream: Stream, shard: Shard): void {
+    const subs = this.byShard.get(shard);
+    if (subs !== undefined) for (const sub of subs) sub.notify();
+  }
+
+  /**
+   * Starts a subscription at counter `position`. Checks what AWS checks before the stream opens:
+   * the consumer is ACTIVE, and it has no subscription to this shard younger than 5 seconds.
+   */
+  subscribe(consumer: Consumer, shard: Shard, position: number, sink: PushSink): Subscription {
+    const stream = consumer.stream;
+    if (consumer.status !== CONSUMER_STATUS.ACTIVE) {
+      throw new KinesisError('ResourceInUseException', `Consumer ${consumer.arn} is not ACTIVE, instead in state ${consumer.status}.`);
+    }
+    const key = `${consumer.arn}\n${shard.shardId}`;
+    const now = this.engine.clock.now();
+    const previous = this.byConsumerShard.get(key);
+    if (previous !== undefined && previous.sub.active) {
+      if (now - previous.startedMs < RESUBSCRIBE_MS) {
+        throw new KinesisError(
+          'ResourceInUseException',
+          `Another active subscription exists for consumer ${consumer.arn} and shard ${shard.shardId}; wait 5 seconds after subscribing before subscribing again.`,
+        );
+      }
+      previous.sub.end(null);
+    }
+    const config = this.engine.config;
+    const sub = new Subscription(consumer, stream, shard, position, sink, {
+      records: this.engine.records,
+      now: () => this.engine.clock.now(),
+      bytesPerSec: config.throttle ? config.pushBytesPerSec : 0,
+      sessionMs: config.subscriptionMs,
+    });
+    let subs = this.byShard.get(shard);
+    if (subs === undefined) this.byShard.set(shard, (subs = new Set()));
+    subs.add(sub);
+    this.byStream.set(stream, (this.byStream.get(stream) ?? 0) + 1);
+    this.byConsumerShard.set(key, { sub, startedMs: now });
+    sub.onEnd = () => {
+      subs.delete(sub);
+      if (subs.size === 0) this.byShard.delete(shard);
+      const n = (this.byStream.get(stream) ?? 1) - 1;
+      if (n === 0) this.byStream.delete(stream);
+      else this.byStream.set(stream, n);
+      // The 5-second rule still holds after the subscription ends: the entry stays until replaced.
+    };
+    sub.notify(); // push what is already there from the starting position
+    return sub;
+  }
+
+  /** A deregistered consumer's subscriptions end. */
+  private consumerEnded(consumer: Consumer): void {
+    for (const [key, entry] of this.byConsumerShard) {
+      if (entry.sub.consumer !== consumer) continue;
+      entry.sub.end({ code: 'ResourceNotFoundException', message: `Consumer ${consumer.arn} is being deregistered.` });
+      this.byConsumerShard.delete(key);
+    }
+  }
+
+  /** Ends every subscription (server shutdown). */
+  close(): void {
+    for (const entry of this.byConsumerShard.values()) entry.sub.end(null);
+    this.byConsumerShard.clear();
+  }
+}
