@@ -81,7 +81,7 @@ describe('riffle serve options', () => {
 
   it('prints usage for --help', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'serve', '--help']);
-    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--data-dir', '--fsync', '--segment-bytes', '--segment-ms', '--hot-bytes', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id', '--shard-limit', '--write-bytes-per-sec', '--write-records-per-sec', '--read-bytes-per-sec', '--read-calls-per-sec']) {
+    for (const flag of ['--port', '--stream-port', '--host', '--in-memory', '--data-dir', '--fsync', '--segment-bytes', '--segment-ms', '--hot-bytes', '--no-throttle', '--create-stream-ms', '--delete-stream-ms', '--update-stream-ms', '--workers', '--region', '--account-id', '--shard-limit', '--consumer-limit', '--push-bytes-per-sec', '--subscription-ms', '--write-bytes-per-sec', '--write-records-per-sec', '--read-bytes-per-sec', '--read-calls-per-sec']) {
       expect(stdout).toContain(flag);
     }
   });
