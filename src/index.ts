@@ -11,6 +11,7 @@ import { kinesisClient, type KinesisApi } from './api/client-api.js';
 import { startAwsEndpoint } from './server/aws-endpoint.js';
 import { startUwsEndpoint } from './server/uws-adapter.js';
 import { ingestRoute } from './api/ingest/session.js';
+import { pushRoute } from './fanout/ws-route.js';
 
 export { KinesisError, AWS_ERRORS, type AwsErrorCode } from './errors.js';
 export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardLimits } from './config.js';
@@ -55,7 +56,7 @@ export class Riffle {
     const services = [this.service];
     const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services });
     this.endpoints.push(aws);
-    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, ws: [ingestRoute(this.engine)] });
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
     this.endpoints.push(uws);
     return { port: aws.port, streamPort: uws.port };
   }

@@ -47,7 +47,7 @@ export class FanoutHub implements PushListener {
    * Starts a subscription at counter `position`. Checks what AWS checks before the stream opens:
    * the consumer is ACTIVE, and it has no subscription to this shard younger than 5 seconds.
    */
-  subscribe(consumer: Consumer, shard: Shard, position: number, sink: PushSink): Subscription {
+  subscribe(consumer: Consumer, shard: Shard, position: number, sink: PushSink, sessionMs = this.engine.config.subscriptionMs): Subscription {
     const stream = consumer.stream;
     if (consumer.status !== CONSUMER_STATUS.ACTIVE) {
       throw new KinesisError('ResourceInUseException', `Consumer ${consumer.arn} is not ACTIVE, instead in state ${consumer.status}.`);
@@ -69,7 +69,7 @@ export class FanoutHub implements PushListener {
       records: this.engine.records,
       now: () => this.engine.clock.now(),
       bytesPerSec: config.throttle ? config.pushBytesPerSec : 0,
-      sessionMs: config.subscriptionMs,
+      sessionMs,
     });
     let subs = this.byShard.get(shard);
     if (subs === undefined) this.byShard.set(shard, (subs = new Set()));

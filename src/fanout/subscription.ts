@@ -42,7 +42,7 @@ export interface SubscriptionOptions {
   readonly now: () => number;
   /** 0: unlimited. */
   readonly bytesPerSec: number;
-  /** When the session ends on its own (AWS: 5 minutes). */
+  /** When the session ends on its own (AWS: 5 minutes); 0: never. */
   readonly sessionMs: number;
 }
 
@@ -55,7 +55,7 @@ export class Subscription {
   private readonly bucket: TokenBucket | null;
   private refillTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private readonly sessionTimer: NodeJS.Timeout;
+  private readonly sessionTimer: NodeJS.Timeout | null;
   private millisBehind = 0;
   /** Called once when the subscription ends (the hub forgets it). */
   onEnd: () => void = () => undefined;
@@ -70,8 +70,8 @@ export class Subscription {
     private readonly options: SubscriptionOptions,
   ) {
     this.bucket = options.bytesPerSec > 0 ? new TokenBucket(options.bytesPerSec, options.now()) : null;
-    this.sessionTimer = setTimeout(() => this.end(null), options.sessionMs);
-    this.sessionTimer.unref();
+    this.sessionTimer = options.sessionMs > 0 ? setTimeout(() => this.end(null), options.sessionMs) : null;
+    this.sessionTimer?.unref();
     this.armHeartbeat();
   }
 
@@ -96,7 +96,7 @@ export class Subscription {
   end(error: { code: string; message: string } | null): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.sessionTimer);
+    if (this.sessionTimer !== null) clearTimeout(this.sessionTimer);
     if (this.refillTimer !== null) clearTimeout(this.refillTimer);
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
     this.onEnd();

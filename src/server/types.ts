@@ -59,8 +59,8 @@ export const STREAMING_BODY = Symbol('streamingBody');
 
 /** One WebSocket connection as a WebSocket route sees it, whatever server carries it. */
 export interface WsPeer {
-  /** Queues a binary message; never throws after close (the message is dropped). */
-  send(message: Uint8Array): void;
+  /** Queues a message (binary for bytes, text for a string); never throws after close (it is dropped). */
+  send(message: Uint8Array | string): void;
   /** Bytes queued in the server and not yet written to the socket (backpressure). */
   bufferedBytes(): number;
   close(code: number, reason: string): void;

@@ -58,7 +58,7 @@ function wsBehavior(route: WsRoute): uWS.WebSocketBehavior<WsUserData> {
       data.open = true;
       const peer: WsPeer = {
         send: (message) => {
-          if (data.open) ws.send(message, true);
+          if (data.open) ws.send(message, typeof message !== 'string');
         },
         bufferedBytes: () => (data.open ? ws.getBufferedAmount() : 0),
         close: (code, reason) => {
