@@ -4,11 +4,11 @@
 // the main thread and in every shard-owner worker.
 #include <napi.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include "crc32c.h"
@@ -278,12 +278,26 @@ class RiffleNative : public Napi::Addon<RiffleNative> {
         !TypedArg<int32_t, napi_int32_array>(info, 2, "errs must be an Int32Array", &errs, &errsLen))
       return env.Undefined();
     if (fdsLen < count || errsLen < count || count > 4096) return Fail(env, "fdatasyncAll: fds and errs must hold count entries"), env.Undefined();
-    auto one = [fds, errs](uint32_t i) { errs[i] = fdatasync(fds[i]) == 0 ? 0 : errno; };
-    std::vector<std::thread> helpers;
-    helpers.reserve(count > 0 ? count - 1 : 0);
-    for (uint32_t i = 1; i < count; i++) helpers.emplace_back(one, i);
-    if (count > 0) one(0);
-    for (auto& t : helpers) t.join();
+    struct Job {
+      int fd;
+      int32_t* err;
+    };
+    auto run = [](void* p) -> void* {
+      Job* job = static_cast<Job*>(p);
+      *job->err = fdatasync(job->fd) == 0 ? 0 : errno;
+      return nullptr;
+    };
+    std::vector<Job> jobs(count);
+    std::vector<pthread_t> threads(count);
+    std::vector<bool> started(count, false);
+    for (uint32_t i = 0; i < count; i++) jobs[i] = Job{fds[i], &errs[i]};
+    // pthread_create, not std::thread: a thread that cannot be made (EAGAIN under a pids limit)
+    // must not abort the process (this build has no exceptions); that sync runs here instead.
+    for (uint32_t i = 1; i < count; i++) started[i] = pthread_create(&threads[i], nullptr, run, &jobs[i]) == 0;
+    for (uint32_t i = 0; i < count; i++)
+      if (!started[i]) run(&jobs[i]);
+    for (uint32_t i = 1; i < count; i++)
+      if (started[i]) pthread_join(threads[i], nullptr);
     return env.Undefined();
   }
 

@@ -135,6 +135,17 @@ export class FileLog implements ShardLog {
         lastSeq = Math.max(lastSeq, file.baseSeq - 1);
       }
     }
+    // A damaged sealed file covers everything up to the next file: a read or seek that lands in
+    // what was lost there must reach it and fail, never skip to the next file.
+    for (let i = 0; i < log.files.length; i++) {
+      const file = log.files[i] as SegmentFile;
+      const next = log.files[i + 1];
+      // An empty file (the newest, just rolled) keeps the times ascending for the search by time.
+      if (i > 0 && file.summary.records === 0) file.summary.lastArrivalMs = Math.max(file.summary.lastArrivalMs, (log.files[i - 1] as SegmentFile).summary.lastArrivalMs);
+      if (file.corrupt === null || next === undefined) continue;
+      file.summary.lastSeq = Math.max(file.summary.lastSeq, next.baseSeq - 1);
+      if (next.summary.records > 0) file.summary.lastArrivalMs = Math.max(file.summary.lastArrivalMs, next.summary.firstArrivalMs);
+    }
     recovery.nextSeq = lastSeq + 1;
     log.nextCounter = recovery.nextSeq;
     log.horizonSeq = log.files[0]?.summary.firstSeq ?? 0;
@@ -313,10 +324,7 @@ export class FileLog implements ShardLog {
       closeSync(this.fd);
       this.fd = -1;
     }
-    if (old !== undefined) {
-      old.saveIndex();
-      this.cache(old);
-    }
+    old?.saveIndex();
     const name = segmentName(firstSeq);
     this.fd = openSync(join(this.dir, name), 'a');
     writeSync(this.fd, segmentHeader());
@@ -326,6 +334,8 @@ export class FileLog implements ShardLog {
     index.nextDue = SEGMENT_HEADER_BYTES;
     const file = new SegmentFile(this.dir, name, emptySummary(firstSeq), index);
     this.files.push(file);
+    // Sealed now: its index and read descriptor join the bounded cache (least recently used go).
+    if (old !== undefined) this.cache(old);
     return file;
   }
 
@@ -378,6 +388,7 @@ export class FileLog implements ShardLog {
   }
 
   seekTime(timeMs: number): number | null {
+    resetReadScratch();
     const found = this.seekTimeAll(timeMs);
     if (found === null || found >= this.horizonSeq) return found;
     return this.horizonSeq < this.nextCounter ? this.horizonSeq : null;
@@ -425,7 +436,10 @@ export class FileLog implements ShardLog {
     let go = true;
     for (; f < this.files.length && go; f++) {
       const file = this.files[f] as SegmentFile;
-      if (file.summary.records === 0) continue;
+      if (file.summary.records === 0) {
+        if (file.corrupt !== null) throw new LogCorruptError(file.corrupt);
+        continue;
+      }
       this.cache(file);
       const index = file.loadIndex();
       const offset = by === 'seq' ? index.offsetForSeq(value, SEGMENT_HEADER_BYTES) : index.offsetForTime(value, SEGMENT_HEADER_BYTES);
@@ -446,7 +460,8 @@ export class FileLog implements ShardLog {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const s = (this.files[mid] as SegmentFile).summary;
-      if (s.records === 0 || (by === 'seq' ? s.lastSeq : s.lastArrivalMs) < value) lo = mid + 1;
+      // Both columns ascend across files (an empty file's lastSeq is below its first counter).
+      if ((by === 'seq' ? s.lastSeq : s.lastArrivalMs) < value) lo = mid + 1;
       else hi = mid;
     }
     return lo < this.files.length ? lo : -1;
@@ -457,23 +472,42 @@ export class FileLog implements ShardLog {
    * whole files (never the one being written) whose records all arrived before it.
    */
   trimBefore(cutoffMs: number): void {
-    this.mem.trimBefore(cutoffMs);
+    resetReadScratch();
     if (this.horizonArrivalMs < cutoffMs) {
+      const memFirstArrival = this.mem.firstArrivalMs();
       let horizon: number | null;
-      try {
-        horizon = this.seekTimeAll(cutoffMs);
-      } catch (err) {
-        if (err instanceof LogCorruptError) return; // reported by the reads that reach it
-        throw err;
+      if (memFirstArrival !== null && memFirstArrival < cutoffMs) {
+        horizon = this.mem.seekTime(cutoffMs); // the horizon is in the hot tail: no disk access
+      } else {
+        try {
+          horizon = this.seekTimeAll(cutoffMs);
+        } catch (err) {
+          if (!(err instanceof LogCorruptError)) throw err;
+          // Damage where the horizon should be: it moves at least to the first file that still
+          // holds unexpired records (expired ones before the damage in that file stay readable).
+          const keep = this.fileFor(cutoffMs, 'time');
+          horizon = keep === -1 ? null : (this.files[keep] as SegmentFile).summary.firstSeq;
+        }
       }
       this.horizonSeq = Math.max(this.horizonSeq, horizon ?? this.nextCounter);
-      this.horizonArrivalMs = horizon === null ? -Infinity : (this.arrivalAt(horizon) ?? -Infinity);
+      this.horizonArrivalMs = horizon === null ? -Infinity : (this.mem.arrivalAt(horizon) ?? this.arrivalOnDisk(horizon));
     }
+    this.mem.trimBefore(cutoffMs);
     while (this.files.length > 1 && (this.files[0] as SegmentFile).summary.lastArrivalMs < cutoffMs) {
       const file = this.files.shift() as SegmentFile;
       const at = this.cached.indexOf(file);
       if (at !== -1) this.cached.splice(at, 1);
       file.remove();
+    }
+  }
+
+  /** The arrival of the record at `seq` read from disk, or -Infinity when it cannot be read. */
+  private arrivalOnDisk(seq: number): number {
+    try {
+      return this.arrivalAt(seq) ?? -Infinity;
+    } catch (err) {
+      if (err instanceof LogCorruptError) return -Infinity;
+      throw err;
     }
   }
 

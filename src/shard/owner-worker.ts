@@ -72,7 +72,11 @@ function syncAll(logs: Set<FileLog>): void {
     syncErrs = new Int32Array(2 * syncLogs.length);
   }
   syncLogs.forEach((log, i) => (syncFds[i] = log.unsyncedFd));
-  native.fdatasyncAll(syncFds, syncLogs.length, syncErrs);
+  // At most 64 threads at a time, however many shards this owner writes.
+  for (let from = 0; from < syncLogs.length; from += 64) {
+    const n = Math.min(64, syncLogs.length - from);
+    native.fdatasyncAll(syncFds.subarray(from, from + n), n, syncErrs.subarray(from, from + n));
+  }
   syncLogs.forEach((log, i) => {
     const errno = syncErrs[i] as number;
     if (errno !== 0) throw new Error(`fdatasync of ${log.dir} failed: ${getSystemErrorName(-errno)}`);
@@ -217,11 +221,13 @@ const reported = new Set<string>();
 /**
  * A read reached a record that fails its checks: the request fails with InternalFailure (as AWS
  * answers a read it cannot serve), and the server log says which shard, segment and byte.
- * Anything else thrown is a bug and stops the owner.
  */
 function damaged(shard: ShardState, err: unknown): number {
-  if (!(err instanceof LogCorruptError)) throw err;
-  const line = `riffle: shard log ${(shard.log as FileLog).dir}: ${err.message}; reads that reach it fail with InternalFailure`;
+  // A damaged record, or an I/O error of the read itself (EIO, EMFILE): that read fails, the owner
+  // and its other shards go on. Anything else is a bug and stops the owner.
+  const systemError = err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+  if (!(err instanceof LogCorruptError) && !systemError) throw err;
+  const line = `riffle: shard log ${(shard.log as FileLog).dir}: ${(err as Error).message}; reads that reach it fail with InternalFailure`;
   if (!reported.has(line)) {
     reported.add(line);
     writeSync(2, line + '\n'); // before the reply goes out (a worker's process.stderr is asynchronous)

@@ -171,6 +171,8 @@ describe('durability: a full disk', () => {
       expect(failedWith).toBe('InternalFailure');
       expect(acked.size).toBeGreaterThan(100);
       expect(server.alive()).toBe(true);
+      // The server's stderr reaches this process through a pipe, maybe after the response: wait for it.
+      for (let i = 0; i < 100 && !server.stderr().includes('ENOSPC'); i++) await new Promise((r) => setTimeout(r, 50));
       expect(server.stderr()).toMatch(/ENOSPC/);
       // Still refused while the shard's owner is gone (a dead owner is not silently replaced).
       const again = await client.send(new PutRecordsCommand({ StreamName: 'full', Records: [{ PartitionKey: 'k', Data: Buffer.from('later') }] }));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -198,5 +198,85 @@ describe('FileLog', () => {
     const got = readAll(log, 0, 10, 1);
     expect(got.length).toBe(10);
     got.forEach((r, i) => expect(same(r, recs[i] as Written)).toBe(true));
+  });
+});
+
+describe('FileLog, damaged or many files', () => {
+  const segs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+  const fdsInto = (dir: string) => readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+    } catch {
+      return false;
+    }
+  }).length;
+
+  it('keeps at most 8 sealed files cached (index and descriptor), however many roll', () => {
+    const dir = freshDir();
+    const { log } = FileLog.open(dir, small(new ChunkPool(64 * CHUNK_BYTES)));
+    for (let i = 0; i < 40; i++) {
+      write(log, Array.from({ length: 100 }, (_, k) => record(i * 100 + k, 1_000 + i)), 100);
+      log.read(i * 100, 10, 1 << 30); // a reader just behind the writer, on disk
+    }
+    expect(segs(dir).length).toBeGreaterThan(15);
+    expect(log.memoryFootprint.cachedFiles).toBeLessThanOrEqual(8);
+    expect(fdsInto(dir)).toBeLessThanOrEqual(10);
+    log.dispose();
+  });
+
+  it('never skips intact older files around a sealed file whose index is lost and whose start is damaged', () => {
+    const dir = freshDir();
+    const pool = new ChunkPool(64 * CHUNK_BYTES);
+    const recs = Array.from({ length: 3_000 }, (_, i) => record(i, 5_000 + i));
+    write(FileLog.open(dir, small(pool)).log, recs, 50);
+    const names = segs(dir);
+    const victim = join(dir, names[5] as string);
+    const bytes = readFileSync(victim);
+    bytes[20] ^= 0x01; // the first record
+    writeFileSync(victim, bytes);
+    unlinkSync(victim.replace(/\.seg$/, '.idx'));
+    const { log, recovery } = FileLog.open(dir, small(pool));
+    expect(recovery.notes.join('\n')).toMatch(new RegExp(`segment ${names[5]} is corrupt at byte 16`));
+    const first = Number((names[5] as string).slice(0, 20));
+    // Pages up to the damage, then the read that starts at it fails.
+    const got: number[] = [];
+    let next = 0;
+    for (;;) {
+      let page;
+      try {
+        page = log.read(next, 10_000, 1 << 30);
+      } catch (err) {
+        expect(err).toBeInstanceOf(LogCorruptError);
+        break;
+      }
+      got.push(...page.records.map((r) => r.seq));
+      next = page.nextSeq;
+    }
+    expect(got).toEqual(recs.slice(0, first).map((r) => r.seq));
+    expect(() => log.read(first, 10, 1 << 30)).toThrow(LogCorruptError);
+    expect(() => log.read(first + 3, 10, 1 << 30)).toThrow(LogCorruptError); // inside what was lost
+    expect(log.seekTime(0)).toBe(0);
+    expect(() => log.seekTime(5_000 + first + 2)).toThrow(LogCorruptError);
+    log.trimBefore(5_001);
+    expect(log.read(0, 1, 1 << 30).records.map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('still trims when the record at the horizon is damaged: expired files go, the horizon moves past them', () => {
+    const dir = freshDir();
+    const pool = new ChunkPool(64 * CHUNK_BYTES);
+    const recs = Array.from({ length: 3_000 }, (_, i) => record(i, 5_000 + i));
+    write(FileLog.open(dir, small(pool)).log, recs, 50);
+    const names = segs(dir);
+    const victim = join(dir, names[3] as string);
+    const bytes = readFileSync(victim);
+    bytes[bytes.length - 100] ^= 0x01; // the last record of the fourth file
+    writeFileSync(victim, bytes);
+    const { log } = FileLog.open(dir, small(pool));
+    const fourth = Number((names[3] as string).slice(0, 20));
+    const fifth = Number((names[4] as string).slice(0, 20));
+    log.trimBefore(5_000 + fifth - 1); // the horizon would be the damaged record
+    expect(segs(dir)[0]).toBe(names[3]);
+    const head = log.read(0, 1, 1 << 30).records[0]?.seq as number;
+    expect(head).toBeGreaterThanOrEqual(fourth);
   });
 });
