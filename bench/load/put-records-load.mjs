@@ -61,6 +61,17 @@ if (mode === 'raw') {
     parts.push(h, key, len, r.Data);
   }
   const template = Buffer.concat(parts);
+  // STAMP_DATA=1: each send writes the wall time (ms, f64) into the first 8 bytes of every
+  // record's data, so a push consumer can measure put → push latency (bench/fanout.mjs).
+  const stampAt = [];
+  if (process.env.STAMP_DATA === '1') {
+    let at = parts.slice(0, 4).reduce((n, b) => n + b.length, 0);
+    for (const r of records) {
+      at += 3 + Buffer.byteLength(r.PartitionKey) + 4;
+      stampAt.push(at);
+      at += r.Data.length;
+    }
+  }
   const sockets = await Promise.all(
     Array.from({ length: Number(concurrency) }, () =>
       new Promise((resolve, reject) => {
@@ -88,6 +99,10 @@ if (mode === 'raw') {
     const id = nextId++;
     const frame = Buffer.from(template);
     frame.writeUInt32LE(id, 4);
+    if (stampAt.length > 0) {
+      const now = performance.timeOrigin + performance.now();
+      for (const at of stampAt) frame.writeDoubleLE(now, at);
+    }
     return new Promise((resolve, reject) => {
       conn.pending.set(id, { resolve, reject });
       conn.ws.send(frame);

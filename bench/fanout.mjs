@@ -1,0 +1,147 @@
+// Enhanced fan-out benchmark: N registered consumers × M shards over WebSocket push. The server,
+// the producer and the consumers are three processes on 127.0.0.1, each run bounded in time.
+//   node bench/fanout.mjs [--seconds 5] [--consumers 8] [--shards 4] [--bytes 1024] [--batch 500]
+// Two rows, each on a fresh stream of a fresh server (--no-throttle --in-memory):
+//   saturated: the producer sends as fast as the server takes it (8 WebSocket connections × 16
+//     batches in flight); the consumers' delivered MB/s is the fan-out throughput.
+//   paced: the producer offers half of the saturated row's ingest rate (open loop); put → push
+//     latency is the wall time from the producer's send to the consumer's receipt of the record.
+// Every consumer must receive every accepted record exactly once, in order per shard.
+// kinesalite has no enhanced fan-out, so there is no baseline row. Writes bench/results/fanout-<time>.json.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const opt = { seconds: 5, consumers: 8, shards: 4, bytes: 1024, batch: 500 };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const name = argv[i].replace(/^--/, '');
+  if (!(name in opt) || !(Number(argv[i + 1]) > 0)) {
+    console.error(`riffle fanout bench: bad option ${argv[i]} ${argv[i + 1] ?? ''} (options: ${Object.keys(opt).map((k) => `--${k}`).join(', ')})`);
+    process.exit(2);
+  }
+  opt[name] = Number(argv[i + 1]);
+}
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+function startServer() {
+  const child = spawn(process.execPath, [here('../dist/cli/main.js'), 'serve', '--port', '0', '--stream-port', '0', '--no-throttle', '--in-memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15000);
+    const onData = (d) => {
+      out += d;
+      const m = /listening on http:\/\/[\d.]+:(\d+) .* and http:\/\/[\d.]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]), streamPort: Number(m[2]) });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+  });
+}
+
+async function api(port, op, body) {
+  const res = await fetch(`http://127.0.0.1:${port}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `Kinesis_20131202.${op}`,
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0',
+      'x-amz-date': '20260101T000000Z',
+    },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** CPU seconds of a process, from /proc (Linux). */
+function cpuSec(pid) {
+  const stat = execFileSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' }).split(') ')[1].split(' ');
+  return (Number(stat[11]) + Number(stat[12])) / 100;
+}
+
+async function run(label, rate) {
+  const server = await startServer();
+  try {
+    const stream = 'fanout';
+    await api(server.port, 'CreateStream', { StreamName: stream, ShardCount: opt.shards });
+    const { StreamDescriptionSummary: summary } = await api(server.port, 'DescribeStreamSummary', { StreamName: stream });
+    const arns = [];
+    for (let c = 0; c < opt.consumers; c++) {
+      arns.push((await api(server.port, 'RegisterStreamConsumer', { StreamARN: summary.StreamARN, ConsumerName: `c${c}` })).Consumer.ConsumerARN);
+    }
+    const consumers = spawn(process.execPath, [here('./load/push-consumers.mjs'), `ws://127.0.0.1:${server.streamPort}`, arns.join(','), String(opt.seconds + 60)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    consumers.stdout.on('data', (d) => (out += d));
+    await new Promise((resolve, reject) => {
+      const t = setInterval(() => out.includes('ready') && (clearInterval(t), resolve()), 10);
+      consumers.once('exit', (code) => reject(new Error(`consumers exited ${code}: ${out}`)));
+    });
+    const cpu0 = cpuSec(server.child.pid);
+    const t0 = performance.now();
+    const producer = JSON.parse(
+      execFileSync(process.execPath, [here('./load/put-records-load.mjs'), `http://127.0.0.1:${server.streamPort}`, 'ws', 'ws', stream, String(opt.seconds), '8', String(opt.batch), String(opt.bytes), String(rate)], {
+        encoding: 'utf8',
+        env: { ...process.env, STAMP_DATA: '1' },
+        timeout: (opt.seconds + 30) * 1000,
+      })
+        .trim()
+        .split('\n')
+        .pop(),
+    );
+    consumers.stdin.write(`${producer.accepted}\n`);
+    const result = await new Promise((resolve) => consumers.once('exit', () => resolve(JSON.parse(out.trim().split('\n').pop()))));
+    const elapsed = (performance.now() - t0) / 1000;
+    const serverCpu = (cpuSec(server.child.pid) - cpu0) / elapsed;
+    const complete = result.consumers.every((c) => c.records === producer.accepted && c.gaps === 0 && c.repeats === 0);
+    const deliveredBytes = result.consumers.reduce((n, c) => n + c.bytes, 0);
+    const pushSeconds = Math.max(...result.consumers.map((c) => c.seconds));
+    return {
+      label,
+      consumers: opt.consumers,
+      shards: opt.shards,
+      recordBytes: opt.bytes,
+      offeredRecordsPerSec: rate || null,
+      ingestRecordsPerSec: producer.recordsPerSec,
+      putAckP99Ms: producer.p99Ms,
+      deliveredRecords: result.consumers.reduce((n, c) => n + c.records, 0),
+      pushMegabytesPerSec: deliveredBytes / 1e6 / pushSeconds,
+      putToPushP50Ms: result.latencyP50Ms,
+      putToPushP99Ms: result.latencyP99Ms,
+      exactlyOnceInOrder: complete,
+      serverCpuCores: serverCpu,
+      perConsumer: result.consumers,
+    };
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+}
+
+const results = [];
+process.stderr.write('  saturated ... ');
+results.push(await run(`saturated: ${opt.consumers} consumers × ${opt.shards} shards, ${opt.bytes} B records`, 0));
+process.stderr.write(`${Math.round(results[0].ingestRecordsPerSec)} records/s in, ${results[0].pushMegabytesPerSec.toFixed(0)} MB/s out\n`);
+const half = Math.max(1, Math.round(results[0].ingestRecordsPerSec / 2));
+process.stderr.write('  paced at half ... ');
+results.push(await run(`paced at half the saturated ingest (${half} records/s)`, half));
+process.stderr.write(`p99 put → push ${results[1].putToPushP99Ms?.toFixed(1)} ms\n`);
+
+mkdirSync(here('./results'), { recursive: true });
+const file = here(`./results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ options: opt, node: process.version, results }, null, 2));
+const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toFixed(d));
+console.log(`\nEnhanced fan-out over WebSocket push, ${opt.consumers} consumers × ${opt.shards} shards, ${opt.bytes} B records, ${opt.seconds} s, --no-throttle --in-memory`);
+console.log(['scenario'.padEnd(58), 'in rec/s'.padStart(10), 'push MB/s'.padStart(10), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'exact'.padStart(6), 'CPU'.padStart(5)].join(' '));
+for (const r of results) {
+  console.log(
+    [r.label.padEnd(58), fmt(r.ingestRecordsPerSec).padStart(10), fmt(r.pushMegabytesPerSec).padStart(10), fmt(r.putToPushP50Ms, 1).padStart(8), fmt(r.putToPushP99Ms, 1).padStart(8), String(r.exactlyOnceInOrder).padStart(6), fmt(r.serverCpuCores, 2).padStart(5)].join(' '),
+  );
+}
+console.log('push MB/s: record data delivered to all consumers together, over the time they were receiving. p50/p99: put → push per record (sampled 1 in 8).');
+console.log(`JSON: ${file}`);
