@@ -73,12 +73,16 @@ class EventStreamBody implements StreamingBody, PushSink {
   subscription: { resume(): void; end(error: null): void } | null = null;
   private sink: BodySink | null = null;
   private readonly early: PushBatch[] = [];
+  private closed = false;
   private endedWith: { code: string; message: string } | null | undefined;
 
   start(sink: BodySink): void {
     this.sink = sink;
     sink.onDrain(() => this.subscription?.resume());
-    sink.onClose(() => this.subscription?.end(null));
+    sink.onClose(() => {
+      this.closed = true; // the client is gone or the body ended: nothing more is written
+      this.subscription?.end(null);
+    });
     sink.write(eventMessage('initial-response', '{}'));
     for (const batch of this.early.splice(0)) this.push(batch);
     if (this.endedWith !== undefined) return this.finish(this.endedWith);
@@ -86,6 +90,7 @@ class EventStreamBody implements StreamingBody, PushSink {
   }
 
   push(batch: PushBatch): boolean {
+    if (this.closed) return false;
     if (this.sink === null) {
       // Taken, and the subscription pauses until start(): at most one batch waits here.
       this.early.push(batch);
@@ -100,6 +105,8 @@ class EventStreamBody implements StreamingBody, PushSink {
   }
 
   private finish(error: { code: string; message: string } | null): void {
+    if (this.closed) return;
+    this.closed = true;
     const sink = this.sink as BodySink;
     if (error !== null) sink.write(exceptionMessage(error.code, error.message));
     sink.end();
