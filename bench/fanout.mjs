@@ -11,6 +11,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { api } from './lib/aws-api.mjs';
 
 const opt = { seconds: 5, consumers: 8, shards: 4, bytes: 1024, batch: 500 };
 const argv = process.argv.slice(2);
@@ -40,22 +41,6 @@ function startServer() {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
   });
-}
-
-async function api(port, op, body) {
-  const res = await fetch(`http://127.0.0.1:${port}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': `Kinesis_20131202.${op}`,
-      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0',
-      'x-amz-date': '20260101T000000Z',
-    },
-    body: JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** CPU seconds of a process, from /proc (Linux). */

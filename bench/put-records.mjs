@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { api } from './lib/aws-api.mjs';
 
 const opt = { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '', only: '' };
 const TEXT_OPTIONS = ['out', 'only'];
@@ -51,23 +52,6 @@ function usage(pid) {
   const ticks = Number(stat[11]) + Number(stat[12]);
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
   return { cpuSec: ticks / 100, rssBytes: rss };
-}
-
-async function api(port, op, body) {
-  const res = await fetch(`http://127.0.0.1:${port}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': `Kinesis_20131202.${op}`,
-      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0',
-      'x-amz-date': '20260101T000000Z',
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  const json = text === '' ? {} : JSON.parse(text);
-  if (res.status !== 200) throw new Error(`${op}: ${JSON.stringify(json)}`);
-  return json;
 }
 
 async function createStream(port, name) {

@@ -82,7 +82,7 @@ export class FanoutHub implements PushListener {
       const n = (this.byStream.get(stream) ?? 1) - 1;
       if (n === 0) this.byStream.delete(stream);
       else this.byStream.set(stream, n);
-      // The 5-second rule still holds after the subscription ends: the entry stays until replaced.
+      // The entry stays until the next subscription replaces it; an ended one blocks nobody.
     };
     sub.notify(); // push what is already there from the starting position
     return sub;

@@ -31,7 +31,7 @@ import type { LogRecord, ReadResult, ShardLog } from './shard-log.js';
 import { native } from '../native/index.js';
 import { frameBytes, segmentHeader, SEGMENT_HEADER_BYTES } from './segment-codec.js';
 import { SparseIndex } from './sparse-index.js';
-import { emptySummary, indexPathOf, LogCorruptError, readIndexFile, rebuildIndex, resetReadScratch, SegmentFile, segmentName, SEGMENT_SUFFIX } from './segment-file.js';
+import { baseSeqOf, emptySummary, indexPathOf, LogCorruptError, readIndexFile, rebuildIndex, resetReadScratch, SegmentFile, segmentName, SEGMENT_SUFFIX } from './segment-file.js';
 
 export { LogCorruptError } from './segment-file.js';
 
@@ -163,7 +163,7 @@ export class FileLog implements ShardLog {
     }
     const why = typeof loaded === 'string' ? loaded : loaded.summary.bytes !== size ? 'index is stale' : 'index is out of order';
     const { index, scan } = rebuildIndex(path, afterSeq);
-    const base = Number(name.slice(0, -SEGMENT_SUFFIX.length));
+    const base = baseSeqOf(name);
     const file = new SegmentFile(this.dir, name, emptySummary(scan.firstSeq ?? base, Math.max(scan.goodBytes, SEGMENT_HEADER_BYTES)), index);
     if (scan.firstSeq !== null) {
       file.summary = { bytes: scan.goodBytes, records: scan.records, firstSeq: scan.firstSeq, lastSeq: scan.lastSeq as number, firstArrivalMs: index.count > 0 ? firstArrival(index) : 0, lastArrivalMs: scan.lastArrivalMs as number };
@@ -201,7 +201,7 @@ export class FileLog implements ShardLog {
       recovery.truncatedBytes += fileBytes - scan.goodBytes;
       recovery.notes.push(`segment ${name}: truncated ${fileBytes - scan.goodBytes} byte(s) after the last good record (${scan.problem})`);
     }
-    const base = Number(name.slice(0, -SEGMENT_SUFFIX.length));
+    const base = baseSeqOf(name);
     const file = new SegmentFile(this.dir, name, emptySummary(Math.max(base, afterSeq + 1), goodBytes), index);
     if (scan.firstSeq !== null) {
       file.summary = { bytes: goodBytes, records: scan.records, firstSeq: scan.firstSeq, lastSeq: scan.lastSeq as number, firstArrivalMs: firstArrival(index), lastArrivalMs: scan.lastArrivalMs as number };
@@ -278,7 +278,7 @@ export class FileLog implements ShardLog {
     const index = file.index as SparseIndex;
     for (let i = 0, pos = summary.bytes; i < count; i++) {
       const m = 6 * i;
-      if (pos >= index.nextDue) index.add(staged[m + 4] as number, staged[m + 5] as number, pos);
+      index.offer(staged[m + 4] as number, staged[m + 5] as number, pos);
       pos += frameBytes(staged[m + 2] as number, staged[m + 3] as number);
     }
     if (summary.records === 0) {

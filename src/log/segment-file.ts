@@ -50,6 +50,11 @@ export function indexPathOf(segmentPath: string): string {
   return segmentPath.slice(0, -SEGMENT_SUFFIX.length) + INDEX_SUFFIX;
 }
 
+/** `00000000000000000100.seg` → 100. */
+export function baseSeqOf(name: string): number {
+  return Number(name.slice(0, -SEGMENT_SUFFIX.length));
+}
+
 export function segmentName(firstSeq: number): string {
   return String(firstSeq).padStart(20, '0') + SEGMENT_SUFFIX;
 }
@@ -77,7 +82,7 @@ export class SegmentFile {
 
   /** The first counter this file was created for (its name). */
   get baseSeq(): number {
-    return Number(this.name.slice(0, -SEGMENT_SUFFIX.length));
+    return baseSeqOf(this.name);
   }
 
   /** Writes the index next to the segment (atomically: a temporary file renamed over it). */
