@@ -7,26 +7,29 @@
 //   paced: the producer offers half of the saturated row's ingest rate (open loop); put → push
 //     latency is the wall time from the producer's send to the consumer's receipt of the record.
 // Every consumer must receive every accepted record exactly once, in order per shard.
+// --rate R runs one paced row at R records/s instead. RIFFLE_PROFILE_DIR=dir adds --cpu-prof for the
+// server and the consumers (profiles written there when they exit).
 // kinesalite has no enhanced fan-out, so there is no baseline row. Writes bench/results/fanout-<time>.json.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { api } from './lib/aws-api.mjs';
 
-const opt = { seconds: 5, consumers: 8, shards: 4, bytes: 1024, batch: 500 };
+const opt = { seconds: 5, consumers: 8, shards: 4, bytes: 1024, batch: 500, rate: 0 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const name = argv[i].replace(/^--/, '');
-  if (!(name in opt) || !(Number(argv[i + 1]) > 0)) {
+  if (!(name in opt) || !(Number(argv[i + 1]) >= 0)) {
     console.error(`riffle fanout bench: bad option ${argv[i]} ${argv[i + 1] ?? ''} (options: ${Object.keys(opt).map((k) => `--${k}`).join(', ')})`);
     process.exit(2);
   }
   opt[name] = Number(argv[i + 1]);
 }
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const profile = process.env.RIFFLE_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIFFLE_PROFILE_DIR}`] : [];
 
 function startServer() {
-  const child = spawn(process.execPath, [here('../dist/cli/main.js'), 'serve', '--port', '0', '--stream-port', '0', '--no-throttle', '--in-memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profile, here('../dist/cli/main.js'), 'serve', '--port', '0', '--stream-port', '0', '--no-throttle', '--in-memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15000);
@@ -59,7 +62,7 @@ async function run(label, rate) {
     for (let c = 0; c < opt.consumers; c++) {
       arns.push((await api(server.port, 'RegisterStreamConsumer', { StreamARN: summary.StreamARN, ConsumerName: `c${c}` })).Consumer.ConsumerARN);
     }
-    const consumers = spawn(process.execPath, [here('./load/push-consumers.mjs'), `ws://127.0.0.1:${server.streamPort}`, arns.join(','), String(opt.seconds + 60)], {
+    const consumers = spawn(process.execPath, [...profile, here('./load/push-consumers.mjs'), `ws://127.0.0.1:${server.streamPort}`, arns.join(','), String(opt.seconds + 60)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
@@ -84,7 +87,7 @@ async function run(label, rate) {
     const result = await new Promise((resolve) => consumers.once('exit', () => resolve(JSON.parse(out.trim().split('\n').pop()))));
     const elapsed = (performance.now() - t0) / 1000;
     const serverCpu = (cpuSec(server.child.pid) - cpu0) / elapsed;
-    const complete = result.consumers.every((c) => c.records === producer.accepted && c.gaps === 0 && c.repeats === 0);
+    const complete = result.consumers.every((c) => c.records === producer.accepted && c.gaps === 0 && c.repeats === 0 && c.malformed === 0);
     const deliveredBytes = result.consumers.reduce((n, c) => n + c.bytes, 0);
     const pushSeconds = Math.max(...result.consumers.map((c) => c.seconds));
     return {
@@ -109,6 +112,11 @@ async function run(label, rate) {
 }
 
 const results = [];
+if (opt.rate > 0) {
+  process.stderr.write(`  paced at ${opt.rate} ... `);
+  results.push(await run(`paced at ${opt.rate} records/s`, opt.rate));
+  process.stderr.write(`p99 put → push ${results[0].putToPushP99Ms?.toFixed(1)} ms\n`);
+} else {
 process.stderr.write('  saturated ... ');
 results.push(await run(`saturated: ${opt.consumers} consumers × ${opt.shards} shards, ${opt.bytes} B records`, 0));
 process.stderr.write(`${Math.round(results[0].ingestRecordsPerSec)} records/s in, ${results[0].pushMegabytesPerSec.toFixed(0)} MB/s out\n`);
@@ -116,6 +124,7 @@ const half = Math.max(1, Math.round(results[0].ingestRecordsPerSec / 2));
 process.stderr.write('  paced at half ... ');
 results.push(await run(`paced at half the saturated ingest (${half} records/s)`, half));
 process.stderr.write(`p99 put → push ${results[1].putToPushP99Ms?.toFixed(1)} ms\n`);
+}
 
 mkdirSync(here('./results'), { recursive: true });
 const file = here(`./results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

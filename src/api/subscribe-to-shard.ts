@@ -4,7 +4,8 @@ import { formatSequenceNumber } from '../engine/sequence-number.js';
 import { KinesisError } from '../errors.js';
 import { FanoutHub } from '../fanout/hub.js';
 import { eventMessage, exceptionMessage } from '../fanout/event-stream.js';
-import type { PushBatch, PushSink } from '../fanout/subscription.js';
+import type { PushBatch } from '../fanout/push-batch.js';
+import type { PushSink } from '../fanout/subscription.js';
 import { STREAMING_BODY, type BodySink, type StreamingBody } from '../server/types.js';
 import { defineOperation } from './operation.js';
 import { ConsumerARN, SequenceNumber, ShardId } from './shapes.js';
@@ -50,18 +51,20 @@ export const subscribeToShard = defineOperation<Input>({
   },
 });
 
+/** The encoded SubscribeToShardEvent of a batch, kept with the batch (the same for every consumer). */
+const EVENT = Symbol('SubscribeToShardEvent');
+
 /** Event payload: the SubscribeToShardEvent shape, JSON as awsJson1_1 writes it (blobs base64, timestamps epoch seconds). */
 function eventJson(batch: PushBatch): string {
-  const records = batch.records.map((r) => ({
+  const records = batch.records().map((r) => ({
     SequenceNumber: formatSequenceNumber(batch.shard.seqPrefix, r.seq),
     ApproximateArrivalTimestamp: r.arrivalMs / 1000,
     Data: r.data.toString('base64'),
     PartitionKey: r.key,
   }));
-  const last = batch.records[batch.records.length - 1];
   // The last record pushed, or the position before the next one: AFTER_SEQUENCE_NUMBER of it
-  // continues exactly here (counter 0, the shard's starting number, is before every record).
-  const continuation = formatSequenceNumber(batch.shard.seqPrefix, last !== undefined ? last.seq : Math.max(0, batch.nextSeq - 1));
+  // continues exactly here.
+  const continuation = formatSequenceNumber(batch.shard.seqPrefix, batch.continuation);
   return JSON.stringify({ Records: records, ContinuationSequenceNumber: continuation, MillisBehindLatest: batch.millisBehindLatest });
 }
 
@@ -96,7 +99,7 @@ class EventStreamBody implements StreamingBody, PushSink {
       this.early.push(batch);
       return false;
     }
-    return this.sink.write(eventMessage('SubscribeToShardEvent', eventJson(batch)));
+    return this.sink.write(batch.memo(EVENT, () => eventMessage('SubscribeToShardEvent', eventJson(batch))));
   }
 
   end(error: { code: string; message: string } | null): void {

@@ -84,6 +84,20 @@ export interface PushListener {
   committed(stream: Stream, shard: Shard): void;
 }
 
+/**
+ * An enhanced fan-out read: the owner's READ reply records (each f64 counter, f64 arrival ms,
+ * u16 key length, u32 data length, key, data; READ_RECORD_FIXED_BYTES before the key) copied
+ * into `bytes` after `headroom` bytes the caller fills (the push frame's header).
+ */
+export interface PushRead {
+  readonly fromSeq: number;
+  /** The counter to read from next. */
+  readonly nextSeq: number;
+  readonly millisBehindLatest: number;
+  readonly count: number;
+  readonly bytes: Buffer;
+}
+
 /** Records per enhanced fan-out read at most (the byte limit usually binds first). */
 const PUSH_READ_RECORDS_MAX = 10_000;
 
@@ -384,14 +398,21 @@ export class RecordPlane {
    * An enhanced fan-out read: records from `fromSeq`, up to `maxBytes` (at least one record), not
    * charged to the shard's GetRecords quota (each consumer has its own limit, on the main thread).
    */
-  readForPush(shard: Shard, fromSeq: number, maxBytes: number): Promise<ReadReply> {
+  readForPush(shard: Shard, fromSeq: number, maxBytes: number, headroom: number): Promise<PushRead> {
     return this.pool.request(
       shard.owner,
       (id) => encodeRead(id, shard.gid, fromSeq, PUSH_READ_RECORDS_MAX, maxBytes, READ_FLAG_UNMETERED),
       (h, r) => {
         if (h.status === WIRE_ERROR.SHARD_NOT_FOUND) throw new KinesisError('ResourceNotFoundException', `Shard ${shard.shardId} does not exist`);
         if (h.status !== WIRE_ERROR.OK) throw new KinesisError('InternalFailure', 'Internal service failure.');
-        return decodeReadReply(r);
+        const nextSeq = r.f64();
+        const millisBehindLatest = r.f64();
+        const count = r.u32();
+        // One copy out of the ring slot, records as the owner laid them out (no per-record work).
+        const section = r.bytes.subarray(r.pos);
+        const bytes = Buffer.allocUnsafe(headroom + section.length);
+        bytes.set(section, headroom);
+        return { fromSeq, nextSeq, millisBehindLatest, count, bytes };
       },
     );
   }

@@ -1,6 +1,7 @@
 /**
- * Enhanced fan-out on the main thread: every live subscription, by shard (so an acknowledged put
- * wakes exactly the subscriptions of its shards) and by consumer and shard (AWS allows one
+ * Enhanced fan-out on the main thread: every live subscription, by shard in the shard's feed (so
+ * an acknowledged put wakes exactly the subscriptions of its shards, and the feed reads each new
+ * range once for all of them) and by consumer and shard (AWS allows one
  * subscription per consumer and shard: a second within 5 seconds of the first is refused with
  * ResourceInUseException; a later one replaces it).
  */
@@ -9,6 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import type { PushListener } from '../engine/records.js';
 import type { Shard, Stream } from '../engine/stream.js';
 import { KinesisError } from '../errors.js';
+import { ShardFeed } from './shard-feed.js';
 import { Subscription, type PushSink } from './subscription.js';
 
 /** AWS: "If you call SubscribeToShard again with the same ConsumerARN and ShardId within 5 seconds of a successful call, you'll get a ResourceInUseException." */
@@ -24,7 +26,7 @@ export class FanoutHub implements PushListener {
     return hub;
   }
 
-  private readonly byShard = new Map<Shard, Set<Subscription>>();
+  private readonly byShard = new Map<Shard, ShardFeed>();
   private readonly byStream = new Map<Stream, number>();
   private readonly byConsumerShard = new Map<string, { sub: Subscription; startedMs: number }>();
 
@@ -39,8 +41,7 @@ export class FanoutHub implements PushListener {
   }
 
   committed(_stream: Stream, shard: Shard): void {
-    const subs = this.byShard.get(shard);
-    if (subs !== undefined) for (const sub of subs) sub.notify();
+    this.byShard.get(shard)?.committed();
   }
 
   /**
@@ -65,20 +66,22 @@ export class FanoutHub implements PushListener {
       previous.sub.end(null);
     }
     const config = this.engine.config;
+    let feed = this.byShard.get(shard);
+    if (feed === undefined) this.byShard.set(shard, (feed = new ShardFeed(shard, this.engine.records)));
     const sub = new Subscription(consumer, stream, shard, position, sink, {
       records: this.engine.records,
+      feed,
       now: () => this.engine.clock.now(),
       bytesPerSec: config.throttle ? config.pushBytesPerSec : 0,
       sessionMs,
     });
-    let subs = this.byShard.get(shard);
-    if (subs === undefined) this.byShard.set(shard, (subs = new Set()));
-    subs.add(sub);
     this.byStream.set(stream, (this.byStream.get(stream) ?? 0) + 1);
     this.byConsumerShard.set(key, { sub, startedMs: now });
     sub.onEnd = () => {
-      subs.delete(sub);
-      if (subs.size === 0) this.byShard.delete(shard);
+      if (feed.readers.size === 0 && this.byShard.get(shard) === feed) {
+        feed.close();
+        this.byShard.delete(shard);
+      }
       const n = (this.byStream.get(stream) ?? 1) - 1;
       if (n === 0) this.byStream.delete(stream);
       else this.byStream.set(stream, n);

@@ -1,33 +1,25 @@
 /**
  * One enhanced fan-out subscription: a consumer reading one shard from a position, pushed to
- * whatever carries it (an event stream over HTTP, a WebSocket). Event-driven: it reads from the
- * shard owner when the hub says records were acknowledged on its shard, keeps reading while reads
- * return records, and otherwise sleeps. No timer looks for data; timers only refill the consumer's
- * byte budget, send AWS's heartbeat event after 5 s without one, and end the session.
+ * whatever carries it (an event stream over HTTP, a WebSocket). Event-driven: at the shard's tip
+ * it waits on the shard's feed, which reads each new range once for every subscription there
+ * (shard-feed.ts); behind the feed's kept batches it reads from the shard owner for itself, one
+ * read at a time, until it reaches them. No timer looks for data; timers only refill the
+ * consumer's byte budget, send AWS's heartbeat event after 5 s without one, and end the session.
  *
- * Bounded: one read in flight (at most READ_BYTES_MAX), and no read while the transport is over
- * its high-water mark (it resumes from its position on drain). Limited: a token bucket of
- * `bytesPerSec` (AWS: 2 MiB/s per consumer per shard), or none with --no-throttle.
+ * Bounded: at most one read of its own in flight (READ_BYTES_MAX), and nothing is taken while the
+ * transport is over its high-water mark (it resumes from its position on drain). Limited: a token
+ * bucket of `bytesPerSec` (AWS: 2 MiB/s per consumer per shard), or none with --no-throttle.
  */
 import type { Consumer } from '../engine/consumers.js';
 import type { RecordPlane } from '../engine/records.js';
 import type { Shard, Stream } from '../engine/stream.js';
-import type { ReadRecord } from '../shard/messages.js';
 import { TokenBucket } from '../shard/token-bucket.js';
 import { isKinesisError } from '../errors.js';
+import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
+import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from './shard-feed.js';
 
-/** Bytes asked of the shard owner per read at most. */
-const READ_BYTES_MAX = 1024 * 1024;
 /** AWS sends an event at least every 5 seconds, with no records if there are none. */
 export const HEARTBEAT_MS = 5_000;
-
-export interface PushBatch {
-  readonly shard: Shard;
-  readonly records: readonly ReadRecord[];
-  /** Counter to continue from (one past the last record pushed). */
-  readonly nextSeq: number;
-  readonly millisBehindLatest: number;
-}
 
 /** Where a subscription's batches go. */
 export interface PushSink {
@@ -39,6 +31,7 @@ export interface PushSink {
 
 export interface SubscriptionOptions {
   readonly records: RecordPlane;
+  readonly feed: ShardFeed;
   readonly now: () => number;
   /** 0: unlimited. */
   readonly bytesPerSec: number;
@@ -46,9 +39,9 @@ export interface SubscriptionOptions {
   readonly sessionMs: number;
 }
 
-export class Subscription {
+export class Subscription implements FeedReader {
   private reading = false;
-  /** Records were acknowledged while a read was in flight: read again after it. */
+  /** Records may be there for a read of its own (acknowledged since, or the last read found some). */
   private pending = true;
   private paused = false;
   private ended = false;
@@ -72,6 +65,7 @@ export class Subscription {
     this.bucket = options.bytesPerSec > 0 ? new TokenBucket(options.bytesPerSec, options.now()) : null;
     this.sessionTimer = options.sessionMs > 0 ? setTimeout(() => this.end(null), options.sessionMs) : null;
     this.sessionTimer?.unref();
+    options.feed.readers.add(this);
     this.armHeartbeat();
   }
 
@@ -83,6 +77,17 @@ export class Subscription {
   notify(): void {
     this.pending = true;
     this.kick();
+  }
+
+  /** The feed has a batch at this position. */
+  wake(): void {
+    this.kick();
+  }
+
+  /** The feed's read failed. */
+  fail(err: unknown): void {
+    if (isKinesisError(err) && err.code === 'ResourceNotFoundException') return this.end({ code: err.code, message: err.message });
+    this.end({ code: 'InternalFailureException', message: 'Internal service failure.' });
   }
 
   /** The transport drained: go on from the position. */
@@ -99,51 +104,72 @@ export class Subscription {
     if (this.sessionTimer !== null) clearTimeout(this.sessionTimer);
     if (this.refillTimer !== null) clearTimeout(this.refillTimer);
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.options.feed.remove(this);
     this.onEnd();
     this.sink.end(error);
   }
 
+  /** Pushes what the feed keeps from the position on; then waits on the feed or reads for itself. */
   private kick(): void {
-    if (this.ended || this.reading || this.paused || !this.pending || this.refillTimer !== null) return;
-    let maxBytes = READ_BYTES_MAX;
-    if (this.bucket !== null) {
-      const now = this.options.now();
-      const tokens = this.bucket.peek(now);
-      if (tokens < 1) {
-        // Out of budget: wait until it is positive again (a read always returns at least one record).
-        const waitMs = Math.max(1, Math.ceil(((1 - tokens) * 1000) / this.options.bytesPerSec));
-        this.refillTimer = setTimeout(() => {
-          this.refillTimer = null;
-          this.kick();
-        }, waitMs);
-        return;
+    const feed = this.options.feed;
+    while (!this.ended && !this.reading && !this.paused && this.refillTimer === null) {
+      const budget = this.budget();
+      if (budget === 0) return;
+      const kept = feed.batchAt(this.position);
+      if (kept !== null) {
+        this.deliver(kept.from(this.position, budget));
+        feed.release();
+        continue;
       }
-      maxBytes = Math.max(1, Math.min(READ_BYTES_MAX, Math.floor(tokens)));
+      const where = feed.await(this);
+      // Behind the feed, records are there whatever was acknowledged since; ahead of it, only if some were.
+      if (where === 'behind' || (where === 'ahead' && this.pending)) this.readOwn(Math.min(READ_BYTES_MAX, budget));
+      return;
     }
+  }
+
+  /** Bytes this subscription may take now (Infinity without a limit); 0 after arming the refill wait. */
+  private budget(): number {
+    if (this.bucket === null) return Infinity;
+    const tokens = this.bucket.peek(this.options.now());
+    if (tokens >= 1) return Math.floor(tokens);
+    // Out of budget: wait until it is positive again (a batch always carries at least one record).
+    const waitMs = Math.max(1, Math.ceil(((1 - tokens) * 1000) / this.options.bytesPerSec));
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null;
+      this.kick();
+    }, waitMs);
+    return 0;
+  }
+
+  private readOwn(maxBytes: number): void {
     this.reading = true;
     this.pending = false;
-    this.options.records.readForPush(this.shard, this.position, maxBytes).then(
-      (reply) => {
+    this.options.records.readForPush(this.shard, this.position, maxBytes, RECORDS_HEADER_BYTES).then(
+      (read) => {
         this.reading = false;
         if (this.ended) return;
-        this.millisBehind = reply.millisBehindLatest;
-        if (reply.records.length > 0) {
-          let bytes = 0;
-          for (const r of reply.records) bytes += r.data.length + Buffer.byteLength(r.key);
-          this.bucket?.charge(bytes, this.options.now());
-          this.position = reply.nextSeq;
+        this.millisBehind = read.millisBehindLatest;
+        if (read.count > 0 || read.nextSeq !== this.position) {
           // More may be waiting behind what this read returned: read again.
-          this.pending = true;
-          this.send({ shard: this.shard, records: reply.records, nextSeq: reply.nextSeq, millisBehindLatest: reply.millisBehindLatest });
+          this.pending ||= read.count > 0;
+          this.deliver(PushBatch.fromRead(this.shard, read));
         }
         this.kick();
       },
       (err: unknown) => {
         this.reading = false;
-        if (isKinesisError(err) && err.code === 'ResourceNotFoundException') return this.end({ code: err.code, message: err.message });
-        this.end({ code: 'InternalFailureException', message: 'Internal service failure.' });
+        this.fail(err);
       },
     );
+  }
+
+  private deliver(batch: PushBatch): void {
+    this.millisBehind = batch.millisBehindLatest;
+    this.position = batch.nextSeq;
+    if (batch.count === 0) return; // a range with nothing left in it: no event
+    this.bucket?.charge(batch.bytes, this.options.now());
+    this.send(batch);
   }
 
   private send(batch: PushBatch): void {
@@ -159,7 +185,7 @@ export class Subscription {
       this.heartbeatTimer = null;
       if (this.ended) return;
       if (this.paused) return this.armHeartbeat();
-      this.send({ shard: this.shard, records: [], nextSeq: this.position, millisBehindLatest: this.millisBehind });
+      this.send(PushBatch.empty(this.shard, this.position, this.position, this.millisBehind));
     }, HEARTBEAT_MS);
     this.heartbeatTimer.unref();
   }

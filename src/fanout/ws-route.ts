@@ -15,13 +15,9 @@ import { parseSequenceNumber } from '../engine/sequence-number.js';
 import type { Shard } from '../engine/stream.js';
 import { isKinesisError, KinesisError } from '../errors.js';
 import { FanoutHub } from './hub.js';
-import type { PushBatch, PushSink, Subscription } from './subscription.js';
+import type { PushSink, Subscription } from './subscription.js';
 
 export const SUBSCRIBE_PATH = '/subscribe';
-const PROTOCOL_VERSION = 1;
-export const RECORDS_FRAME = 4;
-export const RECORDS_HEADER_BYTES = 28;
-export const PUSH_RECORD_FIXED_BYTES = 22;
 /** Unread output per connection past which its subscriptions pause. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
 /** A SUBSCRIBE frame is small; anything larger is refused by the transport. */
@@ -39,34 +35,6 @@ interface SubscribeRequest {
   shards?: unknown;
   startingPosition?: { Type?: unknown; SequenceNumber?: unknown; Timestamp?: unknown };
   resume?: unknown;
-}
-
-/** A RECORDS frame: header, then per record counter, arrival, key length, data length, key, data. */
-export function recordsFrame(batch: PushBatch): Buffer {
-  let size = RECORDS_HEADER_BYTES;
-  const keys = batch.records.map((r) => Buffer.from(r.key, 'utf8'));
-  batch.records.forEach((r, i) => (size += PUSH_RECORD_FIXED_BYTES + (keys[i] as Buffer).length + r.data.length));
-  const out = Buffer.allocUnsafe(size);
-  out[0] = RECORDS_FRAME;
-  out[1] = PROTOCOL_VERSION;
-  out.writeUInt16LE(0, 2);
-  out.writeUInt32LE(batch.shard.index, 4);
-  out.writeDoubleLE(batch.millisBehindLatest, 8);
-  const last = batch.records[batch.records.length - 1];
-  out.writeDoubleLE(last !== undefined ? last.seq : Math.max(0, batch.nextSeq - 1), 16);
-  out.writeUInt32LE(batch.records.length, 24);
-  let at = RECORDS_HEADER_BYTES;
-  batch.records.forEach((r, i) => {
-    const key = keys[i] as Buffer;
-    out.writeDoubleLE(r.seq, at);
-    out.writeDoubleLE(r.arrivalMs, at + 8);
-    out.writeUInt16LE(key.length, at + 16);
-    out.writeUInt32LE(r.data.length, at + 18);
-    at += PUSH_RECORD_FIXED_BYTES;
-    at += key.copy(out, at);
-    at += r.data.copy(out, at);
-  });
-  return out;
 }
 
 class PushSession {
@@ -141,7 +109,7 @@ class PushSession {
       const sink: PushSink = {
         push: (batch) => {
           if (!this.open) return false;
-          this.peer.send(recordsFrame(batch));
+          this.peer.send(batch.frame); // the same frame goes to every connection at this point
           return this.peer.bufferedBytes() < HIGH_WATER_BYTES;
         },
         end: (error) => {

@@ -27,6 +27,16 @@ export interface UwsEndpointOptions extends EndpointOptions {
   ws?: WsRoute[];
 }
 
+/**
+ * µWS (uWebSockets.js 20.30, the version installed) sends frames of 16 KiB and more uncompressed
+ * with one writev of header and payload when nothing is buffered; if the kernel then takes no
+ * more than the header, the payload is dropped and the next frame follows the orphaned header
+ * (fixed upstream in uWebSockets PR #1662, not in this build). Seen here as corrupt push frames
+ * to busy consumers. Such frames are sent with the `compress` hint, which takes µWS's buffered
+ * path instead (test/integration/ws-push.test.ts checks every frame under load).
+ */
+const LARGE_FRAME_BYTES = 16 * 1024;
+
 interface WsUserData {
   session?: WsSession;
   open: boolean;
@@ -58,7 +68,12 @@ function wsBehavior(route: WsRoute): uWS.WebSocketBehavior<WsUserData> {
       data.open = true;
       const peer: WsPeer = {
         send: (message) => {
-          if (data.open) ws.send(message, typeof message !== 'string');
+          if (!data.open) return;
+          const binary = typeof message !== 'string';
+          // `compress` keeps large frames off the µWS writev shortcut (see LARGE_FRAME_BYTES);
+          // compression is disabled on these sockets, so nothing is compressed.
+          const viaBuffer = binary && message.length >= LARGE_FRAME_BYTES;
+          ws.cork(() => ws.send(message, binary, viaBuffer));
         },
         bufferedBytes: () => (data.open ? ws.getBufferedAmount() : 0),
         close: (code, reason) => {

@@ -1,0 +1,153 @@
+/**
+ * One shard's shared feed: the subscriptions that follow the shard's tip wait here, and the feed
+ * reads each new range of records from the shard owner once, for all of them, and keeps the
+ * batches a while so that a subscription a little behind (paused by its transport, limited by
+ * its budget) takes them from memory too. A subscription further behind than the kept batches
+ * reads for itself until it reaches them.
+ *
+ * Bounded: one owner read in flight (at most READ_BYTES_MAX), and batches are kept only while a
+ * subscription still needs them, FEED_BYTES_MAX at most; beyond that the oldest go.
+ * Event-driven: the feed reads when a subscription waits at its end and records were
+ * acknowledged since its last read (or that read returned records: more may be there).
+ */
+import type { RecordPlane } from '../engine/records.js';
+import type { Shard } from '../engine/stream.js';
+import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
+
+/** Bytes asked of the shard owner per read at most. */
+export const READ_BYTES_MAX = 1024 * 1024;
+/** Batches kept per shard at most (bytes of frames). */
+export const FEED_BYTES_MAX = 8 * 1024 * 1024;
+
+/** What the feed needs of a subscription. */
+export interface FeedReader {
+  /** The next counter this reader pushes. */
+  readonly position: number;
+  /** Records were acknowledged on the shard (for a reader that reads for itself). */
+  notify(): void;
+  /** The feed has a batch at the reader's position now. */
+  wake(): void;
+  /** The feed's read failed; the reader ends. */
+  fail(err: unknown): void;
+}
+
+export class ShardFeed {
+  /** Contiguous: each batch starts where the one before it ends. */
+  private readonly batches: PushBatch[] = [];
+  private keptBytes = 0;
+  /** The counter the next owner read starts at; -1 before any reader has waited. */
+  private end = -1;
+  private reading = false;
+  /** Records may be there past `end`. */
+  private pending = true;
+  private closed = false;
+  readonly readers = new Set<FeedReader>();
+  private readonly waiting = new Set<FeedReader>();
+
+  constructor(
+    private readonly shard: Shard,
+    private readonly records: RecordPlane,
+  ) {}
+
+  /** The kept batch covering `position`, or null. */
+  batchAt(position: number): PushBatch | null {
+    for (let i = this.batches.length - 1; i >= 0; i--) {
+      const b = this.batches[i] as PushBatch;
+      if (position >= b.nextSeq) return null;
+      if (position >= b.fromSeq) return b;
+    }
+    return null;
+  }
+
+  /**
+   * A reader found no kept batch at its position. If that is where the feed reads next, it waits
+   * for the read ('waiting'). If no read is in flight or awaited, and the reader is past the end
+   * or nothing is kept, the feed moves to the reader's position (dropping what it kept) and the
+   * reader waits. Otherwise the reader reads for itself: 'behind' the feed's end (records are
+   * there), or 'ahead' of a read in flight (records may not be there yet).
+   */
+  await(reader: FeedReader): 'waiting' | 'behind' | 'ahead' {
+    const position = reader.position;
+    if (position !== this.end) {
+      if (this.end >= 0 && position < this.end && this.batches.length > 0) return 'behind';
+      // Never move while a read is in flight or readers wait at the end (they would be stranded).
+      if (this.reading || this.waiting.size > 0) return position < this.end ? 'behind' : 'ahead';
+      this.drop(this.batches.length);
+      this.end = position;
+      this.pending = true;
+    }
+    this.waiting.add(reader);
+    this.read();
+    return 'waiting';
+  }
+
+  /** Records were acknowledged on the shard: read for the waiting readers, tell the others. */
+  committed(): void {
+    this.pending = true;
+    this.read();
+    for (const r of this.readers) if (!this.waiting.has(r)) r.notify();
+  }
+
+  /** A reader moved on or left: batches every reader has passed are dropped. */
+  release(): void {
+    let min = Infinity;
+    for (const r of this.readers) min = Math.min(min, r.position);
+    let n = 0;
+    while (n < this.batches.length && (this.batches[n] as PushBatch).nextSeq <= min) n++;
+    this.drop(n);
+  }
+
+  remove(reader: FeedReader): void {
+    this.readers.delete(reader);
+    this.waiting.delete(reader);
+    this.release();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.drop(this.batches.length);
+  }
+
+  private read(): void {
+    if (this.closed || this.reading || !this.pending || this.waiting.size === 0) return;
+    this.reading = true;
+    this.pending = false;
+    const from = this.end;
+    this.records.readForPush(this.shard, from, READ_BYTES_MAX, RECORDS_HEADER_BYTES).then(
+      (read) => {
+        this.reading = false;
+        if (this.closed) return;
+        // Records: more may be waiting behind them. None, but the range moved on (records gone
+        // by retention): an empty batch carries the readers over it.
+        if (read.count > 0 || read.nextSeq !== from) {
+          this.keep(PushBatch.fromRead(this.shard, read));
+          this.end = read.nextSeq;
+          this.pending ||= read.count > 0;
+          const woken = [...this.waiting];
+          this.waiting.clear();
+          for (const r of woken) r.wake();
+        }
+        this.read();
+      },
+      (err: unknown) => {
+        this.reading = false;
+        const failed = [...this.waiting];
+        this.waiting.clear();
+        for (const r of failed) r.fail(err);
+      },
+    );
+  }
+
+  private keep(batch: PushBatch): void {
+    this.batches.push(batch);
+    this.keptBytes += batch.frame.length;
+    let n = 0;
+    let bytes = this.keptBytes;
+    while (n < this.batches.length - 1 && bytes > FEED_BYTES_MAX) bytes -= (this.batches[n++] as PushBatch).frame.length;
+    this.drop(n);
+  }
+
+  private drop(n: number): void {
+    for (const b of this.batches.splice(0, n)) this.keptBytes -= b.frame.length;
+  }
+}
