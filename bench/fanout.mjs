@@ -7,7 +7,7 @@
 //   paced: the producer offers half of the saturated row's ingest rate (open loop); put → push
 //     latency is the wall time from the producer's send to the consumer's receipt of the record.
 // Every consumer must receive every accepted record exactly once, in order per shard.
-// --rate R runs one paced row at R records/s instead. RIFFLE_PROFILE_DIR=dir adds --cpu-prof for the
+// --rate R runs one paced row at R records/s instead; --out FILE writes the JSON there. RIFFLE_PROFILE_DIR=dir adds --cpu-prof for the
 // server and the consumers (profiles written there when they exit).
 // kinesalite has no enhanced fan-out, so there is no baseline row. Writes bench/results/fanout-<time>.json.
 import { spawn, execFileSync } from 'node:child_process';
@@ -17,8 +17,13 @@ import { api } from './lib/aws-api.mjs';
 
 const opt = { seconds: 5, consumers: 8, shards: 4, bytes: 1024, batch: 500, rate: 0 };
 const argv = process.argv.slice(2);
+let outFile = null;
 for (let i = 0; i < argv.length; i += 2) {
   const name = argv[i].replace(/^--/, '');
+  if (name === 'out' && argv[i + 1] !== undefined) {
+    outFile = argv[i + 1];
+    continue;
+  }
   if (!(name in opt) || !(Number(argv[i + 1]) >= 0)) {
     console.error(`riffle fanout bench: bad option ${argv[i]} ${argv[i + 1] ?? ''} (options: ${Object.keys(opt).map((k) => `--${k}`).join(', ')})`);
     process.exit(2);
@@ -127,7 +132,7 @@ process.stderr.write(`p99 put → push ${results[1].putToPushP99Ms?.toFixed(1)} 
 }
 
 mkdirSync(here('./results'), { recursive: true });
-const file = here(`./results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const file = outFile ?? here(`./results/fanout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({ options: opt, node: process.version, results }, null, 2));
 const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toFixed(d));
 console.log(`\nEnhanced fan-out over WebSocket push, ${opt.consumers} consumers × ${opt.shards} shards, ${opt.bytes} B records, ${opt.seconds} s, --no-throttle --in-memory`);

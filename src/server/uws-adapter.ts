@@ -33,7 +33,7 @@ export interface UwsEndpointOptions extends EndpointOptions {
  * more than the header, the payload is dropped and the next frame follows the orphaned header
  * (fixed upstream in uWebSockets PR #1662, not in this build). Seen here as corrupt push frames
  * to busy consumers. Such frames are sent with the `compress` hint, which takes µWS's buffered
- * path instead (test/integration/ws-push.test.ts checks every frame under load).
+ * path instead (test/integration/bench-smoke.test.ts checks every frame of the fan-out bench).
  */
 const LARGE_FRAME_BYTES = 16 * 1024;
 

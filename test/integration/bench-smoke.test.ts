@@ -27,6 +27,22 @@ it('riffle bench (bench/put-records.mjs) runs end to end and writes its JSON', a
   expect(report.results[5]?.offeredRecordsPerSec).toBeGreaterThan(0);
 }, 90_000);
 
+it('bench/fanout.mjs pushes every record to every consumer exactly once, in well-formed frames, in both rows', async () => {
+  const out = join(tmpdir(), `riffle-fanout-${process.pid}.json`);
+  await run(process.execPath, ['bench/fanout.mjs', '--seconds', '1.5', '--consumers', '8', '--out', out], { timeout: 120_000 });
+  const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    results: Array<{ ingestRecordsPerSec: number; pushMegabytesPerSec: number; exactlyOnceInOrder: boolean; perConsumer: Array<{ records: number; malformed: number }> }>;
+  };
+  expect(report.results).toHaveLength(2);
+  for (const r of report.results) {
+    expect(r.perConsumer).toHaveLength(8);
+    for (const c of r.perConsumer) expect(c).toMatchObject({ malformed: 0 });
+    expect(r.exactlyOnceInOrder).toBe(true);
+    expect(r.ingestRecordsPerSec).toBeGreaterThan(0);
+    expect(r.pushMegabytesPerSec).toBeGreaterThan(0);
+  }
+}, 150_000);
+
 it('bench/native/route.bench.mjs checks all three routers agree, then times them', async () => {
   const out = join(tmpdir(), `riffle-route-${process.pid}.json`);
   await run(process.execPath, ['bench/native/route.bench.mjs', '--keys', '64', '--time', '50', '--json', out], { timeout: 60_000 });
