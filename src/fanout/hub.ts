@@ -36,6 +36,11 @@ export class FanoutHub implements PushListener {
     engine.onClose.push(() => this.close());
   }
 
+  /** The shard's feed while anyone subscribes to it. */
+  feed(shard: Shard): ShardFeed | undefined {
+    return this.byShard.get(shard);
+  }
+
   watching(stream: Stream): boolean {
     return this.byStream.has(stream);
   }

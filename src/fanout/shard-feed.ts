@@ -49,6 +49,11 @@ export class ShardFeed {
     private readonly records: RecordPlane,
   ) {}
 
+  /** Bytes of frames kept now (at most FEED_BYTES_MAX, or one batch if that alone is larger). */
+  get keptFrameBytes(): number {
+    return this.keptBytes;
+  }
+
   /** The kept batch covering `position`, or null. */
   batchAt(position: number): PushBatch | null {
     for (let i = this.batches.length - 1; i >= 0; i--) {
