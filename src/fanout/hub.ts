@@ -28,7 +28,7 @@ export class FanoutHub implements PushListener {
 
   private readonly byShard = new Map<Shard, ShardFeed>();
   private readonly byStream = new Map<Stream, number>();
-  private readonly byConsumerShard = new Map<string, { sub: Subscription; startedMs: number }>();
+  private readonly byConsumerShard = new Map<string, { sub: Subscription; startedMs: number; sessionMs: number }>();
 
   private constructor(private readonly engine: Engine) {
     engine.records.pushListener = this;
@@ -51,7 +51,11 @@ export class FanoutHub implements PushListener {
 
   /**
    * Starts a subscription at counter `position`. Checks what AWS checks before the stream opens:
-   * the consumer is ACTIVE, and it has no subscription to this shard younger than 5 seconds.
+   * the consumer is ACTIVE, and no subscription to this shard started less than 5 seconds ago
+   * (less than a session, when sessions are shorter, as in tests). For SubscribeToShard that holds
+   * whether or not the earlier one is still open, as on AWS; WebSocket push (`sessionMs` 0, a
+   * subscription per connection) refuses only while the earlier one is open, so a client can
+   * reconnect and resume at once.
    */
   subscribe(consumer: Consumer, shard: Shard, position: number, sink: PushSink, sessionMs = this.engine.config.subscriptionMs): Subscription {
     const stream = consumer.stream;
@@ -61,11 +65,12 @@ export class FanoutHub implements PushListener {
     const key = `${consumer.arn}\n${shard.shardId}`;
     const now = this.engine.clock.now();
     const previous = this.byConsumerShard.get(key);
-    if (previous !== undefined && previous.sub.active) {
-      if (now - previous.startedMs < RESUBSCRIBE_MS) {
+    if (previous !== undefined && (previous.sub.active || previous.sessionMs > 0)) {
+      const window = previous.sessionMs > 0 ? Math.min(RESUBSCRIBE_MS, previous.sessionMs) : RESUBSCRIBE_MS;
+      if (now - previous.startedMs < window) {
         throw new KinesisError(
           'ResourceInUseException',
-          `Another active subscription exists for consumer ${consumer.arn} and shard ${shard.shardId}; wait 5 seconds after subscribing before subscribing again.`,
+          `Another subscription was started for consumer ${consumer.arn} and shard ${shard.shardId} less than 5 seconds ago; wait 5 seconds after subscribing before subscribing again.`,
         );
       }
       previous.sub.end(null);
@@ -81,7 +86,7 @@ export class FanoutHub implements PushListener {
       sessionMs,
     });
     this.byStream.set(stream, (this.byStream.get(stream) ?? 0) + 1);
-    this.byConsumerShard.set(key, { sub, startedMs: now });
+    this.byConsumerShard.set(key, { sub, startedMs: now, sessionMs });
     sub.onEnd = () => {
       if (feed.readers.size === 0 && this.byShard.get(shard) === feed) {
         feed.close();
@@ -90,7 +95,7 @@ export class FanoutHub implements PushListener {
       const n = (this.byStream.get(stream) ?? 1) - 1;
       if (n === 0) this.byStream.delete(stream);
       else this.byStream.set(stream, n);
-      // The entry stays until the next subscription replaces it; an ended one blocks nobody.
+      // The entry stays until the next subscription replaces it (its start time is the 5-second rule's).
     };
     sub.notify(); // push what is already there from the starting position
     return sub;

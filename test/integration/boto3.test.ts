@@ -6,6 +6,7 @@ import { startServer, uniqueName, type RunningServer } from './harness.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('./boto3_flow.py', import.meta.url));
+const fanout = fileURLToPath(new URL('./boto3_fanout.py', import.meta.url));
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -22,4 +23,15 @@ it('works with boto3: waiter, PutRecords, ListShards, GetRecords and modeled err
   expect(out.seen).toEqual(Array.from({ length: 20 }, (_, i) => `boto-${i}`).sort());
   expect(out.arrivalType).toBe('datetime');
   expect(out.error).toEqual({ code: 'ResourceNotFoundException', message: 'Stream no-such-stream under account 000000000000 not found.', status: 400 });
+});
+
+it('works with boto3 for enhanced fan-out: SubscribeToShard event stream over HTTP/1.1, and its errors', async () => {
+  const { stdout } = await run('python3', [fanout, `http://127.0.0.1:${server.port}`, uniqueName('botoefo')], { timeout: 60_000 });
+  const out = JSON.parse(stdout) as { seen: string[]; inOrder: boolean; continuationIsLast: boolean; arrivalType: string; errors: Record<string, string> };
+  expect(out.seen).toEqual(Array.from({ length: 30 }, (_, i) => `efo-${i}`));
+  expect(out.inOrder).toBe(true);
+  expect(out.continuationIsLast).toBe(true);
+  expect(out.arrivalType).toBe('datetime');
+  expect(out.errors).toEqual({ again: 'ResourceInUseException', unknown: 'ResourceNotFoundException', noSequence: 'InvalidArgumentException', badArn: 'ValidationException' });
+  expect(server.alive()).toBe(true);
 });
