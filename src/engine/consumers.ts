@@ -70,9 +70,13 @@ export class ConsumerRegistry {
     const consumer: Consumer = { name, arn: consumerArn(stream, name, createdMs), createdMs, stream, status: CONSUMER_STATUS.CREATING };
     stream.consumers.set(name, consumer);
     this.hooks.persist();
-    this.hooks.after(stream, this.hooks.createMs, () => {
+    // RegisterStreamConsumer answers CREATING, as AWS does, even when the delay is 0 (then ACTIVE
+    // as soon as the answer is made).
+    const activate = (): void => {
       if (consumer.status === CONSUMER_STATUS.CREATING) consumer.status = CONSUMER_STATUS.ACTIVE;
-    });
+    };
+    if (this.hooks.createMs === 0) queueMicrotask(activate);
+    else this.hooks.after(stream, this.hooks.createMs, activate);
     return consumer;
   }
 

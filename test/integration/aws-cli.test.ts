@@ -71,6 +71,28 @@ describe.each(available)('$version', ({ bin, version }) => {
     expect(typeof got.NextShardIterator).toBe('string');
   });
 
+  // Neither CLI has a subscribe-to-shard command (it is an event stream operation); the consumer
+  // operations around it are plain JSON ones.
+  it('registers, describes, lists and deregisters an enhanced fan-out consumer', async () => {
+    const name = uniqueName('clic');
+    await aws('kinesis', 'create-stream', '--stream-name', name, '--shard-count', '1');
+    const streamArn = ((await aws('kinesis', 'describe-stream-summary', '--stream-name', name)) as { StreamDescriptionSummary: { StreamARN: string } }).StreamDescriptionSummary.StreamARN;
+    const registered = (await aws('kinesis', 'register-stream-consumer', '--stream-arn', streamArn, '--consumer-name', 'cli-reader')) as { Consumer: { ConsumerARN: string; ConsumerStatus: string } };
+    expect(registered.Consumer.ConsumerARN).toMatch(new RegExp(`^${streamArn}/consumer/cli-reader:\\d+$`));
+    expect(registered.Consumer.ConsumerStatus).toBe('CREATING');
+    const described = (await aws('kinesis', 'describe-stream-consumer', '--consumer-arn', registered.Consumer.ConsumerARN)) as { ConsumerDescription: { ConsumerName: string; StreamARN: string } };
+    expect(described.ConsumerDescription).toMatchObject({ ConsumerName: 'cli-reader', StreamARN: streamArn });
+    const listed = (await aws('kinesis', 'list-stream-consumers', '--stream-arn', streamArn)) as { Consumers: Array<{ ConsumerName: string }> };
+    expect(listed.Consumers.map((c) => c.ConsumerName)).toEqual(['cli-reader']);
+    const again = await aws('kinesis', 'register-stream-consumer', '--stream-arn', streamArn, '--consumer-name', 'cli-reader').catch((e: { stderr: string }) => e);
+    expect((again as { stderr: string }).stderr).toContain('ResourceInUseException');
+    await aws('kinesis', 'deregister-stream-consumer', '--consumer-arn', registered.Consumer.ConsumerARN);
+    // DELETING lasts --delete-stream-ms, 0 on this server: gone at once.
+    const gone = await aws('kinesis', 'describe-stream-consumer', '--consumer-arn', registered.Consumer.ConsumerARN).catch((e: { stderr: string }) => e);
+    expect((gone as { stderr: string }).stderr).toContain('ResourceNotFoundException');
+    expect(((await aws('kinesis', 'list-stream-consumers', '--stream-arn', streamArn)) as { Consumers: unknown[] }).Consumers).toEqual([]);
+  });
+
   it('shows AWS errors the way the CLI prints them', async () => {
     const err = await aws('kinesis', 'describe-stream', '--stream-name', 'no-such-stream').catch((e: { stderr: string; code: number }) => e);
     // CLI v2 exits 254 on a service error, v1 exits 255.

@@ -49,8 +49,11 @@ async function setup(name: string, consumers: number): Promise<{ stream: Stream;
   const engine = riffle.engine;
   const stream = engine.readableStream({ name });
   const shard = stream.shards[0] as Shard;
-  const list = Array.from({ length: consumers }, (_, c) => engine.consumers.register(stream, `c${c}`));
-  await new Promise((r) => setTimeout(r, 20)); // CREATING → ACTIVE
+  const list = [];
+  for (let c = 0; c < consumers; c++) {
+    list.push(engine.consumers.register(stream, `c${c}`));
+    await new Promise((r) => setTimeout(r, 1)); // CREATING → ACTIVE (AWS allows 5 CREATING at once)
+  }
   return {
     stream,
     shard,
