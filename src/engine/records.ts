@@ -7,6 +7,7 @@ import {
   encodePut,
   encodeRead,
   READ_FLAG_UNMETERED,
+  READ_FLAG_WAIT,
   type ReadReply,
   INGEST_ACK_BYTES,
   INGEST_HEADER_BYTES,
@@ -397,11 +398,13 @@ export class RecordPlane {
   /**
    * An enhanced fan-out read: records from `fromSeq`, up to `maxBytes` (at least one record), not
    * charged to the shard's GetRecords quota (each consumer has its own limit, on the main thread).
+   * With `wait`, a read that finds nothing is answered after the next commit that appends to the
+   * shard instead (READ_FLAG_WAIT).
    */
-  readForPush(shard: Shard, fromSeq: number, maxBytes: number, headroom: number): Promise<PushRead> {
+  readForPush(shard: Shard, fromSeq: number, maxBytes: number, headroom: number, wait = false): Promise<PushRead> {
     return this.pool.request(
       shard.owner,
-      (id) => encodeRead(id, shard.gid, fromSeq, PUSH_READ_RECORDS_MAX, maxBytes, READ_FLAG_UNMETERED),
+      (id) => encodeRead(id, shard.gid, fromSeq, PUSH_READ_RECORDS_MAX, maxBytes, READ_FLAG_UNMETERED | (wait ? READ_FLAG_WAIT : 0)),
       (h, r) => {
         if (h.status === WIRE_ERROR.SHARD_NOT_FOUND) throw new KinesisError('ResourceNotFoundException', `Shard ${shard.shardId} does not exist`);
         if (h.status !== WIRE_ERROR.OK) throw new KinesisError('InternalFailure', 'Internal service failure.');

@@ -8,7 +8,9 @@
  * Bounded: one owner read in flight (at most READ_BYTES_MAX), and batches are kept only while a
  * subscription still needs them, FEED_BYTES_MAX at most; beyond that the oldest go.
  * Event-driven: the feed reads when a subscription waits at its end and records were
- * acknowledged since its last read (or that read returned records: more may be there).
+ * acknowledged since its last read (or that read returned records: more may be there). A read at
+ * the tip waits at the shard owner, which answers it right after its next commit that appends to
+ * the shard, with the acks: new records reach the main thread with no further round trip.
  */
 import type { RecordPlane } from '../engine/records.js';
 import type { Shard } from '../engine/stream.js';
@@ -118,7 +120,8 @@ export class ShardFeed {
     this.reading = true;
     this.pending = false;
     const from = this.end;
-    this.records.readForPush(this.shard, from, READ_BYTES_MAX, RECORDS_HEADER_BYTES).then(
+    // A read at the tip waits at the owner and comes back with the next commit's records.
+    this.records.readForPush(this.shard, from, READ_BYTES_MAX, RECORDS_HEADER_BYTES, true).then(
       (read) => {
         this.reading = false;
         if (this.closed) return;

@@ -98,6 +98,14 @@ export function encodePosition(requestId: number, gid: number, kind: number, val
 /** READ: gid u32, limit u32, maxBytes u32, fromSeq f64. */
 /** READ flag: an enhanced fan-out read, limited per consumer on the main thread, not by the shard's GetRecords quota. */
 export const READ_FLAG_UNMETERED = 1;
+/**
+ * A read that finds nothing at its position waits at the owner instead of answering empty, and is
+ * answered right after the next commit that appends to the shard (enhanced fan-out: records go to
+ * the main thread with their acks, with no further round trip). An owner keeps PARKED_READS_MAX
+ * such reads per shard; past that, they answer empty at once.
+ */
+export const READ_FLAG_WAIT = 2;
+export const PARKED_READS_MAX = 4;
 
 export function encodeRead(requestId: number, gid: number, fromSeq: number, limit: number, maxBytes: number, flags = 0): Uint8Array {
   const w = new WireWriter(new Uint8Array(HEADER_BYTES + 21));

@@ -19,6 +19,8 @@ import {
   PUT_ACK_BYTES,
   PUT_FLAG_ORDERING,
   READ_FLAG_UNMETERED,
+  READ_FLAG_WAIT,
+  PARKED_READS_MAX,
   READ_RECORD_FIXED_BYTES,
   readHeader,
   writeHeader,
@@ -131,6 +133,7 @@ function handlePut(h: Header, r: WireReader, nowMs: number): void {
     }
     w.u8(WIRE_ERROR.OK);
     w.f64(shard.append(copies, at, keyLen, dataLen, nowMs));
+    appended.add(gid);
   }
 }
 
@@ -160,19 +163,57 @@ function handleIngest(h: Header, r: WireReader, nowMs: number): void {
       w.u8(INGEST_STATUS.OK);
       w.u32(shard.index);
       w.f64(shard.append(copies, at, keyLen, dataLen, nowMs));
+      appended.add(gid);
     }
   }
 }
+
+interface ParkedRead {
+  h: Header;
+  fromSeq: number;
+  limit: number;
+  maxBytes: number;
+}
+
+/** READ_FLAG_WAIT reads that found nothing, by shard gid, answered after the next commit that appends there. */
+const parked = new Map<number, ParkedRead[]>();
+/** Shards appended to since the last commit. */
+const appended = new Set<number>();
 
 function handleRead(h: Header, r: WireReader, nowMs: number): void {
   const gid = r.u32();
   const limit = r.u32();
   const maxBytes = r.u32();
   const fromSeq = r.f64();
-  const metered = init.throttle && (r.u8() & READ_FLAG_UNMETERED) === 0;
+  const flags = r.u8();
+  const metered = init.throttle && (flags & READ_FLAG_UNMETERED) === 0;
   const shard = shards.get(gid);
   if (shard === undefined) return void replyStatus(h, WIRE_ERROR.SHARD_NOT_FOUND);
   if (metered && !shard.admitRead(nowMs)) return void replyStatus(h, WIRE_ERROR.READ_THROTTLED);
+  if ((flags & READ_FLAG_WAIT) !== 0 && fromSeq >= shard.nextSeq) {
+    const list = parked.get(gid) ?? [];
+    if (list.length < PARKED_READS_MAX) {
+      list.push({ h, fromSeq, limit, maxBytes });
+      parked.set(gid, list);
+      return;
+    }
+  }
+  answerRead(h, shard, fromSeq, limit, maxBytes, metered, nowMs);
+}
+
+/** After a commit: the parked reads of shards that got records are answered (before the publish). */
+function answerParked(nowMs: number): void {
+  for (const gid of appended) {
+    const list = parked.get(gid);
+    const shard = shards.get(gid);
+    if (list === undefined || shard === undefined) continue;
+    parked.delete(gid);
+    for (const p of list) answerRead(p.h, shard, p.fromSeq, p.limit, p.maxBytes, false, nowMs);
+  }
+  appended.clear();
+}
+
+function answerRead(h: Header, shard: ShardState, fromSeq: number, limit: number, maxBytes: number, metered: boolean, nowMs: number): void {
   let result: ReadResult;
   let behindAt: number | null;
   try {
@@ -305,6 +346,8 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       if (log !== undefined) dirty.delete(log);
       log?.dispose();
       shards.delete(gid);
+      for (const p of parked.get(gid) ?? []) replyStatus(p.h, WIRE_ERROR.SHARD_NOT_FOUND);
+      parked.delete(gid);
       return void replyStatus(h, WIRE_ERROR.OK);
     }
     default:
@@ -323,12 +366,14 @@ function run(): void {
       // Publish acks in batches: one atomic store (and one group commit) per batch of messages.
       if (++handled % 64 === 0) {
         commitAll();
+        answerParked(clock.now());
         replies.publish();
         requests.release();
       }
     }
     if (handled > 0) {
       commitAll();
+      answerParked(clock.now());
       replies.publish();
       requests.release();
     }
