@@ -65,7 +65,8 @@ export class FanoutHub implements PushListener {
     const key = `${consumer.arn}\n${shard.shardId}`;
     const now = this.engine.clock.now();
     const previous = this.byConsumerShard.get(key);
-    if (previous !== undefined && (previous.sub.active || previous.sessionMs > 0)) {
+    // SubscribeToShard after SubscribeToShard: AWS's rule, open or not. Otherwise: while open.
+    if (previous !== undefined && (previous.sub.active || (previous.sessionMs > 0 && sessionMs > 0))) {
       const window = previous.sessionMs > 0 ? Math.min(RESUBSCRIBE_MS, previous.sessionMs) : RESUBSCRIBE_MS;
       if (now - previous.startedMs < window) {
         throw new KinesisError(

@@ -14,10 +14,15 @@
  */
 import type { RecordPlane } from '../engine/records.js';
 import type { Shard } from '../engine/stream.js';
+import { isKinesisError } from '../errors.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
 
 /** Bytes asked of the shard owner per read at most. */
 export const READ_BYTES_MAX = 1024 * 1024;
+/** Wait before reading again after the owner refused a read as overloaded. */
+const RETRY_MS = 10;
+/** ... at most this many times in a row (1 s), then the waiting readers end with the error. */
+const RETRIES_MAX = 100;
 /** Batches kept per shard at most (bytes of frames). */
 export const FEED_BYTES_MAX = 8 * 1024 * 1024;
 
@@ -39,10 +44,13 @@ export class ShardFeed {
   private keptBytes = 0;
   /** The counter the next owner read starts at; -1 before any reader has waited. */
   private end = -1;
+  /** Every counter below this one has been shown to exist by an owner read (records or a range moved over). */
+  private known = 0;
   private reading = false;
   /** Records may be there past `end`. */
   private pending = true;
   private closed = false;
+  private retries = 0;
   readonly readers = new Set<FeedReader>();
   private readonly waiting = new Set<FeedReader>();
 
@@ -70,15 +78,17 @@ export class ShardFeed {
    * A reader found no kept batch at its position. If that is where the feed reads next, it waits
    * for the read ('waiting'). If no read is in flight or awaited, and the reader is past the end
    * or nothing is kept, the feed moves to the reader's position (dropping what it kept) and the
-   * reader waits. Otherwise the reader reads for itself: 'behind' the feed's end (records are
-   * there), or 'ahead' of a read in flight (records may not be there yet).
+   * reader waits. Otherwise the reader reads for itself: 'behind' what owner reads have shown to
+   * exist (records are there), or 'ahead' of it (records may not be there yet: it reads only when
+   * told of new ones). The feed's end alone proves nothing: a move can put it past the last record.
    */
   await(reader: FeedReader): 'waiting' | 'behind' | 'ahead' {
     const position = reader.position;
     if (position !== this.end) {
-      if (this.end >= 0 && position < this.end && this.batches.length > 0) return 'behind';
-      // Never move while a read is in flight or readers wait at the end (they would be stranded).
-      if (this.reading || this.waiting.size > 0) return position < this.end ? 'behind' : 'ahead';
+      // Never move while a read is in flight or readers wait at the end (they would be stranded),
+      // nor back over kept batches other readers are using.
+      const busy = this.reading || this.waiting.size > 0 || (position < this.end && this.batches.length > 0);
+      if (busy) return position < this.known ? 'behind' : 'ahead';
       this.drop(this.batches.length);
       this.end = position;
       this.pending = true;
@@ -128,22 +138,47 @@ export class ShardFeed {
         // Records: more may be waiting behind them. None, but the range moved on (records gone
         // by retention): an empty batch carries the readers over it.
         if (read.count > 0 || read.nextSeq !== from) {
-          this.keep(PushBatch.fromRead(this.shard, read));
+          let batch: PushBatch;
+          try {
+            batch = PushBatch.fromRead(this.shard, read);
+          } catch (err) {
+            return this.failWaiting(err);
+          }
+          this.retries = 0;
+          this.keep(batch);
           this.end = read.nextSeq;
+          this.known = Math.max(this.known, read.nextSeq);
           this.pending ||= read.count > 0;
           const woken = [...this.waiting];
           this.waiting.clear();
-          for (const r of woken) r.wake();
+          for (const r of woken) {
+            try {
+              r.wake();
+            } catch (err) {
+              r.fail(err); // one reader's transport failing ends that reader, not the others
+            }
+          }
         }
         this.read();
       },
       (err: unknown) => {
         this.reading = false;
-        const failed = [...this.waiting];
-        this.waiting.clear();
-        for (const r of failed) r.fail(err);
+        this.pending = true; // what this read was for is still to be read
+        // The owner is overloaded (its queue is full): try again shortly rather than end anyone.
+        if (isKinesisError(err) && err.code === 'ServiceUnavailable' && !this.closed && this.retries < RETRIES_MAX) {
+          this.retries++;
+          setTimeout(() => this.read(), RETRY_MS).unref();
+          return;
+        }
+        this.failWaiting(err);
       },
     );
+  }
+
+  private failWaiting(err: unknown): void {
+    const failed = [...this.waiting];
+    this.waiting.clear();
+    for (const r of failed) r.fail(err);
   }
 
   private keep(batch: PushBatch): void {

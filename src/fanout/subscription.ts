@@ -151,9 +151,11 @@ export class Subscription implements FeedReader {
         if (this.ended) return;
         this.millisBehind = read.millisBehindLatest;
         if (read.count > 0 || read.nextSeq !== this.position) {
-          // More may be waiting behind what this read returned: read again.
-          this.pending ||= read.count > 0;
-          this.deliver(PushBatch.fromRead(this.shard, read));
+          try {
+            this.deliver(PushBatch.fromRead(this.shard, read));
+          } catch (err) {
+            return this.fail(err);
+          }
         }
         this.kick();
       },
@@ -168,6 +170,8 @@ export class Subscription implements FeedReader {
     this.millisBehind = batch.millisBehindLatest;
     this.position = batch.nextSeq;
     if (batch.count === 0) return; // a range with nothing left in it: no event
+    // More may be waiting behind these records: a read of its own may look (see ShardFeed.await).
+    this.pending = true;
     this.bucket?.charge(batch.bytes, this.options.now());
     this.send(batch);
   }

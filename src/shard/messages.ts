@@ -102,7 +102,7 @@ export const READ_FLAG_UNMETERED = 1;
  * A read that finds nothing at its position waits at the owner instead of answering empty, and is
  * answered right after the next commit that appends to the shard (enhanced fan-out: records go to
  * the main thread with their acks, with no further round trip). An owner keeps PARKED_READS_MAX
- * such reads per shard; past that, they answer empty at once.
+ * such reads per shard; a new one past that answers the oldest (empty) to take its place.
  */
 export const READ_FLAG_WAIT = 2;
 export const PARKED_READS_MAX = 4;

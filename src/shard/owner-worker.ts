@@ -192,11 +192,12 @@ function handleRead(h: Header, r: WireReader, nowMs: number): void {
   if (metered && !shard.admitRead(nowMs)) return void replyStatus(h, WIRE_ERROR.READ_THROTTLED);
   if ((flags & READ_FLAG_WAIT) !== 0 && fromSeq >= shard.nextSeq) {
     const list = parked.get(gid) ?? [];
-    if (list.length < PARKED_READS_MAX) {
-      list.push({ h, fromSeq, limit, maxBytes });
-      parked.set(gid, list);
-      return;
-    }
+    // Full: the oldest is answered (empty) to make room; its reader is likely gone.
+    const oldest = list.length >= PARKED_READS_MAX ? list.shift() : undefined;
+    if (oldest !== undefined) answerRead(oldest.h, shard, oldest.fromSeq, oldest.limit, oldest.maxBytes, false, nowMs);
+    list.push({ h, fromSeq, limit, maxBytes });
+    parked.set(gid, list);
+    return;
   }
   answerRead(h, shard, fromSeq, limit, maxBytes, metered, nowMs);
 }

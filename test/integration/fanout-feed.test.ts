@@ -131,6 +131,35 @@ describe('shard feed', () => {
   });
 });
 
+describe('shard feed, positions past the last record', () => {
+  it('does not spin reading for a subscription at the tip while another waits past it', async () => {
+    const { stream, shard } = await setup('feed-ahead', 2);
+    await put('feed-ahead', 0, 10);
+    const engine = riffle.engine;
+    const latest = await engine.records.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'SubscribeToShard');
+    // A waits 50 counters past the last record (a sequence number from the future, or a
+    // WebSocket resume after data was lost): the feed moves there and its read waits at the owner.
+    const far = new Collector();
+    const consumers = [...stream.consumers.values()];
+    const hub = FanoutHub.for(engine);
+    const subA = hub.subscribe(consumers[0] as never, shard, latest + 50, far, 0);
+    await new Promise((r) => setTimeout(r, 20));
+    // B at the tip is behind the feed's end, but no record is there: it must wait, not read in a loop.
+    const tip = new Collector();
+    const subB = hub.subscribe(consumers[1] as never, shard, latest, tip, 0);
+    const before = reads;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reads - before).toBeLessThan(5);
+    await put('feed-ahead', 10, 100);
+    await until(() => tip.counters().length === 100);
+    expect(tip.data()).toEqual(labels(10, 100));
+    await until(() => far.counters().length === 50); // from counter latest + 50 on
+    expect(far.data()).toEqual(labels(60, 50));
+    subA.end(null);
+    subB.end(null);
+  });
+});
+
 describe('push batch', () => {
   it('is the RECORDS frame of an owner read, and slices by position and bytes', async () => {
     await riffle.kinesis.createStream({ StreamName: 'batch', ShardCount: 1 });
