@@ -2,10 +2,10 @@
  * A batch of one shard's records as pushed to consumers, kept in the form it goes out on a
  * WebSocket: a RECORDS frame (docs/ws-protocol.md, "Push"). The frame's records are the shard
  * owner's READ reply bytes as they came out of the ring (the layouts are the same), behind a
- * 28-byte header, so building a batch costs one copy and no per-record work, and one batch is
- * sent as-is to every subscription at that point in the shard. Decoded records (for the AWS
- * event stream) and other encodings are made on first use and kept with the batch, so they too
- * are made once however many subscriptions push the batch.
+ * 28-byte header, so building a batch costs one copy and a scan of the record lengths (an offset
+ * index, which also checks the layout), and one batch is sent as-is to every subscription at that
+ * point in the shard. Decoded records (for the AWS event stream) and other encodings are made on
+ * first use and kept with the batch, so they too are made once however many subscriptions push it.
  *
  * Immutable once made: transports may hold `frame` (or views of it) after sending.
  */

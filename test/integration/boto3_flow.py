@@ -5,18 +5,10 @@ usage: python3 boto3_flow.py <endpoint> <stream>
 import json
 import sys
 
-import boto3
-from botocore.config import Config
+from boto3_client import kinesis_client
 
 endpoint, stream = sys.argv[1], sys.argv[2]
-kinesis = boto3.client(
-    "kinesis",
-    endpoint_url=endpoint,
-    region_name="us-east-1",
-    aws_access_key_id="AKIDRIFFLE",
-    aws_secret_access_key="secret",
-    config=Config(retries={"max_attempts": 1}),
-)
+kinesis = kinesis_client(endpoint)
 kinesis.create_stream(StreamName=stream, ShardCount=2)
 kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 1, "MaxAttempts": 10})
 put = kinesis.put_records(
