@@ -6,16 +6,16 @@
  */
 import { defaultConfig, type RiffleConfig } from './config.js';
 import { Engine } from './engine/engine.js';
-import { KinesisService } from './api/kinesis-service.js';
-import { kinesisClient, type KinesisApi } from './api/client-api.js';
+import { KinesisService } from './kinesis/service.js';
+import { kinesisClient, type KinesisApi } from './kinesis/client-api.js';
 import { startAwsEndpoint } from './server/aws-endpoint.js';
 import { startUwsEndpoint } from './server/uws-adapter.js';
-import { ingestRoute } from './api/ingest/session.js';
-import { pushRoute } from './fanout/ws-route.js';
+import { ingestRoute } from './kinesis/ws/ingest-route.js';
+import { pushRoute } from './kinesis/ws/push-route.js';
 
-export { KinesisError, AWS_ERRORS, type AwsErrorCode } from './errors.js';
+export { KinesisError, AWS_ERRORS, type AwsErrorCode } from './aws/errors.js';
 export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardLimits } from './config.js';
-export type * from './api/client-api.js';
+export type * from './kinesis/client-api.js';
 export { Producer, ProducerError, type ProducerOptions, type Stored } from './client/producer.js';
 
 export type RiffleOptions = Partial<Omit<RiffleConfig, 'limits'>> & { limits?: Partial<RiffleConfig['limits']> };

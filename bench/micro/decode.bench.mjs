@@ -7,10 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import { implementations } from '../../dist/native/index.js';
 import { SPAN_WORDS } from '../../dist/native/ingest.js';
-import { putRecords } from '../../dist/api/put-records.js';
-import { validateInput } from '../../dist/api/validate.js';
-import { PackedRecords } from '../../dist/api/packed-records.js';
-import { ShardState } from '../../dist/shard/shard-state.js';
+import { putRecords } from '../../dist/kinesis/operations/put-records.js';
+import { validateInput } from '../../dist/aws/validate.js';
+import { PackedRecords } from '../../dist/kinesis/packed-records.js';
+import { ShardState } from '../../dist/shard/owner/shard-state.js';
 
 const opt = { records: 500, bytes: 100, time: 1000, json: '' };
 for (let i = 2; i < process.argv.length; i += 2) opt[process.argv[i].replace(/^--/, '')] = process.argv[i].endsWith('json') ? process.argv[i + 1] : Number(process.argv[i + 1]);

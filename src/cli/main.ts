@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig, usage } from '../config.js';
 import { Riffle } from '../index.js';
-import { DataDirError, DEFAULT_DATA_DIR, prepareDataDir } from '../engine/data-dir.js';
+import { DataDirError, DEFAULT_DATA_DIR, prepareDataDir } from '../log/data-dir.js';
 
 async function serve(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {

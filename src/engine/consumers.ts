@@ -5,7 +5,7 @@
  * The engine owns one registry; consumers live on their stream (Stream.consumers) and are kept in
  * the manifest.
  */
-import { KinesisError } from '../errors.js';
+import { KinesisError } from '../aws/errors.js';
 import { STREAM_STATUS, type Stream } from './stream.js';
 
 export const CONSUMER_STATUS = { CREATING: 'CREATING', ACTIVE: 'ACTIVE', DELETING: 'DELETING' } as const;

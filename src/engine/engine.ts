@@ -1,10 +1,10 @@
 import type { RiffleConfig } from '../config.js';
-import { KinesisError, WIRE_ERROR } from '../errors.js';
-import { OwnerPool } from '../shard/owner-pool.js';
+import { KinesisError, WIRE_ERROR } from '../aws/errors.js';
+import { OwnerPool } from '../shard/pool/owner-pool.js';
 import { SharedClock } from '../shard/clock.js';
 import { decodeShardRecovery, encodeShardControl, MSG, type ShardRecovery } from '../shard/messages.js';
-import { Manifest, type StoredStream } from './manifest.js';
-import { lockDataDir, prepareDataDir } from './data-dir.js';
+import { Manifest, type StoredStream } from '../log/manifest.js';
+import { lockDataDir, prepareDataDir } from '../log/data-dir.js';
 import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
 import { IteratorCodec } from './iterator-token.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';

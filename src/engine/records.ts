@@ -1,5 +1,5 @@
-import { KinesisError, WIRE_ERROR, type AwsErrorCode } from '../errors.js';
-import type { OwnerPool } from '../shard/owner-pool.js';
+import { KinesisError, WIRE_ERROR, type AwsErrorCode } from '../aws/errors.js';
+import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import {
   decodePutReply,
   decodeReadReply,

@@ -9,7 +9,7 @@ import { CONSUMER_STATUS, type Consumer } from '../engine/consumers.js';
 import type { Engine } from '../engine/engine.js';
 import type { PushListener } from '../engine/records.js';
 import type { Shard, Stream } from '../engine/stream.js';
-import { KinesisError } from '../errors.js';
+import { KinesisError } from '../aws/errors.js';
 import { ShardFeed } from './shard-feed.js';
 import { Subscription, type PushSink } from './subscription.js';
 

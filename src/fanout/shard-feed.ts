@@ -14,7 +14,7 @@
  */
 import type { RecordPlane } from '../engine/records.js';
 import type { Shard } from '../engine/stream.js';
-import { isKinesisError } from '../errors.js';
+import { isKinesisError } from '../aws/errors.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
 
 /** Bytes asked of the shard owner per read at most. */

@@ -14,7 +14,7 @@ import type { Consumer } from '../engine/consumers.js';
 import type { RecordPlane } from '../engine/records.js';
 import type { Shard, Stream } from '../engine/stream.js';
 import { TokenBucket } from '../shard/token-bucket.js';
-import { isKinesisError } from '../errors.js';
+import { isKinesisError } from '../aws/errors.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
 import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from './shard-feed.js';
 

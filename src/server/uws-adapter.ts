@@ -10,7 +10,7 @@
 // - Writes outside the synchronous handler are wrapped in cork() so they go out in one syscall.
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
-import { handleAwsRequest, payloadTooLarge } from './protocol.js';
+import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
 import {
   checkEndpointOptions,
   type AwsHttpResponse,
@@ -20,7 +20,7 @@ import {
   type WsPeer,
   type WsRoute,
   type WsSession,
-} from './types.js';
+} from '../aws/transport.js';
 
 export interface UwsEndpointOptions extends EndpointOptions {
   /** WebSocket routes, registered before the catch-all HTTP route. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { compressSync } from 'lz4-napi';
 import { Producer, Riffle } from 'riffle';
-import { ingestRoute } from '../../dist/api/ingest/session.js';
+import { ingestRoute } from '../../dist/kinesis/ws/ingest-route.js';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
 
 // The binary ingest protocol (docs/ws-protocol.md) against the real server process.

@@ -3,8 +3,8 @@ import { expect } from 'vitest';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { KinesisError } from '../../../src/errors.js';
-import type { AwsService } from '../../../src/server/types.js';
+import { KinesisError } from '../../../src/aws/errors.js';
+import type { AwsService } from '../../../src/aws/transport.js';
 
 export const AMZ_JSON = 'application/x-amz-json-1.1';
 export const AMZ_CBOR = 'application/x-amz-cbor-1.1';

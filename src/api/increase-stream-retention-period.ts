@@ -1,3 +1,0 @@
-import { retentionOperation } from './retention.js';
-
-export const increaseStreamRetentionPeriod = retentionOperation('IncreaseStreamRetentionPeriod', 'increase');

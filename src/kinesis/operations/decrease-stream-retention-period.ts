@@ -1,0 +1,3 @@
+import { retentionOperation } from '../retention.js';
+
+export const decreaseStreamRetentionPeriod = retentionOperation('DecreaseStreamRetentionPeriod', 'decrease');

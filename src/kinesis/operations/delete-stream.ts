@@ -1,0 +1,15 @@
+import { defineOperation } from '../operation.js';
+import { refOf, streamRefMembers, type StreamRefInput } from '../shapes.js';
+
+interface Input extends StreamRefInput {
+  EnforceConsumerDeletion?: boolean;
+}
+
+export const deleteStream = defineOperation<Input>({
+  name: 'DeleteStream',
+  members: { EnforceConsumerDeletion: { type: 'Boolean' }, ...streamRefMembers },
+  run(engine, input) {
+    engine.deleteStream(refOf(input), input.EnforceConsumerDeletion === true);
+    return {};
+  },
+});

@@ -1,0 +1,33 @@
+import { defineOperation } from '../operation.js';
+import { StreamARN } from '../shapes.js';
+
+interface Input {
+  Limit?: number;
+  ShardIterator: string;
+  StreamARN?: string;
+}
+
+/** AWS: "The maximum number of records to return ... The default value is 10,000." */
+const DEFAULT_LIMIT = 10_000;
+
+export const getRecords = defineOperation<Input>({
+  name: 'GetRecords',
+  members: {
+    Limit: { type: 'Integer', min: 1, max: 10000 },
+    ShardIterator: { type: 'String', required: true, min: 1, max: 512 },
+    StreamARN,
+  },
+  async run(engine, input) {
+    const result = await engine.records.getRecords(input.ShardIterator, input.Limit ?? DEFAULT_LIMIT);
+    return {
+      Records: result.records.map((r) => ({
+        SequenceNumber: r.sequenceNumber,
+        ApproximateArrivalTimestamp: r.arrival,
+        Data: r.data,
+        PartitionKey: r.partitionKey,
+      })),
+      NextShardIterator: result.nextShardIterator,
+      MillisBehindLatest: result.millisBehindLatest,
+    };
+  },
+});

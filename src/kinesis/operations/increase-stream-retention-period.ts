@@ -1,0 +1,3 @@
+import { retentionOperation } from '../retention.js';
+
+export const increaseStreamRetentionPeriod = retentionOperation('IncreaseStreamRetentionPeriod', 'increase');

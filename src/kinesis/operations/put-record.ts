@@ -1,0 +1,36 @@
+import { KinesisError } from '../../aws/errors.js';
+import { sequenceNumberOf } from '../../engine/records.js';
+import { defineOperation } from '../operation.js';
+import { checkRecordSize } from '../record-size.js';
+import { Data, ExplicitHashKey, PartitionKey, refOf, SequenceNumber, streamRefMembers, type StreamRefInput } from '../shapes.js';
+
+interface Input extends StreamRefInput {
+  Data: Buffer;
+  ExplicitHashKey?: string;
+  PartitionKey: string;
+  SequenceNumberForOrdering?: string;
+}
+
+export const putRecord = defineOperation<Input>({
+  name: 'PutRecord',
+  members: { Data, ExplicitHashKey, PartitionKey, SequenceNumberForOrdering: SequenceNumber, ...streamRefMembers },
+  async run(engine, input) {
+    checkRecordSize(input.PartitionKey, input.Data);
+    const { results } = await engine.records.putRecords(
+      refOf(input),
+      [
+        {
+          partitionKey: input.PartitionKey,
+          data: input.Data,
+          explicitHashKey: input.ExplicitHashKey,
+          sequenceNumberForOrdering: input.SequenceNumberForOrdering,
+        },
+      ],
+      'PutRecord',
+    );
+    const result = results[0];
+    if (result === undefined) throw new KinesisError('InternalFailure', 'Internal service failure.');
+    if (!result.ok) throw new KinesisError(result.errorCode, result.errorMessage);
+    return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result) };
+  },
+});

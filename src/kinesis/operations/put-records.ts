@@ -1,0 +1,54 @@
+import { INGEST_ACK_BYTES, sequenceNumberOf, type PutResult } from '../../engine/records.js';
+import { defineOperation } from '../operation.js';
+import { packRecords, PackedRecords } from '../packed-records.js';
+import { checkBatchSize } from '../record-size.js';
+import { Data, ExplicitHashKey, PartitionKey, refOf, streamRefMembers, type StreamRefInput } from '../shapes.js';
+
+interface Entry {
+  Data: Buffer;
+  ExplicitHashKey?: string;
+  PartitionKey: string;
+}
+
+interface Input extends StreamRefInput {
+  /** PackedRecords when the fast path took the list (see packed-records.ts). */
+  Records: Entry[] | PackedRecords;
+}
+
+export const putRecords = defineOperation<Input>({
+  name: 'PutRecords',
+  members: {
+    Records: {
+      type: 'List',
+      required: true,
+      min: 1,
+      max: 500,
+      memberStr: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
+      member: { type: 'Structure', members: { Data, ExplicitHashKey, PartitionKey } },
+      fast: packRecords,
+    },
+    ...streamRefMembers,
+  },
+  async run(engine, input) {
+    let results: PutResult[];
+    if (input.Records instanceof PackedRecords) {
+      const { count, bytes, spans } = input.Records;
+      const acks = Buffer.allocUnsafe(count * INGEST_ACK_BYTES);
+      const stream = await engine.records.putPacked(refOf(input), bytes, spans, count, acks, 0);
+      results = engine.records.packedResults(stream, acks, count);
+    } else {
+      checkBatchSize(input.Records);
+      ({ results } = await engine.records.putRecords(
+        refOf(input),
+        input.Records.map((r) => ({ partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey })),
+      ));
+    }
+    let failed = 0;
+    const records = results.map((r) => {
+      if (r.ok) return { SequenceNumber: sequenceNumberOf(r), ShardId: r.shard.shardId };
+      failed++;
+      return { ErrorCode: r.errorCode, ErrorMessage: r.errorMessage };
+    });
+    return { FailedRecordCount: failed, Records: records };
+  },
+});

@@ -1,0 +1,18 @@
+import type { StreamMode } from '../../engine/stream.js';
+import { defineOperation } from '../operation.js';
+import { StreamARN, StreamModeDetails } from '../shapes.js';
+
+interface Input {
+  StreamARN: string;
+  StreamModeDetails: { StreamMode: StreamMode };
+}
+
+/** AWS: UpdateStreamMode names the stream by ARN only. */
+export const updateStreamMode = defineOperation<Input>({
+  name: 'UpdateStreamMode',
+  members: { StreamARN: { ...StreamARN, required: true }, StreamModeDetails: { ...StreamModeDetails, required: true } },
+  run(engine, input) {
+    engine.updateStreamMode({ arn: input.StreamARN }, input.StreamModeDetails.StreamMode);
+    return {};
+  },
+});

@@ -1,0 +1,25 @@
+import { KinesisError } from '../aws/errors.js';
+import { RECORD_BYTES_MAX } from './shapes.js';
+
+/** AWS: "Each PutRecords request can support up to 500 records ... up to a limit of 5 MiB for the entire request, including partition keys." */
+export const PUT_RECORDS_BYTES_MAX = 5 * 1024 * 1024;
+
+/** AWS counts a record as its data blob plus its partition key (UTF-8), and caps that at 1 MiB. */
+export function recordBytes(partitionKey: string, data: Uint8Array): number {
+  return Buffer.byteLength(partitionKey, 'utf8') + data.length;
+}
+
+export function checkRecordSize(partitionKey: string, data: Uint8Array): number {
+  const size = recordBytes(partitionKey, data);
+  if (size > RECORD_BYTES_MAX) {
+    throw new KinesisError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+  }
+  return size;
+}
+
+export function checkBatchSize(records: ReadonlyArray<{ PartitionKey: string; Data: Uint8Array }>): void {
+  let total = 0;
+  for (const r of records) total += checkRecordSize(r.PartitionKey, r.Data);
+  // Wording as AWS returns it: "InvalidArgumentException: Records size exceeds 5 MB limit".
+  if (total > PUT_RECORDS_BYTES_MAX) throw new KinesisError('InvalidArgumentException', 'Records size exceeds 5 MB limit');
+}

@@ -1,0 +1,33 @@
+import { KinesisError } from '../aws/errors.js';
+import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../engine/stream.js';
+import { defineOperation, type Operation } from './operation.js';
+import { refOf, streamRefMembers, type StreamRefInput } from './shapes.js';
+
+export interface RetentionInput extends StreamRefInput {
+  RetentionPeriodHours: number;
+}
+
+/** Both retention operations: same members, same bounds, opposite direction. */
+export function retentionOperation(name: string, direction: 'increase' | 'decrease'): Operation<RetentionInput> {
+  return defineOperation<RetentionInput>({
+    name,
+    members: { RetentionPeriodHours: { type: 'Integer', required: true }, ...streamRefMembers },
+    async run(engine, input) {
+      const hours = input.RetentionPeriodHours;
+      if (hours < MIN_RETENTION_HOURS) {
+        throw new KinesisError(
+          'InvalidArgumentException',
+          `Minimum allowed retention period is ${MIN_RETENTION_HOURS} hours. Requested retention period (${hours} hours) is too short.`,
+        );
+      }
+      if (hours > MAX_RETENTION_HOURS) {
+        throw new KinesisError(
+          'InvalidArgumentException',
+          `Maximum allowed retention period is ${MAX_RETENTION_HOURS} hours. Requested retention period (${hours} hours) is too long.`,
+        );
+      }
+      await engine.setRetention(refOf(input), hours, direction);
+      return {};
+    },
+  });
+}

@@ -1,0 +1,73 @@
+import type { Engine } from '../engine/engine.js';
+import { addTagsToStream } from './operations/add-tags-to-stream.js';
+import { createStream } from './operations/create-stream.js';
+import { decreaseStreamRetentionPeriod } from './operations/decrease-stream-retention-period.js';
+import { deleteStream } from './operations/delete-stream.js';
+import { deregisterStreamConsumer } from './operations/deregister-stream-consumer.js';
+import { describeStreamConsumer } from './operations/describe-stream-consumer.js';
+import { listStreamConsumers } from './operations/list-stream-consumers.js';
+import { registerStreamConsumer } from './operations/register-stream-consumer.js';
+import { describeLimits } from './operations/describe-limits.js';
+import { describeStream } from './operations/describe-stream.js';
+import { describeStreamSummary } from './operations/describe-stream-summary.js';
+import { getRecords } from './operations/get-records.js';
+import { getShardIterator } from './operations/get-shard-iterator.js';
+import { increaseStreamRetentionPeriod } from './operations/increase-stream-retention-period.js';
+import { listShards } from './operations/list-shards.js';
+import { listStreams } from './operations/list-streams.js';
+import { listTagsForStream } from './operations/list-tags-for-stream.js';
+import { invoke, type Operation, type Output } from './operation.js';
+import { putRecord } from './operations/put-record.js';
+import { putRecords } from './operations/put-records.js';
+import { removeTagsFromStream } from './operations/remove-tags-from-stream.js';
+import { subscribeToShard } from './operations/subscribe-to-shard.js';
+import { updateStreamMode } from './operations/update-stream-mode.js';
+
+// Each operation's own input type is checked inside its file; the registry only needs the name.
+type AnyOperation = Operation<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const KINESIS_OPERATIONS: readonly AnyOperation[] = [
+  addTagsToStream,
+  createStream,
+  decreaseStreamRetentionPeriod,
+  deleteStream,
+  deregisterStreamConsumer,
+  describeLimits,
+  describeStreamConsumer,
+  describeStream,
+  describeStreamSummary,
+  getRecords,
+  getShardIterator,
+  increaseStreamRetentionPeriod,
+  listShards,
+  listStreamConsumers,
+  listStreams,
+  listTagsForStream,
+  putRecord,
+  putRecords,
+  registerStreamConsumer,
+  removeTagsFromStream,
+  subscribeToShard,
+  updateStreamMode,
+];
+
+/** AWS JSON 1.1 target prefix: `X-Amz-Target: Kinesis_20131202.PutRecords`. */
+export const KINESIS_TARGET_PREFIX = 'Kinesis_20131202';
+
+/** The Kinesis operations as one service the front ends dispatch to (server/types AwsService). */
+export class KinesisService {
+  readonly targetPrefix = KINESIS_TARGET_PREFIX;
+  private readonly operations = new Map<string, AnyOperation>(KINESIS_OPERATIONS.map((op) => [op.name, op]));
+
+  constructor(private readonly engine: Engine) {}
+
+  has(operation: string): boolean {
+    return this.operations.has(operation);
+  }
+
+  call(operation: string, input: Record<string, unknown>): Promise<Output> {
+    const op = this.operations.get(operation);
+    if (op === undefined) throw new Error(`unknown operation ${operation}`);
+    return invoke(op, this.engine, input);
+  }
+}

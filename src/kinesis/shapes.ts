@@ -1,0 +1,32 @@
+import type { Shape } from '../aws/validate.js';
+
+/** Member shapes shared by several operations, with the constraints from the Kinesis API model. */
+export const StreamName: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
+export const StreamARN: Shape = { type: 'String', min: 1, max: 2048, pattern: 'arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+' };
+export const ShardId: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
+export const SequenceNumber: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,128})' };
+export const PartitionKey: Shape = { type: 'String', required: true, min: 1, max: 256 };
+/** AWS: "The maximum size of the data payload of a record before base64-encoding is up to 1 MiB." */
+export const RECORD_BYTES_MAX = 1024 * 1024;
+export const Data: Shape = { type: 'Blob', required: true, max: RECORD_BYTES_MAX };
+export const ExplicitHashKey: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,38})' };
+export const StreamModeDetails: Shape = {
+  type: 'Structure',
+  members: { StreamMode: { type: 'String', required: true, enum: ['PROVISIONED', 'ON_DEMAND'] } },
+};
+export const ConsumerName: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
+export const ConsumerARN: Shape = { type: 'String', min: 1, max: 2048, pattern: '^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+' };
+export const TagKey: Shape = { type: 'String', min: 1, max: 128 };
+export const TagValue: Shape = { type: 'String', min: 0, max: 256 };
+
+/** The two ways to name a stream on data-plane and most control-plane calls. */
+export const streamRefMembers = { StreamARN, StreamName } as const;
+
+export interface StreamRefInput {
+  StreamName?: string;
+  StreamARN?: string;
+}
+
+export function refOf(input: StreamRefInput): { name: string | undefined; arn: string | undefined } {
+  return { name: input.StreamName, arn: input.StreamARN };
+}

@@ -1,0 +1,141 @@
+/**
+ * WebSocket push (docs/ws-protocol.md, "Push"): `ws://host:<stream-port>/subscribe`. A client
+ * sends one SUBSCRIBE (a text frame of JSON) naming a registered consumer, one shard or all, and
+ * a starting position, with optional per-shard resume points; the server answers SUBSCRIBED, then
+ * pushes RECORDS frames (binary) per shard as records are acknowledged, in order per shard, each
+ * limited per consumer per shard like SubscribeToShard. No session limit: the subscription lasts
+ * as long as the connection. A peer whose unread output passes HIGH_WATER_BYTES pauses its
+ * subscriptions until the socket drains (they resume from their positions), so memory per
+ * connection is bounded by that mark plus one read per shard.
+ */
+import { parseConsumerArn } from '../../engine/consumers.js';
+import type { Engine } from '../../engine/engine.js';
+import { ITERATOR_TYPES, type IteratorType } from '../../engine/records.js';
+import { parseSequenceNumber } from '../../engine/sequence-number.js';
+import type { Shard } from '../../engine/stream.js';
+import { isKinesisError, KinesisError } from '../../aws/errors.js';
+import { FanoutHub } from '../../fanout/hub.js';
+import type { PushSink, Subscription } from '../../fanout/subscription.js';
+
+export const SUBSCRIBE_PATH = '/subscribe';
+/** Unread output per connection past which its subscriptions pause. */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+/** A SUBSCRIBE frame is small; anything larger is refused by the transport. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+// Structurally the server's WsPeer/WsSession/WsRoute (fanout does not import server/).
+interface Peer {
+  send(message: Uint8Array | string): void;
+  bufferedBytes(): number;
+  close(code: number, reason: string): void;
+}
+
+interface SubscribeRequest {
+  consumerARN?: unknown;
+  shards?: unknown;
+  startingPosition?: { Type?: unknown; SequenceNumber?: unknown; Timestamp?: unknown };
+  resume?: unknown;
+}
+
+class PushSession {
+  private readonly subs: Subscription[] = [];
+  private subscribed = false;
+  private open = true;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly peer: Peer,
+  ) {}
+
+  message(data: Uint8Array, binary: boolean): void {
+    if (binary || this.subscribed) {
+      return this.error(null, 'InvalidArgumentException', binary ? 'Send SUBSCRIBE as a text frame of JSON.' : 'This connection is already subscribed; open another for another subscription.');
+    }
+    this.subscribed = true;
+    let req: SubscribeRequest;
+    try {
+      req = JSON.parse(Buffer.from(data).toString('utf8')) as SubscribeRequest;
+    } catch {
+      this.subscribed = false;
+      return this.error(null, 'SerializationException', 'SUBSCRIBE must be a JSON object.');
+    }
+    this.subscribe(req).catch((err: unknown) => {
+      this.subscribed = false;
+      for (const sub of this.subs.splice(0)) sub.end(null);
+      if (isKinesisError(err)) return this.error(null, err.code, err.message);
+      console.error('riffle: push subscription failed:', err);
+      this.error(null, 'InternalFailure', 'Internal service failure.');
+    });
+  }
+
+  private async subscribe(req: SubscribeRequest): Promise<void> {
+    const bad = (message: string): KinesisError => new KinesisError('InvalidArgumentException', message);
+    if (typeof req.consumerARN !== 'string') throw bad('consumerARN (a registered consumer ARN) is required.');
+    const parts = parseConsumerArn(req.consumerARN);
+    if (parts === null) throw new KinesisError('ResourceNotFoundException', `Consumer ${req.consumerARN} under account ${this.engine.config.accountId} not found.`);
+    const stream = this.engine.readableStream({ arn: parts.streamArn });
+    const consumer = this.engine.consumers.find(stream, undefined, req.consumerARN);
+    let shards: Shard[];
+    if (req.shards === undefined) shards = stream.shards;
+    else if (Array.isArray(req.shards) && req.shards.length > 0 && req.shards.every((s) => typeof s === 'string')) shards = (req.shards as string[]).map((id) => this.engine.shard(stream, id));
+    else throw bad('shards must be a non-empty list of shard ids, or absent for all shards.');
+    const start = req.startingPosition ?? { Type: 'LATEST' };
+    if (typeof start.Type !== 'string' || !(ITERATOR_TYPES as readonly string[]).includes(start.Type)) throw bad(`startingPosition.Type must be one of ${ITERATOR_TYPES.join(', ')}.`);
+    if (start.SequenceNumber !== undefined && typeof start.SequenceNumber !== 'string') throw bad('startingPosition.SequenceNumber must be a string.');
+    if (start.Timestamp !== undefined && typeof start.Timestamp !== 'number') throw bad('startingPosition.Timestamp must be milliseconds since the epoch.');
+    const resume = (req.resume ?? {}) as Record<string, unknown>;
+    if (typeof resume !== 'object' || resume === null || Array.isArray(resume)) throw bad('resume must map shard ids to sequence numbers.');
+    const positions: number[] = [];
+    for (const shard of shards) {
+      const after = resume[shard.shardId];
+      if (after !== undefined) {
+        if (typeof after !== 'string' || parseSequenceNumber(after) === null) throw bad(`resume.${shard.shardId} must be a sequence number.`);
+        positions.push(await this.engine.records.resolvePosition(stream, shard, 'AFTER_SEQUENCE_NUMBER', after, undefined, 'SubscribeToShard'));
+      } else {
+        positions.push(await this.engine.records.resolvePosition(stream, shard, start.Type as IteratorType, start.SequenceNumber as string | undefined, start.Timestamp as number | undefined, 'SubscribeToShard'));
+      }
+    }
+    if (!this.open) return;
+    const hub = FanoutHub.for(this.engine);
+    this.peer.send(
+      JSON.stringify({
+        type: 'subscribed',
+        streamARN: stream.arn,
+        streamCreatedMs: stream.createdMs,
+        shards: shards.map((s, i) => ({ shardId: s.shardId, index: s.index, position: positions[i] })),
+      }),
+    );
+    shards.forEach((shard, i) => {
+      const sink: PushSink = {
+        push: (batch) => {
+          if (!this.open) return false;
+          this.peer.send(batch.frame); // the same frame goes to every connection at this point
+          return this.peer.bufferedBytes() < HIGH_WATER_BYTES;
+        },
+        end: (error) => {
+          if (this.open) this.peer.send(JSON.stringify({ type: 'end', shardId: shard.shardId, ...(error === null ? {} : { code: error.code, message: error.message }) }));
+        },
+      };
+      // No session limit here: the subscription lasts as long as the connection.
+      this.subs.push(hub.subscribe(consumer, shard, positions[i] as number, sink, 0));
+    });
+  }
+
+  private error(shardId: string | null, code: string, message: string): void {
+    if (this.open) this.peer.send(JSON.stringify({ type: 'error', code, message, ...(shardId === null ? {} : { shardId }) }));
+  }
+
+  drain(): void {
+    if (this.peer.bufferedBytes() >= HIGH_WATER_BYTES) return;
+    for (const sub of this.subs) sub.resume();
+  }
+
+  closed(): void {
+    this.open = false;
+    for (const sub of this.subs.splice(0)) sub.end(null);
+  }
+}
+
+export function pushRoute(engine: Engine): { path: string; maxMessageBytes: number; open(peer: Peer): PushSession } {
+  return { path: SUBSCRIBE_PATH, maxMessageBytes: MAX_MESSAGE_BYTES, open: (peer) => new PushSession(engine, peer) };
+}

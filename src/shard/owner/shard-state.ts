@@ -1,0 +1,108 @@
+import type { ShardLimits } from '../../config.js';
+import { MemoryLog } from '../../log/memory-log.js';
+import type { ShardLog } from '../../log/shard-log.js';
+import { TokenBucket } from '../token-bucket.js';
+import type { CopyBatch } from './copy-batch.js';
+
+/** What the main thread hands each owner at start (workerData). */
+export interface OwnerInit {
+  requestRing: SharedArrayBuffer;
+  replyRing: SharedArrayBuffer;
+  throttle: boolean;
+  limits: ShardLimits;
+  /** SharedClock buffer: the engine's time, shared by every thread. */
+  clock: SharedArrayBuffer;
+  /** Durable shards only: when acknowledged records are fdatasync-ed (see file-log.ts). */
+  fsync: FsyncMode;
+  /** Durable shards only: segment file size before a new file starts. */
+  segmentBytes: number;
+  /** Durable shards only: segment file age (by its first record's arrival) before a new file starts. */
+  segmentMs: number;
+  /** Durable shards only: bytes of recent records per shard kept in memory for reads. */
+  hotBytes: number;
+}
+
+/**
+ * always: every request's records are synced before its reply; group: the replies of every request
+ * the owner has in hand share one sync; never: written to the OS, not synced (a crash of the
+ * machine, not of the process, can lose acknowledged records).
+ */
+export type FsyncMode = 'always' | 'group' | 'never';
+
+/**
+ * The first record's counter. Counter 0 is the shard's StartingSequenceNumber, which no record
+ * carries (as on AWS, every record's number is above it), so "after the starting sequence number"
+ * is a position before the first record: what SubscribeToShard's ContinuationSequenceNumber
+ * needs on a shard that has had no record yet.
+ */
+export const FIRST_COUNTER = 1;
+
+/** One shard as its owner sees it: log, next sequence counter, retention, and its four buckets. */
+export class ShardState {
+  nextSeq = FIRST_COUNTER;
+  private lastArrivalMs = 0;
+  private readonly writeBytes: TokenBucket;
+  private readonly writeRecords: TokenBucket;
+  private readonly readBytes: TokenBucket;
+  private readonly readCalls: TokenBucket;
+
+  constructor(
+    /** The shard's index in its stream (echoed in INGEST acks). */
+    readonly index: number,
+    public retentionMs: number,
+    limits: ShardLimits,
+    nowMs: number,
+    readonly log: ShardLog = new MemoryLog(),
+    /** Where a durable log registers itself when it has records to commit. */
+    private readonly dirty: Set<ShardLog> | null = null,
+  ) {
+    this.writeBytes = new TokenBucket(limits.writeBytesPerSec, nowMs);
+    this.writeRecords = new TokenBucket(limits.writeRecordsPerSec, nowMs);
+    this.readBytes = new TokenBucket(limits.readBytesPerSec, nowMs);
+    this.readCalls = new TokenBucket(limits.readCallsPerSec, nowMs);
+  }
+
+  /** Both write quotas must have room for the record, or neither is charged. */
+  admitWrite(bytes: number, nowMs: number): boolean {
+    if (this.writeRecords.peek(nowMs) < 1 || this.writeBytes.peek(nowMs) < bytes) return false;
+    this.writeRecords.charge(1, nowMs);
+    this.writeBytes.charge(bytes, nowMs);
+    return true;
+  }
+
+  admitRead(nowMs: number): boolean {
+    if (!this.readBytes.available(nowMs)) return false;
+    return this.readCalls.take(1, nowMs);
+  }
+
+  chargeRead(bytes: number, nowMs: number): void {
+    this.readBytes.charge(bytes, nowMs);
+  }
+
+  /**
+   * Appends and returns the record's sequence counter; its bytes (key at src[offset..], data right
+   * after) are copied when `copies` is flushed, which the owner does before it handles the next
+   * message. Counters are dense and strictly increasing, so a record is always numbered above any
+   * SequenceNumberForOrdering this shard issued before (the owner refuses one it has not issued
+   * yet: see ORDERING_AHEAD).
+   */
+  append(copies: CopyBatch, offset: number, keyLen: number, dataLen: number, nowMs: number): number {
+    const seq = this.nextSeq;
+    // Counters travel as float64: past 2^53 they would stop increasing.
+    if (seq >= Number.MAX_SAFE_INTEGER) throw new Error('sequence counter exhausted');
+    this.nextSeq = seq + 1;
+    // Arrival times never go backwards within a shard, even if the wall clock does.
+    const arrival = Math.max(nowMs, this.lastArrivalMs);
+    this.lastArrivalMs = arrival;
+    const at = this.log.reserve(seq, arrival, keyLen, dataLen);
+    copies.add(this.log.tailArena, at, offset, keyLen + dataLen);
+    this.dirty?.add(this.log);
+    return seq;
+  }
+
+  /** After recovery: continue above every counter and arrival time on disk. */
+  resume(nextSeq: number, lastArrivalMs: number): void {
+    this.nextSeq = Math.max(FIRST_COUNTER, nextSeq);
+    this.lastArrivalMs = lastArrivalMs;
+  }
+}
