@@ -13,7 +13,9 @@ import { startUwsEndpoint } from './server/uws-adapter.js';
 import { ingestRoute } from './kinesis/ws/ingest-route.js';
 import { pushRoute } from './kinesis/ws/push-route.js';
 
-export { KinesisError, AWS_ERRORS, type AwsErrorCode } from './aws/errors.js';
+export { AwsError, AWS_ERRORS, type AwsErrorCode } from './aws/errors.js';
+/** The name AwsError had while Riffle served only Kinesis; the same class. */
+export { AwsError as KinesisError } from './aws/errors.js';
 export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardLimits } from './config.js';
 export type * from './kinesis/client-api.js';
 export { Producer, ProducerError, type ProducerOptions, type Stored } from './client/producer.js';

@@ -1,9 +1,11 @@
-// The one table of AWS errors Riffle can return. Status codes follow what the Kinesis service
-// returns for AWS JSON 1.1 (client errors are 400, server errors 5xx). `retryable` mirrors the AWS
-// SDKs' own classification so our producer client can use the same rule.
+// The one table of AWS errors Riffle returns, for every service it serves, and the one error type
+// that carries them. Status codes are what the services return over AWS JSON 1.1 (client errors
+// 400, server errors 5xx); `retryable` mirrors the AWS SDKs' own classification, so our producer
+// client can use the same rule. A service adds its own codes here, in its own section: the engine
+// and the transports throw the same type whichever service asked.
 
 export const AWS_ERRORS = {
-  // Request shape and protocol
+  // Request shape and protocol (every AWS JSON service)
   SerializationException: { httpStatus: 400, retryable: false },
   ValidationException: { httpStatus: 400, retryable: false },
   UnknownOperationException: { httpStatus: 400, retryable: false },
@@ -11,11 +13,12 @@ export const AWS_ERRORS = {
   IncompleteSignatureException: { httpStatus: 400, retryable: false },
   InvalidSignatureException: { httpStatus: 400, retryable: false },
   AccessDeniedException: { httpStatus: 400, retryable: false },
-  // Kinesis service errors
+  // Resource errors shared by Kinesis and Firehose
   InvalidArgumentException: { httpStatus: 400, retryable: false },
   ResourceNotFoundException: { httpStatus: 400, retryable: false },
   ResourceInUseException: { httpStatus: 400, retryable: false },
   LimitExceededException: { httpStatus: 400, retryable: true },
+  // Kinesis Data Streams
   ExpiredIteratorException: { httpStatus: 400, retryable: false },
   ExpiredNextTokenException: { httpStatus: 400, retryable: false },
   ProvisionedThroughputExceededException: { httpStatus: 400, retryable: true },
@@ -26,7 +29,7 @@ export const AWS_ERRORS = {
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;
 
-export class KinesisError extends Error {
+export class AwsError extends Error {
   readonly code: AwsErrorCode;
   readonly httpStatus: number;
   readonly retryable: boolean;
@@ -53,21 +56,13 @@ export class KinesisError extends Error {
   }
 }
 
-export function isKinesisError(e: unknown): e is KinesisError {
-  return e instanceof KinesisError;
+export function isAwsError(e: unknown): e is AwsError {
+  return e instanceof AwsError;
 }
 
-/**
- * Numeric error codes that cross thread boundaries (Error classes do not survive postMessage or
- * a ring). Workers send these; the engine maps them back to KinesisError with a message.
- */
-export const WIRE_ERROR = {
-  OK: 0,
-  THROTTLED: 1,
-  SHARD_NOT_FOUND: 2,
-  INTERNAL: 4,
-  READ_THROTTLED: 5,
-  /** SequenceNumberForOrdering names a counter this shard has not issued yet. */
-  ORDERING_AHEAD: 6,
-} as const;
-export type WireError = (typeof WIRE_ERROR)[keyof typeof WIRE_ERROR];
+/** What Kinesis says of a record or a call it failed to serve (PutRecords' per-record ErrorMessage). */
+export const INTERNAL_FAILURE_MESSAGE = 'Internal service failure.';
+
+export function internalFailure(cause?: unknown): AwsError {
+  return new AwsError('InternalFailure', INTERNAL_FAILURE_MESSAGE, cause === undefined ? undefined : { cause });
+}

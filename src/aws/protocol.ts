@@ -3,7 +3,7 @@
 // Kinesis service answers, as recorded by kinesalite (index.js httpHandler, whose tests were run
 // against AWS): CORS, method, empty body, content type, body syntax, target, then authentication.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { KinesisError, isKinesisError, type AwsErrorCode } from './errors.js';
+import { AwsError, isAwsError, type AwsErrorCode } from './errors.js';
 import { MalformedBodyError, decodeCborBody, decodeJsonBody, encodeCborBody, encodeJsonBody } from './codec.js';
 import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type StreamingBody } from './transport.js';
 
@@ -19,7 +19,7 @@ type WireFormat = typeof AMZ_JSON | typeof AMZ_CBOR;
 
 const ACCESS_DENIED_MESSAGE = 'Unable to determine service/operation name to be authorized';
 // AWS's documented text for InternalFailure (Common Errors); never the error's own text or stack.
-const INTERNAL_FAILURE_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';
+const REQUEST_FAILURE_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';
 const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date';
 
 /**
@@ -60,7 +60,7 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
   // An empty body is judged before the content type; the reply is JSON only for the JSON type.
   if (req.body.length === 0) {
     const format = contentType === AMZ_JSON ? AMZ_JSON : AMZ_CBOR;
-    return awsError(headers, format, new KinesisError(known ? 'SerializationException' : 'UnknownOperationException'));
+    return awsError(headers, format, new AwsError(known ? 'SerializationException' : 'UnknownOperationException'));
   }
 
   if (contentType !== AMZ_JSON && contentType !== AMZ_CBOR && contentType !== PLAIN_JSON) {
@@ -74,12 +74,12 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
   } catch (err) {
     if (!(err instanceof MalformedBodyError)) throw err;
     if (contentType === PLAIN_JSON) return coralEnvelope(headers, 400, 'SerializationException');
-    return awsError(headers, contentType, new KinesisError('SerializationException'));
+    return awsError(headers, contentType, new AwsError('SerializationException'));
   }
   if (contentType === PLAIN_JSON) return coralEnvelope(headers, 404, 'UnknownOperationException');
   const format: WireFormat = contentType;
 
-  if (service === undefined || !known) return awsError(headers, format, new KinesisError('UnknownOperationException'));
+  if (service === undefined || !known) return awsError(headers, format, new AwsError('UnknownOperationException'));
 
   const authError = checkAuthentication(req);
   if (authError !== undefined) return awsError(headers, format, authError);
@@ -93,7 +93,7 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
     }
     return encode(headers, format, 200, output);
   } catch (err) {
-    if (isKinesisError(err)) return awsError(headers, format, err);
+    if (isAwsError(err)) return awsError(headers, format, err);
     return internalFailure(headers, format, err, `${prefix}.${operation}`);
   }
 }
@@ -101,7 +101,7 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
 /** Logged once here with its stack; the client only ever sees AWS's generic InternalFailure. */
 function internalFailure(headers: Record<string, string>, format: WireFormat, err: unknown, where = 'request'): AwsHttpResponse {
   console.error(`riffle: internal failure in ${where} (request ${headers['x-amzn-RequestId']}):`, err);
-  const failure = new KinesisError('InternalFailure', INTERNAL_FAILURE_MESSAGE);
+  const failure = new AwsError('InternalFailure', REQUEST_FAILURE_MESSAGE);
   headers['x-amzn-ErrorType'] = failure.code;
   headers['Content-Type'] = format;
   // toWire() holds two strings, which both codecs always encode.
@@ -113,18 +113,18 @@ function internalFailure(headers: Record<string, string>, format: WireFormat, er
  * Credentials are accepted as long as a SigV4 signature is present and complete; the signature is
  * not verified. Messages are AWS's, as kinesalite records them.
  */
-function checkAuthentication(req: AwsHttpRequest): KinesisError | undefined {
+function checkAuthentication(req: AwsHttpRequest): AwsError | undefined {
   const authHeader = req.headers.authorization;
   const query = new URLSearchParams(req.query);
   const authQuery = query.has('X-Amz-Algorithm');
   if (authHeader !== undefined && authQuery) {
-    return new KinesisError(
+    return new AwsError(
       'InvalidSignatureException',
       "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
     );
   }
   if (authHeader === undefined && !authQuery) {
-    return new KinesisError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   }
 
   let message = '';
@@ -149,10 +149,10 @@ function checkAuthentication(req: AwsHttpRequest): KinesisError | undefined {
     }
     if (message !== '') message += 'Re-examine the query-string parameters.';
   }
-  return message === '' ? undefined : new KinesisError('IncompleteSignatureException', message);
+  return message === '' ? undefined : new AwsError('IncompleteSignatureException', message);
 }
 
-function awsError(headers: Record<string, string>, format: WireFormat, err: KinesisError): AwsHttpResponse {
+function awsError(headers: Record<string, string>, format: WireFormat, err: AwsError): AwsHttpResponse {
   // Smithy's awsJson1_1 error rules (smithy.io aws-json-1_1-protocol, "Operation error
   // serialization") make clients keep what precedes ':' and follows '#' in X-Amzn-Errortype or
   // __type; the ':http://internal.amazon.com/coral/com.amazon.coral.validate/' suffix is a Polly

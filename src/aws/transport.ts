@@ -9,7 +9,7 @@ export interface AwsService {
    * input: the decoded JSON/CBOR object. Blob members arrive as base64 strings from JSON and as
    * Uint8Array from CBOR; the operation layer validates and normalizes. Timestamps arrive as numbers
    * (epoch seconds) from JSON and as Date from CBOR (see codec.ts). Returns the output object: blob
-   * members as Uint8Array/Buffer, timestamps as Date. Throws KinesisError for AWS errors; any other
+   * members as Uint8Array/Buffer, timestamps as Date. Throws AwsError for AWS errors; any other
    * throw is an internal failure.
    */
   call(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;

@@ -1,4 +1,4 @@
-import { KinesisError } from './errors.js';
+import { AwsError } from './errors.js';
 
 /**
  * Request shapes and the two checks AWS (Coral) runs before an operation sees a request:
@@ -35,11 +35,11 @@ export type Shape =
   | (Common & { type: 'Structure'; members: Members });
 export type Members = Record<string, Shape>;
 
-function serialization(message: string): KinesisError {
-  return new KinesisError('SerializationException', message, { messageKey: 'Message' });
+function serialization(message: string): AwsError {
+  return new AwsError('SerializationException', message, { messageKey: 'Message' });
 }
 
-function notObject(val: object): KinesisError {
+function notObject(val: object): AwsError {
   return serialization(Array.isArray(val) ? 'Start of list found where not expected' : 'Start of structure or map found where not expected.');
 }
 
@@ -226,7 +226,7 @@ export function validateInput<T>(input: Record<string, unknown>, members: Member
   checkMembers(converted, members, '', errors);
   if (errors.length > 0) {
     const n = errors.length;
-    throw new KinesisError('ValidationException', `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
+    throw new AwsError('ValidationException', `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
   }
   return converted as T;
 }

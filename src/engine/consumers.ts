@@ -5,22 +5,9 @@
  * The engine owns one registry; consumers live on their stream (Stream.consumers) and are kept in
  * the manifest.
  */
-import { KinesisError } from '../aws/errors.js';
-import { STREAM_STATUS, type Stream } from './stream.js';
-
-export const CONSUMER_STATUS = { CREATING: 'CREATING', ACTIVE: 'ACTIVE', DELETING: 'DELETING' } as const;
-export type ConsumerStatus = (typeof CONSUMER_STATUS)[keyof typeof CONSUMER_STATUS];
-
-export interface Consumer {
-  readonly name: string;
-  readonly arn: string;
-  readonly createdMs: number;
-  readonly stream: Stream;
-  status: ConsumerStatus;
-}
-
-/** AWS: "You can have up to 5 consumers in the CREATING and DELETING states at the same time." */
-const MAX_CHANGING = 5;
+import { AwsError } from '../aws/errors.js';
+import { MAX_CHANGING_CONSUMERS } from '../limits.js';
+import { CONSUMER_STATUS, isReadable, type Consumer, type Stream } from './model.js';
 
 export function consumerArn(stream: Stream, name: string, createdMs: number): string {
   return `${stream.arn}/consumer/${name}:${Math.floor(createdMs / 1000)}`;
@@ -52,19 +39,19 @@ export class ConsumerRegistry {
   constructor(private readonly hooks: ConsumerHooks) {}
 
   register(stream: Stream, name: string): Consumer {
-    if (stream.status !== STREAM_STATUS.ACTIVE && stream.status !== STREAM_STATUS.UPDATING) {
-      throw new KinesisError('ResourceInUseException', `Stream ${stream.name} under account ${this.hooks.account} not ACTIVE, instead in state ${stream.status}`);
+    if (!isReadable(stream)) {
+      throw new AwsError('ResourceInUseException', `Stream ${stream.name} under account ${this.hooks.account} not ACTIVE, instead in state ${stream.status}`);
     }
     if (stream.consumers.has(name)) {
-      throw new KinesisError('ResourceInUseException', `Consumer ${name} under stream ${stream.name} already exists for account ${this.hooks.account}.`);
+      throw new AwsError('ResourceInUseException', `Consumer ${name} under stream ${stream.name} already exists for account ${this.hooks.account}.`);
     }
     if (stream.consumers.size >= this.hooks.limit) {
-      throw new KinesisError('LimitExceededException', `Consumer limit of ${this.hooks.limit} for stream ${stream.name} under account ${this.hooks.account} has been reached.`);
+      throw new AwsError('LimitExceededException', `Consumer limit of ${this.hooks.limit} for stream ${stream.name} under account ${this.hooks.account} has been reached.`);
     }
     let changing = 0;
     for (const c of stream.consumers.values()) if (c.status !== CONSUMER_STATUS.ACTIVE) changing++;
-    if (changing >= MAX_CHANGING) {
-      throw new KinesisError('LimitExceededException', `Stream ${stream.name} under account ${this.hooks.account} has ${changing} consumers in CREATING or DELETING state; the limit is ${MAX_CHANGING}.`);
+    if (changing >= MAX_CHANGING_CONSUMERS) {
+      throw new AwsError('LimitExceededException', `Stream ${stream.name} under account ${this.hooks.account} has ${changing} consumers in CREATING or DELETING state; the limit is ${MAX_CHANGING_CONSUMERS}.`);
     }
     const createdMs = this.hooks.now();
     const consumer: Consumer = { name, arn: consumerArn(stream, name, createdMs), createdMs, stream, status: CONSUMER_STATUS.CREATING };
@@ -87,7 +74,7 @@ export class ConsumerRegistry {
 
   /** The consumer by ARN, or by stream and name; ResourceNotFoundException as AWS words it. */
   find(stream: Stream | undefined, name: string | undefined, arn: string | undefined): Consumer {
-    const notFound = (what: string): KinesisError => new KinesisError('ResourceNotFoundException', `Consumer ${what} under account ${this.hooks.account} not found.`);
+    const notFound = (what: string): AwsError => new AwsError('ResourceNotFoundException', `Consumer ${what} under account ${this.hooks.account} not found.`);
     if (arn !== undefined) {
       const parts = parseConsumerArn(arn);
       const consumer = parts === null ? undefined : stream?.consumers.get(parts.name);

@@ -5,11 +5,11 @@
  * subscription per consumer and shard: a second within 5 seconds of the first is refused with
  * ResourceInUseException; a later one replaces it).
  */
-import { CONSUMER_STATUS, type Consumer } from '../engine/consumers.js';
+import { CONSUMER_STATUS, type Consumer } from '../engine/model.js';
 import type { Engine } from '../engine/engine.js';
-import type { PushListener } from '../engine/records.js';
-import type { Shard, Stream } from '../engine/stream.js';
-import { KinesisError } from '../aws/errors.js';
+import type { PushListener } from '../engine/push-reads.js';
+import type { Shard, Stream } from '../engine/model.js';
+import { AwsError } from '../aws/errors.js';
 import { ShardFeed } from './shard-feed.js';
 import { Subscription, type PushSink } from './subscription.js';
 
@@ -31,7 +31,7 @@ export class FanoutHub implements PushListener {
   private readonly byConsumerShard = new Map<string, { sub: Subscription; startedMs: number; sessionMs: number }>();
 
   private constructor(private readonly engine: Engine) {
-    engine.records.pushListener = this;
+    engine.pushReads.listener = this;
     engine.onConsumerEnded = (consumer) => this.consumerEnded(consumer);
     engine.onClose.push(() => this.close());
   }
@@ -60,7 +60,7 @@ export class FanoutHub implements PushListener {
   subscribe(consumer: Consumer, shard: Shard, position: number, sink: PushSink, sessionMs = this.engine.config.subscriptionMs): Subscription {
     const stream = consumer.stream;
     if (consumer.status !== CONSUMER_STATUS.ACTIVE) {
-      throw new KinesisError('ResourceInUseException', `Consumer ${consumer.arn} is not ACTIVE, instead in state ${consumer.status}.`);
+      throw new AwsError('ResourceInUseException', `Consumer ${consumer.arn} is not ACTIVE, instead in state ${consumer.status}.`);
     }
     const key = `${consumer.arn}\n${shard.shardId}`;
     const now = this.engine.clock.now();
@@ -69,7 +69,7 @@ export class FanoutHub implements PushListener {
     if (previous !== undefined && (previous.sub.active || (previous.sessionMs > 0 && sessionMs > 0))) {
       const window = previous.sessionMs > 0 ? Math.min(RESUBSCRIBE_MS, previous.sessionMs) : RESUBSCRIBE_MS;
       if (now - previous.startedMs < window) {
-        throw new KinesisError(
+        throw new AwsError(
           'ResourceInUseException',
           `Another subscription was started for consumer ${consumer.arn} and shard ${shard.shardId} less than 5 seconds ago; wait 5 seconds after subscribing before subscribing again.`,
         );
@@ -78,9 +78,9 @@ export class FanoutHub implements PushListener {
     }
     const config = this.engine.config;
     let feed = this.byShard.get(shard);
-    if (feed === undefined) this.byShard.set(shard, (feed = new ShardFeed(shard, this.engine.records)));
+    if (feed === undefined) this.byShard.set(shard, (feed = new ShardFeed(stream, shard, this.engine.pushReads)));
     const sub = new Subscription(consumer, stream, shard, position, sink, {
-      records: this.engine.records,
+      reads: this.engine.pushReads,
       feed,
       now: () => this.engine.clock.now(),
       bytesPerSec: config.throttle ? config.pushBytesPerSec : 0,

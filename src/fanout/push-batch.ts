@@ -9,8 +9,8 @@
  *
  * Immutable once made: transports may hold `frame` (or views of it) after sending.
  */
-import type { PushRead } from '../engine/records.js';
-import type { Shard } from '../engine/stream.js';
+import type { PushRead } from '../engine/push-reads.js';
+import type { Shard } from '../engine/model.js';
 import { READ_RECORD_FIXED_BYTES, type ReadRecord } from '../shard/messages.js';
 
 export const RECORDS_FRAME = 4;

@@ -12,9 +12,9 @@
  * the tip waits at the shard owner, which answers it right after its next commit that appends to
  * the shard, with the acks: new records reach the main thread with no further round trip.
  */
-import type { RecordPlane } from '../engine/records.js';
-import type { Shard } from '../engine/stream.js';
-import { isKinesisError } from '../aws/errors.js';
+import type { PushReads } from '../engine/push-reads.js';
+import type { Shard, Stream } from '../engine/model.js';
+import { isAwsError } from '../aws/errors.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
 
 /** Bytes asked of the shard owner per read at most. */
@@ -55,8 +55,9 @@ export class ShardFeed {
   private readonly waiting = new Set<FeedReader>();
 
   constructor(
+    private readonly stream: Stream,
     private readonly shard: Shard,
-    private readonly records: RecordPlane,
+    private readonly reads: PushReads,
   ) {}
 
   /** Bytes of frames kept now (at most FEED_BYTES_MAX, or one batch if that alone is larger). */
@@ -131,7 +132,7 @@ export class ShardFeed {
     this.pending = false;
     const from = this.end;
     // A read at the tip waits at the owner and comes back with the next commit's records.
-    this.records.readForPush(this.shard, from, READ_BYTES_MAX, RECORDS_HEADER_BYTES, true).then(
+    this.reads.read(this.stream, this.shard, from, READ_BYTES_MAX, RECORDS_HEADER_BYTES, true).then(
       (read) => {
         this.reading = false;
         if (this.closed) return;
@@ -165,7 +166,7 @@ export class ShardFeed {
         this.reading = false;
         this.pending = true; // what this read was for is still to be read
         // The owner is overloaded (its queue is full): try again shortly rather than end anyone.
-        if (isKinesisError(err) && err.code === 'ServiceUnavailable' && !this.closed && this.retries < RETRIES_MAX) {
+        if (isAwsError(err) && err.code === 'ServiceUnavailable' && !this.closed && this.retries < RETRIES_MAX) {
           this.retries++;
           setTimeout(() => this.read(), RETRY_MS).unref();
           return;

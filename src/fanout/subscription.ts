@@ -10,11 +10,11 @@
  * transport is over its high-water mark (it resumes from its position on drain). Limited: a token
  * bucket of `bytesPerSec` (AWS: 2 MiB/s per consumer per shard), or none with --no-throttle.
  */
-import type { Consumer } from '../engine/consumers.js';
-import type { RecordPlane } from '../engine/records.js';
-import type { Shard, Stream } from '../engine/stream.js';
+import type { Consumer } from '../engine/model.js';
+import type { PushReads } from '../engine/push-reads.js';
+import type { Shard, Stream } from '../engine/model.js';
 import { TokenBucket } from '../shard/token-bucket.js';
-import { isKinesisError } from '../aws/errors.js';
+import { isAwsError } from '../aws/errors.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
 import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from './shard-feed.js';
 
@@ -30,7 +30,7 @@ export interface PushSink {
 }
 
 export interface SubscriptionOptions {
-  readonly records: RecordPlane;
+  readonly reads: PushReads;
   readonly feed: ShardFeed;
   readonly now: () => number;
   /** 0: unlimited. */
@@ -86,7 +86,7 @@ export class Subscription implements FeedReader {
 
   /** The feed's read failed. */
   fail(err: unknown): void {
-    if (isKinesisError(err) && err.code === 'ResourceNotFoundException') return this.end({ code: err.code, message: err.message });
+    if (isAwsError(err) && err.code === 'ResourceNotFoundException') return this.end({ code: err.code, message: err.message });
     this.end({ code: 'InternalFailureException', message: 'Internal service failure.' });
   }
 
@@ -145,7 +145,7 @@ export class Subscription implements FeedReader {
   private readOwn(maxBytes: number): void {
     this.reading = true;
     this.pending = false;
-    this.options.records.readForPush(this.shard, this.position, maxBytes, RECORDS_HEADER_BYTES).then(
+    this.options.reads.read(this.stream, this.shard, this.position, maxBytes, RECORDS_HEADER_BYTES).then(
       (read) => {
         this.reading = false;
         if (this.ended) return;

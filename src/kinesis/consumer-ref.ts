@@ -1,7 +1,7 @@
-import type { Consumer } from '../engine/consumers.js';
+import type { Consumer } from '../engine/model.js';
 import { parseConsumerArn } from '../engine/consumers.js';
 import type { Engine } from '../engine/engine.js';
-import { KinesisError } from '../aws/errors.js';
+import { AwsError } from '../aws/errors.js';
 import { ConsumerARN, ConsumerName, StreamARN } from './shapes.js';
 
 /** DescribeStreamConsumer and DeregisterStreamConsumer name a consumer by ARN, or by stream ARN and name. */
@@ -16,15 +16,15 @@ export const consumerRefMembers = { StreamARN, ConsumerName, ConsumerARN } as co
 export function consumerOf(engine: Engine, input: ConsumerRefInput): Consumer {
   const { StreamARN: streamArn, ConsumerName: name, ConsumerARN: arn } = input;
   if (arn === undefined && (streamArn === undefined || name === undefined)) {
-    throw new KinesisError('InvalidArgumentException', 'Either ConsumerARN or both StreamARN and ConsumerName must be provided.');
+    throw new AwsError('InvalidArgumentException', 'Either ConsumerARN or both StreamARN and ConsumerName must be provided.');
   }
   const parts = arn === undefined ? null : parseConsumerArn(arn);
   if (arn !== undefined && parts === null) {
-    throw new KinesisError('ResourceNotFoundException', `Consumer ${arn} under account ${engine.config.accountId} not found.`);
+    throw new AwsError('ResourceNotFoundException', `Consumer ${arn} under account ${engine.config.accountId} not found.`);
   }
   if (parts !== null && streamArn !== undefined && parts.streamArn !== streamArn) {
-    throw new KinesisError('InvalidArgumentException', `ConsumerARN ${arn} does not belong to stream ${streamArn}.`);
+    throw new AwsError('InvalidArgumentException', `ConsumerARN ${arn} does not belong to stream ${streamArn}.`);
   }
-  const stream = engine.stream({ arn: parts?.streamArn ?? streamArn });
+  const stream = engine.streams.get({ arn: parts?.streamArn ?? streamArn });
   return engine.consumers.find(stream, name, arn);
 }

@@ -1,4 +1,4 @@
-import type { Consumer } from '../engine/consumers.js';
+import type { Consumer } from '../engine/model.js';
 
 /** A consumer as RegisterStreamConsumer and ListStreamConsumers return it (AWS's Consumer shape). */
 export function consumerShape(c: Consumer): Record<string, unknown> {

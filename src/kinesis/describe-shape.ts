@@ -1,4 +1,4 @@
-import type { Shard, Stream } from '../engine/stream.js';
+import type { Shard, Stream } from '../engine/model.js';
 import type { Output } from './operation.js';
 
 /** Wire forms shared by DescribeStream, DescribeStreamSummary, ListStreams and ListShards. */

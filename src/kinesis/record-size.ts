@@ -1,4 +1,4 @@
-import { KinesisError } from '../aws/errors.js';
+import { AwsError } from '../aws/errors.js';
 import { RECORD_BYTES_MAX } from './shapes.js';
 
 /** AWS: "Each PutRecords request can support up to 500 records ... up to a limit of 5 MiB for the entire request, including partition keys." */
@@ -12,7 +12,7 @@ export function recordBytes(partitionKey: string, data: Uint8Array): number {
 export function checkRecordSize(partitionKey: string, data: Uint8Array): number {
   const size = recordBytes(partitionKey, data);
   if (size > RECORD_BYTES_MAX) {
-    throw new KinesisError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+    throw new AwsError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
   }
   return size;
 }
@@ -21,5 +21,5 @@ export function checkBatchSize(records: ReadonlyArray<{ PartitionKey: string; Da
   let total = 0;
   for (const r of records) total += checkRecordSize(r.PartitionKey, r.Data);
   // Wording as AWS returns it: "InvalidArgumentException: Records size exceeds 5 MB limit".
-  if (total > PUT_RECORDS_BYTES_MAX) throw new KinesisError('InvalidArgumentException', 'Records size exceeds 5 MB limit');
+  if (total > PUT_RECORDS_BYTES_MAX) throw new AwsError('InvalidArgumentException', 'Records size exceeds 5 MB limit');
 }

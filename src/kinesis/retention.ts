@@ -1,5 +1,5 @@
-import { KinesisError } from '../aws/errors.js';
-import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../engine/stream.js';
+import { AwsError } from '../aws/errors.js';
+import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../limits.js';
 import { defineOperation, type Operation } from './operation.js';
 import { refOf, streamRefMembers, type StreamRefInput } from './shapes.js';
 
@@ -15,18 +15,18 @@ export function retentionOperation(name: string, direction: 'increase' | 'decrea
     async run(engine, input) {
       const hours = input.RetentionPeriodHours;
       if (hours < MIN_RETENTION_HOURS) {
-        throw new KinesisError(
+        throw new AwsError(
           'InvalidArgumentException',
           `Minimum allowed retention period is ${MIN_RETENTION_HOURS} hours. Requested retention period (${hours} hours) is too short.`,
         );
       }
       if (hours > MAX_RETENTION_HOURS) {
-        throw new KinesisError(
+        throw new AwsError(
           'InvalidArgumentException',
           `Maximum allowed retention period is ${MAX_RETENTION_HOURS} hours. Requested retention period (${hours} hours) is too long.`,
         );
       }
-      await engine.setRetention(refOf(input), hours, direction);
+      await engine.lifecycle.setRetention(refOf(input), hours, direction);
       return {};
     },
   });

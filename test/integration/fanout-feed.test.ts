@@ -4,7 +4,7 @@ import { FanoutHub } from '../../dist/fanout/hub.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from '../../dist/fanout/push-batch.js';
 import { FEED_BYTES_MAX, READ_BYTES_MAX } from '../../dist/fanout/shard-feed.js';
 import type { PushSink, Subscription } from '../../dist/fanout/subscription.js';
-import type { Shard, Stream } from '../../dist/engine/stream.js';
+import type { Shard, Stream } from '../../dist/engine/model.js';
 
 // The shard feed in process, over a real engine (owner threads, real reads): subscriptions at a
 // shard's tip share one owner read and one batch per new range; a paused one takes kept batches
@@ -13,9 +13,9 @@ let riffle: Riffle;
 let reads = 0;
 beforeAll(async () => {
   riffle = await Riffle.start({ workers: 1, throttle: false });
-  const plane = riffle.engine.records;
-  const real = plane.readForPush.bind(plane);
-  plane.readForPush = (...args: Parameters<typeof real>) => {
+  const plane = riffle.engine.pushReads;
+  const real = plane.read.bind(plane);
+  plane.read = (...args: Parameters<typeof real>) => {
     reads++;
     return real(...args);
   };
@@ -47,7 +47,7 @@ class Collector implements PushSink {
 async function setup(name: string, consumers: number): Promise<{ stream: Stream; shard: Shard; subscribe(c: number, sink: PushSink): Promise<Subscription> }> {
   await riffle.kinesis.createStream({ StreamName: name, ShardCount: 1 });
   const engine = riffle.engine;
-  const stream = engine.readableStream({ name });
+  const stream = engine.streams.readable({ name });
   const shard = stream.shards[0] as Shard;
   const list = [];
   for (let c = 0; c < consumers; c++) {
@@ -58,7 +58,7 @@ async function setup(name: string, consumers: number): Promise<{ stream: Stream;
     stream,
     shard,
     async subscribe(c, sink) {
-      const position = await engine.records.resolvePosition(stream, shard, 'TRIM_HORIZON', undefined, undefined, 'SubscribeToShard');
+      const position = await engine.reads.resolvePosition(stream, shard, 'TRIM_HORIZON', undefined, undefined, 'SubscribeToShard');
       return FanoutHub.for(engine).subscribe(list[c] as never, shard, position, sink, 0);
     },
   };
@@ -136,7 +136,7 @@ describe('shard feed, positions past the last record', () => {
     const { stream, shard } = await setup('feed-ahead', 2);
     await put('feed-ahead', 0, 10);
     const engine = riffle.engine;
-    const latest = await engine.records.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'SubscribeToShard');
+    const latest = await engine.reads.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'SubscribeToShard');
     // A waits 50 counters past the last record (a sequence number from the future, or a
     // WebSocket resume after data was lost): the feed moves there and its read waits at the owner.
     const far = new Collector();
@@ -165,10 +165,10 @@ describe('push batch', () => {
     await riffle.kinesis.createStream({ StreamName: 'batch', ShardCount: 1 });
     await put('batch', 0, 50);
     const engine = riffle.engine;
-    const stream = engine.readableStream({ name: 'batch' });
+    const stream = engine.streams.readable({ name: 'batch' });
     const shard = stream.shards[0] as Shard;
-    const first = await engine.records.resolvePosition(stream, shard, 'TRIM_HORIZON', undefined, undefined, 'SubscribeToShard');
-    const batch = PushBatch.fromRead(shard, await engine.records.readForPush(shard, first, READ_BYTES_MAX, RECORDS_HEADER_BYTES));
+    const first = await engine.reads.resolvePosition(stream, shard, 'TRIM_HORIZON', undefined, undefined, 'SubscribeToShard');
+    const batch = PushBatch.fromRead(shard, await engine.pushReads.read(stream, shard, first, READ_BYTES_MAX, RECORDS_HEADER_BYTES));
     expect(batch.count).toBe(50);
     const f = batch.frame;
     expect([f[0], f[1], f.readUInt16LE(2), f.readUInt32LE(4), f.readUInt32LE(24)]).toEqual([4, 1, 0, 0, 50]);

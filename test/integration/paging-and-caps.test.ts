@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KinesisError, Riffle } from 'riffle';
+import { AwsError, Riffle } from 'riffle';
 
 // In process (same operation layer as the endpoints), unthrottled, so large volumes are quick.
 let riffle: Riffle;
@@ -10,13 +10,13 @@ afterAll(async () => {
   await riffle.close();
 });
 
-const error = async (p: Promise<unknown>): Promise<KinesisError> => {
+const error = async (p: Promise<unknown>): Promise<AwsError> => {
   const e = await p.then(
     () => null,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(KinesisError);
-  return e as KinesisError;
+  expect(e).toBeInstanceOf(AwsError);
+  return e as AwsError;
 };
 
 describe('pagination', () => {

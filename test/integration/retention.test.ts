@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { KinesisError, Riffle } from 'riffle';
+import { AwsError, Riffle } from 'riffle';
 
 // Retention runs in the shard owners against the engine's shared clock; advancing that clock lets
 // a test cross the 24-hour minimum without waiting. Owners trim once a second.
@@ -51,6 +51,6 @@ it('expires iterators after five minutes of engine time', async () => {
   const { ShardIterator } = await riffle.kinesis.getShardIterator({ StreamName: 'retained', ShardId: 'shardId-000000000000', ShardIteratorType: 'LATEST' });
   riffle.engine.clock.advance(301_000);
   const err = await riffle.kinesis.getRecords({ ShardIterator }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(KinesisError);
-  expect((err as KinesisError).code).toBe('ExpiredIteratorException');
+  expect(err).toBeInstanceOf(AwsError);
+  expect((err as AwsError).code).toBe('ExpiredIteratorException');
 });

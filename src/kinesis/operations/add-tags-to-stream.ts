@@ -12,7 +12,7 @@ export const addTagsToStream = defineOperation<Input>({
   run(engine, input) {
     checkTagCharacters(Object.keys(input.Tags));
     checkTagCharacters(Object.values(input.Tags));
-    engine.addTags(refOf(input), input.Tags);
+    engine.lifecycle.addTags(refOf(input), input.Tags);
     return {};
   },
 });

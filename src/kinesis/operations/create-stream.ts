@@ -1,4 +1,4 @@
-import { STREAM_MODE, type StreamMode } from '../../engine/stream.js';
+import { STREAM_MODE, type StreamMode } from '../../engine/model.js';
 import { defineOperation } from '../operation.js';
 import { StreamModeDetails, StreamName, TagKey, TagValue } from '../shapes.js';
 import { checkTagCharacters } from '../tags.js';
@@ -23,7 +23,7 @@ export const createStream = defineOperation<Input>({
     const tags = input.Tags ?? {};
     checkTagCharacters(Object.keys(tags));
     checkTagCharacters(Object.values(tags));
-    await engine.createStream(input.StreamName, input.ShardCount, mode, tags);
+    await engine.lifecycle.create(input.StreamName, input.ShardCount, mode, tags);
     return {};
   },
 });

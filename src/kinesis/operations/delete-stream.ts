@@ -9,7 +9,7 @@ export const deleteStream = defineOperation<Input>({
   name: 'DeleteStream',
   members: { EnforceConsumerDeletion: { type: 'Boolean' }, ...streamRefMembers },
   run(engine, input) {
-    engine.deleteStream(refOf(input), input.EnforceConsumerDeletion === true);
+    engine.lifecycle.delete(refOf(input), input.EnforceConsumerDeletion === true);
     return {};
   },
 });

@@ -1,4 +1,4 @@
-import { ON_DEMAND_STREAM_LIMIT } from '../../engine/stream.js';
+import { ON_DEMAND_STREAM_LIMIT } from '../../limits.js';
 import { defineOperation } from '../operation.js';
 
 export const describeLimits = defineOperation<Record<string, never>>({
@@ -7,8 +7,8 @@ export const describeLimits = defineOperation<Record<string, never>>({
   run(engine) {
     return {
       ShardLimit: engine.config.shardLimit,
-      OpenShardCount: engine.openShardCount(),
-      OnDemandStreamCount: engine.onDemandStreamCount(),
+      OpenShardCount: engine.streams.openShardCount(),
+      OnDemandStreamCount: engine.streams.onDemandStreamCount(),
       OnDemandStreamCountLimit: ON_DEMAND_STREAM_LIMIT,
     };
   },

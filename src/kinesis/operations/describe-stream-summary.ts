@@ -1,4 +1,4 @@
-import { openShards } from '../../engine/stream.js';
+import { openShards } from '../../engine/model.js';
 import { defineOperation } from '../operation.js';
 import { streamDetails } from '../describe-shape.js';
 import { refOf, streamRefMembers, type StreamRefInput } from '../shapes.js';
@@ -7,7 +7,7 @@ export const describeStreamSummary = defineOperation<StreamRefInput>({
   name: 'DescribeStreamSummary',
   members: { ...streamRefMembers },
   run(engine, input) {
-    const stream = engine.stream(refOf(input));
+    const stream = engine.streams.get(refOf(input));
     return {
       StreamDescriptionSummary: {
         ...streamDetails(stream),

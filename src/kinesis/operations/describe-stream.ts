@@ -14,7 +14,7 @@ export const describeStream = defineOperation<Input>({
   name: 'DescribeStream',
   members: { ExclusiveStartShardId: ShardId, Limit: { type: 'Integer', min: 1, max: 10000 }, ...streamRefMembers },
   run(engine, input) {
-    const stream = engine.stream(refOf(input));
+    const stream = engine.streams.get(refOf(input));
     const limit = Math.min(input.Limit ?? DEFAULT_LIMIT, DEFAULT_LIMIT);
     let shards = visibleShards(stream);
     if (input.ExclusiveStartShardId !== undefined) {

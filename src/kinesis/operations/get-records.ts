@@ -18,7 +18,7 @@ export const getRecords = defineOperation<Input>({
     StreamARN,
   },
   async run(engine, input) {
-    const result = await engine.records.getRecords(input.ShardIterator, input.Limit ?? DEFAULT_LIMIT);
+    const result = await engine.reads.getRecords(input.ShardIterator, input.Limit ?? DEFAULT_LIMIT);
     return {
       Records: result.records.map((r) => ({
         SequenceNumber: r.sequenceNumber,

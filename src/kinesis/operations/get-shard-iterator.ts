@@ -1,4 +1,4 @@
-import { ITERATOR_TYPES, type IteratorType } from '../../engine/records.js';
+import { ITERATOR_TYPES, type IteratorType } from '../../engine/read-path.js';
 import { defineOperation } from '../operation.js';
 import { refOf, SequenceNumber, ShardId, streamRefMembers, type StreamRefInput } from '../shapes.js';
 
@@ -20,7 +20,7 @@ export const getShardIterator = defineOperation<Input>({
     Timestamp: { type: 'Timestamp' },
   },
   async run(engine, input) {
-    const iterator = await engine.records.getShardIterator(
+    const iterator = await engine.reads.getShardIterator(
       refOf(input),
       input.ShardId,
       input.ShardIteratorType,

@@ -1,4 +1,4 @@
-import { KinesisError } from '../../aws/errors.js';
+import { AwsError } from '../../aws/errors.js';
 import { defineOperation } from '../operation.js';
 import { shardOut, visibleShards } from '../describe-shape.js';
 import { checkNotExpired, decodePageToken, encodePageToken } from '../next-token.js';
@@ -42,37 +42,37 @@ export const listShards = defineOperation<Input>({
   run(engine, input) {
     const named = input.StreamName !== undefined || input.StreamARN !== undefined;
     if (input.NextToken !== undefined && named) {
-      throw new KinesisError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
+      throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
     }
     if (input.NextToken === undefined && !named) {
-      throw new KinesisError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
+      throw new AwsError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
     }
     if (input.NextToken !== undefined && input.ExclusiveStartShardId !== undefined) {
       // AWS: "You cannot specify this parameter if you specify NextToken."
-      throw new KinesisError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
+      throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
     }
     let after = input.ExclusiveStartShardId;
     let ref = { name: input.StreamName, arn: input.StreamARN };
     let createdMs: number | undefined;
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
-      if (token.s === '') throw new KinesisError('InvalidArgumentException', 'Invalid NextToken.');
+      if (token.s === '') throw new AwsError('InvalidArgumentException', 'Invalid NextToken.');
       checkNotExpired(token, engine.clock.now());
       ref = { name: token.s, arn: undefined };
       createdMs = token.c;
       after = token.k;
     }
-    const stream = engine.stream(ref);
-    if (createdMs !== undefined && createdMs !== stream.createdMs) throw engine.notFound(stream.name);
+    const stream = engine.streams.get(ref);
+    if (createdMs !== undefined && createdMs !== stream.createdMs) throw engine.streams.notFound(stream.name);
     const filter = input.ShardFilter;
     if (filter?.Type === 'AFTER_SHARD_ID') {
       if (filter.ShardId === undefined) {
-        throw new KinesisError('InvalidArgumentException', 'ShardId must be provided with ShardFilter type AFTER_SHARD_ID.');
+        throw new AwsError('InvalidArgumentException', 'ShardId must be provided with ShardFilter type AFTER_SHARD_ID.');
       }
       after = after === undefined || filter.ShardId > after ? filter.ShardId : after;
     }
     if ((filter?.Type === 'AT_TIMESTAMP' || filter?.Type === 'FROM_TIMESTAMP') && filter.Timestamp === undefined) {
-      throw new KinesisError('InvalidArgumentException', `Timestamp must be provided with ShardFilter type ${filter.Type}.`);
+      throw new AwsError('InvalidArgumentException', `Timestamp must be provided with ShardFilter type ${filter.Type}.`);
     }
     // No shard has closed yet (resharding is not offered), so every other filter selects all shards.
     const shards = visibleShards(stream).filter((s) => after === undefined || s.shardId > after);

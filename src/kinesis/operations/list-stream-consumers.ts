@@ -1,4 +1,4 @@
-import { KinesisError } from '../../aws/errors.js';
+import { AwsError } from '../../aws/errors.js';
 import { defineOperation } from '../operation.js';
 import { consumerShape } from '../consumer-shape.js';
 import { checkNotExpired, decodePageToken, encodePageToken } from '../next-token.js';
@@ -23,16 +23,16 @@ export const listStreamConsumers = defineOperation<Input>({
     StreamCreationTimestamp: { type: 'Timestamp' },
   },
   run(engine, input) {
-    const stream = engine.stream({ arn: input.StreamARN });
+    const stream = engine.streams.get({ arn: input.StreamARN });
     // The stream's creation time names which incarnation of a re-created stream is meant.
     const created = input.StreamCreationTimestamp;
     if (created !== undefined && Math.floor(created / 1000) !== Math.floor(stream.createdMs / 1000)) {
-      throw new KinesisError('ResourceNotFoundException', `Stream ${stream.name} under account ${engine.config.accountId} not found.`);
+      throw new AwsError('ResourceNotFoundException', `Stream ${stream.name} under account ${engine.config.accountId} not found.`);
     }
     let after = '';
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
-      if (token.s !== stream.name || token.c !== stream.createdMs) throw new KinesisError('InvalidArgumentException', 'Invalid NextToken.');
+      if (token.s !== stream.name || token.c !== stream.createdMs) throw new AwsError('InvalidArgumentException', 'Invalid NextToken.');
       checkNotExpired(token, engine.clock.now());
       after = token.k;
     }

@@ -1,4 +1,4 @@
-import { KinesisError } from '../../aws/errors.js';
+import { AwsError } from '../../aws/errors.js';
 import { defineOperation } from '../operation.js';
 import { streamHeader } from '../describe-shape.js';
 import { decodePageToken, encodePageToken } from '../next-token.js';
@@ -26,10 +26,10 @@ export const listStreams = defineOperation<Input>({
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
       // A ListShards token names a stream; ours do not.
-      if (token.s !== '') throw new KinesisError('InvalidArgumentException', 'Invalid NextToken.');
+      if (token.s !== '') throw new AwsError('InvalidArgumentException', 'Invalid NextToken.');
       after = token.k;
     }
-    const all = engine.listStreams().filter((s) => after === undefined || s.name > after);
+    const all = engine.streams.list().filter((s) => after === undefined || s.name > after);
     const page = all.slice(0, limit);
     const hasMore = all.length > limit;
     const last = page[page.length - 1];

@@ -13,7 +13,7 @@ export const listTagsForStream = defineOperation<Input>({
   name: 'ListTagsForStream',
   members: { ExclusiveStartTagKey: TagKey, Limit: { type: 'Integer', min: 1, max: 50 }, ...streamRefMembers },
   run(engine, input) {
-    const stream = engine.stream(refOf(input));
+    const stream = engine.streams.get(refOf(input));
     const after = input.ExclusiveStartTagKey;
     const keys = [...stream.tags.keys()].sort().filter((k) => after === undefined || k > after);
     const limit = input.Limit ?? DEFAULT_LIMIT;

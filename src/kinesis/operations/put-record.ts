@@ -1,5 +1,5 @@
-import { KinesisError } from '../../aws/errors.js';
-import { sequenceNumberOf } from '../../engine/records.js';
+import { AwsError } from '../../aws/errors.js';
+import { sequenceNumberOf } from '../../engine/write-path.js';
 import { defineOperation } from '../operation.js';
 import { checkRecordSize } from '../record-size.js';
 import { Data, ExplicitHashKey, PartitionKey, refOf, SequenceNumber, streamRefMembers, type StreamRefInput } from '../shapes.js';
@@ -16,7 +16,7 @@ export const putRecord = defineOperation<Input>({
   members: { Data, ExplicitHashKey, PartitionKey, SequenceNumberForOrdering: SequenceNumber, ...streamRefMembers },
   async run(engine, input) {
     checkRecordSize(input.PartitionKey, input.Data);
-    const { results } = await engine.records.putRecords(
+    const { results } = await engine.writes.putRecords(
       refOf(input),
       [
         {
@@ -29,8 +29,8 @@ export const putRecord = defineOperation<Input>({
       'PutRecord',
     );
     const result = results[0];
-    if (result === undefined) throw new KinesisError('InternalFailure', 'Internal service failure.');
-    if (!result.ok) throw new KinesisError(result.errorCode, result.errorMessage);
+    if (result === undefined) throw new AwsError('InternalFailure', 'Internal service failure.');
+    if (!result.ok) throw new AwsError(result.errorCode, result.errorMessage);
     return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result) };
   },
 });

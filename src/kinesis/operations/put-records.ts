@@ -1,4 +1,4 @@
-import { INGEST_ACK_BYTES, sequenceNumberOf, type PutResult } from '../../engine/records.js';
+import { ACK_ENTRY_BYTES, sequenceNumberOf, type PutResult } from '../../engine/write-path.js';
 import { defineOperation } from '../operation.js';
 import { packRecords, PackedRecords } from '../packed-records.js';
 import { checkBatchSize } from '../record-size.js';
@@ -33,12 +33,12 @@ export const putRecords = defineOperation<Input>({
     let results: PutResult[];
     if (input.Records instanceof PackedRecords) {
       const { count, bytes, spans } = input.Records;
-      const acks = Buffer.allocUnsafe(count * INGEST_ACK_BYTES);
-      const stream = await engine.records.putPacked(refOf(input), bytes, spans, count, acks, 0);
-      results = engine.records.packedResults(stream, acks, count);
+      const acks = Buffer.allocUnsafe(count * ACK_ENTRY_BYTES);
+      const stream = await engine.writes.putPacked(refOf(input), bytes, spans, count, acks, 0);
+      results = engine.writes.packedResults(stream, acks, count);
     } else {
       checkBatchSize(input.Records);
-      ({ results } = await engine.records.putRecords(
+      ({ results } = await engine.writes.putRecords(
         refOf(input),
         input.Records.map((r) => ({ partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey })),
       ));

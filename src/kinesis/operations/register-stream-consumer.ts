@@ -16,7 +16,7 @@ export const registerStreamConsumer = defineOperation<Input>({
     Tags: { type: 'Map', min: 1, max: 50, key: TagKey, value: TagValue },
   },
   run(engine, input) {
-    const stream = engine.stream({ arn: input.StreamARN });
+    const stream = engine.streams.get({ arn: input.StreamARN });
     return { Consumer: consumerShape(engine.consumers.register(stream, input.ConsumerName)) };
   },
 });

@@ -11,7 +11,7 @@ export const removeTagsFromStream = defineOperation<Input>({
   members: { ...streamRefMembers, TagKeys: { type: 'List', required: true, min: 1, max: 50, member: TagKey } },
   run(engine, input) {
     checkTagCharacters(input.TagKeys);
-    engine.removeTags(refOf(input), input.TagKeys);
+    engine.lifecycle.removeTags(refOf(input), input.TagKeys);
     return {};
   },
 });

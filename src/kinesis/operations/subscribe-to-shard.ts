@@ -1,7 +1,7 @@
 import { parseConsumerArn } from '../../engine/consumers.js';
-import { ITERATOR_TYPES, type IteratorType } from '../../engine/records.js';
+import { ITERATOR_TYPES, type IteratorType } from '../../engine/read-path.js';
 import { formatSequenceNumber } from '../../engine/sequence-number.js';
-import { KinesisError } from '../../aws/errors.js';
+import { AwsError } from '../../aws/errors.js';
 import { FanoutHub } from '../../fanout/hub.js';
 import { eventMessage, exceptionMessage } from '../../aws/event-stream.js';
 import type { PushBatch } from '../../fanout/push-batch.js';
@@ -39,12 +39,12 @@ export const subscribeToShard = defineOperation<Input>({
   },
   async run(engine, input) {
     const parts = parseConsumerArn(input.ConsumerARN);
-    if (parts === null) throw new KinesisError('ResourceNotFoundException', `Consumer ${input.ConsumerARN} under account ${engine.config.accountId} not found.`);
-    const stream = engine.readableStream({ arn: parts.streamArn });
+    if (parts === null) throw new AwsError('ResourceNotFoundException', `Consumer ${input.ConsumerARN} under account ${engine.config.accountId} not found.`);
+    const stream = engine.streams.readable({ arn: parts.streamArn });
     const consumer = engine.consumers.find(stream, undefined, input.ConsumerARN);
-    const shard = engine.shard(stream, input.ShardId);
+    const shard = engine.streams.shard(stream, input.ShardId);
     const { Type, SequenceNumber: seq, Timestamp } = input.StartingPosition;
-    const position = await engine.records.resolvePosition(stream, shard, Type, seq, Timestamp, 'SubscribeToShard');
+    const position = await engine.reads.resolvePosition(stream, shard, Type, seq, Timestamp, 'SubscribeToShard');
     const body = new EventStreamBody();
     body.subscription = FanoutHub.for(engine).subscribe(consumer, shard, position, body);
     return { [STREAMING_BODY]: body };

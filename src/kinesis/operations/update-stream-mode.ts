@@ -1,4 +1,4 @@
-import type { StreamMode } from '../../engine/stream.js';
+import type { StreamMode } from '../../engine/model.js';
 import { defineOperation } from '../operation.js';
 import { StreamARN, StreamModeDetails } from '../shapes.js';
 
@@ -12,7 +12,7 @@ export const updateStreamMode = defineOperation<Input>({
   name: 'UpdateStreamMode',
   members: { StreamARN: { ...StreamARN, required: true }, StreamModeDetails: { ...StreamModeDetails, required: true } },
   run(engine, input) {
-    engine.updateStreamMode({ arn: input.StreamARN }, input.StreamModeDetails.StreamMode);
+    engine.lifecycle.updateStreamMode({ arn: input.StreamARN }, input.StreamModeDetails.StreamMode);
     return {};
   },
 });

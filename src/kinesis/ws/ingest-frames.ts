@@ -13,8 +13,8 @@
  *                            u16 typeLen | AWS error type | u32 messageLen | message (UTF-8)
  */
 import { uncompressSync } from 'lz4-napi';
-import { KinesisError } from '../../aws/errors.js';
-import { INGEST_ACK_BYTES, INGEST_STATUS } from '../../engine/records.js';
+import { AwsError } from '../../aws/errors.js';
+import { ACK_ENTRY_BYTES, ACK_STATUS } from '../../engine/write-path.js';
 import { SCAN, SPAN_WORDS, TRUNCATED_FIELDS } from '../../native/ingest.js';
 import { RECORD_BYTES_MAX } from '../shapes.js';
 
@@ -23,10 +23,9 @@ export const PROTOCOL_VERSION = 1;
 export const RECORD_FLAG_HASH_KEY = 1;
 export const FRAME_FLAG_LZ4 = 1;
 
-/** Per-record status in an ACK: the shard owner's INGEST status, forwarded as is. */
-export const ACK_STATUS = INGEST_STATUS;
+/** Per-record status in an ACK: putPacked's, forwarded as is. */
+export { ACK_ENTRY_BYTES, ACK_STATUS };
 export const ACK_HEADER_BYTES = 20;
-export const ACK_ENTRY_BYTES = INGEST_ACK_BYTES;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -115,8 +114,8 @@ function text(frame: Buffer, pos: number, len: number, what: string, batchId: nu
   }
 }
 
-function validationError(i: number, value: string, constraint: string): KinesisError {
-  return new KinesisError('ValidationException', `1 validation error detected: Value ${value} at 'records.${i + 1}.member.${constraint}`);
+function validationError(i: number, value: string, constraint: string): AwsError {
+  return new AwsError('ValidationException', `1 validation error detected: Value ${value} at 'records.${i + 1}.member.${constraint}`);
 }
 
 /**
@@ -124,7 +123,7 @@ function validationError(i: number, value: string, constraint: string): KinesisE
  * word it: structural faults are SerializationException, broken PutRecords rules are
  * ValidationException / InvalidArgumentException, as PutRecords answers them.
  */
-export function scanError(frame: Buffer, status: number, err: Int32Array, spans: Uint32Array, batchId: number): FrameError | KinesisError {
+export function scanError(frame: Buffer, status: number, err: Int32Array, spans: Uint32Array, batchId: number): FrameError | AwsError {
   const i = err[0] as number;
   const pos = err[1] as number;
   switch (status) {
@@ -146,7 +145,7 @@ export function scanError(frame: Buffer, status: number, err: Int32Array, spans:
       return validationError(i, `'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]'`, `data' failed to satisfy constraint: Member must have length less than or equal to ${RECORD_BYTES_MAX}`);
     }
     case SCAN.RECORD_SIZE:
-      return new KinesisError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+      return new AwsError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
     default:
       return new FrameError('InternalFailure', `Unknown scan status ${status}`, batchId);
   }

@@ -8,7 +8,7 @@
  * server-side buffered output pass MAX_BUFFERED_BYTES without reading is disconnected.
  */
 import type { Engine } from '../../engine/engine.js';
-import { KinesisError } from '../../aws/errors.js';
+import { AwsError } from '../../aws/errors.js';
 import { native } from '../../native/index.js';
 import { SCAN, SPAN_WORDS } from '../../native/ingest.js';
 import { ACK_HEADER_BYTES, ackFrame, encodeError, FrameError, inflateRecords, MAX_RECORDS_PER_PUT, readPutHeader, scanError, type PutHeader } from './ingest-frames.js';
@@ -69,14 +69,14 @@ class IngestSession {
       const status = native.scanIngest(records, recordsAt, head.count, spans, scanErr);
       if (status !== SCAN.OK) throw scanError(records, status, scanErr, spans, batchId);
     } catch (err) {
-      if (err instanceof FrameError || err instanceof KinesisError) return this.replyError(batchId, err);
+      if (err instanceof FrameError || err instanceof AwsError) return this.replyError(batchId, err);
       throw err;
     }
     const ack = ackFrame(batchId, head.count);
     this.inFlight++;
     // putPacked reads the frame before its first await: everything it needs is in the rings when
     // this returns.
-    this.engine.records
+    this.engine.writes
       .putPacked({ name: head.streamName, arn: undefined }, records, spans, head.count, ack, ACK_HEADER_BYTES)
       .then(
         (stream) => {
@@ -90,7 +90,7 @@ class IngestSession {
 
   private replyError(batchId: number, err: unknown): void {
     if (err instanceof FrameError) return this.reply(encodeError(err.batchId, err.type, err.message));
-    if (err instanceof KinesisError) return this.reply(encodeError(batchId, err.code, err.message));
+    if (err instanceof AwsError) return this.reply(encodeError(batchId, err.code, err.message));
     console.error('riffle: ingest PUT failed:', err);
     this.reply(encodeError(batchId, 'InternalFailure', 'Internal service failure.'));
   }

@@ -10,10 +10,10 @@
  */
 import { parseConsumerArn } from '../../engine/consumers.js';
 import type { Engine } from '../../engine/engine.js';
-import { ITERATOR_TYPES, type IteratorType } from '../../engine/records.js';
+import { ITERATOR_TYPES, type IteratorType } from '../../engine/read-path.js';
 import { parseSequenceNumber } from '../../engine/sequence-number.js';
-import type { Shard } from '../../engine/stream.js';
-import { isKinesisError, KinesisError } from '../../aws/errors.js';
+import type { Shard } from '../../engine/model.js';
+import { isAwsError, AwsError } from '../../aws/errors.js';
 import { FanoutHub } from '../../fanout/hub.js';
 import type { PushSink, Subscription } from '../../fanout/subscription.js';
 
@@ -62,22 +62,22 @@ class PushSession {
     this.subscribe(req).catch((err: unknown) => {
       this.subscribed = false;
       for (const sub of this.subs.splice(0)) sub.end(null);
-      if (isKinesisError(err)) return this.error(null, err.code, err.message);
+      if (isAwsError(err)) return this.error(null, err.code, err.message);
       console.error('riffle: push subscription failed:', err);
       this.error(null, 'InternalFailure', 'Internal service failure.');
     });
   }
 
   private async subscribe(req: SubscribeRequest): Promise<void> {
-    const bad = (message: string): KinesisError => new KinesisError('InvalidArgumentException', message);
+    const bad = (message: string): AwsError => new AwsError('InvalidArgumentException', message);
     if (typeof req.consumerARN !== 'string') throw bad('consumerARN (a registered consumer ARN) is required.');
     const parts = parseConsumerArn(req.consumerARN);
-    if (parts === null) throw new KinesisError('ResourceNotFoundException', `Consumer ${req.consumerARN} under account ${this.engine.config.accountId} not found.`);
-    const stream = this.engine.readableStream({ arn: parts.streamArn });
+    if (parts === null) throw new AwsError('ResourceNotFoundException', `Consumer ${req.consumerARN} under account ${this.engine.config.accountId} not found.`);
+    const stream = this.engine.streams.readable({ arn: parts.streamArn });
     const consumer = this.engine.consumers.find(stream, undefined, req.consumerARN);
     let shards: Shard[];
     if (req.shards === undefined) shards = stream.shards;
-    else if (Array.isArray(req.shards) && req.shards.length > 0 && req.shards.every((s) => typeof s === 'string')) shards = (req.shards as string[]).map((id) => this.engine.shard(stream, id));
+    else if (Array.isArray(req.shards) && req.shards.length > 0 && req.shards.every((s) => typeof s === 'string')) shards = (req.shards as string[]).map((id) => this.engine.streams.shard(stream, id));
     else throw bad('shards must be a non-empty list of shard ids, or absent for all shards.');
     const start = req.startingPosition ?? { Type: 'LATEST' };
     if (typeof start.Type !== 'string' || !(ITERATOR_TYPES as readonly string[]).includes(start.Type)) throw bad(`startingPosition.Type must be one of ${ITERATOR_TYPES.join(', ')}.`);
@@ -90,9 +90,9 @@ class PushSession {
       const after = resume[shard.shardId];
       if (after !== undefined) {
         if (typeof after !== 'string' || parseSequenceNumber(after) === null) throw bad(`resume.${shard.shardId} must be a sequence number.`);
-        positions.push(await this.engine.records.resolvePosition(stream, shard, 'AFTER_SEQUENCE_NUMBER', after, undefined, 'SubscribeToShard'));
+        positions.push(await this.engine.reads.resolvePosition(stream, shard, 'AFTER_SEQUENCE_NUMBER', after, undefined, 'SubscribeToShard'));
       } else {
-        positions.push(await this.engine.records.resolvePosition(stream, shard, start.Type as IteratorType, start.SequenceNumber as string | undefined, start.Timestamp as number | undefined, 'SubscribeToShard'));
+        positions.push(await this.engine.reads.resolvePosition(stream, shard, start.Type as IteratorType, start.SequenceNumber as string | undefined, start.Timestamp as number | undefined, 'SubscribeToShard'));
       }
     }
     if (!this.open) return;

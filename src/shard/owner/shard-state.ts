@@ -4,31 +4,6 @@ import type { ShardLog } from '../../log/shard-log.js';
 import { TokenBucket } from '../token-bucket.js';
 import type { CopyBatch } from './copy-batch.js';
 
-/** What the main thread hands each owner at start (workerData). */
-export interface OwnerInit {
-  requestRing: SharedArrayBuffer;
-  replyRing: SharedArrayBuffer;
-  throttle: boolean;
-  limits: ShardLimits;
-  /** SharedClock buffer: the engine's time, shared by every thread. */
-  clock: SharedArrayBuffer;
-  /** Durable shards only: when acknowledged records are fdatasync-ed (see file-log.ts). */
-  fsync: FsyncMode;
-  /** Durable shards only: segment file size before a new file starts. */
-  segmentBytes: number;
-  /** Durable shards only: segment file age (by its first record's arrival) before a new file starts. */
-  segmentMs: number;
-  /** Durable shards only: bytes of recent records per shard kept in memory for reads. */
-  hotBytes: number;
-}
-
-/**
- * always: every request's records are synced before its reply; group: the replies of every request
- * the owner has in hand share one sync; never: written to the OS, not synced (a crash of the
- * machine, not of the process, can lose acknowledged records).
- */
-export type FsyncMode = 'always' | 'group' | 'never';
-
 /**
  * The first record's counter. Counter 0 is the shard's StartingSequenceNumber, which no record
  * carries (as on AWS, every record's number is above it), so "after the starting sequence number"

@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { ByteRing } from '../../ring/byte-ring.js';
-import { KinesisError } from '../../aws/errors.js';
+import { AwsError } from '../../aws/errors.js';
 import type { ShardLimits } from '../../config.js';
 import { WireReader } from '../wire.js';
 import { readHeader, type Header } from '../messages.js';
-import type { FsyncMode, OwnerInit } from '../owner/shard-state.js';
+import type { FsyncMode, OwnerInit } from '../owner-init.js';
 import type { SharedClock } from '../clock.js';
 
 /** PutRecords is at most 5 MiB of data plus 500 keys; the largest request message fits with room. */
@@ -30,7 +30,7 @@ class Owner {
   private readonly backlog: Uint8Array[] = [];
   private backlogBytes = 0;
   private flushing = false;
-  failure: KinesisError | null = null;
+  failure: AwsError | null = null;
   closed = false;
 
   constructor(readonly worker: Worker, init: OwnerInit) {
@@ -51,7 +51,7 @@ class Owner {
     // Callers bound their messages below this (PutRecords 5 MiB, ingest frames 8 MiB - 64 KiB);
     // one that is not would never fit, so refuse it here instead of queueing it forever.
     if (len > this.requests.maxMessageBytes) {
-      throw new KinesisError('InternalFailure', `Request of ${len} bytes exceeds the shard owner ring's ${this.requests.maxMessageBytes}-byte message limit.`);
+      throw new AwsError('InternalFailure', `Request of ${len} bytes exceeds the shard owner ring's ${this.requests.maxMessageBytes}-byte message limit.`);
     }
     if (this.backlog.length === 0) {
       const slot = this.requests.reserve(len);
@@ -69,7 +69,7 @@ class Owner {
       }
     }
     if (this.backlogBytes + len > BACKLOG_BYTES_MAX) {
-      throw new KinesisError('ServiceUnavailable', 'Shard owner is overloaded; retry the request.');
+      throw new AwsError('ServiceUnavailable', 'Shard owner is overloaded; retry the request.');
     }
     const message = new Uint8Array(len);
     fill(message);
@@ -123,7 +123,7 @@ class Owner {
   fail(cause: unknown, report = true): void {
     if (this.failure !== null) return;
     if (report) console.error('riffle: shard owner failed:', cause);
-    this.failure = cause instanceof KinesisError ? cause : new KinesisError('InternalFailure', 'Internal service failure.', { cause });
+    this.failure = cause instanceof AwsError ? cause : new AwsError('InternalFailure', 'Internal service failure.', { cause });
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
   }
@@ -211,7 +211,7 @@ export class OwnerPool {
     await Promise.all(
       this.owners.map(async (o) => {
         o.closed = true;
-        o.fail(new KinesisError('ServiceUnavailable', 'Riffle is shutting down.'), false);
+        o.fail(new AwsError('ServiceUnavailable', 'Riffle is shutting down.'), false);
         await o.worker.terminate();
       }),
     );

@@ -108,7 +108,7 @@ describe('handleAwsRequest error precedence', () => {
     expect(signed.status).toBe(200);
   });
 
-  it('maps a KinesisError to its status, body and x-amzn-ErrorType', async () => {
+  it('maps a AwsError to its status, body and x-amzn-ErrorType', async () => {
     const res = await call(request({ headers: { 'content-type': AMZ_JSON, ...target('Fail'), ...SIGNED } }));
     expect(res.status).toBe(400);
     expect(res.headers['x-amzn-ErrorType']).toBe('ResourceNotFoundException');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KinesisError } from '../../../src/aws/errors.js';
+import { AwsError } from '../../../src/aws/errors.js';
 import { putRecords } from '../../../src/kinesis/operations/put-records.js';
 import { createStream } from '../../../src/kinesis/operations/create-stream.js';
 import { validateInput, type Members } from '../../../src/aws/validate.js';
@@ -9,14 +9,14 @@ import { native } from '../../../src/native/index.js';
 /** PutRecords' members without the fast path: what the generic passes make of a request. */
 const genericPutRecords: Members = { ...putRecords.members, Records: { ...(putRecords.members.Records as Extract<Members[string], { type: 'List' }>), fast: undefined } };
 
-function failure(fn: () => unknown): KinesisError {
+function failure(fn: () => unknown): AwsError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof KinesisError) return e;
+    if (e instanceof AwsError) return e;
     throw e;
   }
-  throw new Error('expected a KinesisError');
+  throw new Error('expected a AwsError');
 }
 
 describe('request validation', () => {

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { KinesisError } from '../../../src/aws/errors.js';
+import { AwsError } from '../../../src/aws/errors.js';
 import type { AwsService } from '../../../src/aws/transport.js';
 
 export const AMZ_JSON = 'application/x-amz-json-1.1';
@@ -28,11 +28,11 @@ export class TestService implements AwsService {
   async call(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.inputs.push(input);
     if (operation === 'Echo') return { ...input, At: CREATED_AT, Blob: Buffer.from('hello') };
-    if (operation === 'Fail') throw new KinesisError('ResourceNotFoundException', 'Stream s1 under account 000000000000 not found.');
+    if (operation === 'Fail') throw new AwsError('ResourceNotFoundException', 'Stream s1 under account 000000000000 not found.');
     if (operation === 'Crash') throw new Error(SECRET);
     // ListStreams: a minimal real one, with error paths chosen by ExclusiveStartStreamName.
     if (input.ExclusiveStartStreamName === 'missing') {
-      throw new KinesisError('ResourceNotFoundException', 'Stream missing under account 000000000000 not found.');
+      throw new AwsError('ResourceNotFoundException', 'Stream missing under account 000000000000 not found.');
     }
     if (input.ExclusiveStartStreamName === 'crash') throw new Error(SECRET);
     return {

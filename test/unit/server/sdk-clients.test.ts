@@ -46,7 +46,7 @@ describe.each(cases)('KinesisClient via %s', (_name, start, http1) => {
     expect(service.inputs.at(-1)).toEqual({ Limit: 7 });
   });
 
-  it('surfaces a KinesisError as the modeled exception', async () => {
+  it('surfaces a AwsError as the modeled exception', async () => {
     const err = await send({ ExclusiveStartStreamName: 'missing' }).catch((e: unknown) => e);
     expect(err).toMatchObject({
       name: 'ResourceNotFoundException',

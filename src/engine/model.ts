@@ -1,4 +1,8 @@
-import type { Consumer } from './consumers.js';
+/**
+ * What the engine holds, as plain data: streams, their shards and registered consumers, their
+ * states, and how a caller names a stream. A leaf of the engine: every other engine file, the
+ * fan-out layer and the services read these types; this file imports only the hash key range.
+ */
 import type { HashRange } from './hash-key.js';
 
 export const STREAM_STATUS = {
@@ -12,15 +16,14 @@ export type StreamStatus = (typeof STREAM_STATUS)[keyof typeof STREAM_STATUS];
 export const STREAM_MODE = { PROVISIONED: 'PROVISIONED', ON_DEMAND: 'ON_DEMAND' } as const;
 export type StreamMode = (typeof STREAM_MODE)[keyof typeof STREAM_MODE];
 
-/** AWS: an on-demand stream starts with 4 shards (write capacity 4 MiB/s, 4,000 records/s). */
-export const ON_DEMAND_INITIAL_SHARDS = 4;
-export const DEFAULT_RETENTION_HOURS = 24;
-export const MIN_RETENTION_HOURS = 24;
-export const MAX_RETENTION_HOURS = 8760;
-/** AWS: at most 50 tags per stream (AddTagsToStream takes at most 10 per call). */
-export const MAX_TAGS_PER_STREAM = 50;
-/** AWS: on-demand streams per account (DescribeLimits OnDemandStreamCountLimit). */
-export const ON_DEMAND_STREAM_LIMIT = 50;
+export const CONSUMER_STATUS = { CREATING: 'CREATING', ACTIVE: 'ACTIVE', DELETING: 'DELETING' } as const;
+export type ConsumerStatus = (typeof CONSUMER_STATUS)[keyof typeof CONSUMER_STATUS];
+
+/** A stream as a request names it: StreamName, StreamARN, or both if they agree. */
+export interface StreamRef {
+  name?: string | undefined;
+  arn?: string | undefined;
+}
 
 export interface Shard {
   /** `shardId-000000000000`: the index zero-padded to 12 digits, as AWS names shards. */
@@ -58,10 +61,31 @@ export interface Stream {
   readonly timers: Set<NodeJS.Timeout>;
 }
 
+/** A registered stream consumer (enhanced fan-out); see consumers.ts for its ARN and states. */
+export interface Consumer {
+  readonly name: string;
+  readonly arn: string;
+  readonly createdMs: number;
+  readonly stream: Stream;
+  status: ConsumerStatus;
+}
+
+/** Streams by name, as the data plane needs them (registry.ts implements it). */
+export interface StreamLookup {
+  /** The stream, for data-plane calls: ACTIVE or UPDATING, else ResourceNotFoundException. */
+  readable(ref: StreamRef): Stream;
+  /** The stream if it is still the one created at `createdMs` (iterators outlive streams). */
+  ifSame(name: string, createdMs: number): Stream | undefined;
+}
+
 export function shardIdFor(index: number): string {
   return `shardId-${String(index).padStart(12, '0')}`;
 }
 
 export function openShards(stream: Stream): Shard[] {
   return stream.shards.filter((s) => s.endingSequenceNumber === undefined);
+}
+
+export function isReadable(stream: Stream): boolean {
+  return stream.status === STREAM_STATUS.ACTIVE || stream.status === STREAM_STATUS.UPDATING;
 }

@@ -1,0 +1,282 @@
+import { AwsError } from '../aws/errors.js';
+import type { RiffleConfig } from '../config.js';
+import { DEFAULT_RETENTION_HOURS, MAX_CREATING_STREAMS, MAX_TAGS_PER_STREAM, ON_DEMAND_INITIAL_SHARDS, ON_DEMAND_STREAM_LIMIT } from '../limits.js';
+import type { StoredStream } from '../log/manifest.js';
+import type { SharedClock } from '../shard/clock.js';
+import { decodeShardRecovery, encodeShardControl, MSG, STATUS, type ShardRecovery } from '../shard/messages.js';
+import type { OwnerPool } from '../shard/pool/owner-pool.js';
+import type { ConsumerRegistry } from './consumers.js';
+import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
+import { shardIdFor, STREAM_MODE, STREAM_STATUS, type Shard, type Stream, type StreamMode, type StreamRef } from './model.js';
+import { ownerError } from './owner-status.js';
+import type { Persistence } from './persistence.js';
+import type { StreamRegistry } from './registry.js';
+import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Streams coming and going: CreateStream and DeleteStream with their delays and account quotas,
+ * retention, stream mode and tags. Every change is recorded (persistence) before it is answered.
+ * Throws AwsError with AWS's wording.
+ */
+export class StreamLifecycle {
+  /** Latest stream creation time handed out: each stream gets a distinct, later one. */
+  private lastCreatedMs = 0;
+  private nextGid = 0;
+  /** Set by the engine once the consumer registry exists (it needs `after` and `persist`). */
+  consumers!: ConsumerRegistry;
+
+  constructor(
+    private readonly config: RiffleConfig,
+    private readonly streams: StreamRegistry,
+    private readonly pool: OwnerPool,
+    private readonly clock: SharedClock,
+    private readonly persistence: Persistence,
+  ) {}
+
+  private get account(): string {
+    return this.config.accountId;
+  }
+
+  /** Records the current streams (durable engines). */
+  persist(): void {
+    this.persistence.save(this.streams.all());
+  }
+
+  /** Runs fn after ms (0: now), cancelled if the stream goes away. */
+  after(stream: Stream, ms: number, fn: () => void): void {
+    if (ms === 0) return fn();
+    const t = setTimeout(() => {
+      stream.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    stream.timers.add(t);
+  }
+
+  /** Reopens a stream from the manifest: its shards recover their logs; it is ACTIVE at once. */
+  async restore(s: StoredStream): Promise<void> {
+    const stream = this.buildStream(s.name, s.createdMs, s.shardCount, s.mode as StreamMode, s.tags, s.retentionHours);
+    stream.status = STREAM_STATUS.ACTIVE;
+    for (const c of s.consumers ?? []) this.consumers.restore(stream, c.name, c.createdMs);
+    this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
+    this.streams.add(stream);
+    const recovered = await Promise.all(stream.shards.map((sh) => this.openShard(stream, sh)));
+    recovered.forEach((r, i) => {
+      const line = `riffle: recovered ${stream.name} ${stream.shards[i]?.shardId}: ${r.records} record(s), next counter ${r.nextSeq}`;
+      console.log(r.report === '' ? line : `${line}; ${r.report.replace(/\n/g, '; ')}`);
+    });
+  }
+
+  async create(name: string, shardCount: number | undefined, mode: StreamMode, tags: Record<string, string> = {}): Promise<void> {
+    if (this.streams.has(name)) {
+      throw new AwsError('ResourceInUseException', `Stream ${name} under account ${this.account} already exists.`);
+    }
+    const count = shardCount ?? (mode === STREAM_MODE.ON_DEMAND ? ON_DEMAND_INITIAL_SHARDS : undefined);
+    if (count === undefined) {
+      throw new AwsError('InvalidArgumentException', 'ShardCount is required for PROVISIONED streams.');
+    }
+    this.checkShardLimit(count);
+    this.checkTagCount(name, Object.keys(tags).length);
+    if (mode === STREAM_MODE.ON_DEMAND) this.checkOnDemandLimit();
+    if (this.streams.creatingCount() >= MAX_CREATING_STREAMS) {
+      throw new AwsError(
+        'LimitExceededException',
+        `This request would exceed the limit of ${MAX_CREATING_STREAMS} streams in CREATING state for account ${this.account}.`,
+      );
+    }
+    // Sequence numbers and iterators embed this; a stream deleted and re-created within the same
+    // millisecond must still not accept the old one's numbers.
+    const createdMs = Math.max(this.clock.now(), this.lastCreatedMs + 1);
+    this.lastCreatedMs = createdMs;
+    const stream = this.buildStream(name, createdMs, count, mode, tags, DEFAULT_RETENTION_HOURS);
+    this.streams.add(stream);
+    try {
+      await Promise.all(stream.shards.map((s) => this.openShard(stream, s)));
+      this.persist();
+    } catch (err) {
+      // All or nothing: a stream whose shards could not all be created does not exist.
+      this.streams.remove(stream);
+      for (const s of stream.shards) void this.control(stream, s, MSG.DELETE_SHARD).catch(() => undefined);
+      throw err;
+    }
+    this.after(stream, this.config.createStreamMs, () => {
+      if (stream.status === STREAM_STATUS.CREATING) stream.status = STREAM_STATUS.ACTIVE;
+    });
+  }
+
+  private buildStream(name: string, createdMs: number, count: number, mode: StreamMode, tags: Record<string, string>, retentionHours: number): Stream {
+    const shards: Shard[] = splitHashKeySpace(count).map((range, index) => {
+      const gid = this.nextGid++;
+      const seqPrefix = sequencePrefix(createdMs, index);
+      return {
+        shardId: shardIdFor(index),
+        index,
+        gid,
+        owner: this.pool.ownerOf(gid),
+        range,
+        startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
+        seqPrefix,
+      };
+    });
+    return {
+      name,
+      arn: this.streams.arnFor(name),
+      createdMs,
+      status: STREAM_STATUS.CREATING,
+      mode,
+      retentionHours,
+      shards,
+      startsBytes: Buffer.concat(shards.map((s) => hashKeyBytes(s.range.start))),
+      shardGids: Uint32Array.from(shards, (s) => s.gid),
+      shardOwners: Uint32Array.from(shards, (s) => s.owner),
+      tags: new Map(Object.entries(tags)),
+      consumers: new Map(),
+      timers: new Set(),
+    };
+  }
+
+  /** Creates the shard in its owner: in memory, or durable (recovering what its directory holds). */
+  private openShard(stream: Stream, shard: Shard): Promise<ShardRecovery> {
+    const dir = this.persistence.shardDir(stream, shard.index);
+    return this.pool.request(
+      shard.owner,
+      (id) => encodeShardControl(MSG.CREATE_SHARD, id, shard.gid, stream.retentionHours * HOUR_MS, shard.index, dir),
+      (h, r) => {
+        const recovery = dir === '' ? { records: 0, nextSeq: 0, truncatedBytes: 0, report: '' } : decodeShardRecovery(r);
+        if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream, shard }, recovery.report || undefined);
+        return recovery;
+      },
+    );
+  }
+
+  private checkShardLimit(additional: number): void {
+    const current = this.streams.openShardCount();
+    if (current + additional > this.config.shardLimit) {
+      throw new AwsError(
+        'LimitExceededException',
+        `This request would exceed the shard limit for the account ${this.account} in ${this.config.region}. ` +
+          `Current shard count for the account: ${current}. Limit: ${this.config.shardLimit}. ` +
+          `Number of additional shards that would have resulted from this request: ${additional}. ` +
+          'Refer to the AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
+          'for current limits and how to request higher limits.',
+      );
+    }
+  }
+
+  private checkOnDemandLimit(): void {
+    if (this.streams.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
+      throw new AwsError(
+        'LimitExceededException',
+        `This request would exceed the on-demand stream count limit of ${ON_DEMAND_STREAM_LIMIT} for account ${this.account} in ${this.config.region}.`,
+      );
+    }
+  }
+
+  delete(ref: StreamRef, enforceConsumerDeletion = false): void {
+    const stream = this.streams.get(ref);
+    if (stream.status === STREAM_STATUS.DELETING) throw this.streams.notFound(stream.name);
+    if (stream.status === STREAM_STATUS.CREATING) {
+      throw new AwsError('ResourceInUseException', `Attempt to change a resource which is still in use: Stream is being created: ${stream.name}`);
+    }
+    if (stream.consumers.size > 0 && !enforceConsumerDeletion) {
+      throw new AwsError(
+        'ResourceInUseException',
+        `Stream ${stream.name} under account ${this.account} has registered consumers. Deregister them first, or set EnforceConsumerDeletion to true.`,
+      );
+    }
+    for (const c of stream.consumers.values()) this.consumers.deregister(c);
+    for (const t of stream.timers) clearTimeout(t);
+    stream.timers.clear();
+    stream.status = STREAM_STATUS.DELETING;
+    this.persist(); // a restart finishes the deletion: the stream is no longer recorded
+    this.after(stream, this.config.deleteStreamMs, () => {
+      if (!this.streams.remove(stream)) return;
+      void Promise.allSettled(stream.shards.map((s) => this.control(stream, s, MSG.DELETE_SHARD))).then(() => this.persistence.removeStream(stream));
+    });
+  }
+
+  private requireActive(stream: Stream): void {
+    if (stream.status !== STREAM_STATUS.ACTIVE) {
+      throw new AwsError('ResourceInUseException', `Stream ${stream.name} under account ${this.account} not ACTIVE, instead in state ${stream.status}`);
+    }
+  }
+
+  async setRetention(ref: StreamRef, hours: number, direction: 'increase' | 'decrease'): Promise<void> {
+    const stream = this.streams.get(ref);
+    this.requireActive(stream);
+    if (direction === 'increase' && hours < stream.retentionHours) {
+      throw new AwsError(
+        'InvalidArgumentException',
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be shorter than existing retention period (${stream.retentionHours} hours). Use DecreaseRetentionPeriod API.`,
+      );
+    }
+    if (direction === 'decrease' && hours > stream.retentionHours) {
+      throw new AwsError(
+        'InvalidArgumentException',
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be longer than existing retention period (${stream.retentionHours} hours). Use IncreaseRetentionPeriod API.`,
+      );
+    }
+    stream.retentionHours = hours;
+    await Promise.all(stream.shards.map((s) => this.control(stream, s, MSG.SET_RETENTION, hours * HOUR_MS)));
+    this.persist();
+  }
+
+  updateStreamMode(ref: StreamRef, mode: StreamMode): void {
+    const stream = this.streams.get(ref);
+    this.requireActive(stream);
+    if (stream.mode === mode) {
+      throw new AwsError('InvalidArgumentException', `Stream ${stream.name} is already in ${mode} mode.`);
+    }
+    if (mode === STREAM_MODE.ON_DEMAND) this.checkOnDemandLimit();
+    stream.status = STREAM_STATUS.UPDATING;
+    this.after(stream, this.config.updateStreamMs, () => {
+      stream.mode = mode;
+      if (stream.status === STREAM_STATUS.UPDATING) stream.status = STREAM_STATUS.ACTIVE;
+      try {
+        this.persist();
+      } catch (err) {
+        console.error(`riffle: could not record ${stream.name}'s new mode in the manifest:`, err);
+      }
+    });
+  }
+
+  addTags(ref: StreamRef, tags: Record<string, string>): void {
+    const stream = this.streams.get(ref);
+    this.checkTagCount(stream.name, new Set([...stream.tags.keys(), ...Object.keys(tags)]).size);
+    for (const [k, v] of Object.entries(tags)) stream.tags.set(k, v);
+    this.persist();
+  }
+
+  private checkTagCount(name: string, count: number): void {
+    if (count > MAX_TAGS_PER_STREAM) {
+      throw new AwsError(
+        'InvalidArgumentException',
+        `Failed to add tags to stream ${name} under account ${this.account} because a given stream cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`,
+      );
+    }
+  }
+
+  removeTags(ref: StreamRef, keys: readonly string[]): void {
+    const stream = this.streams.get(ref);
+    for (const k of keys) stream.tags.delete(k);
+    this.persist();
+  }
+
+  /** Clears every pending state transition (engine close). */
+  cancelTimers(): void {
+    for (const s of this.streams.all()) for (const t of s.timers) clearTimeout(t);
+  }
+
+  private control(stream: Stream, shard: Shard, type: typeof MSG.DELETE_SHARD | typeof MSG.SET_RETENTION, retentionMs = 0): Promise<void> {
+    return this.pool.request(
+      shard.owner,
+      (id) => encodeShardControl(type, id, shard.gid, retentionMs, shard.index),
+      (h) => {
+        // A shard that is already gone has nothing left to delete or retain.
+        if (h.status !== STATUS.OK && h.status !== STATUS.SHARD_NOT_FOUND) throw ownerError(h.status, { account: this.account, stream, shard });
+      },
+    );
+  }
+}

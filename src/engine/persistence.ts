@@ -1,0 +1,55 @@
+import { lockDataDir, prepareDataDir } from '../log/data-dir.js';
+import { Manifest, type StoredStream } from '../log/manifest.js';
+import { CONSUMER_STATUS, STREAM_STATUS, type Stream } from './model.js';
+
+/**
+ * What a durable engine keeps of its streams between runs: the manifest (names, creation times,
+ * shard counts, modes, retention, tags, consumers) and where each shard's log lives, under a data
+ * directory this process holds locked. An in-memory engine keeps nothing (every method is a no-op).
+ */
+export class Persistence {
+  private constructor(
+    private readonly manifest: Manifest | null,
+    /** Releases the data directory's lock. */
+    readonly unlock: () => void,
+  ) {}
+
+  /** Takes the data directory (created if missing, locked against another server), or none. */
+  static open(dataDir: string | null): Persistence {
+    if (dataDir === null) return new Persistence(null, () => undefined);
+    const manifest = new Manifest(dataDir);
+    prepareDataDir(manifest.dir, true); // the CLI has checked already; embedders may not have
+    return new Persistence(manifest, lockDataDir(manifest.dir));
+  }
+
+  get durable(): boolean {
+    return this.manifest !== null;
+  }
+
+  /** The streams recorded by the last run. */
+  load(): StoredStream[] {
+    return this.manifest?.load() ?? [];
+  }
+
+  /** Records the current streams (a deleting stream or consumer is already gone). */
+  save(streams: Iterable<Stream>): void {
+    if (this.manifest === null) return;
+    const stored: StoredStream[] = [];
+    for (const s of streams) {
+      if (s.status === STREAM_STATUS.DELETING) continue;
+      const consumers = [...s.consumers.values()].filter((c) => c.status !== CONSUMER_STATUS.DELETING).map((c) => ({ name: c.name, createdMs: c.createdMs }));
+      stored.push({ name: s.name, createdMs: s.createdMs, shardCount: s.shards.length, mode: s.mode, retentionHours: s.retentionHours, tags: Object.fromEntries(s.tags), consumers });
+    }
+    this.manifest.save(stored);
+  }
+
+  /** The directory of a shard's log; '' for an in-memory engine (the owner keeps it in memory). */
+  shardDir(stream: Stream, index: number): string {
+    return this.manifest?.shardDir(stream.name, stream.createdMs, index) ?? '';
+  }
+
+  /** Deletes a deleted stream's logs. */
+  removeStream(stream: Stream): void {
+    this.manifest?.removeStream(stream.name, stream.createdMs);
+  }
+}

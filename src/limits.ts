@@ -1,0 +1,55 @@
+/**
+ * Every fixed limit, defined once: AWS's documented Kinesis Data Streams quotas, and the sizes of
+ * Riffle's own frames that follow from them. Limits a user can change are options (config.ts);
+ * limits that depend on each other are checked once at start (shard/pool/ring-limits.ts).
+ * A shared leaf: anything may import it, it imports nothing.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+// ---- records and batches (Kinesis Data Streams quotas and the API reference) ------------------
+
+/** "The maximum size of the data payload of a record before base64-encoding is up to 1 MiB"; data plus partition key too. */
+export const RECORD_BYTES_MAX = 1 * MiB;
+/** Partition keys: "Unicode strings with a maximum length limit of 256 characters". */
+export const PARTITION_KEY_CHARS_MAX = 256;
+/** "Each PutRecords request can support up to 500 records". */
+export const PUT_RECORDS_MAX = 500;
+/** "... up to a limit of 5 MiB for the entire request, including partition keys." */
+export const PUT_RECORDS_BYTES_MAX = 5 * MiB;
+/** GetRecords: "can retrieve up to 10 MiB of data per call"... */
+export const GET_RECORDS_BYTES_MAX = 10 * MiB;
+/** ...and "up to 10,000 records per call" (also its Limit's maximum and default). */
+export const GET_RECORDS_MAX = 10_000;
+/** "The iterator expires five minutes after it is returned to the requester." */
+export const ITERATOR_TTL_MS = 300_000;
+
+// ---- streams (Kinesis Data Streams quotas) -----------------------------------------------------
+
+export const DEFAULT_RETENTION_HOURS = 24;
+export const MIN_RETENTION_HOURS = 24;
+/** 365 days. */
+export const MAX_RETENTION_HOURS = 8760;
+/** "A maximum of 50 tags per stream" (AddTagsToStream takes at most 10 per call). */
+export const MAX_TAGS_PER_STREAM = 50;
+/** An on-demand stream starts with 4 shards (write capacity 4 MiB/s, 4,000 records/s). */
+export const ON_DEMAND_INITIAL_SHARDS = 4;
+/** On-demand streams per account (DescribeLimits OnDemandStreamCountLimit). */
+export const ON_DEMAND_STREAM_LIMIT = 50;
+/** At most five streams in the CREATING state at once per account. */
+export const MAX_CREATING_STREAMS = 5;
+/** "You can have up to 5 consumers in the CREATING and DELETING states at the same time." */
+export const MAX_CHANGING_CONSUMERS = 5;
+
+// ---- Riffle's own frames ---------------------------------------------------------------------
+
+/** Records in one binary WebSocket ingest frame (docs/ws-protocol.md), one putPacked batch. */
+export const INGEST_RECORDS_MAX = 10_000;
+/**
+ * One binary WebSocket ingest frame, and its records once inflated: 8 MiB - 64 KiB. The margin
+ * keeps the shard-owner message built from it under half the request ring (checked at start).
+ */
+export const INGEST_FRAME_BYTES_MAX = 8 * MiB - 64 * KiB;
+/** Records in one enhanced fan-out read at most (the byte limit usually binds first). */
+export const PUSH_READ_RECORDS_MAX = GET_RECORDS_MAX;

@@ -1,0 +1,52 @@
+import { FileLog } from '../../log/file-log.js';
+import { decodeShardControl, recoveryReplyBytes, STATUS, writeRecovery, type Header } from '../messages.js';
+import type { WireReader } from '../wire.js';
+import type { OwnerContext } from './context.js';
+import { ShardState } from './shard-state.js';
+
+/**
+ * CREATE_SHARD: in memory, or durable: the shard's directory is opened and recovered (torn tail
+ * cut, counter restored above everything on disk) and the reply says what was found and repaired.
+ */
+export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
+  const { gid, retentionMs, index, dir } = decodeShardControl(r);
+  const { init } = ctx;
+  if (dir === '') {
+    ctx.shards.set(gid, new ShardState(index, retentionMs, init.limits, nowMs));
+    return void ctx.reply(h, STATUS.OK);
+  }
+  let opened: ReturnType<typeof FileLog.open>;
+  try {
+    opened = FileLog.open(dir, { segmentBytes: init.segmentBytes, segmentMs: init.segmentMs, hotBytes: init.hotBytes });
+  } catch (err) {
+    const text = Buffer.from(`cannot open shard log ${dir}: ${(err as Error).message}`, 'utf8');
+    return void writeRecovery(ctx.reply(h, STATUS.INTERNAL, recoveryReplyBytes(text)), 0, 0, 0, text);
+  }
+  const { log, recovery } = opened;
+  const shard = new ShardState(index, retentionMs, init.limits, nowMs, log, ctx.committer.dirty);
+  shard.resume(recovery.nextSeq, recovery.lastArrivalMs);
+  // Records that expired while the server was down are not served, not even until the next trim.
+  log.trimBefore(nowMs - retentionMs);
+  ctx.shards.set(gid, shard);
+  const text = Buffer.from(recovery.notes.join('\n'), 'utf8');
+  writeRecovery(ctx.reply(h, STATUS.OK, recoveryReplyBytes(text)), recovery.records, shard.nextSeq, recovery.truncatedBytes, text);
+}
+
+export function setRetention(ctx: OwnerContext, h: Header, r: WireReader): void {
+  const { gid, retentionMs } = decodeShardControl(r);
+  const shard = ctx.shards.get(gid);
+  if (shard !== undefined) shard.retentionMs = retentionMs;
+  ctx.reply(h, shard === undefined ? STATUS.SHARD_NOT_FOUND : STATUS.OK);
+}
+
+/** DELETE_SHARD: its log is disposed of; reads parked on it are answered SHARD_NOT_FOUND. */
+export function deleteShard(ctx: OwnerContext, h: Header, r: WireReader): void {
+  const { gid } = decodeShardControl(r);
+  const log = ctx.shards.get(gid)?.log;
+  if (log !== undefined) ctx.committer.forget(log);
+  log?.dispose();
+  ctx.shards.delete(gid);
+  for (const p of ctx.parked.get(gid) ?? []) ctx.reply(p.h, STATUS.SHARD_NOT_FOUND);
+  ctx.parked.delete(gid);
+  ctx.reply(h, STATUS.OK);
+}

@@ -1,0 +1,101 @@
+import { writeSync } from 'node:fs';
+import { LogCorruptError, type FileLog } from '../../log/file-log.js';
+import type { ReadResult } from '../../log/shard-log.js';
+import {
+  decodePosition,
+  decodeRead,
+  PARKED_READS_MAX,
+  POSITION_KIND,
+  POSITION_REPLY_BYTES,
+  READ_FLAG_UNMETERED,
+  READ_FLAG_WAIT,
+  readReplyBytes,
+  STATUS,
+  writePositionReply,
+  writeReadReply,
+  type Header,
+} from '../messages.js';
+import type { WireReader } from '../wire.js';
+import type { OwnerContext } from './context.js';
+import type { ShardState } from './shard-state.js';
+
+/**
+ * READ: GetRecords (metered by the shard's read buckets) and enhanced fan-out reads (unmetered;
+ * with READ_FLAG_WAIT a read at the tip is parked until the next commit that appends there).
+ */
+export function handleRead(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
+  const { gid, limit, maxBytes, fromSeq, flags } = decodeRead(r);
+  const metered = ctx.init.throttle && (flags & READ_FLAG_UNMETERED) === 0;
+  const shard = ctx.shards.get(gid);
+  if (shard === undefined) return void ctx.reply(h, STATUS.SHARD_NOT_FOUND);
+  if (metered && !shard.admitRead(nowMs)) return void ctx.reply(h, STATUS.READ_THROTTLED);
+  if ((flags & READ_FLAG_WAIT) !== 0 && fromSeq >= shard.nextSeq) {
+    const list = ctx.parked.get(gid) ?? [];
+    // Full: the oldest is answered (empty) to make room; its reader is likely gone.
+    const oldest = list.length >= PARKED_READS_MAX ? list.shift() : undefined;
+    if (oldest !== undefined) answerRead(ctx, oldest.h, shard, oldest.fromSeq, oldest.limit, oldest.maxBytes, false, nowMs);
+    list.push({ h, fromSeq, limit, maxBytes });
+    ctx.parked.set(gid, list);
+    return;
+  }
+  answerRead(ctx, h, shard, fromSeq, limit, maxBytes, metered, nowMs);
+}
+
+/** After a commit: the parked reads of shards that got records are answered (before the publish). */
+export function answerParked(ctx: OwnerContext, nowMs: number): void {
+  for (const gid of ctx.appended) {
+    const list = ctx.parked.get(gid);
+    const shard = ctx.shards.get(gid);
+    if (list === undefined || shard === undefined) continue;
+    ctx.parked.delete(gid);
+    for (const p of list) answerRead(ctx, p.h, shard, p.fromSeq, p.limit, p.maxBytes, false, nowMs);
+  }
+  ctx.appended.clear();
+}
+
+function answerRead(ctx: OwnerContext, h: Header, shard: ShardState, fromSeq: number, limit: number, maxBytes: number, metered: boolean, nowMs: number): void {
+  let result: ReadResult;
+  let behindAt: number | null;
+  try {
+    result = shard.log.read(fromSeq, limit, maxBytes);
+    behindAt = shard.log.arrivalAt(result.nextSeq);
+  } catch (err) {
+    return void ctx.reply(h, damaged(ctx, shard, err));
+  }
+  if (metered) shard.chargeRead(result.bytes, nowMs);
+  const w = ctx.reply(h, STATUS.OK, readReplyBytes(result.records));
+  // AWS: "The number of milliseconds the GetRecords response is from the tip of the stream";
+  // zero when nothing newer is waiting.
+  writeReadReply(w, result.nextSeq, behindAt === null ? 0 : Math.max(0, nowMs - behindAt), result.records);
+}
+
+/** POSITION: the counter a LATEST or AT_TIMESTAMP reader starts at. */
+export function handlePosition(ctx: OwnerContext, h: Header, r: WireReader): void {
+  const { gid, kind, value } = decodePosition(r);
+  const shard = ctx.shards.get(gid);
+  if (shard === undefined) return void ctx.reply(h, STATUS.SHARD_NOT_FOUND);
+  let seq: number;
+  try {
+    seq = kind === POSITION_KIND.AT_TIMESTAMP ? (shard.log.seekTime(value) ?? shard.nextSeq) : shard.nextSeq;
+  } catch (err) {
+    return void ctx.reply(h, damaged(ctx, shard, err));
+  }
+  writePositionReply(ctx.reply(h, STATUS.OK, POSITION_REPLY_BYTES), seq);
+}
+
+/**
+ * A read reached a record that fails its checks: the request fails with InternalFailure (as AWS
+ * answers a read it cannot serve), and the server log says which shard, segment and byte.
+ */
+function damaged(ctx: OwnerContext, shard: ShardState, err: unknown): number {
+  // A damaged record, or an I/O error of the read itself (EIO, EMFILE): that read fails, the owner
+  // and its other shards go on. Anything else is a bug and stops the owner.
+  const systemError = err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+  if (!(err instanceof LogCorruptError) && !systemError) throw err;
+  const line = `riffle: shard log ${(shard.log as FileLog).dir}: ${(err as Error).message}; reads that reach it fail with InternalFailure`;
+  if (!ctx.reported.has(line)) {
+    ctx.reported.add(line);
+    writeSync(2, line + '\n'); // before the reply goes out (a worker's process.stderr is asynchronous)
+  }
+  return STATUS.INTERNAL;
+}

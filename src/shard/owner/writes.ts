@@ -1,0 +1,60 @@
+import { INGEST_RECORD_FIXED_BYTES } from '../../native/ingest.js';
+import { ingestReplyBytes, PUT_FLAG_ORDERING, putReplyBytes, STATUS, writeIngestAck, writePutAck, type Header } from '../messages.js';
+import type { WireReader } from '../wire.js';
+import type { OwnerContext } from './context.js';
+
+/**
+ * PUT: records from PutRecord and PutRecords' object path. Each is refused if its shard is gone,
+ * if its SequenceNumberForOrdering is from the shard's future, or if it is over the shard's write
+ * limit; otherwise it gets the next counter. Its bytes are copied when the message is done.
+ */
+export function handlePut(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
+  const { shards, copies, appended } = ctx;
+  const throttle = ctx.init.throttle;
+  const count = r.u32();
+  const w = ctx.reply(h, STATUS.OK, putReplyBytes(count));
+  w.u32(count);
+  for (let i = 0; i < count; i++) {
+    const gid = r.u32();
+    const dataLen = r.u32();
+    const keyLen = r.u16();
+    const flags = r.u16();
+    const ordering = flags & PUT_FLAG_ORDERING ? r.f64() : -1;
+    const at = r.pos; // key, then data right after it
+    r.pos += keyLen + dataLen;
+    const shard = shards.get(gid);
+    if (shard === undefined) writePutAck(w, STATUS.SHARD_NOT_FOUND, 0);
+    // A number from this shard's future: AWS rejects it rather than jump the sequence ahead.
+    else if (ordering >= shard.nextSeq) writePutAck(w, STATUS.ORDERING_AHEAD, 0);
+    else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) writePutAck(w, STATUS.THROTTLED, 0);
+    else {
+      writePutAck(w, STATUS.OK, shard.append(copies, at, keyLen, dataLen, nowMs));
+      appended.add(gid);
+    }
+  }
+}
+
+/** INGEST: packed binary records; the reply entries are the WebSocket ACK entries. */
+export function handleIngest(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
+  const { shards, copies, appended } = ctx;
+  const throttle = ctx.init.throttle;
+  const count = r.u32();
+  const w = ctx.reply(h, STATUS.OK, ingestReplyBytes(count));
+  w.u32(count);
+  const view = r.view;
+  let pos = r.pos;
+  for (let i = 0; i < count; i++) {
+    const gid = view.getUint32(pos, true);
+    const keyLen = view.getUint16(pos + 4, true);
+    const dataLen = view.getUint32(pos + 6, true);
+    const at = pos + INGEST_RECORD_FIXED_BYTES;
+    pos = at + keyLen + dataLen;
+    const shard = shards.get(gid);
+    if (shard === undefined) writeIngestAck(w, STATUS.SHARD_NOT_FOUND, 0, 0);
+    else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) writeIngestAck(w, STATUS.THROTTLED, shard.index, 0);
+    else {
+      writeIngestAck(w, STATUS.OK, shard.index, shard.append(copies, at, keyLen, dataLen, nowMs));
+      appended.add(gid);
+    }
+  }
+}
