@@ -1,28 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, uniqueName, type RunningServer } from './harness.js';
+import { AWS_CLI, AWS_CLI_V2, findTools, needTool } from './tools.js';
 
 const run = promisify(execFile);
 
-/** Debian's AWS CLI v2 (installed by .ci/run), plus any other `aws` on PATH (e.g. pip's v1). */
-async function clis(): Promise<Array<{ bin: string; version: string }>> {
-  const found = new Map<string, { bin: string; version: string }>();
-  for (const bin of ['/usr/bin/aws', 'aws']) {
-    if (bin.startsWith('/') && !existsSync(bin)) continue;
-    try {
-      const { stdout, stderr } = await run(bin, ['--version']);
-      const version = (stdout || stderr).trim().split(' ')[0] ?? '';
-      if (!found.has(version)) found.set(version, { bin, version });
-    } catch {
-      // not installed under that name
-    }
-  }
-  return [...found.values()];
-}
-
-const available = await clis();
+/** Every distinct CLI found: Debian's v2 at /usr/bin/aws (.ci/run installs it), and any other `aws` on PATH (e.g. pip's v1). */
+const available = await findTools(AWS_CLI);
+// v2 is the CLI people install today: its absence skips (or, under RIFFLE_REQUIRE_TOOLS=1, fails) with a line saying so.
+await needTool(AWS_CLI_V2, available.length > 0 ? { tests: 'the AWS CLI v2 tests' } : {});
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -32,11 +19,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-it('has AWS CLI v2 installed (.ci/run installs it)', () => {
-  expect(available.some((c) => c.version.startsWith('aws-cli/2'))).toBe(true);
-});
-
-describe.each(available)('$version', ({ bin, version }) => {
+// With no CLI at all, only the skipped `needs AWS CLI v2` test is left, and the server is not started.
+describe.each(available)('$version', ({ command: bin, version }) => {
   const aws = async (...args: string[]): Promise<Record<string, unknown>> => {
     const { stdout } = await run(bin, [...args, '--endpoint-url', `http://127.0.0.1:${server.port}`, '--region', 'us-east-1', '--output', 'json'], {
       env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDRIFFLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' },

@@ -1,37 +1,45 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, uniqueName, type RunningServer } from './harness.js';
+import { needTool, PYTHON_WITH_BOTO3 } from './tools.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('./boto3_flow.py', import.meta.url));
 const fanout = fileURLToPath(new URL('./boto3_fanout.py', import.meta.url));
 
-let server: RunningServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
+/** $RIFFLE_PYTHON, else python3 on PATH, else /usr/bin/python3: the first that imports boto3. */
+const python = await needTool(PYTHON_WITH_BOTO3);
 
-it('works with boto3: waiter, PutRecords, ListShards, GetRecords and modeled errors', async () => {
-  const { stdout } = await run('python3', [script, `http://127.0.0.1:${server.port}`, uniqueName('boto')], { timeout: 60_000 });
-  const out = JSON.parse(stdout) as { failed: number; seen: string[]; arrivalType: string; error: { code: string; message: string; status: number } };
-  expect(out.failed).toBe(0);
-  expect(out.seen).toEqual(Array.from({ length: 20 }, (_, i) => `boto-${i}`).sort());
-  expect(out.arrivalType).toBe('datetime');
-  expect(out.error).toEqual({ code: 'ResourceNotFoundException', message: 'Stream no-such-stream under account 000000000000 not found.', status: 400 });
-});
+describe.runIf(python)('boto3', () => {
+  const py = (...args: string[]) => run(python!.command, args, { timeout: 60_000 });
 
-it('works with boto3 for enhanced fan-out: SubscribeToShard event stream over HTTP/1.1, and its errors', async () => {
-  const { stdout } = await run('python3', [fanout, `http://127.0.0.1:${server.port}`, uniqueName('botoefo')], { timeout: 60_000 });
-  const out = JSON.parse(stdout) as { seen: string[]; inOrder: boolean; continuationIsLast: boolean; arrivalType: string; errors: Record<string, string> };
-  expect(out.seen).toEqual(Array.from({ length: 30 }, (_, i) => `efo-${i}`));
-  expect(out.inOrder).toBe(true);
-  expect(out.continuationIsLast).toBe(true);
-  expect(out.arrivalType).toBe('datetime');
-  expect(out.errors).toEqual({ again: 'ResourceInUseException', unknown: 'ResourceNotFoundException', noSequence: 'InvalidArgumentException', badArn: 'ValidationException' });
-  expect(server.alive()).toBe(true);
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('works with boto3: waiter, PutRecords, ListShards, GetRecords and modeled errors', async () => {
+    const { stdout } = await py(script, `http://127.0.0.1:${server.port}`, uniqueName('boto'));
+    const out = JSON.parse(stdout) as { failed: number; seen: string[]; arrivalType: string; error: { code: string; message: string; status: number } };
+    expect(out.failed).toBe(0);
+    expect(out.seen).toEqual(Array.from({ length: 20 }, (_, i) => `boto-${i}`).sort());
+    expect(out.arrivalType).toBe('datetime');
+    expect(out.error).toEqual({ code: 'ResourceNotFoundException', message: 'Stream no-such-stream under account 000000000000 not found.', status: 400 });
+  });
+
+  it('works with boto3 for enhanced fan-out: SubscribeToShard event stream over HTTP/1.1, and its errors', async () => {
+    const { stdout } = await py(fanout, `http://127.0.0.1:${server.port}`, uniqueName('botoefo'));
+    const out = JSON.parse(stdout) as { seen: string[]; inOrder: boolean; continuationIsLast: boolean; arrivalType: string; errors: Record<string, string> };
+    expect(out.seen).toEqual(Array.from({ length: 30 }, (_, i) => `efo-${i}`));
+    expect(out.inOrder).toBe(true);
+    expect(out.continuationIsLast).toBe(true);
+    expect(out.arrivalType).toBe('datetime');
+    expect(out.errors).toEqual({ again: 'ResourceInUseException', unknown: 'ResourceNotFoundException', noSequence: 'InvalidArgumentException', badArn: 'ValidationException' });
+    expect(server.alive()).toBe(true);
+  });
 });
