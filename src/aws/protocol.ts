@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError, isAwsError, type AwsErrorCode } from './errors.js';
 import { MalformedBodyError, decodeCborBody, decodeJsonBody, encodeCborBody, encodeJsonBody } from './codec.js';
-import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type StreamingBody } from './transport.js';
+import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type StreamingBody } from './http.js';
 
 const AMZ_JSON = 'application/x-amz-json-1.1';
 const AMZ_CBOR = 'application/x-amz-cbor-1.1';
@@ -13,7 +13,7 @@ const AMZ_CBOR = 'application/x-amz-cbor-1.1';
 // application/x-amz-json-1.0 is not on kinesalite's list of content types AWS accepts for Kinesis
 // (Kinesis and Firehose are both awsJson1_1), so it gets the 404 below like any other type.
 const PLAIN_JSON = 'application/json';
-/** SubscribeToShard's response: AWS's event stream encoding (fanout/event-stream.ts). */
+/** SubscribeToShard's response: AWS's event stream encoding (aws/event-stream.ts). */
 const EVENT_STREAM = 'application/vnd.amazon.eventstream';
 type WireFormat = typeof AMZ_JSON | typeof AMZ_CBOR;
 

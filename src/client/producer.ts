@@ -16,6 +16,7 @@
  *
  * Every queue is bounded: `put` waits while `maxPendingRecords` records are unsettled.
  */
+import { PUT_RECORDS_MAX, RECORD_BYTES_MAX } from '../limits.js';
 import { BatchError, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
 import { HttpTransport } from './http-transport.js';
 import { WsTransport } from './ws-transport.js';
@@ -61,11 +62,8 @@ interface Entry extends OutRecord {
   reject: (e: ProducerError) => void;
 }
 
-/** AWS: data plus partition key at most 1 MiB per record. */
-const RECORD_BYTES_MAX = 1024 * 1024;
-
 const DEFAULTS = {
-  maxBatchRecords: 500,
+  maxBatchRecords: PUT_RECORDS_MAX,
   // Under PutRecords' 5 MiB (keys included) with room for the JSON body's base64.
   maxBatchBytes: 4 * 1024 * 1024,
   lingerMs: 5,
@@ -96,7 +94,7 @@ export class Producer {
     for (const k of ['maxBatchRecords', 'maxBatchBytes', 'maxInFlight', 'maxPendingRecords'] as const) {
       if (!Number.isInteger(this.o[k]) || this.o[k] < 1) throw new RangeError(`Producer: ${k} must be a positive integer, got ${this.o[k]}`);
     }
-    if (this.o.maxBatchRecords > 500) throw new RangeError('Producer: maxBatchRecords is at most 500 (PutRecords)');
+    if (this.o.maxBatchRecords > PUT_RECORDS_MAX) throw new RangeError(`Producer: maxBatchRecords is at most ${PUT_RECORDS_MAX} (PutRecords)`);
     if (options.compression !== undefined && !['none', 'lz4'].includes(options.compression)) throw new RangeError(`Producer: compression is 'none' or 'lz4', got ${String(options.compression)}`);
     const ep = options.endpoint;
     this.transport = typeof ep !== 'string' ? ep : ep.startsWith('ws') ? new WsTransport(ep, { compression: options.compression }) : new HttpTransport(ep, this.o.maxInFlight);

@@ -1,21 +1,12 @@
+import type { Operation } from '../aws/operation.js';
 import type { Engine } from '../engine/engine.js';
-import { validateInput, type Members } from '../aws/validate.js';
 
-export type Output = Record<string, unknown>;
+export type { Output } from '../aws/operation.js';
 
-/** One AWS operation: its request members (for validation) and what it does with the engine. */
-export interface Operation<I = never> {
-  readonly name: string;
-  readonly members: Members;
-  run(engine: Engine, input: I): Promise<Output> | Output;
-}
+/** A Kinesis operation runs against the engine. */
+export type KinesisOperation<I> = Operation<Engine, I>;
 
-export function defineOperation<I>(op: Operation<I>): Operation<I> {
+/** Declares an operation with its input type checked against its members' use in `run`. */
+export function defineOperation<I>(op: KinesisOperation<I>): KinesisOperation<I> {
   return op;
-}
-
-/** Validates the raw decoded request against the operation's members, then runs it. */
-export async function invoke<I>(op: Operation<I>, engine: Engine, raw: Record<string, unknown>): Promise<Output> {
-  const input = validateInput<I>(raw, op.members);
-  return op.run(engine, input);
 }

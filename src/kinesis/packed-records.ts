@@ -7,12 +7,10 @@
  * and the generic validator and engine path answer it with AWS's exact errors.
  */
 import { SPAN_WORDS } from '../native/ingest.js';
-import { PUT_RECORDS_BYTES_MAX } from './record-size.js';
-import { RECORD_BYTES_MAX } from './shapes.js';
+import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_BYTES_MAX, RECORD_BYTES_MAX } from '../limits.js';
 import { BASE64 } from '../aws/validate.js';
 
 export const PUT_RECORDS_MAX = 500;
-const KEY_UNITS_MAX = 256;
 
 export class PackedRecords {
   constructor(
@@ -40,7 +38,7 @@ export function packRecords(val: unknown): PackedRecords | undefined {
     if (typeof e !== 'object' || e === null || Array.isArray(e) || e instanceof Uint8Array) return undefined;
     const key = e.PartitionKey;
     const data = e.Data;
-    if (typeof key !== 'string' || key.length < 1 || key.length > KEY_UNITS_MAX) return undefined;
+    if (typeof key !== 'string' || key.length < 1 || key.length > PARTITION_KEY_CHARS_MAX) return undefined;
     if (e.ExplicitHashKey !== undefined && e.ExplicitHashKey !== null) return undefined;
     let dataLen: number;
     if (typeof data === 'string') {

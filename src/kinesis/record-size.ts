@@ -1,8 +1,5 @@
 import { AwsError } from '../aws/errors.js';
-import { RECORD_BYTES_MAX } from './shapes.js';
-
-/** AWS: "Each PutRecords request can support up to 500 records ... up to a limit of 5 MiB for the entire request, including partition keys." */
-export const PUT_RECORDS_BYTES_MAX = 5 * 1024 * 1024;
+import { PUT_RECORDS_BYTES_MAX, RECORD_BYTES_MAX } from '../limits.js';
 
 /** AWS counts a record as its data blob plus its partition key (UTF-8), and caps that at 1 MiB. */
 export function recordBytes(partitionKey: string, data: Uint8Array): number {

@@ -1,6 +1,6 @@
 import { AwsError } from '../aws/errors.js';
 import { MAX_RETENTION_HOURS, MIN_RETENTION_HOURS } from '../limits.js';
-import { defineOperation, type Operation } from './operation.js';
+import { defineOperation, type KinesisOperation } from './operation.js';
 import { refOf, streamRefMembers, type StreamRefInput } from './shapes.js';
 
 export interface RetentionInput extends StreamRefInput {
@@ -8,7 +8,7 @@ export interface RetentionInput extends StreamRefInput {
 }
 
 /** Both retention operations: same members, same bounds, opposite direction. */
-export function retentionOperation(name: string, direction: 'increase' | 'decrease'): Operation<RetentionInput> {
+export function retentionOperation(name: string, direction: 'increase' | 'decrease'): KinesisOperation<RetentionInput> {
   return defineOperation<RetentionInput>({
     name,
     members: { RetentionPeriodHours: { type: 'Integer', required: true }, ...streamRefMembers },

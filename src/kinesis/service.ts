@@ -1,4 +1,6 @@
+import { OperationTable } from '../aws/operation.js';
 import type { Engine } from '../engine/engine.js';
+import type { KinesisOperation } from './operation.js';
 import { addTagsToStream } from './operations/add-tags-to-stream.js';
 import { createStream } from './operations/create-stream.js';
 import { decreaseStreamRetentionPeriod } from './operations/decrease-stream-retention-period.js';
@@ -16,16 +18,16 @@ import { increaseStreamRetentionPeriod } from './operations/increase-stream-rete
 import { listShards } from './operations/list-shards.js';
 import { listStreams } from './operations/list-streams.js';
 import { listTagsForStream } from './operations/list-tags-for-stream.js';
-import { invoke, type Operation, type Output } from './operation.js';
 import { putRecord } from './operations/put-record.js';
 import { putRecords } from './operations/put-records.js';
 import { removeTagsFromStream } from './operations/remove-tags-from-stream.js';
 import { subscribeToShard } from './operations/subscribe-to-shard.js';
 import { updateStreamMode } from './operations/update-stream-mode.js';
 
-// Each operation's own input type is checked inside its file; the registry only needs the name.
-type AnyOperation = Operation<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// Each operation's own input type is checked inside its file; the table only needs the name.
+type AnyOperation = KinesisOperation<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Every Kinesis Data Streams operation Riffle serves, one file each in operations/. */
 export const KINESIS_OPERATIONS: readonly AnyOperation[] = [
   addTagsToStream,
   createStream,
@@ -54,20 +56,9 @@ export const KINESIS_OPERATIONS: readonly AnyOperation[] = [
 /** AWS JSON 1.1 target prefix: `X-Amz-Target: Kinesis_20131202.PutRecords`. */
 export const KINESIS_TARGET_PREFIX = 'Kinesis_20131202';
 
-/** The Kinesis operations as one service the front ends dispatch to (server/types AwsService). */
-export class KinesisService {
-  readonly targetPrefix = KINESIS_TARGET_PREFIX;
-  private readonly operations = new Map<string, AnyOperation>(KINESIS_OPERATIONS.map((op) => [op.name, op]));
-
-  constructor(private readonly engine: Engine) {}
-
-  has(operation: string): boolean {
-    return this.operations.has(operation);
-  }
-
-  call(operation: string, input: Record<string, unknown>): Promise<Output> {
-    const op = this.operations.get(operation);
-    if (op === undefined) throw new Error(`unknown operation ${operation}`);
-    return invoke(op, this.engine, input);
+/** The Kinesis operations as one service the transports dispatch to (aws/http.ts AwsService). */
+export class KinesisService extends OperationTable<Engine> {
+  constructor(engine: Engine) {
+    super(KINESIS_TARGET_PREFIX, KINESIS_OPERATIONS, engine);
   }
 }

@@ -1,13 +1,12 @@
 import type { Shape } from '../aws/validate.js';
+import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_MAX } from '../limits.js';
 
 /** Member shapes shared by several operations, with the constraints from the Kinesis API model. */
 export const StreamName: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
 export const StreamARN: Shape = { type: 'String', min: 1, max: 2048, pattern: 'arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+' };
 export const ShardId: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
 export const SequenceNumber: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,128})' };
-export const PartitionKey: Shape = { type: 'String', required: true, min: 1, max: 256 };
-/** AWS: "The maximum size of the data payload of a record before base64-encoding is up to 1 MiB." */
-export const RECORD_BYTES_MAX = 1024 * 1024;
+export const PartitionKey: Shape = { type: 'String', required: true, min: 1, max: PARTITION_KEY_CHARS_MAX };
 export const Data: Shape = { type: 'Blob', required: true, max: RECORD_BYTES_MAX };
 export const ExplicitHashKey: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,38})' };
 export const StreamModeDetails: Shape = {

@@ -3,10 +3,13 @@
  * place (docs/ws-protocol.md), route them, and pack each owner's records into its request message.
  * Same answers as the addon, byte for byte (test/unit/native fuzzes the two against each other).
  */
+import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_MAX } from '../limits.js';
 import { md5Into } from './md5.js';
 
 /** Per record in `spans`: key offset, key length, data offset, data length, hash key offset (0: none). */
 export const SPAN_WORDS = 5;
+/** Per-record fixed part of a PUT frame's record: flags u8, key length u16, data length u32 (a hash key adds 16). */
+export const FRAME_RECORD_FIXED_BYTES = 7;
 /** Per-record fixed part of an INGEST owner message: gid u32, key length u16, data length u32. */
 export const INGEST_RECORD_FIXED_BYTES = 10;
 
@@ -23,8 +26,8 @@ export const SCAN = {
 /** err[3] for TRUNCATED: which field was cut. */
 export const TRUNCATED_FIELDS = ['header', 'hash key', 'partition key', 'data length', 'data'] as const;
 
-const RECORD_BYTES_MAX = 1024 * 1024;
-const KEY_UNITS_MAX = 256;
+// The addon's ingest.cc has the same two limits as constants; test/unit/native/limits.test.ts holds
+// both to these.
 
 /**
  * Strict UTF-8 (as TextDecoder with fatal: true and ignoreBOM: true: a leading byte order mark is
@@ -114,7 +117,7 @@ export function scanIngest(frame: Uint8Array, pos: number, count: number, spans:
     spans[s + 4] = hashOff;
     if (rule === SCAN.OK) {
       let r: number = SCAN.OK;
-      if (units < 1 || units > KEY_UNITS_MAX) r = SCAN.KEY_LENGTH;
+      if (units < 1 || units > PARTITION_KEY_CHARS_MAX) r = SCAN.KEY_LENGTH;
       else if (dataLen > RECORD_BYTES_MAX) r = SCAN.DATA_SIZE;
       else if (keyLen + dataLen > RECORD_BYTES_MAX) r = SCAN.RECORD_SIZE;
       if (r !== SCAN.OK) {

@@ -78,6 +78,11 @@ interface AtomicsWaitAsync {
 }
 
 export class ByteRing {
+  /** The largest message a ring of `capacityBytes` takes (see maxMessageBytes). */
+  static maxMessageBytesFor(capacityBytes: number): number {
+    return capacityBytes / 2 - RECORD_HEADER_BYTES;
+  }
+
   /** Allocates a SAB for a ring whose data area holds `capacityBytes` (a power of two in [4096, 2^30]). */
   static create(capacityBytes: number): SharedArrayBuffer {
     if (
@@ -131,7 +136,7 @@ export class ByteRing {
       'ByteRing: SharedArrayBuffer was not made by ByteRing.create (or by a different layout version)',
     );
     this.capacity = capacity;
-    this.maxMessageBytes = capacity / 2 - RECORD_HEADER_BYTES;
+    this.maxMessageBytes = ByteRing.maxMessageBytesFor(capacity);
     this.mask = capacity - 1;
     this.words = new Int32Array(sab);
     this.bytes = new Uint8Array(sab);

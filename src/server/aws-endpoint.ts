@@ -7,7 +7,8 @@ import net from 'node:net';
 import http from 'node:http';
 import http2 from 'node:http2';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
-import { checkEndpointOptions, type AwsHttpResponse, type AwsService, type BodySink, type EndpointOptions, type RunningEndpoint } from '../aws/transport.js';
+import type { AwsHttpResponse, AwsService, BodySink } from '../aws/http.js';
+import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
 
 /** RFC 9113 §3.4: every h2c-with-prior-knowledge connection starts with these 24 octets. */
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');

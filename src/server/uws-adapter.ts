@@ -11,16 +11,9 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
-import {
-  checkEndpointOptions,
-  type AwsHttpResponse,
-  type AwsService,
-  type EndpointOptions,
-  type RunningEndpoint,
-  type WsPeer,
-  type WsRoute,
-  type WsSession,
-} from '../aws/transport.js';
+import type { AwsHttpResponse, AwsService } from '../aws/http.js';
+import type { WsPeer, WsRoute, WsSession } from '../aws/ws.js';
+import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
 
 export interface UwsEndpointOptions extends EndpointOptions {
   /** WebSocket routes, registered before the catch-all HTTP route. */

@@ -1,3 +1,4 @@
+import { GET_RECORDS_MAX } from '../../limits.js';
 import { defineOperation } from '../operation.js';
 import { StreamARN } from '../shapes.js';
 
@@ -8,17 +9,16 @@ interface Input {
 }
 
 /** AWS: "The maximum number of records to return ... The default value is 10,000." */
-const DEFAULT_LIMIT = 10_000;
 
 export const getRecords = defineOperation<Input>({
   name: 'GetRecords',
   members: {
-    Limit: { type: 'Integer', min: 1, max: 10000 },
+    Limit: { type: 'Integer', min: 1, max: GET_RECORDS_MAX },
     ShardIterator: { type: 'String', required: true, min: 1, max: 512 },
     StreamARN,
   },
   async run(engine, input) {
-    const result = await engine.reads.getRecords(input.ShardIterator, input.Limit ?? DEFAULT_LIMIT);
+    const result = await engine.reads.getRecords(input.ShardIterator, input.Limit ?? GET_RECORDS_MAX);
     return {
       Records: result.records.map((r) => ({
         SequenceNumber: r.sequenceNumber,

@@ -1,3 +1,4 @@
+import { PUT_RECORDS_MAX } from '../../limits.js';
 import { ACK_ENTRY_BYTES, sequenceNumberOf, type PutResult } from '../../engine/write-path.js';
 import { defineOperation } from '../operation.js';
 import { packRecords, PackedRecords } from '../packed-records.js';
@@ -22,7 +23,7 @@ export const putRecords = defineOperation<Input>({
       type: 'List',
       required: true,
       min: 1,
-      max: 500,
+      max: PUT_RECORDS_MAX,
       memberStr: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
       member: { type: 'Structure', members: { Data, ExplicitHashKey, PartitionKey } },
       fast: packRecords,

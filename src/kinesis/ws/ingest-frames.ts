@@ -15,8 +15,8 @@
 import { uncompressSync } from 'lz4-napi';
 import { AwsError } from '../../aws/errors.js';
 import { ACK_ENTRY_BYTES, ACK_STATUS } from '../../engine/write-path.js';
+import { INGEST_RECORDS_MAX, RECORD_BYTES_MAX } from '../../limits.js';
 import { SCAN, SPAN_WORDS, TRUNCATED_FIELDS } from '../../native/ingest.js';
-import { RECORD_BYTES_MAX } from '../shapes.js';
 
 export const FRAME = { PUT: 1, ACK: 2, ERROR: 3 } as const;
 export const PROTOCOL_VERSION = 1;
@@ -49,8 +49,6 @@ export class FrameError extends Error {
   }
 }
 
-export const MAX_RECORDS_PER_PUT = 10_000;
-
 function truncated(what: string, pos: number, need: number, remain: number, batchId: number): FrameError {
   return new FrameError('SerializationException', `Frame truncated: ${what} at byte ${pos} needs ${need} bytes, ${remain} remain`, batchId);
 }
@@ -75,8 +73,8 @@ export function readPutHeader(frame: Buffer): PutHeader {
   if (frame.length - pos < 4) throw truncated('record count', pos, 4, frame.length - pos, batchId);
   const count = frame.readUInt32LE(pos);
   pos += 4;
-  if (count < 1 || count > MAX_RECORDS_PER_PUT) {
-    throw new FrameError('InvalidArgumentException', `A PUT frame carries 1 to ${MAX_RECORDS_PER_PUT} records, got ${count}`, batchId);
+  if (count < 1 || count > INGEST_RECORDS_MAX) {
+    throw new FrameError('InvalidArgumentException', `A PUT frame carries 1 to ${INGEST_RECORDS_MAX} records, got ${count}`, batchId);
   }
   return { batchId, streamName, count, recordsAt: pos, lz4: (flags & FRAME_FLAG_LZ4) !== 0 };
 }

@@ -8,45 +8,34 @@
  * server-side buffered output pass MAX_BUFFERED_BYTES without reading is disconnected.
  */
 import type { Engine } from '../../engine/engine.js';
-import { AwsError } from '../../aws/errors.js';
+import { AwsError, INTERNAL_FAILURE_MESSAGE } from '../../aws/errors.js';
+import type { WsPeer, WsRoute, WsSession } from '../../aws/ws.js';
+import { INGEST_FRAME_BYTES_MAX, INGEST_RECORDS_MAX } from '../../limits.js';
 import { native } from '../../native/index.js';
 import { SCAN, SPAN_WORDS } from '../../native/ingest.js';
-import { ACK_HEADER_BYTES, ackFrame, encodeError, FrameError, inflateRecords, MAX_RECORDS_PER_PUT, readPutHeader, scanError, type PutHeader } from './ingest-frames.js';
+import { ACK_HEADER_BYTES, ackFrame, encodeError, FrameError, inflateRecords, readPutHeader, scanError, type PutHeader } from './ingest-frames.js';
 
 export const INGEST_PATH = '/ingest';
-/**
- * A PUT frame: up to 10,000 records in at most 8 MiB - 64 KiB. The margin keeps the shard-owner
- * message built from it (3 more bytes of framing per record, 30 KB at most) under the request
- * ring's 8 MiB message limit (shard/owner-pool.ts REQUEST_RING_BYTES / 2).
- */
-export const MAX_FRAME_BYTES = 8 * 1024 * 1024 - 64 * 1024;
 export const WINDOW = 128;
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** WebSocket close code 1008: policy violation. */
 const POLICY_VIOLATION = 1008;
-
-// Structurally the server's WsPeer/WsSession/WsRoute (api does not import server/).
-interface Peer {
-  send(message: Uint8Array): void;
-  bufferedBytes(): number;
-  close(code: number, reason: string): void;
-}
 
 /**
  * Record spans of the frame being handled. A frame is scanned, routed and packed into the shard
  * owners' rings synchronously inside the message callback, so one scratch array serves every
  * connection, and the frame itself (uWS's buffer, valid only during the callback) is never copied.
  */
-const spans = new Uint32Array(MAX_RECORDS_PER_PUT * SPAN_WORDS);
+const spans = new Uint32Array(INGEST_RECORDS_MAX * SPAN_WORDS);
 const scanErr = new Int32Array(4);
 
-class IngestSession {
+class IngestSession implements WsSession {
   private inFlight = 0;
   private open = true;
 
   constructor(
     private readonly engine: Engine,
-    private readonly peer: Peer,
+    private readonly peer: WsPeer,
   ) {}
 
   message(data: Uint8Array, binary: boolean): void {
@@ -63,7 +52,7 @@ class IngestSession {
       head = readPutHeader(frame);
       recordsAt = head.recordsAt;
       if (head.lz4) {
-        records = inflateRecords(frame, head, MAX_FRAME_BYTES);
+        records = inflateRecords(frame, head, INGEST_FRAME_BYTES_MAX);
         recordsAt = 0;
       }
       const status = native.scanIngest(records, recordsAt, head.count, spans, scanErr);
@@ -92,7 +81,7 @@ class IngestSession {
     if (err instanceof FrameError) return this.reply(encodeError(err.batchId, err.type, err.message));
     if (err instanceof AwsError) return this.reply(encodeError(batchId, err.code, err.message));
     console.error('riffle: ingest PUT failed:', err);
-    this.reply(encodeError(batchId, 'InternalFailure', 'Internal service failure.'));
+    this.reply(encodeError(batchId, 'InternalFailure', INTERNAL_FAILURE_MESSAGE));
   }
 
   private reply(frame: Uint8Array): void {
@@ -114,7 +103,11 @@ class IngestSession {
   }
 }
 
-/** The route the uWS endpoint serves at /ingest. */
-export function ingestRoute(engine: Engine): { path: string; maxMessageBytes: number; open(peer: Peer): IngestSession } {
-  return { path: INGEST_PATH, maxMessageBytes: MAX_FRAME_BYTES, open: (peer) => new IngestSession(engine, peer) };
+/**
+ * The route the uWS endpoint serves at /ingest. A PUT frame holds up to INGEST_RECORDS_MAX records
+ * in at most INGEST_FRAME_BYTES_MAX (8 MiB - 64 KiB), so the owner message built from it fits
+ * half the request ring (checked at start: shard/pool/ring-limits.ts).
+ */
+export function ingestRoute(engine: Engine): WsRoute {
+  return { path: INGEST_PATH, maxMessageBytes: INGEST_FRAME_BYTES_MAX, open: (peer) => new IngestSession(engine, peer) };
 }

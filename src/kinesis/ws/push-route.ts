@@ -13,7 +13,8 @@ import type { Engine } from '../../engine/engine.js';
 import { ITERATOR_TYPES, type IteratorType } from '../../engine/read-path.js';
 import { parseSequenceNumber } from '../../engine/sequence-number.js';
 import type { Shard } from '../../engine/model.js';
-import { isAwsError, AwsError } from '../../aws/errors.js';
+import { isAwsError, AwsError, INTERNAL_FAILURE_MESSAGE } from '../../aws/errors.js';
+import type { WsPeer, WsRoute, WsSession } from '../../aws/ws.js';
 import { FanoutHub } from '../../fanout/hub.js';
 import type { PushSink, Subscription } from '../../fanout/subscription.js';
 
@@ -23,13 +24,6 @@ export const HIGH_WATER_BYTES = 1024 * 1024;
 /** A SUBSCRIBE frame is small; anything larger is refused by the transport. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
-// Structurally the server's WsPeer/WsSession/WsRoute (fanout does not import server/).
-interface Peer {
-  send(message: Uint8Array | string): void;
-  bufferedBytes(): number;
-  close(code: number, reason: string): void;
-}
-
 interface SubscribeRequest {
   consumerARN?: unknown;
   shards?: unknown;
@@ -37,14 +31,14 @@ interface SubscribeRequest {
   resume?: unknown;
 }
 
-class PushSession {
+class PushSession implements WsSession {
   private readonly subs: Subscription[] = [];
   private subscribed = false;
   private open = true;
 
   constructor(
     private readonly engine: Engine,
-    private readonly peer: Peer,
+    private readonly peer: WsPeer,
   ) {}
 
   message(data: Uint8Array, binary: boolean): void {
@@ -64,7 +58,7 @@ class PushSession {
       for (const sub of this.subs.splice(0)) sub.end(null);
       if (isAwsError(err)) return this.error(null, err.code, err.message);
       console.error('riffle: push subscription failed:', err);
-      this.error(null, 'InternalFailure', 'Internal service failure.');
+      this.error(null, 'InternalFailure', INTERNAL_FAILURE_MESSAGE);
     });
   }
 
@@ -136,6 +130,6 @@ class PushSession {
   }
 }
 
-export function pushRoute(engine: Engine): { path: string; maxMessageBytes: number; open(peer: Peer): PushSession } {
+export function pushRoute(engine: Engine): WsRoute {
   return { path: SUBSCRIBE_PATH, maxMessageBytes: MAX_MESSAGE_BYTES, open: (peer) => new PushSession(engine, peer) };
 }

@@ -6,11 +6,8 @@ import { WireReader } from '../wire.js';
 import { readHeader, type Header } from '../messages.js';
 import type { FsyncMode, OwnerInit } from '../owner-init.js';
 import type { SharedClock } from '../clock.js';
+import { checkRingLimits, REPLY_RING_BYTES, REQUEST_RING_BYTES } from './ring-limits.js';
 
-/** PutRecords is at most 5 MiB of data plus 500 keys; the largest request message fits with room. */
-export const REQUEST_RING_BYTES = 16 * 1024 * 1024;
-/** GetRecords returns at most 10 MiB plus per-record framing; the reply ring holds it twice over. */
-export const REPLY_RING_BYTES = 32 * 1024 * 1024;
 /** Requests waiting for room in a full request ring, per owner. Past this, callers get 503. */
 const BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
 const PUMP_WAIT_MS = 1000;
@@ -147,6 +144,7 @@ export class OwnerPool {
   private constructor(private readonly owners: Owner[]) {}
 
   static async start(options: OwnerPoolOptions): Promise<OwnerPool> {
+    checkRingLimits();
     const owners: Owner[] = [];
     for (let i = 0; i < options.workers; i++) {
       const init: OwnerInit = {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Decoder, Encoder } from 'cbor-x';
 import { handleAwsRequest } from '../../../src/aws/protocol.js';
-import type { AwsHttpRequest } from '../../../src/aws/transport.js';
+import type { AwsHttpRequest } from '../../../src/aws/http.js';
 import { AMZ_CBOR, AMZ_JSON, CREATED_AT, SECRET, SIGNED, TestService } from '../server/helpers.js';
 
 const ACCESS_DENIED_XML =

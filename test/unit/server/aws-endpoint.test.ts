@@ -4,7 +4,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAwsEndpoint } from '../../../src/server/aws-endpoint.js';
-import type { RunningEndpoint } from '../../../src/aws/transport.js';
+import type { RunningEndpoint } from '../../../src/server/endpoint-options.js';
 import { AMZ_JSON, SECRET, TestService, expectEchoOk, h1Request, h2Request, jsonRequest, rawExchange } from './helpers.js';
 
 const H2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';

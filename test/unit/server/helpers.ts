@@ -4,7 +4,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { AwsError } from '../../../src/aws/errors.js';
-import type { AwsService } from '../../../src/aws/transport.js';
+import type { AwsService } from '../../../src/aws/http.js';
 
 export const AMZ_JSON = 'application/x-amz-json-1.1';
 export const AMZ_CBOR = 'application/x-amz-cbor-1.1';

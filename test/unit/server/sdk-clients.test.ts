@@ -5,7 +5,7 @@ import { KinesisClient, ListStreamsCommand, type ListStreamsCommandInput } from 
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startAwsEndpoint } from '../../../src/server/aws-endpoint.js';
 import { startUwsEndpoint } from '../../../src/server/uws-adapter.js';
-import type { RunningEndpoint } from '../../../src/aws/transport.js';
+import type { RunningEndpoint } from '../../../src/server/endpoint-options.js';
 import { CREATED_AT, SECRET, TestService } from './helpers.js';
 
 const cases = [

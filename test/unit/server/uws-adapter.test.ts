@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Decoder } from 'cbor-x';
 import { startUwsEndpoint } from '../../../src/server/uws-adapter.js';
-import type { RunningEndpoint } from '../../../src/aws/transport.js';
+import type { RunningEndpoint } from '../../../src/server/endpoint-options.js';
 import { AMZ_CBOR, AMZ_JSON, CREATED_AT, SECRET, SIGNED, TestService, expectEchoOk, h1Request, jsonRequest, rawExchange } from './helpers.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
