@@ -17,13 +17,11 @@
  * whole files whose newest record has expired (never the file being written: it carries the
  * counter on across a restart).
  *
- * Recovery (open): sealed segments are taken at their index files' word (checked against the
- * file size; a missing, damaged or stale index is rebuilt by scanning the segment); only the newest
- * segment, the one that was being written, is scanned, and a torn or corrupt tail is truncated at
- * the last good record. Damage inside a sealed segment is found by the CRC check of the read that
- * reaches it: that read fails (InternalFailure) and the owner reports which segment and byte.
+ * Recovery when a log is opened is in recovery.ts. Damage inside a sealed segment is found by
+ * the CRC check of the read that reaches it: that read fails (InternalFailure) and the owner
+ * reports which segment and byte.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkPool, CHUNK_BYTES } from './chunk-pool.js';
 import { MemoryLog } from './memory-log.js';
@@ -31,9 +29,11 @@ import type { LogRecord, ReadResult, ShardLog } from './shard-log.js';
 import { native } from '../native/index.js';
 import { frameBytes, segmentHeader, SEGMENT_HEADER_BYTES } from './segment-codec.js';
 import { SparseIndex } from './sparse-index.js';
-import { baseSeqOf, emptySummary, indexPathOf, LogCorruptError, readIndexFile, rebuildIndex, resetReadScratch, SegmentFile, segmentName, SEGMENT_SUFFIX } from './segment-file.js';
+import { emptySummary, LogCorruptError, resetReadScratch, SegmentFile, segmentName } from './segment-file.js';
+import { recoverSegments, type Recovery } from './recovery.js';
 
 export { LogCorruptError } from './segment-file.js';
+export type { Recovery } from './recovery.js';
 
 export interface FileLogOptions {
   /** A new segment file starts once the current one has this many bytes. */
@@ -50,17 +50,6 @@ export const DEFAULT_FILE_LOG_OPTIONS: FileLogOptions = { segmentBytes: 64 * 102
 
 /** Sealed segments whose index or read descriptor stay cached per shard. */
 const MAX_OPEN_SEALED = 8;
-
-/** What open() found and did, for the start-up report. */
-export interface Recovery {
-  records: number;
-  segments: number;
-  nextSeq: number;
-  lastArrivalMs: number;
-  truncatedBytes: number;
-  /** Human-readable repairs and problems, empty when the shard was clean. */
-  notes: string[];
-}
 
 /**
  * Where commits frame records before writing them: one buffer per thread (each owner is one),
@@ -112,103 +101,19 @@ export class FileLog implements ShardLog {
     this.maxMemSegments = Math.max(2, Math.ceil(options.hotBytes / CHUNK_BYTES));
   }
 
-  /** Opens (creating or recovering) the log in `dir`. */
+  /** Opens (creating or recovering: recovery.ts) the log in `dir`. */
   static open(dir: string, options: FileLogOptions = DEFAULT_FILE_LOG_OPTIONS): { log: FileLog; recovery: Recovery } {
-    mkdirSync(dir, { recursive: true });
     const log = new FileLog(dir, options);
-    const recovery: Recovery = { records: 0, segments: 0, nextSeq: 0, lastArrivalMs: 0, truncatedBytes: 0, notes: [] };
-    for (const name of readdirSync(dir)) if (name.endsWith('.tmp')) unlinkSync(join(dir, name)); // an index write cut off
-    const names = readdirSync(dir)
-      .filter((n) => n.endsWith(SEGMENT_SUFFIX))
-      .sort();
-    let lastSeq = -1;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      const file = i === names.length - 1 ? log.recoverTail(name, lastSeq, recovery) : log.recoverSealed(name, lastSeq, recovery);
-      log.files.push(file);
-      recovery.records += file.summary.records;
-      recovery.segments++;
-      if (file.summary.records > 0) {
-        lastSeq = file.summary.lastSeq;
-        recovery.lastArrivalMs = file.summary.lastArrivalMs;
-      } else {
-        lastSeq = Math.max(lastSeq, file.baseSeq - 1);
-      }
-    }
-    // A damaged sealed file covers everything up to the next file: a read or seek that lands in
-    // what was lost there must reach it and fail, never skip to the next file.
-    for (let i = 0; i < log.files.length; i++) {
-      const file = log.files[i] as SegmentFile;
-      const next = log.files[i + 1];
-      // An empty file (the newest, just rolled) keeps the times ascending for the search by time.
-      if (i > 0 && file.summary.records === 0) file.summary.lastArrivalMs = Math.max(file.summary.lastArrivalMs, (log.files[i - 1] as SegmentFile).summary.lastArrivalMs);
-      if (file.corrupt === null || next === undefined) continue;
-      file.summary.lastSeq = Math.max(file.summary.lastSeq, next.baseSeq - 1);
-      if (next.summary.records > 0) file.summary.lastArrivalMs = Math.max(file.summary.lastArrivalMs, next.summary.firstArrivalMs);
-    }
-    recovery.nextSeq = lastSeq + 1;
-    log.nextCounter = recovery.nextSeq;
-    log.horizonSeq = log.files[0]?.summary.firstSeq ?? 0;
-    log.horizonArrivalMs = log.files[0]?.summary.records ? log.files[0].summary.firstArrivalMs : -Infinity;
-    return { log, recovery };
-  }
-
-  /** A sealed segment: its index file's summary if that is sound, else a scan that rebuilds it. */
-  private recoverSealed(name: string, afterSeq: number, recovery: Recovery): SegmentFile {
-    const path = join(this.dir, name);
-    const size = statSync(path).size;
-    const loaded = readIndexFile(indexPathOf(path));
-    if (typeof loaded !== 'string' && loaded.summary.bytes === size && loaded.summary.firstSeq > afterSeq) {
-      return new SegmentFile(this.dir, name, loaded.summary, null);
-    }
-    const why = typeof loaded === 'string' ? loaded : loaded.summary.bytes !== size ? 'index is stale' : 'index is out of order';
-    const { index, scan } = rebuildIndex(path, afterSeq);
-    const base = baseSeqOf(name);
-    const file = new SegmentFile(this.dir, name, emptySummary(scan.firstSeq ?? base, Math.max(scan.goodBytes, SEGMENT_HEADER_BYTES)), index);
-    if (scan.firstSeq !== null) {
-      file.summary = { bytes: scan.goodBytes, records: scan.records, firstSeq: scan.firstSeq, lastSeq: scan.lastSeq as number, firstArrivalMs: index.count > 0 ? firstArrival(index) : 0, lastArrivalMs: scan.lastArrivalMs as number };
-    }
-    if (scan.problem === null) {
-      file.saveIndex();
-      recovery.notes.push(`segment ${name}: rebuilt its index (${why})`);
-    } else {
-      // Not saved: the next start finds and reports the damage again.
-      file.corrupt = `segment ${name} is corrupt at byte ${scan.goodBytes} (${scan.problem}); records after counter ${file.summary.lastSeq} in it cannot be read`;
-      recovery.notes.push(file.corrupt);
-    }
-    file.index = null; // loaded again on demand
-    return file;
-  }
-
-  /** The newest segment: scanned whole, a torn tail cut off, its records the hot tail in memory. */
-  private recoverTail(name: string, afterSeq: number, recovery: Recovery): SegmentFile {
-    const path = join(this.dir, name);
-    const { index, scan, fileBytes } = rebuildIndex(path, afterSeq, (r, buf) => {
-      this.mem.append(r.seq, r.arrivalMs, buf, r.keyOffset, r.keyLen, r.dataLen);
-      this.mem.evictHead(this.maxMemSegments, Infinity);
+    const { files, recovery, tailFd } = recoverSegments(dir, (r, buf) => {
+      log.mem.append(r.seq, r.arrivalMs, buf, r.keyOffset, r.keyLen, r.dataLen);
+      log.mem.evictHead(log.maxMemSegments, Infinity);
     });
-    const goodBytes = Math.max(scan.goodBytes, SEGMENT_HEADER_BYTES);
-    if (scan.problem !== null) {
-      // The newest segment's tail was being written when the process died: cut it off.
-      const fd = openSync(path, 'r+');
-      try {
-        ftruncateSync(fd, goodBytes);
-        if (scan.goodBytes < SEGMENT_HEADER_BYTES) writeSync(fd, segmentHeader(), 0, SEGMENT_HEADER_BYTES, 0);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      recovery.truncatedBytes += fileBytes - scan.goodBytes;
-      recovery.notes.push(`segment ${name}: truncated ${fileBytes - scan.goodBytes} byte(s) after the last good record (${scan.problem})`);
-    }
-    const base = baseSeqOf(name);
-    const file = new SegmentFile(this.dir, name, emptySummary(Math.max(base, afterSeq + 1), goodBytes), index);
-    if (scan.firstSeq !== null) {
-      file.summary = { bytes: goodBytes, records: scan.records, firstSeq: scan.firstSeq, lastSeq: scan.lastSeq as number, firstArrivalMs: firstArrival(index), lastArrivalMs: scan.lastArrivalMs as number };
-    }
-    index.nextDue = Math.max(index.nextDue, goodBytes); // appends continue the index after the last good record
-    this.fd = openSync(path, 'a');
-    return file;
+    log.files.push(...files);
+    log.fd = tailFd;
+    log.nextCounter = recovery.nextSeq;
+    log.horizonSeq = files[0]?.summary.firstSeq ?? 0;
+    log.horizonArrivalMs = files[0]?.summary.records ? files[0].summary.firstArrivalMs : -Infinity;
+    return { log, recovery };
   }
 
   append(seq: number, arrivalMs: number, src: Uint8Array, offset: number, keyLen: number, dataLen: number): void {
@@ -524,9 +429,4 @@ export class FileLog implements ShardLog {
   get memoryFootprint(): { hotSegments: number; cachedFiles: number; files: number } {
     return { hotSegments: this.mem.segmentCount, cachedFiles: this.cached.length, files: this.files.length };
   }
-}
-
-function firstArrival(index: SparseIndex): number {
-  // The first record of a file is always indexed (the first entry is due at the header's end).
-  return index.count > 0 ? index.arrivalAt(0) : 0;
 }
