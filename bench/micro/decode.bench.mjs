@@ -5,12 +5,7 @@
 //   npm run build && node bench/micro/decode.bench.mjs [--records 500] [--bytes 100] [--time ms] [--json out.json]
 import { writeFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { implementations } from '../../dist/native/index.js';
-import { SPAN_WORDS } from '../../dist/native/ingest.js';
-import { putRecords } from '../../dist/kinesis/operations/put-records.js';
-import { validateInput } from '../../dist/aws/validate.js';
-import { PackedRecords } from '../../dist/kinesis/packed-records.js';
-import { ShardState } from '../../dist/shard/owner/shard-state.js';
+import { implementations, SPAN_WORDS, putRecords, validateInput, PackedRecords, ShardState } from 'riffle/internal';
 
 const opt = { records: 500, bytes: 100, time: 1000, json: '' };
 for (let i = 2; i < process.argv.length; i += 2) opt[process.argv[i].replace(/^--/, '')] = process.argv[i].endsWith('json') ? process.argv[i + 1] : Number(process.argv[i + 1]);

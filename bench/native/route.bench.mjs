@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { implementations, findRangeBytes } from '../../dist/native/index.js';
-import { hashKeyBytes, splitHashKeySpace } from '../../dist/engine/hash-key.js';
+import { implementations, findRangeBytes, hashKeyBytes, splitHashKeySpace } from 'riffle/internal';
 
 const opt = { keys: 500, shards: 4, time: 1000, json: '' };
 for (let i = 2; i < process.argv.length; i += 2) opt[process.argv[i].replace(/^--/, '')] = process.argv[i].endsWith('json') ? process.argv[i + 1] : Number(process.argv[i + 1]);

@@ -3,7 +3,7 @@
 // Each case checks its output (message count and a running sum of first bytes) before its time
 // is printed, so a broken ring cannot post a good number. Quote the ratios, not the absolute times.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { ByteRing } from '../../dist/ring/byte-ring.js';
+import { ByteRing } from 'riffle/internal';
 
 const CAPACITY = 1 << 16;
 const MESSAGES = 1_000_000;

@@ -4,8 +4,8 @@ import { Decoder, encode as cborEncode } from 'cbor-x';
 // 64-bit integers (tag-1 timestamps) as numbers, not BigInt, like the server's own decoder.
 const cborDecoder = new Decoder({ int64AsNumber: true, mapsAsObjects: true });
 const cborDecode = (b: Buffer): unknown => cborDecoder.decode(b);
-import { IteratorCodec } from '../../dist/engine/iterator-token.js';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
+import { IteratorCodec } from 'riffle/internal';
 
 let server: RunningServer;
 const stream = uniqueName('bad');

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Riffle } from 'riffle';
-import { FanoutHub } from '../../dist/fanout/hub.js';
-import { PushBatch, RECORDS_HEADER_BYTES } from '../../dist/fanout/push-batch.js';
-import { FEED_BYTES_MAX, READ_BYTES_MAX } from '../../dist/fanout/shard-feed.js';
-import type { PushSink, Subscription } from '../../dist/fanout/subscription.js';
-import type { Shard, Stream } from '../../dist/engine/model.js';
+import { FanoutHub, PushBatch, RECORDS_HEADER_BYTES, FEED_BYTES_MAX, READ_BYTES_MAX } from 'riffle/internal';
+import type { PushSink, Subscription, Shard, Stream } from 'riffle/internal';
 
 // The shard feed in process, over a real engine (owner threads, real reads): subscriptions at a
 // shard's tip share one owner read and one batch per new range; a paused one takes kept batches

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Producer, ProducerError } from 'riffle';
 import { createServer, type Server } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { WsTransport } from '../../dist/client/ws-transport.js';
-import { HttpTransport } from '../../dist/client/http-transport.js';
+import { HttpTransport, WsTransport } from 'riffle/internal';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
 
 // The producer against the real server with AWS's per-shard limits on: one shard takes 1,000

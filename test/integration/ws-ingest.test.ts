@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { compressSync } from 'lz4-napi';
 import { Producer, Riffle } from 'riffle';
-import { ingestRoute } from '../../dist/kinesis/ws/ingest-route.js';
 import { rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
+import { ingestRoute } from 'riffle/internal';
 
 // The binary ingest protocol (docs/ws-protocol.md) against the real server process.
 let server: RunningServer;
