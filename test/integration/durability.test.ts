@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AddTagsToStreamCommand, CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand, ListTagsForStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { h2Client, startServer, type RunningServer } from './harness.js';
+import { needTool, TMPFS_MOUNT } from './tools.js';
 
 // Durable logs (--data-dir): the server process is killed with SIGKILL in the middle of sustained
 // ingest through the AWS SDK, and restarted on the same directory.
@@ -145,14 +146,10 @@ function tinyDisk(size: string): { dir: string; resize(to: string): void; unmoun
     },
   };
 }
-const canMount = (() => {
-  const probe = tinyDisk('64k');
-  probe?.unmount();
-  return probe !== null;
-})();
+const mount = await needTool(TMPFS_MOUNT, { tests: 'the full-disk test' });
 
 describe('durability: a full disk', () => {
-  it.runIf(canMount)('answers InternalFailure once the disk is full, never a false ack, and keeps every ack across a restart', async () => {
+  it.runIf(mount)('answers InternalFailure once the disk is full, never a false ack, and keeps every ack across a restart', async () => {
     const disk = tinyDisk('1m') as NonNullable<ReturnType<typeof tinyDisk>>;
     try {
       let server = await startServer(['--data-dir', disk.dir, '--no-throttle']);

@@ -81,6 +81,17 @@ export const PYTHON_WITH_BOTO3: ToolSpec = {
   install: 'apt-get install python3-boto3, or pip install boto3',
 };
 
+/**
+ * Not a program but a permission the full-disk test needs: mounting a small tmpfs (root, or
+ * CAP_SYS_ADMIN). Probed by mounting and unmounting one.
+ */
+export const TMPFS_MOUNT: ToolSpec = {
+  name: 'permission to mount a tmpfs',
+  candidates: ['sh'],
+  probe: ['-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d" && umount "$d" && rmdir "$d" && echo "mount -t tmpfs"'],
+  install: 'run the tests as root (mounting a 1 MiB tmpfs needs CAP_SYS_ADMIN)',
+};
+
 // --- finding them ------------------------------------------------------------------------------
 
 interface Attempt {
