@@ -2,6 +2,7 @@
 // Expected messages and shapes are kinesalite's record of the real service (index.js httpHandler).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Decoder, Encoder } from 'cbor-x';
+import { OperationTable } from '../../../src/aws/operation.js';
 import { handleAwsRequest } from '../../../src/aws/protocol.js';
 import type { AwsHttpRequest } from '../../../src/aws/http.js';
 import { AMZ_CBOR, AMZ_JSON, CREATED_AT, SECRET, SIGNED, TestService } from '../server/helpers.js';
@@ -224,5 +225,30 @@ describe('handleAwsRequest body fuzzing (time-boxed)', () => {
     }
     expect(runs).toBeGreaterThan(100);
     expect(log).not.toHaveBeenCalled();
+  });
+});
+
+describe('routing by X-Amz-Target prefix', () => {
+  // Two services behind the same handler, as Kinesis and Firehose share the ports: each request
+  // reaches the operation of its own prefix, validated against that operation's members.
+  const kinesis = new OperationTable('Kinesis_20131202', [{ name: 'Describe', members: { Name: { type: 'String', required: true } }, run: (ctx: string, input: { Name: string }) => ({ service: ctx, name: input.Name }) }], 'kinesis');
+  const firehose = new OperationTable('Firehose_20150804', [{ name: 'Describe', members: { Count: { type: 'Integer', max: 5 } }, run: (ctx: string, input: { Count?: number }) => ({ service: ctx, count: input.Count ?? 0 }) }], 'firehose');
+  const send = (prefix: string, body: unknown) =>
+    handleAwsRequest(request({ body: Buffer.from(JSON.stringify(body)), headers: { 'content-type': AMZ_JSON, 'x-amz-target': `${prefix}.Describe`, ...SIGNED } }), [kinesis, firehose]);
+
+  it('sends each prefix to its own service, with that operation validation', async () => {
+    const k = await send('Kinesis_20131202', { Name: 'a' });
+    expect([k.status, JSON.parse(k.body as string)]).toEqual([200, { service: 'kinesis', name: 'a' }]);
+    const f = await send('Firehose_20150804', { Count: 3 });
+    expect([f.status, JSON.parse(f.body as string)]).toEqual([200, { service: 'firehose', count: 3 }]);
+    const bad = await send('Firehose_20150804', { Count: 9 });
+    expect([bad.status, JSON.parse(bad.body as string)]).toEqual([
+      400,
+      { __type: 'ValidationException', message: "1 validation error detected: Value '9' at 'count' failed to satisfy constraint: Member must have value less than or equal to 5" },
+    ]);
+    const missing = await send('Kinesis_20131202', {});
+    expect(JSON.parse(missing.body as string).__type).toBe('ValidationException');
+    const unknown = await send('Sqs_20121105', {});
+    expect([unknown.status, JSON.parse(unknown.body as string)]).toEqual([400, { __type: 'UnknownOperationException' }]);
   });
 });
