@@ -16,11 +16,11 @@ export interface RiffleConfig {
   host: string;
   inMemory: boolean;
   /**
-   * Durable shard logs and the stream manifest live here (issue 4, in progress: opt-in for now).
-   * null: data in memory. `inMemory` wins over it.
+   * Durable shard logs and the stream manifest live here. null: data in memory (Riffle.start's
+   * default; the CLI uses ./riffle-data unless --in-memory). `inMemory` wins over it.
    */
   dataDir: string | null;
-  /** When durable acknowledgements are synced to disk (see shard/shard-state.ts FsyncMode). */
+  /** When durable acknowledgements are synced to disk (see shard/owner-init.ts FsyncMode). */
   fsync: 'always' | 'group' | 'never';
   /** A durable shard starts a new segment file past this many bytes (retention deletes whole files). */
   segmentBytes: number;
@@ -101,14 +101,21 @@ interface OptionSpec {
   help: string;
   /** For flags: the value the flag sets (`--no-throttle` sets throttle to false). */
   flagValue?: boolean;
+  /** Riffle.start also takes null (dataDir: null keeps the data in memory); the CLI has no way to say it. */
+  nullable?: boolean;
 }
 
+/**
+ * Every option, by its CLI flag: the one place its kind (and so its range) is written. The CLI
+ * converts a flag's or env var's string and then checks it; Riffle.start checks the typed value
+ * under its RiffleConfig name (`limits.<member>` for the per-shard rates). Both use valid() below.
+ */
 export const OPTIONS: Record<string, OptionSpec> = {
   port: { key: 'port', kind: 'port', env: 'RIFFLE_PORT', help: 'AWS endpoint port (HTTP/1.1 + h2c)' },
   'stream-port': { key: 'streamPort', kind: 'port', env: 'RIFFLE_STREAM_PORT', help: 'uWebSockets.js port' },
   host: { key: 'host', kind: 'string', env: 'RIFFLE_HOST', help: 'address to listen on' },
   'in-memory': { key: 'inMemory', kind: 'flag', flagValue: true, env: 'RIFFLE_IN_MEMORY', help: 'keep all data in memory' },
-  'data-dir': { key: 'dataDir', kind: 'string', env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
+  'data-dir': { key: 'dataDir', kind: 'string', nullable: true, env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
   fsync: { key: 'fsync', kind: 'fsync', env: 'RIFFLE_FSYNC', help: 'always | group | never: when acknowledged records reach disk' },
   'segment-bytes': { key: 'segmentBytes', kind: 'bytes', env: 'RIFFLE_SEGMENT_BYTES', help: 'segment file size before a new one starts (64 MiB)' },
   'segment-ms': { key: 'segmentMs', kind: 'age', env: 'RIFFLE_SEGMENT_MS', help: 'segment file age before a new one starts (1 hour)' },
@@ -132,47 +139,74 @@ export const OPTIONS: Record<string, OptionSpec> = {
 
 const MAX_MS = 3_600_000;
 const MAX_WORKERS = 64;
+const FSYNC_MODES: readonly string[] = ['always', 'group', 'never'];
 
-function convert(name: string, spec: OptionSpec, raw: string): unknown {
-  const bad = (what: string): never => {
-    throw new ConfigError(name, `--${name}: ${what}, got '${raw}'`);
-  };
-  const int = (lo: number, hi: number): number => {
-    if (!/^\d+$/.test(raw)) bad(`expected a whole number from ${lo} to ${hi}`);
-    const n = Number(raw);
-    if (n < lo || n > hi) bad(`expected a whole number from ${lo} to ${hi}`);
-    return n;
-  };
+/** The spec of a CLI flag name; own entries only (`--constructor` is not an option). */
+function specOf(name: string): OptionSpec | undefined {
+  return Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
+}
+
+/** The whole numbers a numeric kind accepts, [lowest, highest]; null for the other kinds. */
+function range(spec: OptionSpec): readonly [number, number] | null {
   switch (spec.kind) {
     case 'port':
-      return int(0, 65535);
+      return [0, 65535];
     case 'ms':
-      return int(0, MAX_MS);
+      return [0, MAX_MS];
     case 'count':
-      return int(1, spec.key === 'workers' ? MAX_WORKERS : 1_000_000);
+      return [1, spec.key === 'workers' ? MAX_WORKERS : 1_000_000];
     case 'rate':
-      return int(1, 1_000_000_000);
-    case 'string':
-      if (raw === '') bad('expected a non-empty value');
-      return raw;
-    case 'region':
-      if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(raw)) bad('expected a region name like us-east-1');
-      return raw;
-    case 'account':
-      if (!/^\d{12}$/.test(raw)) bad('expected 12 digits');
-      return raw;
+      return [1, 1_000_000_000];
     case 'bytes':
-      return int(4096, 1024 ** 3);
+      return [4096, 1024 ** 3];
     case 'age':
-      return int(1000, 7 * 24 * 3_600_000);
-    case 'fsync':
-      if (!['always', 'group', 'never'].includes(raw)) bad('expected always, group or never');
-      return raw;
-    case 'flag':
-      if (['1', 'true', 'yes', ''].includes(raw.toLowerCase())) return spec.flagValue;
-      if (['0', 'false', 'no'].includes(raw.toLowerCase())) return !spec.flagValue;
-      return bad('expected true or false');
+      return [1000, 7 * 24 * 3_600_000];
+    default:
+      return null;
   }
+}
+
+/** Whether a typed value is one the option takes: the check behind both the CLI and Riffle.start. */
+function valid(spec: OptionSpec, value: unknown): boolean {
+  const r = range(spec);
+  if (r !== null) return typeof value === 'number' && Number.isInteger(value) && value >= r[0] && value <= r[1];
+  if (spec.kind === 'flag') return typeof value === 'boolean';
+  if (typeof value !== 'string') return false;
+  if (spec.kind === 'region') return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value);
+  if (spec.kind === 'account') return /^\d{12}$/.test(value);
+  if (spec.kind === 'fsync') return FSYNC_MODES.includes(value);
+  return value !== ''; // 'string'
+}
+
+/** What the option takes, for `--x: expected ...` (CLI) and `x (--x) must be ...` (Riffle.start). */
+function accepts(spec: OptionSpec, embedded: boolean): string {
+  const r = range(spec);
+  if (r !== null) return `a whole number from ${r[0]} to ${r[1]}`;
+  switch (spec.kind) {
+    case 'flag':
+      return 'true or false';
+    case 'region':
+      return embedded ? 'a string naming a region, like us-east-1' : 'a region name like us-east-1';
+    case 'account':
+      return embedded ? 'a string of 12 digits' : '12 digits';
+    case 'fsync':
+      return embedded ? "'always', 'group' or 'never'" : 'always, group or never';
+    default:
+      return embedded ? `a non-empty string${spec.nullable === true ? ' or null' : ''}` : 'a non-empty value';
+  }
+}
+
+/** A CLI string (flag or env var) → the typed value, checked. */
+function convert(name: string, spec: OptionSpec, raw: string): unknown {
+  let value: unknown = raw;
+  if (range(spec) !== null) value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  else if (spec.kind === 'flag') {
+    const lower = raw.toLowerCase();
+    if (['1', 'true', 'yes', ''].includes(lower)) value = spec.flagValue;
+    else if (['0', 'false', 'no'].includes(lower)) value = !spec.flagValue;
+  }
+  if (!valid(spec, value)) throw new ConfigError(name, `--${name}: expected ${accepts(spec, false)}, got '${raw}'`);
+  return value;
 }
 
 /**
@@ -182,7 +216,7 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
 export function parseConfig(argv: readonly string[], env: Record<string, string | undefined> = process.env): RiffleConfig {
   const config = defaultConfig();
   const set = (name: string, raw: string): void => {
-    const spec = OPTIONS[name];
+    const spec = specOf(name);
     if (spec === undefined) throw new ConfigError(name, `unknown option --${name} (try --help)`);
     const value = convert(name, spec, raw);
     if (spec.limit !== undefined) config.limits[spec.limit] = value as number;
@@ -197,7 +231,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     if (!arg.startsWith('--')) throw new ConfigError(arg, `unexpected argument '${arg}' (options start with --)`);
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    const spec = OPTIONS[name];
+    const spec = specOf(name);
     if (spec === undefined) throw new ConfigError(name, `unknown option --${name} (try --help)`);
     if (eq !== -1) set(name, arg.slice(eq + 1));
     else if (spec.kind === 'flag') set(name, '');
@@ -211,16 +245,102 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   return config;
 }
 
+/** Riffle.start's name for each option (`limits.writeBytesPerSec` for a per-shard rate) → its flag and spec. */
+const EMBEDDED = new Map(Object.entries(OPTIONS).map(([flag, spec]) => [spec.limit === undefined ? spec.key : `limits.${spec.limit}`, { flag, spec }]));
+const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS);
+const SEE_README =
+  "the options are the flags in README.md's Options table, camelCased (--stream-port is streamPort, --no-throttle is throttle: false), with the per-shard rates in limits";
+
+/** A value as a message shows it: strings quoted, objects by what they are. */
+const show = (v: unknown): string =>
+  typeof v === 'string' ? `'${v}'` : typeof v === 'bigint' ? `${v}n` : Array.isArray(v) ? 'an array' : typeof v === 'object' && v !== null ? 'an object' : typeof v === 'function' ? 'a function' : String(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const squash = (s: string): string => s.toLowerCase().replace(/[-_]/g, '');
+
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/** The option someone writing `name` most likely meant: a near spelling, a CLI flag, or a rate outside limits. */
+function nearest(name: string, inLimits: boolean): string | null {
+  const aliases: Array<[alias: string, meant: string]> = inLimits ? [] : [['limits', 'limits']];
+  for (const [embedded, { flag, spec }] of EMBEDDED) {
+    if (inLimits && spec.limit === undefined) continue;
+    aliases.push([spec.limit ?? embedded, embedded], [flag, spec.flagValue === false ? `${embedded}: false` : embedded]);
+  }
+  let best: string | null = null;
+  let bestDistance = 3; // more than two edits away is not an obvious slip
+  let tied = false; // two options equally near: neither is obvious
+  for (const [alias, meant] of aliases) {
+    const [a, b] = [squash(name), squash(alias)];
+    const prefix = a !== b && Math.min(a.length, b.length) >= 6 && (a.startsWith(b) || b.startsWith(a)); // writeBytes, readCallsPerSecond
+    const d = prefix ? 1 : distance(a, b);
+    if (d < bestDistance) [best, bestDistance, tied] = [meant, d, false];
+    else if (d === bestDistance && meant !== best) tied = true;
+  }
+  return tied ? null : best;
+}
+
+function checkValue(name: string, value: unknown): unknown {
+  const rule = EMBEDDED.get(name) as { flag: string; spec: OptionSpec };
+  const ok = valid(rule.spec, value) || (value === null && rule.spec.nullable === true);
+  if (!ok) throw new ConfigError(name, `Riffle.start: ${name} (--${rule.flag}) must be ${accepts(rule.spec, true)}, got ${show(value)}`);
+  return value;
+}
+
+function unknownOption(name: string, inLimits: boolean): ConfigError {
+  const meant = nearest(name, inLimits);
+  const hint = meant === null ? '' : ` (did you mean ${meant}?)`;
+  const full = inLimits ? `limits.${name}` : name;
+  const rest = inLimits ? `limits takes ${LIMIT_NAMES.join(', ')}` : SEE_README;
+  return new ConfigError(full, `Riffle.start: unknown option ${full}${hint}; ${rest}`);
+}
+
+/**
+ * Riffle.start's options over defaultConfig(), each checked as the CLI checks the same value, by
+ * its RiffleConfig name. An option given as undefined is left out (its default). Throws ConfigError
+ * (its `option` is the RiffleConfig name, e.g. 'workers' or 'limits.readCallsPerSec').
+ */
+export function checkOptions(options: unknown = {}): RiffleConfig {
+  if (!isRecord(options)) throw new ConfigError('options', `Riffle.start: options must be an object, got ${show(options)}`);
+  const config = defaultConfig();
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (name === 'limits') {
+      if (!isRecord(value)) throw new ConfigError('limits', `Riffle.start: limits must be an object with any of ${LIMIT_NAMES.join(', ')}, got ${show(value)}`);
+      for (const [limit, rate] of Object.entries(value)) {
+        if (!Object.hasOwn(DEFAULT_LIMITS, limit)) throw unknownOption(limit, true);
+        if (rate !== undefined) config.limits[limit as keyof ShardLimits] = checkValue(`limits.${limit}`, rate) as number;
+      }
+    } else if (EMBEDDED.has(name) && !name.startsWith('limits.')) {
+      (config as unknown as Record<string, unknown>)[name] = checkValue(name, value);
+    } else throw unknownOption(name, false);
+  }
+  return config;
+}
+
 export function usage(): string {
   const lines = Object.entries(OPTIONS).map(([name, spec]) => {
-    const flag = spec.kind === 'flag' ? `--${name}` : `--${name} <${spec.kind === 'ms' ? 'ms' : 'value'}>`;
+    const flag = spec.kind === 'flag' ? `--${name}` : `--${name} <${spec.kind === 'ms' || spec.kind === 'age' ? 'ms' : 'value'}>`;
     return `  ${flag.padEnd(34)} ${spec.help} (env ${spec.env})`;
   });
   return [
-    'usage: riffle serve [options]',
-    '       riffle bench [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4] [--out file.json] [--only text]',
+    'usage: riffle [command] [options]',
     '',
-    'serve options:',
+    'commands:',
+    '  serve     serve the AWS API on --port and the uWebSockets.js endpoint on --stream-port; the default:',
+    '            a bare riffle, with no command, serves (riffle [options] is riffle serve [options])',
+    '  bench     run the end-to-end PutRecords benchmark (riffle bench --help lists its options)',
+    '  help      print this help (also riffle --help, riffle -h)',
+    '  version   print the version (also riffle --version)',
+    '',
+    'serve options (each can also be set by its env var; flags win):',
     ...lines,
   ].join('\n');
 }

@@ -4,7 +4,7 @@
  * (`riffle.call('PutRecords', {...})`), with the same validation and errors as the HTTP endpoint.
  * `listen()` adds the network front ends.
  */
-import { defaultConfig, type RiffleConfig } from './config.js';
+import { checkOptions, type RiffleConfig } from './config.js';
 import { Engine } from './engine/engine.js';
 import { KinesisService } from './kinesis/service.js';
 import { kinesisClient, type KinesisApi } from './kinesis/client-api.js';
@@ -40,9 +40,10 @@ export class Riffle {
     this.kinesis = kinesisClient((op, input) => this.service.call(op, input));
   }
 
+  /** Options over defaultConfig() (data in memory unless `dataDir` names a directory), each checked as
+   * the CLI checks it; an unknown name or a bad value throws ConfigError before anything starts. */
   static async start(options: RiffleOptions = {}): Promise<Riffle> {
-    const base = defaultConfig();
-    const config: RiffleConfig = { ...base, ...options, limits: { ...base.limits, ...options.limits } } as RiffleConfig;
+    const config = checkOptions(options);
     const engine = await Engine.start(config);
     return new Riffle(config, engine, new KinesisService(engine));
   }

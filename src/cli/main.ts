@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `riffle serve [options]`: what `npm start` runs. Bad options print a message naming the option
- * and exit with code 2.
+ * `riffle serve [options]` (or a bare `riffle [options]`): what `npm start` runs; also `riffle bench`,
+ * `riffle help` and `riffle version`. Bad options print a message naming the option and exit with code 2.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig, usage } from '../config.js';
 import { Riffle } from '../index.js';
@@ -64,23 +65,34 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-/** `riffle bench [options]`: the end-to-end benchmark (bench/put-records.mjs), same options. */
+/** `riffle bench [options]`: the end-to-end benchmark (bench/put-records.mjs), same options (`--help` lists them). */
 function bench(argv: string[]): never {
   const script = fileURLToPath(new URL('../../bench/put-records.mjs', import.meta.url));
   const result = spawnSync(process.execPath, [script, ...argv], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }
 
+/** The package's version, from package.json next to dist/ (dist/cli/main.js → ../../package.json). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const COMMANDS = 'serve, bench, help, version';
 const [command = 'serve', ...rest] = process.argv.slice(2);
 if (command === 'serve') {
   await serve(rest);
 } else if (command === 'bench') {
   bench(rest);
+} else if (command === 'help' && rest[0] === 'bench') {
+  bench(['--help']);
 } else if (command === '--help' || command === '-h' || command === 'help') {
   console.log(usage());
+} else if (command === '--version' || command === 'version') {
+  console.log(`riffle ${version()}`);
 } else if (command.startsWith('--')) {
   await serve([command, ...rest]);
 } else {
-  console.error(`riffle: unknown command '${command}' (commands: serve, bench)`);
+  console.error(`riffle: unknown command '${command}' (commands: ${COMMANDS}; riffle help for usage)`);
   process.exit(2);
 }
