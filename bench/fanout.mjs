@@ -20,47 +20,31 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { api } from './lib/aws-api.mjs';
+import { parseOptions } from './lib/options.mjs';
 
-const opt = { seconds: 5, consumers: 8, shards: 4, bytes: 1024, batch: 100, rate: 0 };
-const HELP = [
-  'usage: node bench/fanout.mjs [options]',
-  '',
-  'Enhanced fan-out benchmark: registered consumers × shards over WebSocket push, on a fresh',
-  '--no-throttle --in-memory server per row; server, producer and consumers are separate processes.',
-  'Rows: saturated, then paced at half the saturated ingest rate (or one paced row with --rate).',
-  '',
-  'options (default in brackets):',
-  ...[
-    ['--seconds <n>', opt.seconds, 'how long the producer sends in each row, in seconds (fractions allowed)'],
-    ['--consumers <n>', opt.consumers, 'registered consumers, each subscribed to every shard'],
-    ['--shards <n>', opt.shards, 'shards in the stream'],
-    ['--bytes <n>', opt.bytes, 'bytes of data per record'],
-    ['--batch <n>', opt.batch, 'records per put (8 WebSocket connections × 16 puts in flight when saturated)'],
-    ['--rate <n>', opt.rate, 'records/s for a single paced row instead of the two rows (0: saturated, then paced at half)'],
+const opt = parseOptions(process.argv.slice(2), {
+  command: 'riffle fanout bench',
+  defaults: { seconds: 5, consumers: 8, shards: 4, bytes: 1024, batch: 100, rate: 0, out: '' },
+  text: ['out'],
+  intro: [
+    'usage: node bench/fanout.mjs [options]',
+    '',
+    'Enhanced fan-out benchmark: registered consumers × shards over WebSocket push, on a fresh',
+    '--no-throttle --in-memory server per row; server, producer and consumers are separate processes.',
+    'Rows: saturated, then paced at half the saturated ingest rate (or one paced row with --rate).',
+  ],
+  rows: [
+    ['--seconds <n>', 5, 'how long the producer sends in each row, in seconds (fractions allowed)'],
+    ['--consumers <n>', 8, 'registered consumers, each subscribed to every shard'],
+    ['--shards <n>', 4, 'shards in the stream'],
+    ['--bytes <n>', 1024, 'bytes of data per record'],
+    ['--batch <n>', 100, 'records per put (8 WebSocket connections × 16 puts in flight when saturated)'],
+    ['--rate <n>', 0, 'records/s for a single paced row instead of the two rows (0: saturated, then paced at half)'],
     ['--out <file>', 'bench/results/fanout-<time>.json', 'where the JSON report is written'],
-    ['--help, -h', '', 'print this help and exit'],
-  ].map(([flag, def, what]) => `  ${flag.padEnd(19)} ${what}${def === '' ? '' : ` [${def}]`}`),
-  '',
-  'RIFFLE_PROFILE_DIR=dir adds --cpu-prof for the server and the consumers (profiles written there).',
-].join('\n');
-const argv = process.argv.slice(2);
-let outFile = null;
-for (let i = 0; i < argv.length; i += 2) {
-  if (argv[i] === '--help' || argv[i] === '-h') {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const name = argv[i].replace(/^--/, '');
-  if (name === 'out' && argv[i + 1] !== undefined) {
-    outFile = argv[i + 1];
-    continue;
-  }
-  if (!Object.hasOwn(opt, name) || !(Number(argv[i + 1]) >= 0)) {
-    console.error(`riffle fanout bench: bad option ${argv[i]} ${argv[i + 1] ?? ''} (options: ${[...Object.keys(opt), 'out'].map((k) => `--${k}`).join(', ')}; --help explains them)`);
-    process.exit(2);
-  }
-  opt[name] = Number(argv[i + 1]);
-}
+  ],
+  footer: ['RIFFLE_PROFILE_DIR=dir adds --cpu-prof for the server and the consumers (profiles written there).'],
+});
+const outFile = opt.out === '' ? null : opt.out;
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const profile = process.env.RIFFLE_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIFFLE_PROFILE_DIR}`] : [];
 

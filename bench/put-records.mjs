@@ -9,51 +9,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { api } from './lib/aws-api.mjs';
+import { parseOptions } from './lib/options.mjs';
 
-const opt = { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '', only: '' };
-const TEXT_OPTIONS = ['out', 'only'];
-const HELP = [
-  'usage: riffle bench [options]   (also: node bench/put-records.mjs [options]; npm run bench -- [options] builds first)',
-  '',
-  'End-to-end PutRecords benchmark: Riffle (--no-throttle, in memory; the durable rows on a temporary',
-  '--data-dir with --fsync group) and kinesalite side by side, each server and each load generator its',
-  'own process on 127.0.0.1. Prints a table with ratios to kinesalite and writes a JSON report.',
-  '',
-  'options (default in brackets; the numbers must be positive):',
-  ...[
-    ['--seconds <n>', opt.seconds, 'how long each scenario sends, in seconds (fractions allowed)'],
-    ['--concurrency <n>', opt.concurrency, 'requests in flight per load generator (WebSocket rows: connections, each with up to 16 batches in flight)'],
-    ['--batch <n>', opt.batch, 'records per PutRecords request'],
-    ['--bytes <n>', opt.bytes, 'bytes of data per record (the "1 KiB records" row always uses 1024)'],
-    ['--shards <n>', opt.shards, 'shards per stream (the in-process row always uses 4)'],
+const opt = parseOptions(process.argv.slice(2), {
+  command: 'riffle bench',
+  defaults: { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '', only: '' },
+  text: ['out', 'only'],
+  positive: true,
+  intro: [
+    'usage: riffle bench [options]   (also: node bench/put-records.mjs [options]; npm run bench -- [options] builds first)',
+    '',
+    'End-to-end PutRecords benchmark: Riffle (--no-throttle, in memory; the durable rows on a temporary',
+    '--data-dir with --fsync group) and kinesalite side by side, each server and each load generator its',
+    'own process on 127.0.0.1. Prints a table with ratios to kinesalite and writes a JSON report.',
+  ],
+  rows: [
+    ['--seconds <n>', 5, 'how long each scenario sends, in seconds (fractions allowed)'],
+    ['--concurrency <n>', 8, 'requests in flight per load generator (WebSocket rows: connections, each with up to 16 batches in flight)'],
+    ['--batch <n>', 500, 'records per PutRecords request'],
+    ['--bytes <n>', 100, 'bytes of data per record (the "1 KiB records" row always uses 1024)'],
+    ['--shards <n>', 4, 'shards per stream (the in-process row always uses 4)'],
     ['--out <file>', 'bench/results/put-records-<time>.json', 'where the JSON report is written'],
     ['--only <text>', 'every scenario', 'run only the scenarios whose label contains text (kinesalite and the reference row always run)'],
-    ['--help, -h', '', 'print this help and exit'],
-  ].map(([flag, def, what]) => `  ${flag.padEnd(19)} ${what}${def === '' ? '' : ` [${def}]`}`),
-  '',
-  'The enhanced fan-out benchmark is separate: node bench/fanout.mjs --help',
-].join('\n');
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  if (argv[i] === '--help' || argv[i] === '-h') {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const name = argv[i].replace(/^--/, '');
-  if (!Object.hasOwn(opt, name)) {
-    console.error(`riffle bench: unknown option ${argv[i]} (options: ${Object.keys(opt).map((k) => `--${k}`).join(', ')}; --help explains them)`);
-    process.exit(2);
-  }
-  if (TEXT_OPTIONS.includes(name) && argv[i + 1] === undefined) {
-    console.error(`riffle bench: --${name} needs a value`);
-    process.exit(2);
-  }
-  if (!TEXT_OPTIONS.includes(name) && !(Number(argv[i + 1]) > 0)) {
-    console.error(`riffle bench: --${name} needs a positive number, got '${argv[i + 1] ?? ''}'`);
-    process.exit(2);
-  }
-  opt[name] = TEXT_OPTIONS.includes(name) ? argv[i + 1] : Number(argv[i + 1]);
-}
+  ],
+  footer: ['The enhanced fan-out benchmark is separate: node bench/fanout.mjs --help'],
+});
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 function startProcess(args, pattern) {
