@@ -15,6 +15,9 @@
 // - Code that runs in worker threads (shard/owner/) and the main thread's side (shard/pool/) never
 //   import each other: a worker must not load main-thread modules, nor the main thread a worker's.
 // - Only src/native/index.ts loads the native addon, so there is one place that knows how it is found.
+// - src/ holds only .ts files and never imports its own package by name ('riffle'), which would
+//   slip past every rule; test/ and bench/ use the package ('riffle', 'riffle/internal'), never a
+//   path into dist/, so moving a file in src/ breaks nothing outside it.
 // - <service>/operations/ holds one kebab-case file per AWS operation and operations never import
 //   each other: what they share sits next to operations/, where it can be found.
 import fs from 'node:fs';
@@ -51,6 +54,8 @@ const NATIVE_LOADER = 'native/index.ts';
 /** Folders whose code runs on different threads: neither imports the other; what both need sits beside them. */
 const THREAD_SPLITS = [['shard/pool/', 'shard/owner/']];
 const SCRIPT = 'scripts/check-structure.mjs';
+/** This package's own name: test/ and bench/ import it (and 'riffle/internal'); src/ never does. */
+const PACKAGE = 'riffle';
 const REPO_SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 /** Where a src-relative file sits: { key, kind: 'layer' | 'leaf' | 'aws' | 'client', rank }, or null. */
@@ -278,6 +283,10 @@ export function checkStructure(srcDir, options = {}) {
     if (op.name.includes('/')) violations.push(`${show(rel)}: ${op.service}/operations/ holds one file per AWS operation directly in it, no subfolders; move helpers next to operations/ (into ${op.service}/)`);
     else if (!/^[a-z0-9]+(-[a-z0-9]+)*\.ts$/.test(op.name)) violations.push(`${show(rel)}: ${op.service}/operations/ holds only .ts files named in kebab-case after their operation (PutRecords → put-records.ts)`);
   }
+  for (const rel of all) {
+    // Only TypeScript is checked (and compiled): a .js or .mts here would be invisible to every rule.
+    if (/\.(c|m)?(j|t)sx?$/.test(rel) && !rel.endsWith('.ts')) violations.push(`${show(rel)}: source files in ${show('')} are .ts (the checker and tsc read only those); rename it or move it out`);
+  }
   for (const rel of sources) {
     const text = fs.readFileSync(path.join(root, rel), 'utf8');
     const from = place(rel);
@@ -293,6 +302,10 @@ export function checkStructure(srcDir, options = {}) {
       if (k >= 0) violations.push(`${show(rel)}:${toks[k].line}: only ${show(NATIVE_LOADER)} loads the native addon; import what you need from it`);
     }
     for (const { spec, line } of importsOf(toks)) {
+      if (spec === PACKAGE || spec.startsWith(`${PACKAGE}/`)) {
+        violations.push(`${show(rel)}:${line}: imports '${spec}', this package by name: inside ${show('')} import the file itself, so the layer rules see it`);
+        continue;
+      }
       if (!spec.startsWith('./') && !spec.startsWith('../')) continue; // packages and node: builtins
       imports++;
       const at = `${show(rel)}:${line}: imports`;
@@ -327,9 +340,31 @@ export function checkStructure(srcDir, options = {}) {
   return { files: sources.length, imports, violations };
 }
 
+/**
+ * Tests and benchmarks use the code through the package's entries ('riffle', 'riffle/internal'),
+ * never by a path into dist/ (which moves whenever src/ does). `dirs` are repository folders.
+ * Returns violations. (Paths passed to a process, like the CLI's dist/cli/main.js, are not imports.)
+ */
+export function checkDistImports(repoRoot, dirs = ['test', 'bench']) {
+  const violations = [];
+  for (const dir of dirs) {
+    const base = path.join(repoRoot, dir);
+    if (!fs.existsSync(base)) continue;
+    for (const rel of walk(base).filter((f) => /\.(ts|mts|mjs|js|cjs)$/.test(f))) {
+      for (const { spec, line } of importsOf(lex(fs.readFileSync(path.join(base, rel), 'utf8')))) {
+        if (/(^|\/)dist\//.test(spec)) violations.push(`${dir}/${rel}:${line}: imports '${spec}' from dist/; import it from 'riffle' or 'riffle/internal' (src/internal.ts)`);
+      }
+    }
+  }
+  return violations;
+}
+
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url))) {
   const srcDir = process.argv[2] ?? REPO_SRC;
-  const { files, imports, violations } = checkStructure(srcDir);
+  const report = checkStructure(srcDir);
+  const { files, imports } = report;
+  // The repository's own tree: its tests and benchmarks too.
+  const violations = path.resolve(srcDir) === REPO_SRC ? [...report.violations, ...checkDistImports(path.dirname(REPO_SRC))] : report.violations;
   for (const v of violations) console.log(v);
   const summary = violations.length === 0 ? 'no violations' : `${violations.length} violation${violations.length === 1 ? '' : 's'}`;
   console.log(`structure: ${files} files, ${imports} imports, ${summary}`);

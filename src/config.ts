@@ -53,6 +53,9 @@ export const DEFAULT_LIMITS: ShardLimits = {
   readCallsPerSec: 5,
 };
 
+/** Shard-owner threads at most. */
+const MAX_WORKERS = 64;
+
 export function defaultConfig(): RiffleConfig {
   return {
     port: 4567,
@@ -68,7 +71,8 @@ export function defaultConfig(): RiffleConfig {
     createStreamMs: 0,
     deleteStreamMs: 0,
     updateStreamMs: 0,
-    workers: Math.max(1, availableParallelism() - 1),
+    // One core for the main thread; at most MAX_WORKERS, the range --workers takes.
+    workers: Math.min(MAX_WORKERS, Math.max(1, availableParallelism() - 1)),
     region: 'us-east-1',
     accountId: '000000000000',
     shardLimit: 500,
@@ -92,7 +96,7 @@ export class ConfigError extends Error {
 
 type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age';
 
-interface OptionSpec {
+export interface OptionSpec {
   key: keyof RiffleConfig;
   /** For per-shard rates: which member of `limits` the option sets. */
   limit?: keyof ShardLimits;
@@ -138,7 +142,6 @@ export const OPTIONS: Record<string, OptionSpec> = {
 };
 
 const MAX_MS = 3_600_000;
-const MAX_WORKERS = 64;
 const FSYNC_MODES: readonly string[] = ['always', 'group', 'never'];
 
 /** The spec of a CLI flag name; own entries only (`--constructor` is not an option). */
@@ -146,8 +149,8 @@ function specOf(name: string): OptionSpec | undefined {
   return Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
 }
 
-/** The whole numbers a numeric kind accepts, [lowest, highest]; null for the other kinds. */
-function range(spec: OptionSpec): readonly [number, number] | null {
+/** The whole numbers a numeric option accepts, [lowest, highest]; null for the other kinds. */
+export function range(spec: OptionSpec): readonly [number, number] | null {
   switch (spec.kind) {
     case 'port':
       return [0, 65535];

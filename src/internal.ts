@@ -24,3 +24,5 @@ export { SPAN_WORDS } from './native/ingest.js';
 export { HttpTransport } from './client/http-transport.js';
 export { WsTransport } from './client/ws-transport.js';
 export * as limits from './limits.js';
+export { encodeShardControl, MSG } from './shard/messages.js';
+export type { OwnerPool } from './shard/pool/owner-pool.js';

@@ -2,7 +2,7 @@
 // sockets, no JSON), as an embedding application uses Riffle. Prints one JSON line like the other
 // load generators.
 //   node in-process-load.mjs <seconds> <concurrency> <batch> <bytes>
-import { Riffle } from '../../dist/index.js';
+import { Riffle } from 'riffle';
 
 const [seconds, concurrency, batch, bytes] = process.argv.slice(2).map(Number);
 const riffle = await Riffle.start({ throttle: false, inMemory: true });

@@ -1,3 +1,4 @@
+import { AwsError } from './errors.js';
 import type { AwsService } from './http.js';
 import { validateInput, type Members } from './validate.js';
 
@@ -45,7 +46,8 @@ export class OperationTable<Ctx> implements AwsService {
 
   async call(operation: string, input: Record<string, unknown>): Promise<Output> {
     const op = this.operations.get(operation);
-    if (op === undefined) throw new Error(`${this.targetPrefix} has no operation ${operation}`);
+    // The transports ask has() first; an embedder calling by name gets what AWS answers there.
+    if (op === undefined) throw new AwsError('UnknownOperationException', `${this.targetPrefix} has no operation ${operation}.`);
     return op.run(this.ctx, validateInput(input, op.members));
   }
 }

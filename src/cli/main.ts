@@ -35,7 +35,7 @@ async function serve(argv: string[]): Promise<void> {
     }
     riffle = await Riffle.start(config);
   } catch (err) {
-    if (err instanceof DataDirError) {
+    if (err instanceof DataDirError || err instanceof ConfigError) {
       console.error(`riffle: ${err.message}`);
       process.exit(2);
     }

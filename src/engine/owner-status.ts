@@ -1,4 +1,4 @@
-import { AwsError, internalFailure } from '../aws/errors.js';
+import { AwsError, INTERNAL_FAILURE_MESSAGE, type AwsErrorCode } from '../aws/errors.js';
 import { STATUS } from '../shard/messages.js';
 import type { Shard, Stream } from './model.js';
 
@@ -17,36 +17,51 @@ export interface StatusContext {
   readonly record?: boolean;
 }
 
+/** An AWS error as code and message, without an Error object (one per failed record is too many). */
+export interface ErrorParts {
+  code: AwsErrorCode;
+  message: string;
+}
+
+const INTERNAL: ErrorParts = { code: 'InternalFailure', message: INTERNAL_FAILURE_MESSAGE };
+
 /**
  * The one place a shard owner's status (shard/messages.ts STATUS) becomes the AWS error a client
- * sees, in AWS's words. Whole replies and single records (PutRecords' entries) both come here.
+ * sees, in AWS's words: whole replies (ownerError) and single records of a batch (this) alike.
  * `internalMessage` replaces the generic text of INTERNAL (a recovery report, say).
  */
-export function ownerError(status: number, ctx: StatusContext, internalMessage?: string): AwsError {
+export function ownerErrorParts(status: number, ctx: StatusContext, internalMessage?: string): ErrorParts {
   const { account, stream, shard } = ctx;
   switch (status) {
     case STATUS.THROTTLED:
     case STATUS.READ_THROTTLED:
-      return new AwsError('ProvisionedThroughputExceededException', throttledMessage(stream, shard, account));
+      return { code: 'ProvisionedThroughputExceededException', message: throttledMessage(stream, shard, account) };
     case STATUS.SHARD_NOT_FOUND:
-      if (ctx.record === true) return internalFailure();
-      return new AwsError('ResourceNotFoundException', `Shard ${shard.shardId} in stream ${stream.name} under account ${account} does not exist`);
+      if (ctx.record === true) return INTERNAL;
+      return { code: 'ResourceNotFoundException', message: `Shard ${shard.shardId} in stream ${stream.name} under account ${account} does not exist` };
     case STATUS.ORDERING_AHEAD:
-      return invalidOrdering(stream, ctx.ordering?.value ?? '', ctx.ordering?.operation ?? 'PutRecord', account);
+      return { code: 'InvalidArgumentException', message: invalidOrderingMessage(stream, ctx.ordering?.value ?? '', ctx.ordering?.operation ?? 'PutRecord', account) };
     default:
       // OK is not an error: a caller that asks for one here has a bug, which is an internal failure too.
-      return internalMessage === undefined ? internalFailure() : new AwsError('InternalFailure', internalMessage);
+      return internalMessage === undefined ? INTERNAL : { code: 'InternalFailure', message: internalMessage };
   }
 }
 
-export function throttledMessage(stream: Stream, shard: Shard, account: string): string {
+/** ownerErrorParts as the error to throw. */
+export function ownerError(status: number, ctx: StatusContext, internalMessage?: string): AwsError {
+  const { code, message } = ownerErrorParts(status, ctx, internalMessage);
+  return new AwsError(code, message);
+}
+
+function throttledMessage(stream: Stream, shard: Shard, account: string): string {
   return `Rate exceeded for shard ${shard.shardId} in stream ${stream.name} under account ${account}.`;
+}
+
+function invalidOrderingMessage(stream: Stream, value: string, operation: string, account: string): string {
+  return `ExclusiveMinimumSequenceNumber ${value} used in ${operation} on stream ${stream.name} under account ${account} is invalid.`;
 }
 
 /** A SequenceNumberForOrdering that cannot be parsed, or names a counter the shard has not issued. */
 export function invalidOrdering(stream: Stream, value: string, operation: string, account: string): AwsError {
-  return new AwsError(
-    'InvalidArgumentException',
-    `ExclusiveMinimumSequenceNumber ${value} used in ${operation} on stream ${stream.name} under account ${account} is invalid.`,
-  );
+  return new AwsError('InvalidArgumentException', invalidOrderingMessage(stream, value, operation, account));
 }

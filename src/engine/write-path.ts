@@ -1,5 +1,4 @@
-import { internalFailure, type AwsErrorCode } from '../aws/errors.js';
-import { AwsError } from '../aws/errors.js';
+import { AwsError, internalFailure, INTERNAL_FAILURE_MESSAGE, type AwsErrorCode } from '../aws/errors.js';
 import { INGEST_RECORDS_MAX } from '../limits.js';
 import { findRangeBytes, native } from '../native/index.js';
 import { INGEST_RECORD_FIXED_BYTES, SPAN_WORDS } from '../native/ingest.js';
@@ -9,6 +8,7 @@ import {
   encodePut,
   INGEST_ACK_BYTES,
   INGEST_HEADER_BYTES,
+  INGEST_REPLY_NON_ACK,
   putRequestBytes,
   STATUS,
   writeIngestHeader,
@@ -18,7 +18,7 @@ import {
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { hashKeyBytes, MAX_HASH_KEY } from './hash-key.js';
 import type { Shard, Stream, StreamLookup, StreamRef } from './model.js';
-import { invalidOrdering, ownerError } from './owner-status.js';
+import { invalidOrdering, ownerErrorParts, type ErrorParts } from './owner-status.js';
 import type { PushReads } from './push-reads.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
 
@@ -165,12 +165,18 @@ export class WritePath {
             if (h.status !== STATUS.OK) throw internalFailure();
             const entries = decodeIngestReply(r);
             if (entries.length !== n * INGEST_ACK_BYTES) throw internalFailure();
-            if (recordOwners === null) return void acks.set(entries, acksOffset);
+            const nonAck = (h.flags & INGEST_REPLY_NON_ACK) !== 0;
+            if (recordOwners === null) {
+              acks.set(entries, acksOffset);
+              if (nonAck) for (let i = 0; i < count; i++) toAckStatus(acks, acksOffset + i * INGEST_ACK_BYTES);
+              return;
+            }
             let from = 0;
             for (let i = 0; i < count; i++) {
               if (recordOwners[i] !== o) continue;
               const to = acksOffset + i * INGEST_ACK_BYTES;
               for (let b = 0; b < INGEST_ACK_BYTES; b++) acks[to + b] = entries[from + b] as number;
+              if (nonAck) toAckStatus(acks, to);
               from += INGEST_ACK_BYTES;
             }
           },
@@ -188,18 +194,14 @@ export class WritePath {
         acks[to] = STATUS.INTERNAL;
       }
     });
-    // The WebSocket ACK has three statuses: any other (a shard deleted while the batch was on its
-    // way) is an internal failure there. Shards with a stored record are told to the fan-out layer.
-    const watching = this.push.watching(stream);
-    const view = watching ? new DataView(acks.buffer, acks.byteOffset, acks.byteLength) : null;
-    const touched = watching ? new Set<number>() : null;
-    for (let i = 0; i < count; i++) {
-      const at = acksOffset + i * INGEST_ACK_BYTES;
-      const status = acks[at] as number;
-      if (status > STATUS.INTERNAL) acks[at] = STATUS.INTERNAL;
-      else if (status === STATUS.OK && touched !== null) touched.add((view as DataView).getUint32(at + 1, true));
-    }
-    if (touched !== null) {
+    if (this.push.watching(stream)) {
+      // Shards with a stored record (status OK), from the ACK entries.
+      const view = new DataView(acks.buffer, acks.byteOffset, acks.byteLength);
+      const touched = new Set<number>();
+      for (let i = 0; i < count; i++) {
+        const at = acksOffset + i * INGEST_ACK_BYTES;
+        if (acks[at] === STATUS.OK) touched.add(view.getUint32(at + 1, true));
+      }
       for (const index of touched) {
         const shard = stream.shards[index];
         if (shard !== undefined) this.push.committed(stream, shard);
@@ -212,12 +214,24 @@ export class WritePath {
   packedResults(stream: Stream, acks: Uint8Array, count: number): PutResult[] {
     const view = new DataView(acks.buffer, acks.byteOffset, acks.byteLength);
     const results: PutResult[] = new Array(count);
+    // A throttled batch has many failures alike: one result per shard and status, shared.
+    const failures = new Map<number, PutResult>();
     for (let i = 0; i < count; i++) {
       const at = i * INGEST_ACK_BYTES;
       const status = view.getUint8(at);
-      const shard = stream.shards[view.getUint32(at + 1, true)];
-      if (status === STATUS.OK && shard !== undefined) results[i] = { ok: true, shard, counter: view.getFloat64(at + 5, true) };
-      else results[i] = failed(shard === undefined ? internalFailure() : ownerError(status, { account: this.account, stream, shard, record: true }));
+      const index = view.getUint32(at + 1, true);
+      const shard = stream.shards[index];
+      if (status === STATUS.OK && shard !== undefined) {
+        results[i] = { ok: true, shard, counter: view.getFloat64(at + 5, true) };
+        continue;
+      }
+      const key = shard === undefined ? -1 : status * 0x1_0000_0000 + index;
+      let failure = failures.get(key);
+      if (failure === undefined) {
+        failure = failed(shard === undefined ? INTERNAL_FAILURE : ownerErrorParts(status, { account: this.account, stream, shard, record: true }));
+        failures.set(key, failure);
+      }
+      results[i] = failure;
     }
     return results;
   }
@@ -247,11 +261,22 @@ export class WritePath {
   private result(stream: Stream, shard: Shard, ack: PutAck | undefined, input: PutInput, operation: string): PutResult {
     if (ack?.status === STATUS.OK) return { ok: true, shard, counter: ack.seq };
     const ordering = { value: input.sequenceNumberForOrdering ?? '', operation };
-    return failed(ack === undefined ? internalFailure() : ownerError(ack.status, { account: this.account, stream, shard, ordering, record: true }));
+    return failed(ack === undefined ? INTERNAL_FAILURE : ownerErrorParts(ack.status, { account: this.account, stream, shard, ordering, record: true }));
   }
 }
 
-function failed(err: AwsError): PutResult {
+const INTERNAL_FAILURE: ErrorParts = { code: 'InternalFailure', message: INTERNAL_FAILURE_MESSAGE };
+
+/**
+ * The WebSocket ACK has three statuses (OK, THROTTLED, INTERNAL): any other an owner wrote (a shard
+ * deleted while the batch was on its way) is an internal failure there.
+ */
+function toAckStatus(acks: Uint8Array, at: number): void {
+  const status = acks[at];
+  if (status !== STATUS.OK && status !== STATUS.THROTTLED && status !== STATUS.INTERNAL) acks[at] = STATUS.INTERNAL;
+}
+
+function failed(err: ErrorParts): PutResult {
   return { ok: false, errorCode: err.code, errorMessage: err.message };
 }
 

@@ -14,7 +14,7 @@ import type { Consumer } from '../engine/model.js';
 import type { PushReads } from '../engine/push-reads.js';
 import type { Shard, Stream } from '../engine/model.js';
 import { TokenBucket } from '../shard/token-bucket.js';
-import { isAwsError } from '../aws/errors.js';
+import { INTERNAL_FAILURE_MESSAGE, isAwsError } from '../aws/errors.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from './push-batch.js';
 import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from './shard-feed.js';
 
@@ -87,7 +87,7 @@ export class Subscription implements FeedReader {
   /** The feed's read failed. */
   fail(err: unknown): void {
     if (isAwsError(err) && err.code === 'ResourceNotFoundException') return this.end({ code: err.code, message: err.message });
-    this.end({ code: 'InternalFailureException', message: 'Internal service failure.' });
+    this.end({ code: 'InternalFailureException', message: INTERNAL_FAILURE_MESSAGE });
   }
 
   /** The transport drained: go on from the position. */

@@ -3,6 +3,7 @@ import { parseConsumerArn } from '../engine/consumers.js';
 import type { Engine } from '../engine/engine.js';
 import { AwsError } from '../aws/errors.js';
 import { ConsumerARN, ConsumerName, StreamARN } from './shapes.js';
+import { consumerNotFound } from './errors.js';
 
 /** DescribeStreamConsumer and DeregisterStreamConsumer name a consumer by ARN, or by stream ARN and name. */
 export interface ConsumerRefInput {
@@ -20,7 +21,7 @@ export function consumerOf(engine: Engine, input: ConsumerRefInput): Consumer {
   }
   const parts = arn === undefined ? null : parseConsumerArn(arn);
   if (arn !== undefined && parts === null) {
-    throw new AwsError('ResourceNotFoundException', `Consumer ${arn} under account ${engine.config.accountId} not found.`);
+    throw consumerNotFound(arn, engine.config.accountId);
   }
   if (parts !== null && streamArn !== undefined && parts.streamArn !== streamArn) {
     throw new AwsError('InvalidArgumentException', `ConsumerARN ${arn} does not belong to stream ${streamArn}.`);

@@ -1,4 +1,4 @@
-import { AwsError } from '../aws/errors.js';
+import { expiredNextToken, invalidNextToken } from './errors.js';
 
 /**
  * Pagination tokens for ListStreams and ListShards: opaque base64 of a small JSON record. ListShards
@@ -30,11 +30,11 @@ export function decodePageToken(raw: string): PageToken {
   } catch {
     // fall through: not one of ours
   }
-  throw new AwsError('InvalidArgumentException', 'Invalid NextToken.');
+  throw invalidNextToken();
 }
 
 export function checkNotExpired(token: PageToken, nowMs: number): void {
   if (nowMs - token.t > NEXT_TOKEN_TTL_MS) {
-    throw new AwsError('ExpiredNextTokenException', 'The NextToken has expired. Request a new NextToken.');
+    throw expiredNextToken();
   }
 }

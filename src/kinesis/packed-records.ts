@@ -6,11 +6,9 @@
  * frames. Anything unusual (a wrong type, a limit broken, an ExplicitHashKey) returns undefined,
  * and the generic validator and engine path answer it with AWS's exact errors.
  */
-import { SPAN_WORDS } from '../native/ingest.js';
-import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_BYTES_MAX, RECORD_BYTES_MAX } from '../limits.js';
+import { FRAME_RECORD_FIXED_BYTES, SPAN_WORDS } from '../native/ingest.js';
+import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_BYTES_MAX, PUT_RECORDS_MAX, RECORD_BYTES_MAX } from '../limits.js';
 import { BASE64 } from '../aws/validate.js';
-
-export const PUT_RECORDS_MAX = 500;
 
 export class PackedRecords {
   constructor(
@@ -52,7 +50,7 @@ export function packRecords(val: unknown): PackedRecords | undefined {
     const keyLen = Buffer.byteLength(key, 'utf8');
     if (dataLen > RECORD_BYTES_MAX || keyLen + dataLen > RECORD_BYTES_MAX) return undefined;
     total += keyLen + dataLen;
-    size += 7 + keyLen + dataLen;
+    size += FRAME_RECORD_FIXED_BYTES + keyLen + dataLen;
     spans[i * SPAN_WORDS + 1] = keyLen;
     spans[i * SPAN_WORDS + 3] = dataLen;
   }

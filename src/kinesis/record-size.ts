@@ -1,5 +1,5 @@
-import { AwsError } from '../aws/errors.js';
 import { PUT_RECORDS_BYTES_MAX, RECORD_BYTES_MAX } from '../limits.js';
+import { recordsTooLarge, recordTooLarge } from './errors.js';
 
 /** AWS counts a record as its data blob plus its partition key (UTF-8), and caps that at 1 MiB. */
 export function recordBytes(partitionKey: string, data: Uint8Array): number {
@@ -9,7 +9,7 @@ export function recordBytes(partitionKey: string, data: Uint8Array): number {
 export function checkRecordSize(partitionKey: string, data: Uint8Array): number {
   const size = recordBytes(partitionKey, data);
   if (size > RECORD_BYTES_MAX) {
-    throw new AwsError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+    throw recordTooLarge();
   }
   return size;
 }
@@ -18,5 +18,5 @@ export function checkBatchSize(records: ReadonlyArray<{ PartitionKey: string; Da
   let total = 0;
   for (const r of records) total += checkRecordSize(r.PartitionKey, r.Data);
   // Wording as AWS returns it: "InvalidArgumentException: Records size exceeds 5 MB limit".
-  if (total > PUT_RECORDS_BYTES_MAX) throw new AwsError('InvalidArgumentException', 'Records size exceeds 5 MB limit');
+  if (total > PUT_RECORDS_BYTES_MAX) throw recordsTooLarge();
 }

@@ -23,6 +23,7 @@
  */
 import { closeSync, fdatasyncSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultConfig } from '../config.js';
 import { ChunkPool, CHUNK_BYTES } from './chunk-pool.js';
 import { MemoryLog } from './memory-log.js';
 import type { LogRecord, ReadResult, ShardLog } from './shard-log.js';
@@ -46,7 +47,9 @@ export interface FileLogOptions {
   pool?: ChunkPool;
 }
 
-export const DEFAULT_FILE_LOG_OPTIONS: FileLogOptions = { segmentBytes: 64 * 1024 * 1024, segmentMs: 3_600_000, hotBytes: 64 * 1024 * 1024 };
+/** The server's defaults (--segment-bytes, --segment-ms, --hot-bytes), for logs opened without options. */
+const defaults = defaultConfig();
+export const DEFAULT_FILE_LOG_OPTIONS: FileLogOptions = { segmentBytes: defaults.segmentBytes, segmentMs: defaults.segmentMs, hotBytes: defaults.hotBytes };
 
 /** Sealed segments whose index or read descriptor stay cached per shard. */
 const MAX_OPEN_SEALED = 8;

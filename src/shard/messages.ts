@@ -3,7 +3,7 @@ import { WireReader, WireWriter } from './wire.js';
 /**
  * Messages between the main thread and a shard owner, framed into the request ring (main → owner)
  * and the reply ring (owner → main). Every message starts with an 8-byte header:
- *   u8 type | u8 status (replies) | u16 0 | u32 request id
+ *   u8 type | u8 status (replies) | u16 flags (replies; 0 in requests) | u32 request id
  * Each layout is written and read here, the writer next to its reader. Errors travel as numeric
  * statuses (STATUS): Error objects do not survive a thread boundary, and the edge owns the AWS
  * wording (engine/owner-status.ts turns a status into the AWS error).
@@ -49,17 +49,23 @@ export function writeHeader(w: WireWriter, type: MsgType, status: number, reques
   w.u32(requestId);
 }
 
+/** Sets a reply's header flags after its body is written (`w` is the reply's writer, header at 0). */
+export function setReplyFlags(w: WireWriter, flags: number): void {
+  w.view.setUint16(2, flags, true);
+}
+
 export interface Header {
   type: MsgType;
   status: number;
+  flags: number;
   requestId: number;
 }
 
 export function readHeader(r: WireReader): Header {
   const type = r.u8() as MsgType;
   const status = r.u8();
-  r.u16();
-  return { type, status, requestId: r.u32() };
+  const flags = r.u16();
+  return { type, status, flags, requestId: r.u32() };
 }
 
 // ---- CREATE_SHARD, DELETE_SHARD, SET_RETENTION ------------------------------------------------
@@ -332,6 +338,11 @@ export function decodePutReply(r: WireReader): PutAck[] {
 
 export const INGEST_HEADER_BYTES = HEADER_BYTES + 4;
 export const INGEST_ACK_BYTES = 13;
+/**
+ * INGEST reply flag: some entry has a status the WebSocket ACK does not have (SHARD_NOT_FOUND), so
+ * the edge must turn it into INTERNAL; without it the entries are forwarded untouched.
+ */
+export const INGEST_REPLY_NON_ACK = 1;
 
 /** The INGEST header; the records follow at INGEST_HEADER_BYTES (written by native packIngest). */
 export function writeIngestHeader(out: Uint8Array, requestId: number, count: number): void {

@@ -41,10 +41,12 @@ describe.runIf(aws !== undefined && python !== undefined)('README walkthrough', 
   let server: RunningServer;
   let scratch: string;
   beforeAll(async () => {
-    server = await startServer();
     mkdirSync(join(root, '.scratch'), { recursive: true });
     // Inside the repository, so `import ... from 'riffle'` and the SDK resolve as for a user of the package.
     scratch = mkdtempSync(join(root, '.scratch', 'readme-'));
+    // Durable, as `npm start` serves (in a data directory of its own here).
+    mkdirSync(join(scratch, 'data'));
+    server = await startServer(['--data-dir', join(scratch, 'data')]);
     // `aws` on PATH is the CLI v2 found (another aws, e.g. pip's v1, may come first on PATH).
     mkdirSync(join(scratch, 'bin'));
     symlinkSync((aws as { command: string }).command.startsWith('/') ? (aws as { command: string }).command : (await run('sh', ['-c', `command -v ${aws?.command}`])).stdout.trim(), join(scratch, 'bin', 'aws'));
@@ -61,8 +63,9 @@ describe.runIf(aws !== undefined && python !== undefined)('README walkthrough', 
       const code = block.code
         .replaceAll('127.0.0.1:4567', `127.0.0.1:${server.port}`)
         .replaceAll('127.0.0.1:4568', `127.0.0.1:${server.streamPort}`)
-        // The embedded example's own ports: any free ones here.
+        // The embedded example's own ports (not npm start's): any free ones here.
         .replace('port: 4577, streamPort: 4578', 'port: 0, streamPort: 0');
+      if (block.code.includes('Riffle.start(')) expect(block.code).toContain('port: 4577, streamPort: 4578');
       const env = { ...process.env, PATH: `${join(scratch, 'bin')}:${process.env.PATH ?? ''}`, AWS_PAGER: '' };
       let stdout: string;
       if (block.lang === 'sh') {

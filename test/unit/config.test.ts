@@ -91,6 +91,11 @@ describe('checkOptions (Riffle.start)', () => {
     // An option given as undefined is left out, as with a spread of optional fields.
     expect(checkOptions({ port: undefined, workers: undefined, limits: { readCallsPerSec: undefined } })).toEqual(defaultConfig());
     expect(checkOptions({ limits: undefined })).toEqual(defaultConfig());
+    // The defaults pass their own checks, handed back in whole (what the CLI does): on a machine
+    // of any size, the default workers is within --workers' range.
+    expect(checkOptions(defaultConfig())).toEqual(defaultConfig());
+    expect(defaultConfig().workers).toBeGreaterThanOrEqual(1);
+    expect(defaultConfig().workers).toBeLessThanOrEqual(64);
   });
 
   it('accepts each good value and sets it, and nothing else', () => {

@@ -3,6 +3,7 @@ import { defineOperation } from '../operation.js';
 import { shardOut, visibleShards } from '../describe-shape.js';
 import { checkNotExpired, decodePageToken, encodePageToken } from '../next-token.js';
 import { ShardId, StreamARN, StreamName } from '../shapes.js';
+import { invalidNextToken } from '../errors.js';
 
 interface Input {
   ExclusiveStartShardId?: string;
@@ -56,7 +57,7 @@ export const listShards = defineOperation<Input>({
     let createdMs: number | undefined;
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
-      if (token.s === '') throw new AwsError('InvalidArgumentException', 'Invalid NextToken.');
+      if (token.s === '') throw invalidNextToken();
       checkNotExpired(token, engine.clock.now());
       ref = { name: token.s, arn: undefined };
       createdMs = token.c;

@@ -3,6 +3,7 @@ import { defineOperation } from '../operation.js';
 import { consumerShape } from '../consumer-shape.js';
 import { checkNotExpired, decodePageToken, encodePageToken } from '../next-token.js';
 import { StreamARN } from '../shapes.js';
+import { invalidNextToken } from '../errors.js';
 
 interface Input {
   StreamARN: string;
@@ -32,7 +33,7 @@ export const listStreamConsumers = defineOperation<Input>({
     let after = '';
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
-      if (token.s !== stream.name || token.c !== stream.createdMs) throw new AwsError('InvalidArgumentException', 'Invalid NextToken.');
+      if (token.s !== stream.name || token.c !== stream.createdMs) throw invalidNextToken();
       checkNotExpired(token, engine.clock.now());
       after = token.k;
     }

@@ -1,8 +1,8 @@
-import { AwsError } from '../../aws/errors.js';
 import { defineOperation } from '../operation.js';
 import { streamHeader } from '../describe-shape.js';
 import { decodePageToken, encodePageToken } from '../next-token.js';
 import { StreamName } from '../shapes.js';
+import { invalidNextToken } from '../errors.js';
 
 interface Input {
   ExclusiveStartStreamName?: string;
@@ -26,7 +26,7 @@ export const listStreams = defineOperation<Input>({
     if (input.NextToken !== undefined) {
       const token = decodePageToken(input.NextToken);
       // A ListShards token names a stream; ours do not.
-      if (token.s !== '') throw new AwsError('InvalidArgumentException', 'Invalid NextToken.');
+      if (token.s !== '') throw invalidNextToken();
       after = token.k;
     }
     const all = engine.streams.list().filter((s) => after === undefined || s.name > after);

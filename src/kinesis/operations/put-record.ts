@@ -1,4 +1,4 @@
-import { AwsError } from '../../aws/errors.js';
+import { AwsError, internalFailure } from '../../aws/errors.js';
 import { sequenceNumberOf } from '../../engine/write-path.js';
 import { defineOperation } from '../operation.js';
 import { checkRecordSize } from '../record-size.js';
@@ -29,7 +29,7 @@ export const putRecord = defineOperation<Input>({
       'PutRecord',
     );
     const result = results[0];
-    if (result === undefined) throw new AwsError('InternalFailure', 'Internal service failure.');
+    if (result === undefined) throw internalFailure();
     if (!result.ok) throw new AwsError(result.errorCode, result.errorMessage);
     return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result) };
   },

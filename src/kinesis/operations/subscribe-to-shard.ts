@@ -1,11 +1,11 @@
 import { parseConsumerArn } from '../../engine/consumers.js';
 import { ITERATOR_TYPES, type IteratorType } from '../../engine/read-path.js';
-import { AwsError } from '../../aws/errors.js';
 import { FanoutHub } from '../../fanout/hub.js';
 import { STREAMING_BODY } from '../../aws/http.js';
 import { EventStreamBody } from '../event-stream-body.js';
 import { defineOperation } from '../operation.js';
 import { ConsumerARN, SequenceNumber, ShardId } from '../shapes.js';
+import { consumerNotFound } from '../errors.js';
 
 interface Input {
   ConsumerARN: string;
@@ -36,7 +36,7 @@ export const subscribeToShard = defineOperation<Input>({
   },
   async run(engine, input) {
     const parts = parseConsumerArn(input.ConsumerARN);
-    if (parts === null) throw new AwsError('ResourceNotFoundException', `Consumer ${input.ConsumerARN} under account ${engine.config.accountId} not found.`);
+    if (parts === null) throw consumerNotFound(input.ConsumerARN, engine.config.accountId);
     const stream = engine.streams.readable({ arn: parts.streamArn });
     const consumer = engine.consumers.find(stream, undefined, input.ConsumerARN);
     const shard = engine.streams.shard(stream, input.ShardId);

@@ -17,6 +17,7 @@ import { AwsError } from '../../aws/errors.js';
 import { ACK_ENTRY_BYTES, ACK_STATUS } from '../../engine/write-path.js';
 import { INGEST_RECORDS_MAX, RECORD_BYTES_MAX } from '../../limits.js';
 import { SCAN, SPAN_WORDS, TRUNCATED_FIELDS } from '../../native/ingest.js';
+import { recordTooLarge } from '../errors.js';
 
 export const FRAME = { PUT: 1, ACK: 2, ERROR: 3 } as const;
 export const PROTOCOL_VERSION = 1;
@@ -143,7 +144,7 @@ export function scanError(frame: Buffer, status: number, err: Int32Array, spans:
       return validationError(i, `'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]'`, `data' failed to satisfy constraint: Member must have length less than or equal to ${RECORD_BYTES_MAX}`);
     }
     case SCAN.RECORD_SIZE:
-      return new AwsError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+      return recordTooLarge();
     default:
       return new FrameError('InternalFailure', `Unknown scan status ${status}`, batchId);
   }

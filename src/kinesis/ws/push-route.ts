@@ -17,6 +17,7 @@ import { isAwsError, AwsError, INTERNAL_FAILURE_MESSAGE } from '../../aws/errors
 import type { WsPeer, WsRoute, WsSession } from '../../aws/ws.js';
 import { FanoutHub } from '../../fanout/hub.js';
 import type { PushSink, Subscription } from '../../fanout/subscription.js';
+import { consumerNotFound } from '../errors.js';
 
 export const SUBSCRIBE_PATH = '/subscribe';
 /** Unread output per connection past which its subscriptions pause. */
@@ -66,7 +67,7 @@ class PushSession implements WsSession {
     const bad = (message: string): AwsError => new AwsError('InvalidArgumentException', message);
     if (typeof req.consumerARN !== 'string') throw bad('consumerARN (a registered consumer ARN) is required.');
     const parts = parseConsumerArn(req.consumerARN);
-    if (parts === null) throw new AwsError('ResourceNotFoundException', `Consumer ${req.consumerARN} under account ${this.engine.config.accountId} not found.`);
+    if (parts === null) throw consumerNotFound(String(req.consumerARN), this.engine.config.accountId);
     const stream = this.engine.streams.readable({ arn: parts.streamArn });
     const consumer = this.engine.consumers.find(stream, undefined, req.consumerARN);
     let shards: Shard[];

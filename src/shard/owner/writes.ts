@@ -1,5 +1,5 @@
 import { INGEST_RECORD_FIXED_BYTES } from '../../native/ingest.js';
-import { ingestReplyBytes, PUT_FLAG_ORDERING, putReplyBytes, STATUS, writeIngestAck, writePutAck, type Header } from '../messages.js';
+import { INGEST_REPLY_NON_ACK, ingestReplyBytes, PUT_FLAG_ORDERING, putReplyBytes, setReplyFlags, STATUS, writeIngestAck, writePutAck, type Header } from '../messages.js';
 import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
 
@@ -43,6 +43,7 @@ export function handleIngest(ctx: OwnerContext, h: Header, r: WireReader, nowMs:
   w.u32(count);
   const view = r.view;
   let pos = r.pos;
+  let nonAck = false;
   for (let i = 0; i < count; i++) {
     const gid = view.getUint32(pos, true);
     const keyLen = view.getUint16(pos + 4, true);
@@ -50,11 +51,14 @@ export function handleIngest(ctx: OwnerContext, h: Header, r: WireReader, nowMs:
     const at = pos + INGEST_RECORD_FIXED_BYTES;
     pos = at + keyLen + dataLen;
     const shard = shards.get(gid);
-    if (shard === undefined) writeIngestAck(w, STATUS.SHARD_NOT_FOUND, 0, 0);
-    else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) writeIngestAck(w, STATUS.THROTTLED, shard.index, 0);
+    if (shard === undefined) {
+      writeIngestAck(w, STATUS.SHARD_NOT_FOUND, 0, 0);
+      nonAck = true;
+    } else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) writeIngestAck(w, STATUS.THROTTLED, shard.index, 0);
     else {
       writeIngestAck(w, STATUS.OK, shard.index, shard.append(copies, at, keyLen, dataLen, nowMs));
       appended.add(gid);
     }
   }
+  if (nonAck) setReplyFlags(w, INGEST_REPLY_NON_ACK);
 }

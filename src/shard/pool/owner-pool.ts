@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ByteRing } from '../../ring/byte-ring.js';
-import { AwsError } from '../../aws/errors.js';
+import { AwsError, internalFailure } from '../../aws/errors.js';
 import type { ShardLimits } from '../../config.js';
 import { WireReader } from '../wire.js';
 import { readHeader, type Header } from '../messages.js';
@@ -120,7 +120,7 @@ class Owner {
   fail(cause: unknown, report = true): void {
     if (this.failure !== null) return;
     if (report) console.error('riffle: shard owner failed:', cause);
-    this.failure = cause instanceof AwsError ? cause : new AwsError('InternalFailure', 'Internal service failure.', { cause });
+    this.failure = cause instanceof AwsError ? cause : internalFailure(cause);
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
   }

@@ -1,7 +1,7 @@
 // Worker thread for the two-thread ByteRing tests. Uses the compiled ring (run tsc first, as
 // `npm test` does) and the blocking waits, as a shard owner does.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ByteRing } from '../../../dist/ring/byte-ring.js';
+import { ByteRing } from 'riffle/internal';
 import { batchSize, describeMismatch, digestUpdate, DIGEST_START, fillMessage, messageLength } from './seeded-messages.mjs';
 
 const modes = {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkStructure } from '../../../scripts/check-structure.mjs';
+import { checkDistImports, checkStructure } from '../../../scripts/check-structure.mjs';
 
 const script = fileURLToPath(new URL('../../../scripts/check-structure.mjs', import.meta.url));
 const dirs: string[] = [];
@@ -207,6 +207,32 @@ describe('checkStructure', () => {
     });
     expect(v).toEqual([
       'src/shard/owner/owner-worker.ts:2: imports src/shard/pool/owner-pool.ts: shard/pool/ runs on the main thread and shard/owner/ in the worker threads; neither imports the other (what both need sits beside them in shard/)',
+    ]);
+  });
+
+  it('reports source files that are not .ts, and src/ importing its own package by name', () => {
+    const v = violations({
+      ...clean,
+      'engine/helper.js': ['export const h = 1;'],
+      'engine/uses-package.ts': ["import { Riffle } from 'riffle';", "import { limits } from 'riffle/internal';", 'export const u = [Riffle, limits];'],
+    });
+    expect(v).toEqual([
+      'src/engine/helper.js: source files in src/ are .ts (the checker and tsc read only those); rename it or move it out',
+      "src/engine/uses-package.ts:1: imports 'riffle', this package by name: inside src/ import the file itself, so the layer rules see it",
+      "src/engine/uses-package.ts:2: imports 'riffle/internal', this package by name: inside src/ import the file itself, so the layer rules see it",
+    ]);
+  });
+
+  it('keeps test/ and bench/ off dist/: they import riffle or riffle/internal', () => {
+    const src = tree(clean);
+    const repo = path.dirname(src);
+    fs.mkdirSync(path.join(repo, 'test', 'unit'), { recursive: true });
+    fs.mkdirSync(path.join(repo, 'bench'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'test', 'unit', 'a.test.ts'), "import { x } from '../../dist/engine/x.js';\nimport { Riffle } from 'riffle';\nconst cli = new URL('../../dist/cli/main.js', import.meta.url);\n");
+    fs.writeFileSync(path.join(repo, 'bench', 'b.mjs'), "// import '../dist/nope.js' in a comment\nconst m = await import('../dist/index.js');\n");
+    expect(checkDistImports(repo)).toEqual([
+      "test/unit/a.test.ts:1: imports '../../dist/engine/x.js' from dist/; import it from 'riffle' or 'riffle/internal' (src/internal.ts)",
+      "bench/b.mjs:2: imports '../dist/index.js' from dist/; import it from 'riffle' or 'riffle/internal' (src/internal.ts)",
     ]);
   });
 
