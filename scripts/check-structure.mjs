@@ -352,7 +352,7 @@ export function checkDistImports(repoRoot, dirs = ['test', 'bench']) {
     if (!fs.existsSync(base)) continue;
     for (const rel of walk(base).filter((f) => /\.(ts|mts|mjs|js|cjs)$/.test(f))) {
       for (const { spec, line } of importsOf(lex(fs.readFileSync(path.join(base, rel), 'utf8')))) {
-        if (/(^|\/)dist\//.test(spec)) violations.push(`${dir}/${rel}:${line}: imports '${spec}' from dist/; import it from 'riffle' or 'riffle/internal' (src/internal.ts)`);
+        if (spec.startsWith('.') && /(^|\/)dist\//.test(spec)) violations.push(`${dir}/${rel}:${line}: imports '${spec}' from dist/; import it from 'riffle' or 'riffle/internal' (src/internal.ts)`);
       }
     }
   }

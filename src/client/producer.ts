@@ -16,7 +16,7 @@
  *
  * Every queue is bounded: `put` waits while `maxPendingRecords` records are unsettled.
  */
-import { PUT_RECORDS_MAX, RECORD_BYTES_MAX } from '../limits.js';
+import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_MAX, RECORD_BYTES_MAX } from '../limits.js';
 import { BatchError, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
 import { HttpTransport } from './http-transport.js';
 import { WsTransport } from './ws-transport.js';
@@ -103,8 +103,8 @@ export class Producer {
   /** Resolves when the record is stored (its shard and sequence number), rejects if given up. */
   async put(partitionKey: string, data: Uint8Array): Promise<Stored> {
     // PutRecords' per-record rules, checked here so one bad record never fails a whole batch.
-    if (partitionKey.length < 1 || partitionKey.length > 256) {
-      throw new ProducerError('ValidationException', `partition key must be 1 to 256 characters, got ${partitionKey.length}`, 0);
+    if (partitionKey.length < 1 || partitionKey.length > PARTITION_KEY_CHARS_MAX) {
+      throw new ProducerError('ValidationException', `partition key must be 1 to ${PARTITION_KEY_CHARS_MAX} characters, got ${partitionKey.length}`, 0);
     }
     if (Buffer.byteLength(partitionKey) + data.length > RECORD_BYTES_MAX) {
       throw new ProducerError('InvalidArgumentException', `record size (data and partition key) exceeds ${RECORD_BYTES_MAX} bytes`, 0);

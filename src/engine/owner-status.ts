@@ -19,11 +19,13 @@ export interface StatusContext {
 
 /** An AWS error as code and message, without an Error object (one per failed record is too many). */
 export interface ErrorParts {
-  code: AwsErrorCode;
-  message: string;
+  readonly code: AwsErrorCode;
+  readonly message: string;
 }
 
-const INTERNAL: ErrorParts = { code: 'InternalFailure', message: INTERNAL_FAILURE_MESSAGE };
+/** InternalFailure with Kinesis's generic text, as PutRecords reports it per record. */
+export const INTERNAL_FAILURE_PARTS: ErrorParts = { code: 'InternalFailure', message: INTERNAL_FAILURE_MESSAGE };
+const INTERNAL = INTERNAL_FAILURE_PARTS;
 
 /**
  * The one place a shard owner's status (shard/messages.ts STATUS) becomes the AWS error a client

@@ -1,4 +1,4 @@
-import { AwsError, internalFailure, INTERNAL_FAILURE_MESSAGE, type AwsErrorCode } from '../aws/errors.js';
+import { AwsError, internalFailure, type AwsErrorCode } from '../aws/errors.js';
 import { INGEST_RECORDS_MAX } from '../limits.js';
 import { findRangeBytes, native } from '../native/index.js';
 import { INGEST_RECORD_FIXED_BYTES, SPAN_WORDS } from '../native/ingest.js';
@@ -18,7 +18,7 @@ import {
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { hashKeyBytes, MAX_HASH_KEY } from './hash-key.js';
 import type { Shard, Stream, StreamLookup, StreamRef } from './model.js';
-import { invalidOrdering, ownerErrorParts, type ErrorParts } from './owner-status.js';
+import { INTERNAL_FAILURE_PARTS, invalidOrdering, ownerErrorParts, type ErrorParts } from './owner-status.js';
 import type { PushReads } from './push-reads.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
 
@@ -29,9 +29,10 @@ export interface PutInput {
   sequenceNumberForOrdering?: string | undefined;
 }
 
+/** A record's outcome. Read-only: packedResults hands one failure object to all the records it fits. */
 export type PutResult =
-  | { ok: true; shard: Shard; counter: number }
-  | { ok: false; errorCode: AwsErrorCode; errorMessage: string };
+  | { readonly ok: true; readonly shard: Shard; readonly counter: number }
+  | { readonly ok: false; readonly errorCode: AwsErrorCode; readonly errorMessage: string };
 
 /** The AWS sequence number of a stored record (formatted only where a client needs the string). */
 export function sequenceNumberOf(result: { shard: Shard; counter: number }): string {
@@ -162,6 +163,8 @@ export class WritePath {
             if (written !== size - INGEST_HEADER_BYTES) throw new Error(`packIngest wrote ${written} bytes of records, ${size - INGEST_HEADER_BYTES} expected`);
           },
           (h, r) => {
+            // One reply per owner, for records of several shards: each record's own status is in
+            // its entry; a whole reply that is not OK (a message the owner refused) fails them all.
             if (h.status !== STATUS.OK) throw internalFailure();
             const entries = decodeIngestReply(r);
             if (entries.length !== n * INGEST_ACK_BYTES) throw internalFailure();
@@ -215,7 +218,7 @@ export class WritePath {
     const view = new DataView(acks.buffer, acks.byteOffset, acks.byteLength);
     const results: PutResult[] = new Array(count);
     // A throttled batch has many failures alike: one result per shard and status, shared.
-    const failures = new Map<number, PutResult>();
+    let failures: Map<number, PutResult> | null = null;
     for (let i = 0; i < count; i++) {
       const at = i * INGEST_ACK_BYTES;
       const status = view.getUint8(at);
@@ -225,10 +228,12 @@ export class WritePath {
         results[i] = { ok: true, shard, counter: view.getFloat64(at + 5, true) };
         continue;
       }
+      // status (u8) and shard index (u32) fit a safe integer: 2^40 at most; -1 for no shard.
       const key = shard === undefined ? -1 : status * 0x1_0000_0000 + index;
+      failures ??= new Map();
       let failure = failures.get(key);
       if (failure === undefined) {
-        failure = failed(shard === undefined ? INTERNAL_FAILURE : ownerErrorParts(status, { account: this.account, stream, shard, record: true }));
+        failure = failed(shard === undefined ? INTERNAL_FAILURE_PARTS : ownerErrorParts(status, { account: this.account, stream, shard, record: true }));
         failures.set(key, failure);
       }
       results[i] = failure;
@@ -261,11 +266,9 @@ export class WritePath {
   private result(stream: Stream, shard: Shard, ack: PutAck | undefined, input: PutInput, operation: string): PutResult {
     if (ack?.status === STATUS.OK) return { ok: true, shard, counter: ack.seq };
     const ordering = { value: input.sequenceNumberForOrdering ?? '', operation };
-    return failed(ack === undefined ? INTERNAL_FAILURE : ownerErrorParts(ack.status, { account: this.account, stream, shard, ordering, record: true }));
+    return failed(ack === undefined ? INTERNAL_FAILURE_PARTS : ownerErrorParts(ack.status, { account: this.account, stream, shard, ordering, record: true }));
   }
 }
-
-const INTERNAL_FAILURE: ErrorParts = { code: 'InternalFailure', message: INTERNAL_FAILURE_MESSAGE };
 
 /**
  * The WebSocket ACK has three statuses (OK, THROTTLED, INTERNAL): any other an owner wrote (a shard

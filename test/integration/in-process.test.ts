@@ -38,3 +38,9 @@ it('raises the same AWS errors as the endpoint', async () => {
   const bad = await riffle.call('PutRecord', { StreamName: 'embedded', PartitionKey: '', Data: new Uint8Array(1) }).catch((e: unknown) => e);
   expect((bad as KinesisError).code).toBe('ValidationException');
 });
+
+it('refuses an operation it does not have, by name, as AWS does', async () => {
+  const err = await riffle.call('SplitShardz', {}).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(KinesisError);
+  expect(err).toMatchObject({ code: 'UnknownOperationException', message: 'Kinesis_20131202 has no operation SplitShardz.', httpStatus: 400 });
+});

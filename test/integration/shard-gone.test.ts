@@ -50,11 +50,10 @@ it('PutRecords (both paths) and PutRecord report InternalFailure for the gone sh
   });
 });
 
-it('answers status 2 (internal failure) in a WebSocket ACK for records of the gone shard', async () => {
-  await riffle.kinesis.createStream({ StreamName: 'gone-ws', ShardCount: 2 });
-  await dropAtOwner('gone-ws', 0);
-  const name = Buffer.from('gone-ws');
-  const records = [ON_SHARD_0, ON_SHARD_1, ON_SHARD_0].map((k) => {
+/** A WebSocket ingest PUT of one-byte records with these keys; resolves with the ACK's statuses and shard indexes. */
+async function ingest(streamName: string, keys: string[]): Promise<Array<{ status: number; shard: number }>> {
+  const name = Buffer.from(streamName);
+  const records = keys.map((k) => {
     const key = Buffer.from(k);
     const head = Buffer.alloc(3);
     head.writeUInt16LE(key.length, 1);
@@ -76,8 +75,27 @@ it('answers status 2 (internal failure) in a WebSocket ACK for records of the go
   ws.send(Buffer.concat([head, nameLen, name, count, ...records]));
   const ack = await reply;
   ws.close();
-  expect(ack.readUInt8(0)).toBe(2); // ACK
-  const entries = Array.from({ length: ack.readUInt32LE(16) }, (_, i) => ({ status: ack.readUInt8(20 + 13 * i), shard: ack.readUInt32LE(21 + 13 * i) }));
-  expect(entries.map((e) => e.status)).toEqual([2, 0, 2]);
-  expect(entries[1]?.shard).toBe(1);
+  expect(ack.readUInt8(0)).toBe(2); // an ACK, not an ERROR
+  return Array.from({ length: ack.readUInt32LE(16) }, (_, i) => ({ status: ack.readUInt8(20 + 13 * i), shard: ack.readUInt32LE(21 + 13 * i) }));
+}
+
+it('answers status 2 (internal failure) in a WebSocket ACK for records of the gone shard, from one owner or several', async () => {
+  await riffle.kinesis.createStream({ StreamName: 'gone-ws', ShardCount: 2 });
+  await dropAtOwner('gone-ws', 0);
+  // Records for both owners: their entries are put back in record order.
+  const mixed = await ingest('gone-ws', [ON_SHARD_0, ON_SHARD_1, ON_SHARD_0]);
+  expect(mixed.map((e) => e.status)).toEqual([2, 0, 2]);
+  expect(mixed[1]?.shard).toBe(1);
+  // Records for the gone shard's owner only: its reply is the ACK's entries as they are.
+  const single = await ingest('gone-ws', [ON_SHARD_0, ON_SHARD_0]);
+  expect(single.map((e) => e.status)).toEqual([2, 2]);
+});
+
+it('answers ResourceNotFoundException to reads of the gone shard, as AWS answers for a shard that does not exist', async () => {
+  await riffle.kinesis.createStream({ StreamName: 'gone-read', ShardCount: 1 });
+  const { ShardIterator } = await riffle.kinesis.getShardIterator({ StreamName: 'gone-read', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' });
+  await dropAtOwner('gone-read', 0);
+  const gone = { code: 'ResourceNotFoundException', message: 'Shard shardId-000000000000 in stream gone-read under account 000000000000 does not exist' };
+  await expect(riffle.kinesis.getRecords({ ShardIterator })).rejects.toMatchObject(gone);
+  await expect(riffle.kinesis.getShardIterator({ StreamName: 'gone-read', ShardId: 'shardId-000000000000', ShardIteratorType: 'LATEST' })).rejects.toMatchObject(gone);
 });

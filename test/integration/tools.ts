@@ -89,7 +89,7 @@ export const TMPFS_MOUNT: ToolSpec = {
   name: 'permission to mount a tmpfs',
   candidates: ['sh'],
   // The mount point is removed whether or not the mount worked.
-  probe: ['-c', 'd=$(mktemp -d) || exit 1; mount -t tmpfs -o size=64k tmpfs "$d" 2>/dev/null && umount "$d"; ok=$?; rmdir "$d"; [ $ok -eq 0 ] || { echo "mount -t tmpfs was refused" >&2; exit 1; }; echo "mount -t tmpfs"'],
+  probe: ['-c', 'd=$(mktemp -d) || exit 1; err=$(mount -t tmpfs -o size=64k tmpfs "$d" 2>&1 && umount "$d" 2>&1); ok=$?; rmdir "$d" 2>/dev/null; [ $ok -eq 0 ] || { echo "mount -t tmpfs: $(printf %s "$err" | head -n 1)" >&2; exit 1; }; echo "mount -t tmpfs"'],
   install: 'run the tests as root with CAP_SYS_ADMIN (in a container: --cap-add SYS_ADMIN, or --privileged)',
 };
 

@@ -15,7 +15,7 @@
 import { uncompressSync } from 'lz4-napi';
 import { AwsError } from '../../aws/errors.js';
 import { ACK_ENTRY_BYTES, ACK_STATUS } from '../../engine/write-path.js';
-import { INGEST_RECORDS_MAX, RECORD_BYTES_MAX } from '../../limits.js';
+import { INGEST_RECORDS_MAX, PARTITION_KEY_CHARS_MAX, RECORD_BYTES_MAX } from '../../limits.js';
 import { SCAN, SPAN_WORDS, TRUNCATED_FIELDS } from '../../native/ingest.js';
 import { recordTooLarge } from '../errors.js';
 
@@ -136,7 +136,7 @@ export function scanError(frame: Buffer, status: number, err: Int32Array, spans:
       return new FrameError('SerializationException', `Frame has ${frame.length - pos} bytes after its last record`, batchId);
     case SCAN.KEY_LENGTH: {
       const key = frame.toString('utf8', pos, pos + (spans[SPAN_WORDS * i + 1] as number));
-      const bound = (err[3] as number) < 1 ? 'greater than or equal to 1' : 'less than or equal to 256';
+      const bound = (err[3] as number) < 1 ? 'greater than or equal to 1' : `less than or equal to ${PARTITION_KEY_CHARS_MAX}`;
       return validationError(i, `'${key}'`, `partitionKey' failed to satisfy constraint: Member must have length ${bound}`);
     }
     case SCAN.DATA_SIZE: {
