@@ -39,11 +39,6 @@ export class OperationTable<Ctx> implements AwsService {
     return this.operations.has(operation);
   }
 
-  /** The operations' names, for listing and tests. */
-  names(): string[] {
-    return [...this.operations.keys()];
-  }
-
   async call(operation: string, input: Record<string, unknown>): Promise<Output> {
     const op = this.operations.get(operation);
     // The transports ask has() first; an embedder calling by name gets what AWS answers there.

@@ -69,11 +69,6 @@ export class StreamRegistry implements StreamLookup {
     return this.streams.has(name);
   }
 
-  /** The current stream of that name, whatever its state. */
-  byName(name: string): Stream | undefined {
-    return this.streams.get(name);
-  }
-
   add(stream: Stream): void {
     if (this.streams.has(stream.name)) throw new Error(`stream ${stream.name} is registered already`);
     this.streams.set(stream.name, stream);
