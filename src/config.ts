@@ -43,6 +43,20 @@ export interface RiffleConfig {
   pushBytesPerSec: number;
   /** How long a SubscribeToShard session lasts before the client must subscribe again (AWS: 5 minutes). */
   subscriptionMs: number;
+  /**
+   * Firehose delivery objects go to this directory in the S3 layout (`<s3Dir>/<bucket>/<key>`),
+   * also served by the read-only S3 API. null: `<dataDir>/s3` for a durable engine, else
+   * `./riffle-s3` (objects always go to a directory, even with --in-memory). See resolveS3Dir.
+   */
+  s3Dir: string | null;
+  /** Deliver to this S3-compatible endpoint (path-style, credentials from the usual AWS sources) instead of s3Dir. */
+  s3Endpoint: string | null;
+  /** The region signed for at s3Endpoint; null: AWS_REGION or the config file's, else us-east-1. */
+  s3Region: string | null;
+  /** Per delivery stream, as AWS's default Firehose quotas (off with --no-throttle). */
+  firehoseRecordsPerSec: number;
+  firehoseCallsPerSec: number;
+  firehoseBytesPerSec: number;
   limits: ShardLimits;
 }
 
@@ -79,6 +93,12 @@ export function defaultConfig(): RiffleConfig {
     consumerLimit: 20,
     pushBytesPerSec: 2 * 1024 * 1024,
     subscriptionMs: 300_000,
+    s3Dir: null,
+    s3Endpoint: null,
+    s3Region: null,
+    firehoseRecordsPerSec: 5000,
+    firehoseCallsPerSec: 2000,
+    firehoseBytesPerSec: 5 * 1024 * 1024,
     limits: { ...DEFAULT_LIMITS },
   };
 }
@@ -94,7 +114,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url';
 
 export interface OptionSpec {
   key: keyof RiffleConfig;
@@ -135,6 +155,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'consumer-limit': { key: 'consumerLimit', kind: 'count', env: 'RIFFLE_CONSUMER_LIMIT', help: 'registered consumers per stream (AWS: 20)' },
   'subscription-ms': { key: 'subscriptionMs', kind: 'age', env: 'RIFFLE_SUBSCRIPTION_MS', help: 'SubscribeToShard session length (AWS: 300000, 5 minutes)' },
   'push-bytes-per-sec': { key: 'pushBytesPerSec', kind: 'rate', env: 'RIFFLE_PUSH_BYTES_PER_SEC', help: 'enhanced fan-out bytes/s per consumer per shard (AWS: 2097152)' },
+  's3-dir': { key: 's3Dir', kind: 'string', nullable: true, env: 'RIFFLE_S3_DIR', help: 'Firehose objects go here in the S3 layout (default <data-dir>/s3, or ./riffle-s3 in memory)' },
+  's3-endpoint': { key: 's3Endpoint', kind: 'url', nullable: true, env: 'RIFFLE_S3_ENDPOINT', help: 'deliver Firehose objects to this S3-compatible endpoint instead (path-style)' },
+  's3-region': { key: 's3Region', kind: 'region', nullable: true, env: 'RIFFLE_S3_REGION', help: 'region signed for at --s3-endpoint (default: AWS_REGION, the AWS config file, us-east-1)' },
+  'firehose-records-per-sec': { key: 'firehoseRecordsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_RECORDS_PER_SEC', help: 'records/s per delivery stream (AWS: 5000)' },
+  'firehose-calls-per-sec': { key: 'firehoseCallsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_CALLS_PER_SEC', help: 'PutRecord/PutRecordBatch calls/s per delivery stream (AWS: 2000)' },
+  'firehose-bytes-per-sec': { key: 'firehoseBytesPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_BYTES_PER_SEC', help: 'bytes/s per delivery stream (AWS: 5242880)' },
   'write-bytes-per-sec': { key: 'limits', limit: 'writeBytesPerSec', kind: 'rate', env: 'RIFFLE_WRITE_BYTES_PER_SEC', help: 'per-shard write bytes/s (AWS: 1048576)' },
   'write-records-per-sec': { key: 'limits', limit: 'writeRecordsPerSec', kind: 'rate', env: 'RIFFLE_WRITE_RECORDS_PER_SEC', help: 'per-shard write records/s (AWS: 1000)' },
   'read-bytes-per-sec': { key: 'limits', limit: 'readBytesPerSec', kind: 'rate', env: 'RIFFLE_READ_BYTES_PER_SEC', help: 'per-shard GetRecords bytes/s (AWS: 2097152)' },
@@ -178,6 +204,7 @@ function valid(spec: OptionSpec, value: unknown): boolean {
   if (spec.kind === 'region') return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value);
   if (spec.kind === 'account') return /^\d{12}$/.test(value);
   if (spec.kind === 'fsync') return FSYNC_MODES.includes(value);
+  if (spec.kind === 'url') return /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(value);
   return value !== ''; // 'string'
 }
 
@@ -189,11 +216,13 @@ function accepts(spec: OptionSpec, embedded: boolean): string {
     case 'flag':
       return 'true or false';
     case 'region':
-      return embedded ? 'a string naming a region, like us-east-1' : 'a region name like us-east-1';
+      return embedded ? `a string naming a region, like us-east-1${spec.nullable === true ? ', or null' : ''}` : 'a region name like us-east-1';
     case 'account':
       return embedded ? 'a string of 12 digits' : '12 digits';
     case 'fsync':
       return embedded ? "'always', 'group' or 'never'" : 'always, group or never';
+    case 'url':
+      return embedded ? `a string with an http:// or https:// URL${spec.nullable === true ? ' or null' : ''}` : 'an http:// or https:// URL';
     default:
       return embedded ? `a non-empty string${spec.nullable === true ? ' or null' : ''}` : 'a non-empty value';
   }
@@ -326,6 +355,12 @@ export function checkOptions(options: unknown = {}): RiffleConfig {
     } else throw unknownOption(name, false);
   }
   return config;
+}
+
+/** Where Firehose objects go in the S3 layout when no S3 endpoint is set (see RiffleConfig.s3Dir). */
+export function resolveS3Dir(config: RiffleConfig): string {
+  if (config.s3Dir !== null) return config.s3Dir;
+  return config.dataDir !== null && !config.inMemory ? `${config.dataDir.replace(/\/+$/, '')}/s3` : 'riffle-s3';
 }
 
 export function usage(): string {

@@ -37,6 +37,9 @@ const RANGES: Record<string, [number, number]> = {
   shardLimit: [1, 1_000_000],
   consumerLimit: [1, 1_000_000],
   pushBytesPerSec: [1, 1_000_000_000],
+  firehoseRecordsPerSec: [1, 1_000_000_000],
+  firehoseCallsPerSec: [1, 1_000_000_000],
+  firehoseBytesPerSec: [1, 1_000_000_000],
   'limits.writeBytesPerSec': [1, 1_000_000_000],
   'limits.writeRecordsPerSec': [1, 1_000_000_000],
   'limits.readBytesPerSec': [1, 1_000_000_000],
@@ -65,6 +68,9 @@ const SAMPLES: Record<string, { good: unknown[]; bad: unknown[]; accepts: string
   dataDir: { good: ['/tmp/riffle', './riffle-data', null], bad: ['', 0, false, {}], accepts: 'a non-empty string or null' },
   fsync: { good: ['always', 'group', 'never'], bad: ['sometimes', 'GROUP', '', true, 1, null], accepts: "'always', 'group' or 'never'" },
   region: { good: ['us-east-1', 'eu-central-1', 'us-gov-west-1', 'ap-southeast-2'], bad: ['mars', 'US-EAST-1', 'us-east', '', 1, null], accepts: 'a string naming a region, like us-east-1' },
+  s3Dir: { good: ['/tmp/riffle-s3', './objects', null], bad: ['', 0, false, {}], accepts: 'a non-empty string or null' },
+  s3Endpoint: { good: ['http://127.0.0.1:9000', 'https://s3.eu-west-1.amazonaws.com', 'http://minio:9000/', null], bad: ['', 'localhost:9000', 'ftp://x', 'http://', 'http://a b', 1, false], accepts: 'a string with an http:// or https:// URL or null' },
+  s3Region: { good: ['us-east-1', 'eu-west-1', null], bad: ['mars', '', 1, false], accepts: 'a string naming a region, like us-east-1, or null' },
   accountId: { good: ['000000000000', '123456789012'], bad: [123456789012, '123', '1234567890123', '12345678901a', '', null], accepts: 'a string of 12 digits' },
 };
 
@@ -269,7 +275,7 @@ describe('the CLI and Riffle.start agree', () => {
   });
 
   it('every config the CLI makes passes Riffle.start unchanged (the CLI hands its config to Riffle.start)', () => {
-    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--in-memory', '--data-dir=/tmp/x', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
+    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--in-memory', '--data-dir=/tmp/x', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--s3-dir=/tmp/o', '--s3-endpoint=http://127.0.0.1:9000', '--s3-region=eu-west-2', '--firehose-records-per-sec=15', '--firehose-calls-per-sec=16', '--firehose-bytes-per-sec=17', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
     expect(argv.map((a) => a.replace(/^--|=.*$/g, '')).sort()).toEqual(Object.keys(OPTIONS).sort());
     const config = parseConfig(argv, {});
     expect(checkOptions(config)).toEqual(config);
