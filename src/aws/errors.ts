@@ -22,6 +22,11 @@ export const AWS_ERRORS = {
   ExpiredIteratorException: { httpStatus: 400, retryable: false },
   ExpiredNextTokenException: { httpStatus: 400, retryable: false },
   ProvisionedThroughputExceededException: { httpStatus: 400, retryable: true },
+  // Firehose (its model: server faults are ServiceUnavailableException, with 'Slow down.' for its quotas)
+  ConcurrentModificationException: { httpStatus: 400, retryable: false },
+  InvalidKMSResourceException: { httpStatus: 400, retryable: false },
+  InvalidSourceException: { httpStatus: 400, retryable: false },
+  ServiceUnavailableException: { httpStatus: 503, retryable: true },
   // Server side
   InternalFailure: { httpStatus: 500, retryable: true },
   ServiceUnavailable: { httpStatus: 503, retryable: true },

@@ -3,6 +3,7 @@ import type { StoredStream } from '../log/manifest.js';
 import { SharedClock } from '../shard/clock.js';
 import { OwnerPool } from '../shard/pool/owner-pool.js';
 import { ConsumerRegistry } from './consumers.js';
+import { InternalLogs } from './internal-logs.js';
 import { IteratorCodec } from './iterator-token.js';
 import { StreamLifecycle } from './lifecycle.js';
 import type { Consumer } from './model.js';
@@ -25,6 +26,8 @@ export class Engine {
   readonly writes: WritePath;
   readonly reads: ReadPath;
   readonly pushReads: PushReads;
+  /** Services' own logs on the shard owners (Firehose's delivery streams). */
+  readonly internalLogs: InternalLogs;
   /** Set by the fan-out layer: a consumer is being deregistered (end its subscriptions). */
   onConsumerEnded: (consumer: Consumer) => void = () => undefined;
   /** Run first on close (the fan-out layer ends its subscriptions here). */
@@ -35,7 +38,7 @@ export class Engine {
     private readonly pool: OwnerPool,
     /** The time every part of the engine uses; tests and simulations may advance it. */
     readonly clock: SharedClock,
-    private readonly persistence: Persistence,
+    readonly persistence: Persistence,
   ) {
     const account = config.accountId;
     this.streams = new StreamRegistry(config.region, account);
@@ -53,6 +56,7 @@ export class Engine {
     this.lifecycle.consumers = this.consumers;
     this.pushReads = new PushReads(pool, account);
     this.writes = new WritePath(this.streams, pool, account, this.pushReads);
+    this.internalLogs = new InternalLogs(pool, persistence, this.pushReads, () => this.lifecycle.newGid(), account);
     this.reads = new ReadPath(this.streams, pool, account, clock, new IteratorCodec(`riffle-iterator:${account}:${config.region}`));
   }
 

@@ -39,6 +39,11 @@ export class StreamLifecycle {
     return this.config.accountId;
   }
 
+  /** An engine-wide shard id, for a stream's shard or an internal log's (internal-logs.ts). */
+  newGid(): number {
+    return this.nextGid++;
+  }
+
   /** Records the current streams (durable engines). */
   persist(): void {
     this.persistence.save(this.streams.all());
@@ -108,7 +113,7 @@ export class StreamLifecycle {
 
   private buildStream(name: string, createdMs: number, count: number, mode: StreamMode, tags: Record<string, string>, retentionHours: number): Stream {
     const shards: Shard[] = splitHashKeySpace(count).map((range, index) => {
-      const gid = this.nextGid++;
+      const gid = this.newGid();
       const seqPrefix = sequencePrefix(createdMs, index);
       return {
         shardId: shardIdFor(index),

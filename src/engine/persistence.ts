@@ -48,6 +48,20 @@ export class Persistence {
     return this.manifest?.shardDir(stream.name, stream.createdMs, index) ?? '';
   }
 
+  /** The directory of a service's internal log (internal-logs.ts); '' in memory. */
+  internalDir(kind: string, name: string, createdMs: number): string {
+    return this.manifest?.internalDir(kind, name, createdMs) ?? '';
+  }
+
+  removeInternal(kind: string, name: string, createdMs: number): void {
+    this.manifest?.removeInternal(kind, name, createdMs);
+  }
+
+  /** The data directory of a durable engine (services keep their own files under it), or null. */
+  get dir(): string | null {
+    return this.manifest?.dir ?? null;
+  }
+
   /** Deletes a deleted stream's logs. */
   removeStream(stream: Stream): void {
     this.manifest?.removeStream(stream.name, stream.createdMs);

@@ -5,8 +5,9 @@
  * leaves either the old manifest or the new one. Shard logs live beside it in
  * streams/<name>.<creation ms>/shard-<index>/.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import { DataDirError } from './data-dir.js';
 
 export interface StoredStream {
@@ -47,22 +48,7 @@ export class Manifest {
 
   /** Replaces the manifest atomically. Synchronous: metadata changes are rare and small. */
   save(streams: StoredStream[]): void {
-    const tmp = `${this.path}.tmp`;
-    const bytes = Buffer.from(JSON.stringify({ version: 1, streams } satisfies ManifestFile, null, 1));
-    const fd = openSync(tmp, 'w');
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    const dirFd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    writeFileAtomic(this.path, Buffer.from(JSON.stringify({ version: 1, streams } satisfies ManifestFile, null, 1)));
   }
 
   streamDir(name: string, createdMs: number): string {
@@ -71,6 +57,15 @@ export class Manifest {
 
   shardDir(name: string, createdMs: number, index: number): string {
     return join(this.streamDir(name, createdMs), `shard-${index}`);
+  }
+
+  /** A service's own log (engine/internal-logs.ts), e.g. firehose/<name>.<creation ms>/log. */
+  internalDir(kind: string, name: string, createdMs: number): string {
+    return join(this.dir, kind, `${name}.${createdMs}`, 'log');
+  }
+
+  removeInternal(kind: string, name: string, createdMs: number): void {
+    rmSync(join(this.dir, kind, `${name}.${createdMs}`), { recursive: true, force: true });
   }
 
   removeStream(name: string, createdMs: number): void {

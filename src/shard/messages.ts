@@ -16,6 +16,7 @@ export const MSG = {
   READ: 5,
   POSITION: 6,
   INGEST: 7,
+  TRIM: 8,
 } as const;
 export type MsgType = (typeof MSG)[keyof typeof MSG];
 
@@ -74,11 +75,19 @@ export function readHeader(r: WireReader): Header {
 //   CREATE_SHARD reply of a durable shard (its directory opened and recovered), also on failure:
 //            records f64 | next counter f64 | truncated bytes f64 | u32 length | report (UTF-8)
 // SET_RETENTION uses gid and retentionMs, DELETE_SHARD only gid; their replies are a bare header.
+// TRIM uses gid, and retentionMs as a time: records that arrived before it are dropped now (an
+// internal log's reader has consumed them), as retention would drop them later.
 
-export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0, shardIndex = 0, dir = ''): Uint8Array {
+/**
+ * CREATE_SHARD header flag: the shard has no write limits (an internal log, e.g. a Firehose
+ * delivery stream's, which its service meters with its own quotas), whatever --no-throttle says.
+ */
+export const SHARD_FLAG_UNMETERED = 1;
+
+export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0, shardIndex = 0, dir = '', flags = 0): Uint8Array {
   const path = Buffer.from(dir, 'utf8');
   const w = new WireWriter(new Uint8Array(HEADER_BYTES + 18 + path.length));
-  writeHeader(w, type, 0, requestId);
+  writeHeader(w, type, flags, requestId);
   w.u32(gid);
   w.f64(retentionMs);
   w.u32(shardIndex);

@@ -1,5 +1,5 @@
 import { FileLog } from '../../log/file-log.js';
-import { decodeShardControl, recoveryReplyBytes, STATUS, writeRecovery, type Header } from '../messages.js';
+import { decodeShardControl, recoveryReplyBytes, SHARD_FLAG_UNMETERED, STATUS, writeRecovery, type Header } from '../messages.js';
 import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
 import { ShardState } from './shard-state.js';
@@ -11,8 +11,9 @@ import { ShardState } from './shard-state.js';
 export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
   const { gid, retentionMs, index, dir } = decodeShardControl(r);
   const { init } = ctx;
+  const metered = (h.flags & SHARD_FLAG_UNMETERED) === 0;
   if (dir === '') {
-    ctx.shards.set(gid, new ShardState(index, retentionMs, init.limits, nowMs));
+    ctx.shards.set(gid, new ShardState(index, retentionMs, init.limits, nowMs, metered));
     return void ctx.reply(h, STATUS.OK);
   }
   let opened: ReturnType<typeof FileLog.open>;
@@ -23,7 +24,7 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
     return void writeRecovery(ctx.reply(h, STATUS.INTERNAL, recoveryReplyBytes(text)), 0, 0, 0, text);
   }
   const { log, recovery } = opened;
-  const shard = new ShardState(index, retentionMs, init.limits, nowMs, log, ctx.committer.dirty);
+  const shard = new ShardState(index, retentionMs, init.limits, nowMs, metered, log, ctx.committer.dirty);
   shard.resume(recovery.nextSeq, recovery.lastArrivalMs);
   // Records that expired while the server was down are not served, not even until the next trim.
   log.trimBefore(nowMs - retentionMs);
@@ -36,6 +37,14 @@ export function setRetention(ctx: OwnerContext, h: Header, r: WireReader): void 
   const { gid, retentionMs } = decodeShardControl(r);
   const shard = ctx.shards.get(gid);
   if (shard !== undefined) shard.retentionMs = retentionMs;
+  ctx.reply(h, shard === undefined ? STATUS.SHARD_NOT_FOUND : STATUS.OK);
+}
+
+/** TRIM: drops the records that arrived before the time given (internal logs, once delivered). */
+export function trimShard(ctx: OwnerContext, h: Header, r: WireReader): void {
+  const { gid, retentionMs: cutoffMs } = decodeShardControl(r);
+  const shard = ctx.shards.get(gid);
+  shard?.log.trimBefore(cutoffMs);
   ctx.reply(h, shard === undefined ? STATUS.SHARD_NOT_FOUND : STATUS.OK);
 }
 

@@ -10,7 +10,7 @@ import { MSG, readHeader, STATUS } from '../messages.js';
 import type { OwnerInit } from '../owner-init.js';
 import { WireReader } from '../wire.js';
 import { OwnerContext } from './context.js';
-import { createShard, deleteShard, setRetention } from './control.js';
+import { createShard, deleteShard, trimShard, setRetention } from './control.js';
 import { answerParked, handlePosition, handleRead } from './reads.js';
 import { handleIngest, handlePut } from './writes.js';
 
@@ -49,6 +49,8 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       return setRetention(ctx, h, r);
     case MSG.DELETE_SHARD:
       return deleteShard(ctx, h, r);
+    case MSG.TRIM:
+      return trimShard(ctx, h, r);
     default:
       // A message type this owner does not know is a programmer error on the main side.
       return void ctx.reply(h, STATUS.INTERNAL);
