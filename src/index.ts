@@ -4,7 +4,8 @@
  * (`riffle.call('PutRecords', {...})`), with the same validation and errors as the HTTP endpoint.
  * `listen()` adds the network front ends.
  */
-import { checkOptions, type RiffleConfig } from './config.js';
+import { availableParallelism } from 'node:os';
+import { checkOptions, resolveS3Dir, type RiffleConfig } from './config.js';
 import { Engine } from './engine/engine.js';
 import { KinesisService } from './kinesis/service.js';
 import { kinesisClient, type KinesisApi } from './kinesis/client-api.js';
@@ -12,12 +13,19 @@ import { startAwsEndpoint } from './server/aws-endpoint.js';
 import { startUwsEndpoint } from './server/uws-adapter.js';
 import { ingestRoute } from './kinesis/ws/ingest-route.js';
 import { pushRoute } from './kinesis/ws/push-route.js';
+import { Firehose } from './firehose/firehose.js';
+import { FirehoseService } from './firehose/service.js';
+import { firehoseClient, type FirehoseApi } from './firehose/client-api.js';
+import { DirSink } from './firehose/sinks/dir-sink.js';
+import { S3Sink } from './firehose/sinks/s3-sink.js';
+import type { ObjectSink } from './firehose/sinks/sink.js';
 
 export { AwsError, AWS_ERRORS, type AwsErrorCode } from './aws/errors.js';
 /** The name AwsError had while Riffle served only Kinesis; the same class. */
 export { AwsError as KinesisError } from './aws/errors.js';
 export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardLimits } from './config.js';
 export type * from './kinesis/client-api.js';
+export type * from './firehose/client-api.js';
 export { Producer, ProducerError, type ProducerOptions, type Stored } from './client/producer.js';
 
 export type RiffleOptions = Partial<Omit<RiffleConfig, 'limits'>> & { limits?: Partial<RiffleConfig['limits']> };
@@ -30,14 +38,20 @@ export interface Listening {
 export class Riffle {
   /** Typed Kinesis operations (AWS names in camelCase, AWS wire shapes in and out). */
   readonly kinesis: KinesisApi;
+  /** Typed Firehose operations, the same way. */
+  readonly firehose: FirehoseApi;
   private endpoints: Array<{ close(): Promise<void> }> = [];
 
   private constructor(
     readonly config: RiffleConfig,
     readonly engine: Engine,
     private readonly service: KinesisService,
+    /** The Firehose service's state: delivery streams and their delivery (tests wait on `delivery.idle()`). */
+    readonly delivery: Firehose,
+    private readonly firehoseService: FirehoseService,
   ) {
     this.kinesis = kinesisClient((op, input) => this.service.call(op, input));
+    this.firehose = firehoseClient((op, input) => this.firehoseService.call(op, input));
   }
 
   /** Options over defaultConfig() (data in memory unless `dataDir` names a directory), each checked as
@@ -45,18 +59,29 @@ export class Riffle {
   static async start(options: RiffleOptions = {}): Promise<Riffle> {
     const config = checkOptions(options);
     const engine = await Engine.start(config);
-    return new Riffle(config, engine, new KinesisService(engine));
+    let firehose: Firehose;
+    try {
+      firehose = await Firehose.start(engine, { sink: objectSink(config), compressThreads: compressThreads() });
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
+    engine.onClose.push(() => void firehose.close());
+    return new Riffle(config, engine, new KinesisService(engine), firehose, new FirehoseService(firehose));
   }
 
-  /** Calls an operation by its AWS name with a wire-shaped input (as decoded from JSON or CBOR). */
-  call(operation: string, input: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    return this.service.call(operation, input);
+  /**
+   * Calls an operation by its AWS name with a wire-shaped input (as decoded from JSON or CBOR):
+   * a Kinesis operation, or with `service` 'Firehose_20150804' a Firehose one.
+   */
+  call(operation: string, input: Record<string, unknown> = {}, service: string = this.service.targetPrefix): Promise<Record<string, unknown>> {
+    return (service === this.firehoseService.targetPrefix ? this.firehoseService : this.service).call(operation, input);
   }
 
   /** Starts the AWS endpoint (HTTP/1.1 + h2c) and the uWebSockets.js endpoint (same API, plus
    * binary WebSocket ingest at /ingest). */
   async listen(): Promise<Listening> {
-    const services = [this.service];
+    const services = [this.service, this.firehoseService];
     const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services });
     this.endpoints.push(aws);
     const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
@@ -68,6 +93,18 @@ export class Riffle {
     const endpoints = this.endpoints;
     this.endpoints = [];
     await Promise.all(endpoints.map((e) => e.close()));
+    await this.delivery.close();
     await this.engine.close();
   }
+}
+
+/** Where Firehose objects go: --s3-endpoint, else a directory in the S3 layout. */
+function objectSink(config: RiffleConfig): ObjectSink {
+  if (config.s3Endpoint !== null) return new S3Sink({ endpoint: config.s3Endpoint, region: config.s3Region ?? undefined });
+  return new DirSink(resolveS3Dir(config));
+}
+
+/** Compression threads: half the cores (the shard owners and the main thread need the rest), at least one. */
+function compressThreads(): number {
+  return Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
 }

@@ -42,6 +42,22 @@ export const MAX_CREATING_STREAMS = 5;
 /** "You can have up to 5 consumers in the CREATING and DELETING states at the same time." */
 export const MAX_CHANGING_CONSUMERS = 5;
 
+// ---- Firehose (the API reference and the Firehose quotas page) --------------------------------
+
+/** Record.Data: "The data blob ... can be up to 1,000 KiB in size" (model: Data max 1024000). */
+export const FIREHOSE_RECORD_BYTES_MAX = 1000 * KiB;
+/** PutRecordBatch: "can support up to 500 records per call" ... */
+export const FIREHOSE_BATCH_RECORDS_MAX = 500;
+/** ... "or 4 MiB per call, whichever is smaller. This limit cannot be changed." */
+export const FIREHOSE_BATCH_BYTES_MAX = 4 * MiB;
+/** Delivery streams per account and region ("You can create up to 5,000 Firehose streams per AWS Region"). */
+export const FIREHOSE_DELIVERY_STREAMS_MAX = 5000;
+/** Tags per delivery stream ("You can add up to 50 tags"). */
+export const FIREHOSE_TAGS_MAX = 50;
+/** S3 delivery retries: "Firehose retries every 5 seconds for up to a maximum period of 24 hours" (DirectPut). */
+export const FIREHOSE_S3_RETRY_MS = 5000;
+export const FIREHOSE_DIRECT_PUT_RETRY_HOURS = 24;
+
 // ---- Riffle's own frames ---------------------------------------------------------------------
 
 /** Records in one binary WebSocket ingest frame (docs/ws-protocol.md), one putPacked batch. */

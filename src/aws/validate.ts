@@ -151,7 +151,8 @@ const MAX_ERRORS = 10;
 const patterns = new Map<string, RegExp>();
 function anchored(pattern: string): RegExp {
   let re = patterns.get(pattern);
-  if (re === undefined) patterns.set(pattern, (re = new RegExp(`^(?:${pattern})$`)));
+  // Java's \p{L}-style classes (Firehose's tag patterns) need JavaScript's unicode mode.
+  if (re === undefined) patterns.set(pattern, (re = new RegExp(`^(?:${pattern})$`, pattern.includes('\\p{') ? 'u' : '')));
   return re;
 }
 

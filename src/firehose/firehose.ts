@@ -1,0 +1,275 @@
+import { AwsError } from '../aws/errors.js';
+import type { Engine } from '../engine/engine.js';
+import { FIREHOSE_DELIVERY_STREAMS_MAX, FIREHOSE_DIRECT_PUT_RETRY_HOURS, FIREHOSE_TAGS_MAX } from '../limits.js';
+import { CompressPool } from './codecs/compress-pool.js';
+import type { CompressionFormat } from './codecs/formats.js';
+import { Delivery } from './delivery/delivery.js';
+import { ObjectWriter } from './delivery/object-writer.js';
+import { describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
+import { Ingest } from './ingest.js';
+import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type DeliveryStream, type DeliveryStreamType, type KinesisSource } from './model.js';
+import { DeliveryStreamRegistry } from './registry.js';
+import { checkDestination, deliverySettings } from './settings.js';
+import type { ObjectSink } from './sinks/sink.js';
+import { FirehoseStore, type StoredDeliveryStream } from './store.js';
+
+/** How often buffered records are checked against their delivery stream's interval. */
+const TICK_MS = 100;
+const HOUR_MS = 3_600_000;
+
+export interface FirehoseParts {
+  sink: ObjectSink;
+  /** Threads of the compression pool, started when the first compressed object is made. */
+  compressThreads: number;
+  log?: (line: string) => void;
+}
+
+export interface NewDeliveryStream {
+  name: string;
+  type: DeliveryStreamType;
+  destination: S3ConfigInput & { RoleARN: string; BucketARN: string };
+  source?: { KinesisStreamARN: string; RoleARN: string } | undefined;
+  tags: Record<string, string>;
+}
+
+/**
+ * The Firehose service's state and what it does: delivery streams coming and going (CREATING →
+ * ACTIVE → DELETING with the engine's configured delays, recorded before they are answered), their
+ * ingest, and each one's delivery into the sink. Throws AwsError in AWS's words.
+ */
+export class Firehose {
+  readonly streams: DeliveryStreamRegistry;
+  readonly ingest: Ingest;
+  private readonly deliveries = new Map<DeliveryStream, Delivery>();
+  private readonly writers = new Map<DeliveryStream, ObjectWriter>();
+  private readonly ticker: NodeJS.Timeout;
+  private lastCreatedMs = 0;
+  private readonly log: (line: string) => void;
+  private pool: CompressPool | null = null;
+  private closing: Promise<void> | null = null;
+  /** Compression in the pool, which starts with the first compressed object (most runs make none). */
+  private readonly compressor = {
+    compress: (format: CompressionFormat, data: Uint8Array): Promise<Uint8Array> => {
+      if (format === 'UNCOMPRESSED') return Promise.resolve(data);
+      this.pool ??= CompressPool.create({ threads: this.parts.compressThreads });
+      return this.pool.compress(format, data);
+    },
+  };
+
+  private constructor(
+    private readonly engine: Engine,
+    private readonly store: FirehoseStore,
+    private readonly parts: FirehoseParts,
+  ) {
+    const { config } = engine;
+    this.streams = new DeliveryStreamRegistry(config.region, config.accountId);
+    this.ingest = new Ingest(
+      engine.internalLogs,
+      { throttle: config.throttle, recordsPerSec: config.firehoseRecordsPerSec, callsPerSec: config.firehoseCallsPerSec, bytesPerSec: config.firehoseBytesPerSec },
+      () => engine.clock.now(),
+    );
+    this.log = parts.log ?? ((line) => console.error(line));
+    this.ticker = setInterval(() => {
+      for (const d of this.deliveries.values()) d.tick();
+    }, TICK_MS);
+    this.ticker.unref();
+  }
+
+  /** Opens the service over a started engine: delivery streams recorded by the last run come back ACTIVE and deliver from their checkpoints. */
+  static async start(engine: Engine, parts: FirehoseParts): Promise<Firehose> {
+    const store = FirehoseStore.open(engine.persistence.dir);
+    const firehose = new Firehose(engine, store, parts);
+    for (const s of store.load()) await firehose.restore(s);
+    return firehose;
+  }
+
+  private get account(): string {
+    return this.engine.config.accountId;
+  }
+
+  private persist(): void {
+    this.store.save(this.streams.all());
+  }
+
+  private after(d: DeliveryStream, ms: number, fn: () => void): void {
+    if (ms === 0) return fn();
+    const t = setTimeout(() => {
+      d.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    d.timers.add(t);
+  }
+
+  async create(input: NewDeliveryStream): Promise<DeliveryStream> {
+    const { name } = input;
+    if (this.streams.has(name)) {
+      // wording not confirmed (moto and others use it)
+      throw new AwsError('ResourceInUseException', `Firehose ${name} under accountId ${this.account} already exists`);
+    }
+    if (this.streams.size >= FIREHOSE_DELIVERY_STREAMS_MAX) {
+      throw new AwsError('LimitExceededException', `You have already consumed your firehose quota of ${FIREHOSE_DELIVERY_STREAMS_MAX} hoses. Firehose names: ${this.streams.sortedNames().slice(0, 3).join(', ')}...`);
+    }
+    if (Object.keys(input.tags).length > FIREHOSE_TAGS_MAX) throw this.tooManyTags(name);
+    const destination = describeNew(input.destination);
+    checkDestination(destination);
+    if (input.type === DELIVERY_STREAM_TYPE.KINESIS) {
+      throw new AwsError('InvalidArgumentException', 'Riffle does not deliver from a Kinesis stream source yet (DeliveryStreamType KinesisStreamAsSource).');
+    }
+    const createdMs = Math.max(this.engine.clock.now(), this.lastCreatedMs + 1);
+    this.lastCreatedMs = createdMs;
+    const source: KinesisSource | undefined = undefined;
+    const d: DeliveryStream = {
+      name,
+      arn: this.streams.arnFor(name),
+      createdMs,
+      type: input.type,
+      status: DELIVERY_STREAM_STATUS.CREATING,
+      versionId: 1,
+      lastUpdateMs: undefined,
+      destination,
+      tags: new Map(Object.entries(input.tags)),
+      source,
+      log: undefined,
+      timers: new Set(),
+    };
+    this.streams.add(d);
+    try {
+      await this.open(d);
+      this.persist();
+    } catch (err) {
+      this.streams.remove(d);
+      await this.close1(d, true);
+      throw err;
+    }
+    this.after(d, this.engine.config.createStreamMs, () => {
+      if (d.status === DELIVERY_STREAM_STATUS.CREATING) d.status = DELIVERY_STREAM_STATUS.ACTIVE;
+    });
+    return d;
+  }
+
+  /** Opens the internal log (DirectPut) and starts delivery from the checkpoint. */
+  private async open(d: DeliveryStream): Promise<void> {
+    const { log, recovery } = await this.engine.internalLogs.open('firehose', d.name, d.createdMs, FIREHOSE_DIRECT_PUT_RETRY_HOURS * HOUR_MS);
+    d.log = log;
+    if (recovery.report !== '') this.log(`riffle: firehose ${d.name}: ${recovery.report.replace(/\n/g, '; ')}`);
+    const fromSeq = this.store.checkpoint(d.name, d.createdMs)?.nextSeq ?? 1;
+    const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log);
+    const delivery = new Delivery(this.engine.internalLogs, log, deliverySettings(d), writer, this.engine.clock, {
+      checkpoint: (nextSeq) => {
+        try {
+          this.store.saveCheckpoint(d.name, d.createdMs, { nextSeq });
+        } catch (err) {
+          this.log(`riffle: firehose ${d.name}: cannot record its checkpoint (${(err as Error).message}); delivered records may be delivered again after a restart`);
+        }
+      },
+      log: this.log,
+    }, fromSeq);
+    this.writers.set(d, writer);
+    this.deliveries.set(d, delivery);
+    delivery.start();
+  }
+
+  private async restore(s: StoredDeliveryStream): Promise<void> {
+    const d: DeliveryStream = {
+      name: s.name,
+      arn: this.streams.arnFor(s.name),
+      createdMs: s.createdMs,
+      type: s.type as DeliveryStreamType,
+      status: DELIVERY_STREAM_STATUS.ACTIVE,
+      versionId: s.versionId,
+      lastUpdateMs: s.lastUpdateMs,
+      destination: s.destination,
+      tags: new Map(Object.entries(s.tags)),
+      source: s.source,
+      log: undefined,
+      timers: new Set(),
+    };
+    this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
+    this.streams.add(d);
+    await this.open(d);
+  }
+
+  /** Stops delivery; `drop`: and deletes the log and checkpoint (what was not delivered is discarded, as AWS does). */
+  private async close1(d: DeliveryStream, drop: boolean): Promise<void> {
+    this.deliveries.get(d)?.stop();
+    this.deliveries.delete(d);
+    this.writers.delete(d);
+    this.ingest.forget(d);
+    for (const t of d.timers) clearTimeout(t);
+    d.timers.clear();
+    if (!drop) return;
+    if (d.log !== undefined) await this.engine.internalLogs.remove(d.log).catch((err: unknown) => this.log(`riffle: firehose ${d.name}: cannot remove its log (${(err as Error).message})`));
+    this.store.remove(d.name, d.createdMs);
+  }
+
+  delete(name: string): void {
+    const d = this.streams.get(name);
+    if (d.status === DELIVERY_STREAM_STATUS.DELETING) return;
+    if (d.status === DELIVERY_STREAM_STATUS.CREATING) {
+      // "You can't delete a Firehose stream that is in the CREATING state." (wording of the error not confirmed)
+      throw new AwsError('ResourceInUseException', `Firehose ${name} under account ${this.account} is in CREATING state; it can be deleted once it is ACTIVE.`);
+    }
+    d.status = DELIVERY_STREAM_STATUS.DELETING;
+    this.persist(); // a restart finishes the deletion: the stream is no longer recorded
+    void this.close1(d, false);
+    this.after(d, this.engine.config.deleteStreamMs, () => {
+      if (!this.streams.remove(d)) return;
+      void this.close1(d, true);
+    });
+  }
+
+  updateDestination(name: string, currentVersion: string, destinationId: string, update: S3ConfigInput): void {
+    const d = this.streams.get(name);
+    if (d.status !== DELIVERY_STREAM_STATUS.ACTIVE) {
+      throw new AwsError('ResourceInUseException', `Firehose ${name} under account ${this.account} is not ACTIVE, instead in state ${d.status}.`);
+    }
+    if (destinationId !== DESTINATION_ID) {
+      throw new AwsError('InvalidArgumentException', `Destination ${destinationId} not found for Firehose ${name} under account ${this.account}.`);
+    }
+    if (currentVersion.replace(/^0+(?=\d)/, '') !== String(d.versionId)) {
+      throw new AwsError('ConcurrentModificationException', `Cannot update Firehose ${name}: its version is ${d.versionId}, not ${currentVersion} (it was updated since it was described).`);
+    }
+    const next = describeUpdate(d.destination, update);
+    checkDestination(next);
+    d.destination = next;
+    d.versionId += 1;
+    d.lastUpdateMs = this.engine.clock.now();
+    this.persist();
+    this.deliveries.get(d)?.update(deliverySettings(d));
+  }
+
+  tag(name: string, tags: Record<string, string>): void {
+    const d = this.streams.get(name);
+    if (new Set([...d.tags.keys(), ...Object.keys(tags)]).size > FIREHOSE_TAGS_MAX) throw this.tooManyTags(name);
+    for (const [k, v] of Object.entries(tags)) d.tags.set(k, v);
+    this.persist();
+  }
+
+  untag(name: string, keys: readonly string[]): void {
+    const d = this.streams.get(name);
+    for (const k of keys) d.tags.delete(k);
+    this.persist();
+  }
+
+  private tooManyTags(name: string): AwsError {
+    // wording not confirmed
+    return new AwsError('LimitExceededException', `Firehose ${name} under account ${this.account} cannot have more than ${FIREHOSE_TAGS_MAX} tags.`);
+  }
+
+  /** Until every object being written is stored (tests, and a clean shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.deliveries.values()].map((d) => d.idle()));
+  }
+
+  /** Stops every delivery (what is buffered stays in the logs, delivered after a restart) and the pool. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.ticker);
+      for (const d of [...this.streams.all()]) await this.close1(d, false);
+      await this.parts.sink.close();
+      await this.pool?.close();
+    })();
+    return this.closing;
+  }
+}
