@@ -82,6 +82,19 @@ export const PYTHON_WITH_BOTO3: ToolSpec = {
 };
 
 /**
+ * moto's S3 server (`python -m moto.server`), a second S3 implementation for the S3 sink, stricter
+ * than s3rver (part sizes, AbortMultipartUpload, ListMultipartUploads). Not a Debian package, so
+ * .ci/run cannot install it: test/integration/firehose-s3-sink.test.ts treats it as optional even
+ * under RIFFLE_REQUIRE_TOOLS=1, unless RIFFLE_MOTO=1.
+ */
+export const MOTO_SERVER: ToolSpec = {
+  name: 'moto server',
+  candidates: ['$RIFFLE_PYTHON', 'python3', '/usr/bin/python3'],
+  probe: ['-c', 'import moto, moto.server, flask; print(f"moto {moto.__version__}")'],
+  install: 'pip install "moto[server]"',
+};
+
+/**
  * Not a program but a permission the full-disk test needs: mounting a small tmpfs (root, or
  * CAP_SYS_ADMIN). Probed by mounting and unmounting one.
  */

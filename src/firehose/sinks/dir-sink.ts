@@ -1,0 +1,226 @@
+// A local directory in the S3 layout: object `key` of `bucket` is the file `<root>/<bucket>/<key>`,
+// each `/` in the key a directory, so `ls`, `zcat` and a read-only S3 front end can serve it.
+//
+// Names starting with `.riffle-` are Riffle's own and never objects (keys using them are refused),
+// so an S3 listing of this layout must skip every entry whose name starts with RESERVED_PREFIX
+// (isReservedName). There are two kinds:
+// - `.riffle-tmp-<uuid>`: a file being written. A put writes the body there, fsyncs it, and renames
+//   it over the final name (rename(2) replaces the name atomically: a reader opens the old file or
+//   the new one, never a mix), then fsyncs the directory so the rename survives a crash. Each new
+//   parent directory's entry is fsynced too. A failed put unlinks its temp file; after a crash one
+//   can stay behind, still under its temp name. It is never visible as an object.
+// - `.riffle-meta/`: one per directory that holds objects. `.riffle-meta/<name>` holds the object's
+//   metadata as JSON, `{"contentType":"application/octet-stream","contentEncoding":"gzip"}`. The
+//   Content-Encoding can't be derived from the key: Firehose names both Snappy variants `.snappy`
+//   but labels them `snappy-java` or `hadoop-snappy` (FIREHOSE-FACTS 1.7). Extended attributes
+//   would keep it on the file itself, but Node has no API for them and not every filesystem keeps
+//   them. readObjectMeta() reads the sidecar; a file with none (copied in by hand) is served as
+//   application/octet-stream with no Content-Encoding.
+//   The sidecar is renamed into place before the object, so a new object is never visible without
+//   its metadata. When a key is replaced, a reader can briefly see the old body with the new
+//   metadata. Firehose never does this: its keys end in a random id, and a retry of the same key
+//   carries the same metadata. A put that fails after placing the sidecar removes it unless an
+//   object is there; after a crash a sidecar may name no file, and readers ignore it.
+// A failed put may leave new, empty directories. They hold no object (real S3 has no empty
+// prefixes), so a listing should show only directories that hold objects.
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { InFlight, SinkInputError, type ObjectMeta, type ObjectSink } from './sink.js';
+
+/** Every directory entry starting with this is Riffle's own, never an object. */
+export const RESERVED_PREFIX = '.riffle-';
+/** A file being written: `.riffle-tmp-<uuid>`, beside the name it will be renamed to. */
+export const TEMP_PREFIX = '.riffle-tmp-';
+/** The directory, beside the objects, that holds their metadata under the same names. */
+export const META_DIR = '.riffle-meta';
+
+/** True for an entry an S3 listing of the layout must skip (temp files, metadata directories). */
+export function isReservedName(name: string): boolean {
+  return name.startsWith(RESERVED_PREFIX);
+}
+
+// S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
+// 3-63 characters; lowercase letters, digits, dots and hyphens; a letter or digit at each end; no
+// two adjacent periods; not an IPv4 address; no reserved prefix or suffix.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const RESERVED_BUCKET = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|--x-s3|--table-s3)$/;
+const KEY_BYTES_MAX = 1024; // S3's limit on a key, in UTF-8 bytes
+const NAME_BYTES_MAX = 255; // NAME_MAX: the longest name a Linux filesystem takes for one segment
+// A header value a front end can send back as is: printable ASCII, no leading space.
+const HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]*$/;
+
+/** Why `bucket` is not a valid S3 bucket name, or undefined when it is. */
+export function bucketProblem(bucket: string): string | undefined {
+  if (!BUCKET.test(bucket)) return 'an S3 bucket name is 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  if (bucket.includes('..')) return 'an S3 bucket name has no two adjacent periods';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'an S3 bucket name is not an IP address';
+  if (RESERVED_BUCKET.test(bucket)) return 'S3 reserves that prefix or suffix for bucket names';
+  return undefined;
+}
+
+/**
+ * Why `key` cannot be stored as a file under the bucket's directory, or undefined when it can.
+ * Beyond S3's own rules (1-1024 bytes), every `/`-separated segment must be a file name that stays
+ * inside the bucket: not empty (no leading, doubled or trailing `/`), not `.` or `..`, no NUL, at
+ * most 255 bytes, and not Riffle's own (RESERVED_PREFIX).
+ */
+export function keyProblem(key: string): string | undefined {
+  const bytes = Buffer.byteLength(key);
+  if (bytes === 0 || bytes > KEY_BYTES_MAX) return `a key is 1-${KEY_BYTES_MAX} bytes of UTF-8 (this one is ${bytes})`;
+  if (key.includes('\0')) return 'a key stored as a file has no NUL character';
+  if (key.startsWith('/')) return 'a key stored as a file does not start with "/" (it would be an absolute path)';
+  for (const segment of key.split('/')) {
+    if (segment === '') return 'a key stored as a file has no empty segment (no doubled or trailing "/")';
+    if (segment === '.' || segment === '..') return `a key stored as a file has no "${segment}" segment`;
+    if (Buffer.byteLength(segment) > NAME_BYTES_MAX) return `each "/"-separated segment of a key stored as a file is at most ${NAME_BYTES_MAX} bytes`;
+    if (isReservedName(segment)) return `segments starting with "${RESERVED_PREFIX}" are reserved for Riffle's own files`;
+  }
+  return undefined;
+}
+
+/** `<root>/<bucket>/<key>`, after checking the names cannot reach outside `<root>/<bucket>`. */
+export function objectPath(root: string, bucket: string, key: string): string {
+  const problem = bucketProblem(bucket) ?? keyProblem(key);
+  if (problem !== undefined) throw new SinkInputError(`bad object name s3://${bucket}/${key}: ${problem}`);
+  const bucketDir = join(resolve(root), bucket);
+  const path = join(bucketDir, key);
+  if (!path.startsWith(bucketDir + sep)) throw new Error(`assertion failed: ${path} is outside ${bucketDir}`);
+  return path;
+}
+
+function metaPathOf(path: string): string {
+  return join(dirname(path), META_DIR, path.slice(dirname(path).length + 1));
+}
+
+/**
+ * The metadata stored with an object of the layout, or undefined when there is none: serve the
+ * object as application/octet-stream without Content-Encoding. Throws on a bad bucket or key
+ * (SinkInputError) and on a sidecar that is not Riffle's JSON.
+ */
+export async function readObjectMeta(root: string, bucket: string, key: string): Promise<ObjectMeta | undefined> {
+  const file = metaPathOf(objectPath(root, bucket, key));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const { contentType, contentEncoding } = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof contentType !== 'string' || !(contentEncoding === undefined || typeof contentEncoding === 'string')) {
+    throw new Error(`${file}: not the metadata Riffle writes ({"contentType": string, "contentEncoding"?: string})`);
+  }
+  return contentEncoding === undefined ? { contentType } : { contentType, contentEncoding };
+}
+
+/** Creates the directories from `root` down to `dir`; returns the ones it created, top first. */
+async function makeDirs(root: string, dir: string): Promise<string[]> {
+  const created: string[] = [];
+  const first = await mkdir(root, { recursive: true });
+  if (first !== undefined) {
+    for (let d = root; ; d = dirname(d)) {
+      created.unshift(d);
+      if (d === first || d === dirname(d)) break;
+    }
+  }
+  let d = root;
+  for (const segment of dir.slice(root.length + 1).split(sep)) {
+    d = join(d, segment);
+    try {
+      await mkdir(d);
+      created.push(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return created;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `data` to a new temp file beside `path`, fsynced; returns the temp file's path. */
+async function writeTemp(path: string, data: Uint8Array, temps: string[]): Promise<string> {
+  const temp = join(dirname(path), `${TEMP_PREFIX}${randomUUID()}`);
+  const handle = await open(temp, 'wx', 0o644);
+  temps.push(temp); // from here on, a failure unlinks it
+  try {
+    for (let at = 0; at < data.byteLength; ) {
+      const { bytesWritten } = await handle.write(data, at, data.byteLength - at);
+      at += bytesWritten;
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return temp;
+}
+
+export class DirSink implements ObjectSink {
+  readonly root: string;
+  readonly description: string;
+  readonly #inFlight = new InFlight();
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.description = `directory ${this.root}`;
+  }
+
+  put(bucket: string, key: string, body: Uint8Array, meta: ObjectMeta): Promise<void> {
+    return this.#inFlight.run(`storing s3://${bucket}/${key} in ${this.description}`, () => this.#put(bucket, key, body, meta));
+  }
+
+  async #put(bucket: string, key: string, body: Uint8Array, meta: ObjectMeta): Promise<void> {
+    const path = objectPath(this.root, bucket, key);
+    for (const [name, value] of [['contentType', meta.contentType], ['contentEncoding', meta.contentEncoding]] as const) {
+      if (value !== undefined && !HEADER_VALUE.test(value)) throw new SinkInputError(`s3://${bucket}/${key}: ${name} ${JSON.stringify(value)} is not a header value (printable ASCII)`);
+    }
+    const sidecar = metaPathOf(path);
+    const temps: string[] = [];
+    let placed = false; // the sidecar is in place, the object maybe not
+    try {
+      const created = await makeDirs(this.root, dirname(sidecar));
+      const stored = meta.contentEncoding === undefined ? { contentType: meta.contentType } : { contentType: meta.contentType, contentEncoding: meta.contentEncoding };
+      const metaTemp = await writeTemp(sidecar, Buffer.from(JSON.stringify(stored)), temps);
+      const bodyTemp = await writeTemp(path, body, temps);
+      // The sidecar is durable before the object is renamed, so not even a crash can leave the
+      // object without it: fsync .riffle-meta/ (its entry) and the parent of each new directory.
+      await rename(metaTemp, sidecar);
+      temps.shift();
+      placed = true;
+      for (const dir of new Set([...created.map((d) => dirname(d)), dirname(sidecar)])) await fsyncDir(dir);
+      await rename(bodyTemp, path);
+      temps.shift();
+      await fsyncDir(dirname(path));
+    } catch (err) {
+      await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
+      // A sidecar whose name holds no object (the object's rename failed: a directory is there)
+      // describes nothing: remove it. Beside an object it may be the object's own: leave it.
+      if (placed && !(await lstat(path).then((st) => st.isFile(), () => false))) await unlink(sidecar).catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      // A key that is a prefix of another (a/b beside a/b/c) can't be both a file and a directory.
+      const conflict = code === 'ENOTDIR' || code === 'EISDIR';
+      const hint = conflict ? ' (in a directory layout a key cannot be both an object and the prefix of another key)' : '';
+      const message = `storing s3://${bucket}/${key} in ${this.description} failed: ${(err as Error).message}${hint}`;
+      throw conflict ? new SinkInputError(message, { cause: err }) : new Error(message, { cause: err });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#inFlight.close();
+  }
+}

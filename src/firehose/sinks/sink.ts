@@ -1,0 +1,59 @@
+// Where Firehose delivery objects go. Delivery builds a complete object (the buffered records,
+// compressed) and hands it to one sink: a local directory in the S3 layout (dir-sink.ts) or an S3
+// endpoint (s3-sink.ts). Both store an object whole or not at all, so a caller that retries after
+// a rejection never leaves a reader a truncated object under the final key.
+
+/**
+ * What Firehose sets on every object it writes (FIREHOSE-FACTS 1.7): Content-Type is always
+ * `application/octet-stream`; Content-Encoding is `gzip`, `zip`, `snappy-java` or `hadoop-snappy`
+ * for the compressed formats, absent for UNCOMPRESSED.
+ */
+export interface ObjectMeta {
+  contentType: string;
+  contentEncoding?: string | undefined;
+}
+
+export interface ObjectSink {
+  /** Where objects go, for logs and errors: 'directory /x/y' or 'S3 endpoint http://...' */
+  readonly description: string;
+  /**
+   * Stores one complete object. Resolves once it is durable and visible whole (never half-written);
+   * rejects with an Error saying what failed (the caller retries with backoff, so a failure must
+   * leave nothing behind that a reader could mistake for the object). Bodies up to ~200 MiB.
+   */
+  put(bucket: string, key: string, body: Uint8Array, meta: ObjectMeta): Promise<void>;
+  /** Waits for puts in flight, then refuses new ones and releases what the sink holds. */
+  close(): Promise<void>;
+}
+
+/** A put the caller should not retry as is (bad bucket or key, or the sink is closed). */
+export class SinkInputError extends Error {
+  override readonly name = 'SinkInputError';
+}
+
+/**
+ * Tracks the puts in flight so close() can wait for them: one entry per concurrent caller, so the
+ * set is bounded by the callers, not by the sink.
+ */
+export class InFlight {
+  #closed = false;
+  readonly #running = new Set<Promise<unknown>>();
+
+  /** Runs `task`, or rejects without running it once close() has begun. */
+  run<T>(what: string, task: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new SinkInputError(`${what}: the sink is closed`));
+    const p = task();
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#running.add(settled);
+    void settled.then(() => this.#running.delete(settled));
+    return p;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#running);
+  }
+}
