@@ -20,6 +20,7 @@
  */
 import { execFile } from 'node:child_process';
 import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 export interface ToolSpec {
@@ -104,6 +105,35 @@ export const TMPFS_MOUNT: ToolSpec = {
   // The mount point is removed whether or not the mount worked.
   probe: ['-c', 'd=$(mktemp -d) || exit 1; err=$(mount -t tmpfs -o size=64k tmpfs "$d" 2>&1 && umount "$d" 2>&1); ok=$?; rmdir "$d" 2>/dev/null; [ $ok -eq 0 ] || { echo "mount -t tmpfs: $(printf %s "$err" | head -n 1)" >&2; exit 1; }; echo "mount -t tmpfs"'],
   install: 'run the tests as root with CAP_SYS_ADMIN (in a container: --cap-add SYS_ADMIN, or --privileged)',
+};
+
+/** GNU gzip, to decompress Firehose's GZIP objects (`gzip -dc`). */
+export const GZIP: ToolSpec = {
+  name: 'gzip',
+  candidates: ['gzip'],
+  probe: ['--version'], // 'gzip 1.12'
+  install: 'apt-get install gzip',
+};
+
+/** Info-ZIP unzip, to list and extract Firehose's ZIP objects (`unzip -l`, `unzip -p`). */
+export const UNZIP: ToolSpec = {
+  name: 'unzip',
+  candidates: ['unzip'],
+  probe: ['-v'], // 'UnZip 6.00 of 20 April 2009, by Debian. Original by Info-ZIP.'
+  install: 'apt-get install unzip',
+};
+
+/** Debian's snappy-java (libsnappy-java, with its JNI library from libsnappy-jni). */
+export const SNAPPY_JAVA_JAR = '/usr/share/java/snappy-java.jar';
+/** The program the Snappy tests run with it: `java -cp SNAPPY_JAVA_JAR SNAPPY_JAVA_CAT <mode> <in> <out> ...`. */
+export const SNAPPY_JAVA_CAT = fileURLToPath(new URL('../unit/firehose/SnappyJavaCat.java', import.meta.url));
+
+/** A java (11+: it runs SNAPPY_JAVA_CAT from source) that loads snappy-java and its JNI library. */
+export const JAVA_WITH_SNAPPY_JAVA: ToolSpec = {
+  name: 'java with snappy-java',
+  candidates: ['java'],
+  probe: ['-cp', SNAPPY_JAVA_JAR, SNAPPY_JAVA_CAT, '--version'], // 'snappy-java 1.1.8.3 (JNI /usr/lib/x86_64-linux-gnu/jni/libsnappyjava.so)'
+  install: 'apt-get install libsnappy-java openjdk-17-jre-headless',
 };
 
 // --- finding them ------------------------------------------------------------------------------
