@@ -10,7 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import type { PushListener } from '../engine/push-reads.js';
 import type { Shard, Stream } from '../engine/model.js';
 import { AwsError } from '../aws/errors.js';
-import { ShardFeed } from './shard-feed.js';
+import { ShardFeed, type FeedReader } from './shard-feed.js';
 import { Subscription, type PushSink } from './subscription.js';
 
 /** AWS: "If you call SubscribeToShard again with the same ConsumerARN and ShardId within 5 seconds of a successful call, you'll get a ResourceInUseException." */
@@ -100,6 +100,33 @@ export class FanoutHub implements PushListener {
     };
     sub.notify(); // push what is already there from the starting position
     return sub;
+  }
+
+  /**
+   * Follows `shard` for a reader that is not a registered consumer (a Firehose delivery stream
+   * reading its Kinesis source): it shares the shard's feed with the subscriptions (one owner read
+   * at the tip for all of them) and is told of acknowledged records. Returns the feed and how to
+   * stop following.
+   */
+  follow(stream: Stream, shard: Shard, reader: FeedReader): { feed: ShardFeed; unfollow(): void } {
+    let feed = this.byShard.get(shard);
+    if (feed === undefined) this.byShard.set(shard, (feed = new ShardFeed(stream, shard, this.engine.pushReads)));
+    feed.readers.add(reader);
+    this.byStream.set(stream, (this.byStream.get(stream) ?? 0) + 1);
+    let following = true;
+    const unfollow = (): void => {
+      if (!following) return;
+      following = false;
+      feed.remove(reader);
+      if (feed.readers.size === 0 && this.byShard.get(shard) === feed) {
+        feed.close();
+        this.byShard.delete(shard);
+      }
+      const n = (this.byStream.get(stream) ?? 1) - 1;
+      if (n === 0) this.byStream.delete(stream);
+      else this.byStream.set(stream, n);
+    };
+    return { feed, unfollow };
   }
 
   /** A deregistered consumer's subscriptions end. */

@@ -3,15 +3,19 @@ import type { Engine } from '../engine/engine.js';
 import { FIREHOSE_DELIVERY_STREAMS_MAX, FIREHOSE_DIRECT_PUT_RETRY_HOURS, FIREHOSE_TAGS_MAX } from '../limits.js';
 import { CompressPool } from './codecs/compress-pool.js';
 import type { CompressionFormat } from './codecs/formats.js';
-import { Delivery } from './delivery/delivery.js';
+import { openShards } from '../engine/model.js';
+import type { Positions } from './delivery/batch.js';
+import { Delivery, type DeliverySource } from './delivery/delivery.js';
 import { ObjectWriter } from './delivery/object-writer.js';
 import { describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
 import { Ingest } from './ingest.js';
-import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type DeliveryStream, type DeliveryStreamType, type KinesisSource } from './model.js';
+import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type DeliveryStream, type DeliveryStreamType, type KinesisSource as KinesisSourceConfig } from './model.js';
 import { DeliveryStreamRegistry } from './registry.js';
 import { checkDestination, deliverySettings } from './settings.js';
 import type { ObjectSink } from './sinks/sink.js';
-import { FirehoseStore, type StoredDeliveryStream } from './store.js';
+import { KinesisSource } from './sources/kinesis-source.js';
+import { LOG_SOURCE, LogSource } from './sources/log-source.js';
+import { FirehoseStore, type Checkpoint, type StoredDeliveryStream } from './store.js';
 
 /** How often buffered records are checked against their delivery stream's interval. */
 const TICK_MS = 100;
@@ -41,7 +45,6 @@ export class Firehose {
   readonly streams: DeliveryStreamRegistry;
   readonly ingest: Ingest;
   private readonly deliveries = new Map<DeliveryStream, Delivery>();
-  private readonly writers = new Map<DeliveryStream, ObjectWriter>();
   private readonly ticker: NodeJS.Timeout;
   private lastCreatedMs = 0;
   private readonly log: (line: string) => void;
@@ -113,12 +116,13 @@ export class Firehose {
     if (Object.keys(input.tags).length > FIREHOSE_TAGS_MAX) throw this.tooManyTags(name);
     const destination = describeNew(input.destination);
     checkDestination(destination);
-    if (input.type === DELIVERY_STREAM_TYPE.KINESIS) {
-      throw new AwsError('InvalidArgumentException', 'Riffle does not deliver from a Kinesis stream source yet (DeliveryStreamType KinesisStreamAsSource).');
-    }
     const createdMs = Math.max(this.engine.clock.now(), this.lastCreatedMs + 1);
+    let source: KinesisSourceConfig | undefined;
+    if (input.type === DELIVERY_STREAM_TYPE.KINESIS && input.source !== undefined) {
+      this.sourceStream(input.source.KinesisStreamARN);
+      source = { kinesisStreamArn: input.source.KinesisStreamARN, roleArn: input.source.RoleARN, deliveryStartMs: createdMs };
+    }
     this.lastCreatedMs = createdMs;
-    const source: KinesisSource | undefined = undefined;
     const d: DeliveryStream = {
       name,
       arn: this.streams.arnFor(name),
@@ -148,26 +152,55 @@ export class Firehose {
     return d;
   }
 
-  /** Opens the internal log (DirectPut) and starts delivery from the checkpoint. */
+  /** Opens the source (DirectPut: the internal log) and starts delivery from the checkpoint. */
   private async open(d: DeliveryStream): Promise<void> {
-    const { log, recovery } = await this.engine.internalLogs.open('firehose', d.name, d.createdMs, FIREHOSE_DIRECT_PUT_RETRY_HOURS * HOUR_MS);
-    d.log = log;
-    if (recovery.report !== '') this.log(`riffle: firehose ${d.name}: ${recovery.report.replace(/\n/g, '; ')}`);
-    const fromSeq = this.store.checkpoint(d.name, d.createdMs)?.nextSeq ?? 1;
+    const checkpoint = this.store.checkpoint(d.name, d.createdMs);
+    let source: DeliverySource;
+    if (d.source === undefined) {
+      const { log, recovery } = await this.engine.internalLogs.open('firehose', d.name, d.createdMs, FIREHOSE_DIRECT_PUT_RETRY_HOURS * HOUR_MS);
+      d.log = log;
+      if (recovery.report !== '') this.log(`riffle: firehose ${d.name}: ${recovery.report.replace(/\n/g, '; ')}`);
+      source = new LogSource(this.engine.internalLogs, log, checkpoint?.nextSeq ?? 1);
+    } else {
+      source = await this.kinesisSource(d, checkpoint?.shards);
+    }
     const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log);
-    const delivery = new Delivery(this.engine.internalLogs, log, deliverySettings(d), writer, this.engine.clock, {
-      checkpoint: (nextSeq) => {
-        try {
-          this.store.saveCheckpoint(d.name, d.createdMs, { nextSeq });
-        } catch (err) {
-          this.log(`riffle: firehose ${d.name}: cannot record its checkpoint (${(err as Error).message}); delivered records may be delivered again after a restart`);
-        }
-      },
+    const delivery = new Delivery(deliverySettings(d), source, writer, this.engine.clock, {
+      checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
       log: this.log,
-    }, fromSeq);
-    this.writers.set(d, writer);
+    });
     this.deliveries.set(d, delivery);
     delivery.start();
+  }
+
+  /** An object of `d`'s is stored: record where delivery goes on, then let the log drop what it delivered. */
+  private checkpointed(d: DeliveryStream, positions: Positions, newestArrivalMs: number): void {
+    const checkpoint: Checkpoint = d.log === undefined ? { nextSeq: 0, shards: Object.fromEntries(positions) } : { nextSeq: positions.get(LOG_SOURCE) ?? 1 };
+    try {
+      this.store.saveCheckpoint(d.name, d.createdMs, checkpoint);
+    } catch (err) {
+      this.log(`riffle: firehose ${d.name}: cannot record its checkpoint (${(err as Error).message}); delivered records may be delivered again after a restart`);
+      return;
+    }
+    // Every record that arrived before the newest one stored is delivered (arrivals never decrease).
+    if (d.log !== undefined && this.deliveries.has(d)) {
+      this.engine.internalLogs.trim(d.log, newestArrivalMs).catch((err: unknown) => this.log(`riffle: firehose ${d.name}: cannot trim its log (${(err as Error).message})`));
+    }
+  }
+
+  /**
+   * A Kinesis stream source, read from the checkpoint's positions; a shard without one (the
+   * delivery stream is new) starts at LATEST, as Firehose "starts reading data from the LATEST
+   * position".
+   */
+  private async kinesisSource(d: DeliveryStream, stored: Record<string, number> | undefined): Promise<KinesisSource> {
+    const arn = (d.source as KinesisSourceConfig).kinesisStreamArn;
+    const stream = this.engine.streams.get({ arn });
+    const positions = new Map<string, number>(Object.entries(stored ?? {}));
+    for (const shard of openShards(stream)) {
+      if (!positions.has(shard.shardId)) positions.set(shard.shardId, await this.engine.reads.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'CreateDeliveryStream'));
+    }
+    return new KinesisSource(this.engine, stream, positions);
   }
 
   private async restore(s: StoredDeliveryStream): Promise<void> {
@@ -190,11 +223,23 @@ export class Firehose {
     await this.open(d);
   }
 
+  /** The source stream, ACTIVE (or UPDATING); InvalidArgumentException otherwise (wording not confirmed). */
+  private sourceStream(arn: string): void {
+    let stream;
+    try {
+      stream = this.engine.streams.get({ arn });
+    } catch {
+      throw new AwsError('InvalidArgumentException', `Kinesis stream ${arn} does not exist or is not accessible.`);
+    }
+    if (stream.status !== 'ACTIVE' && stream.status !== 'UPDATING') {
+      throw new AwsError('InvalidArgumentException', `Kinesis stream ${arn} is not ACTIVE, instead in state ${stream.status}.`);
+    }
+  }
+
   /** Stops delivery; `drop`: and deletes the log and checkpoint (what was not delivered is discarded, as AWS does). */
   private async close1(d: DeliveryStream, drop: boolean): Promise<void> {
     this.deliveries.get(d)?.stop();
     this.deliveries.delete(d);
-    this.writers.delete(d);
     this.ingest.forget(d);
     for (const t of d.timers) clearTimeout(t);
     d.timers.clear();

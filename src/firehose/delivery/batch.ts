@@ -2,10 +2,14 @@ import { READ_RECORD_FIXED_BYTES } from '../../shard/messages.js';
 
 const NEWLINE = 0x0a;
 
+/** Where each source of a batch is: the log's or each shard's counter to read from next. */
+export type Positions = ReadonlyMap<string, number>;
+
 /**
  * The records buffered for one object: their data concatenated (with a newline after each when
- * the AppendDelimiterToRecord processor is on), how many, and the arrival times the object's key
- * and the log's trim need. Chunks are copied once, out of the owner's read reply.
+ * the AppendDelimiterToRecord processor is on), how many, the arrival times the object's key and
+ * the log's trim need, and where each source will be once the object is stored (the checkpoint).
+ * Data is copied once, out of the owner's read reply.
  */
 export class Batch {
   private chunks: Uint8Array[] = [];
@@ -15,43 +19,48 @@ export class Batch {
   oldestArrivalMs = Infinity;
   /** Arrival of the newest record, ms. */
   newestArrivalMs = 0;
-  /** The counter after the last record (what the checkpoint becomes once the object is stored). */
-  nextSeq = 0;
+  private readonly positions = new Map<string, number>();
 
   constructor(private readonly delimiter: boolean) {}
 
   /**
    * Adds the records of a READ reply section (`count` records laid out as seq f64, arrival f64,
-   * keyLen u16, dataLen u32, key, data; little-endian) and returns how many bytes it added.
+   * keyLen u16, dataLen u32, key, data; little-endian) read from `source`, which is next read at
+   * `nextSeq`. `split` may turn one record's data into several (KPL de-aggregation). Returns the
+   * bytes added.
    */
-  addReadRecords(section: Uint8Array, count: number, nextSeq: number): number {
+  add(source: string, section: Uint8Array, count: number, nextSeq: number, split?: (data: Uint8Array) => readonly Uint8Array[]): number {
     const view = new DataView(section.buffer, section.byteOffset, section.byteLength);
     let pos = 0;
-    let size = 0;
-    const spans: Array<[number, number]> = [];
+    const parts: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
       const arrival = view.getFloat64(pos + 8, true);
       const keyLen = view.getUint16(pos + 16, true);
       const dataLen = view.getUint32(pos + 18, true);
       const at = pos + READ_RECORD_FIXED_BYTES + keyLen;
-      spans.push([at, dataLen]);
-      size += dataLen + (this.delimiter ? 1 : 0);
+      const data = section.subarray(at, at + dataLen);
+      if (split === undefined) parts.push(data);
+      else for (const p of split(data)) parts.push(p);
       if (arrival < this.oldestArrivalMs) this.oldestArrivalMs = arrival;
       if (arrival > this.newestArrivalMs) this.newestArrivalMs = arrival;
       pos = at + dataLen;
     }
     if (pos !== section.length) throw new Error(`READ reply of ${count} records has ${section.length - pos} bytes left over`);
-    const chunk = new Uint8Array(size);
-    let out = 0;
-    for (const [at, len] of spans) {
-      chunk.set(section.subarray(at, at + len), out);
-      out += len;
-      if (this.delimiter) chunk[out++] = NEWLINE;
+    let size = 0;
+    for (const p of parts) size += p.length + (this.delimiter ? 1 : 0);
+    if (size > 0) {
+      const chunk = new Uint8Array(size);
+      let out = 0;
+      for (const p of parts) {
+        chunk.set(p, out);
+        out += p.length;
+        if (this.delimiter) chunk[out++] = NEWLINE;
+      }
+      this.chunks.push(chunk);
     }
-    if (size > 0) this.chunks.push(chunk);
     this.bytes += size;
-    this.count += count;
-    this.nextSeq = nextSeq;
+    this.count += parts.length;
+    this.positions.set(source, nextSeq);
     return size;
   }
 
@@ -68,7 +77,14 @@ export class Batch {
         at += c.length;
       }
     }
-    const taken: TakenBatch = { body, bytes: this.bytes, count: this.count, oldestArrivalMs: this.oldestArrivalMs, newestArrivalMs: this.newestArrivalMs, nextSeq: this.nextSeq };
+    const taken: TakenBatch = {
+      body,
+      bytes: this.bytes,
+      count: this.count,
+      oldestArrivalMs: this.oldestArrivalMs,
+      newestArrivalMs: this.newestArrivalMs,
+      positions: new Map(this.positions),
+    };
     this.chunks = [];
     this.bytes = 0;
     this.count = 0;
@@ -85,5 +101,6 @@ export interface TakenBatch {
   readonly count: number;
   readonly oldestArrivalMs: number;
   readonly newestArrivalMs: number;
-  readonly nextSeq: number;
+  /** Every source's position after these records: the checkpoint once the object is stored. */
+  readonly positions: Positions;
 }

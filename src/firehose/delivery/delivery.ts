@@ -1,11 +1,5 @@
-import type { InternalLog, InternalLogs } from '../../engine/internal-logs.js';
-import { Batch, type TakenBatch } from './batch.js';
+import { Batch, type Positions, type TakenBatch } from './batch.js';
 import type { Clock, ObjectSettings, ObjectWriter } from './object-writer.js';
-
-/** Bytes asked of the log per read (a reply must fit half the owner's reply ring, 16 MiB). */
-const READ_BYTES_MAX = 4 * 1024 * 1024;
-/** After a failed read (not a stop), wait this long before the next. */
-const READ_RETRY_MS = 1000;
 
 export interface DeliverySettings extends ObjectSettings {
   /** SizeInMBs in bytes: an object is made once this much is buffered... */
@@ -16,42 +10,51 @@ export interface DeliverySettings extends ObjectSettings {
 }
 
 export interface DeliveryHooks {
-  /** An object reached the sink (or was given up on): record that delivery goes on after `nextSeq`. */
-  checkpoint(nextSeq: number): void;
+  /** An object reached the sink (or was given up on): delivery goes on from `positions`. */
+  checkpoint(positions: Positions, newestArrivalMs: number): void;
   log(line: string): void;
 }
 
+/** Where a delivery's records come from: the internal log (DirectPut) or a Kinesis stream's shards. */
+export interface DeliverySource {
+  /** Starts reading into `delivery` (each source reads only while `delivery.hasRoom`). */
+  start(delivery: Delivery): void;
+  stop(): void;
+}
+
 /**
- * Delivery of one DirectPut delivery stream: reads its internal log from the checkpoint (a read
- * that finds nothing waits at the owner for the next append: no polling), buffers the records, and
- * makes an object when SizeInMBs are buffered or IntervalInSeconds have passed since the oldest
- * buffered record arrived, whichever is first ("The first buffer condition that is satisfied
- * triggers Firehose to deliver the data"). One object is written at a time, in order, so the
- * checkpoint only moves forward; once it has moved, the log drops what was delivered.
- * Memory: the batch being filled (about SizeInMBs, plus one read) and the one being written.
+ * Delivery of one delivery stream: its source adds records to the batch; an object is made when
+ * SizeInMBs are buffered or IntervalInSeconds have passed since the oldest buffered record arrived,
+ * whichever is first ("The first buffer condition that is satisfied triggers Firehose to deliver
+ * the data"). One object is written at a time, in order, so the checkpoint only moves forward.
+ * Memory: the batch being filled (SizeInMBs, plus one read per source) and the one being written.
  */
 export class Delivery {
-  private batch: Batch;
-  private readSeq: number;
+  readonly batch: Batch;
   private writing: Promise<void> | null = null;
   private stopped = false;
-  private sleeping: NodeJS.Timeout | null = null;
+  private readonly roomWaiters: Array<() => void> = [];
 
   constructor(
-    private readonly logs: InternalLogs,
-    private readonly log: InternalLog,
     private settings: DeliverySettings,
+    private readonly source: DeliverySource,
     private readonly writer: ObjectWriter,
     private readonly clock: Clock,
     private readonly hooks: DeliveryHooks,
-    fromSeq: number,
   ) {
     this.batch = new Batch(settings.delimiter);
-    this.readSeq = fromSeq;
+  }
+
+  get name(): string {
+    return this.settings.streamName;
+  }
+
+  get log(): (line: string) => void {
+    return this.hooks.log;
   }
 
   start(): void {
-    void this.readLoop();
+    this.source.start(this);
   }
 
   /** UpdateDestination: objects made from now on follow the new settings (and carry the new version). */
@@ -59,7 +62,28 @@ export class Delivery {
     this.settings = settings;
   }
 
-  /** Called by the service's ticker: the interval has passed for the oldest buffered record. */
+  /** Whether a source may add more (below SizeInMBs buffered). */
+  get hasRoom(): boolean {
+    return !this.stopped && this.batch.bytes < this.settings.sizeBytes;
+  }
+
+  /** Bytes a source may still add before the batch is full (at least 1). */
+  get room(): number {
+    return Math.max(1, this.settings.sizeBytes - this.batch.bytes);
+  }
+
+  /** Resolves when there is room again (at once if there is); never, once stopped. */
+  whenRoom(): Promise<void> {
+    if (this.hasRoom) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** A source added records: deliver if a buffer condition is met. */
+  added(): void {
+    if (this.due()) this.flush();
+  }
+
+  /** Called by the service's ticker: the interval may have passed for the oldest buffered record. */
   tick(): void {
     if (this.due()) this.flush();
   }
@@ -70,11 +94,12 @@ export class Delivery {
     return b.bytes >= this.settings.sizeBytes || this.clock.now() >= b.oldestArrivalMs + this.settings.intervalMs;
   }
 
-  /** Stops reading and writing; what is buffered and not stored is dropped (it stays in the log, if the log stays). */
+  /** Stops reading and writing; what is buffered and not stored is dropped here (a durable source keeps it). */
   stop(): void {
     this.stopped = true;
+    this.source.stop();
     this.writer.stop();
-    if (this.sleeping !== null) clearTimeout(this.sleeping);
+    this.roomWaiters.length = 0;
   }
 
   /** Until the object being written (if any) is stored or given up. */
@@ -82,35 +107,11 @@ export class Delivery {
     while (this.writing !== null) await this.writing;
   }
 
-  private async readLoop(): Promise<void> {
-    while (!this.stopped) {
-      if (this.batch.bytes >= this.settings.sizeBytes) {
-        // Full: hand it over, or wait for the object being written if there is one.
-        if (this.writing !== null) await this.writing;
-        else this.flush();
-        continue;
-      }
-      let read;
-      try {
-        const room = Math.max(1, Math.min(READ_BYTES_MAX, this.settings.sizeBytes - this.batch.bytes));
-        read = await this.logs.read(this.log, this.readSeq, room, true);
-      } catch (err) {
-        if (this.stopped) return;
-        this.hooks.log(`riffle: firehose ${this.settings.streamName}: cannot read its log (${(err as Error).message}); retrying`);
-        await this.sleep(READ_RETRY_MS);
-        continue;
-      }
-      if (this.stopped) return;
-      if (read.count > 0) this.batch.addReadRecords(read.bytes, read.count, read.nextSeq);
-      this.readSeq = read.nextSeq;
-      if (this.due()) this.flush();
-    }
-  }
-
   /** Starts writing the buffered records as one object, unless one is being written (it then follows). */
   private flush(): void {
     if (this.writing !== null || this.batch.count === 0 || this.stopped) return;
     const taken = this.batch.take();
+    for (const wake of this.roomWaiters.splice(0)) wake();
     this.writing = this.write(taken).finally(() => {
       this.writing = null;
       if (this.due()) this.flush();
@@ -127,20 +128,6 @@ export class Delivery {
         this.hooks.log(`riffle: firehose ${settings.streamName}: dropped ${taken.count} record(s) (${taken.bytes} bytes) that could not be delivered: ${outcome.reason}`);
       }
     }
-    this.hooks.checkpoint(taken.nextSeq);
-    // Every record that arrived before the newest one stored is delivered (arrivals never decrease).
-    this.logs.trim(this.log, taken.newestArrivalMs).catch((err: unknown) => {
-      if (!this.stopped) this.hooks.log(`riffle: firehose ${settings.streamName}: cannot trim its log (${(err as Error).message})`);
-    });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.sleeping = setTimeout(() => {
-        this.sleeping = null;
-        resolve();
-      }, ms);
-      this.sleeping.unref();
-    });
+    this.hooks.checkpoint(taken.positions, taken.newestArrivalMs);
   }
 }

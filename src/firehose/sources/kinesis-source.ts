@@ -1,0 +1,143 @@
+import type { Engine } from '../../engine/engine.js';
+import { openShards, type Shard, type Stream } from '../../engine/model.js';
+import { FanoutHub } from '../../fanout/hub.js';
+import { PushBatch, RECORDS_HEADER_BYTES } from '../../fanout/push-batch.js';
+import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from '../../fanout/shard-feed.js';
+import type { Delivery, DeliverySource } from '../delivery/delivery.js';
+import { deaggregate } from './kpl.js';
+
+/** After a failed read (the stream's shard is gone, the owner refused), try again after this long. */
+const RETRY_MS = 1000;
+
+/**
+ * A Kinesis stream as a delivery stream's source: each open shard is followed from its checkpoint
+ * (LATEST when the delivery stream was created) through the shard's fan-out feed, which reads the
+ * shard's tip once for every follower and waits at the owner for new records (no polling, and no
+ * charge to the shard's GetRecords quota: Firehose reads as a consumer of its own). KPL-aggregated
+ * records are de-aggregated. A shard's reader stops while the batch is full.
+ */
+export class KinesisSource implements DeliverySource {
+  private readers: ShardReader[] = [];
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly stream: Stream,
+    /** The counter to read from next, per shard id (from the checkpoint, or LATEST at creation). */
+    private readonly positions: ReadonlyMap<string, number>,
+  ) {}
+
+  start(delivery: Delivery): void {
+    const hub = FanoutHub.for(this.engine);
+    for (const shard of openShards(this.stream)) {
+      const from = this.positions.get(shard.shardId);
+      if (from === undefined) continue;
+      const reader = new ShardReader(this.stream, shard, from, delivery, this.engine);
+      reader.attach(hub.follow(this.stream, shard, reader));
+      this.readers.push(reader);
+      reader.kick();
+    }
+  }
+
+  stop(): void {
+    for (const r of this.readers) r.stop();
+    this.readers = [];
+  }
+}
+
+class ShardReader implements FeedReader {
+  private feed!: ShardFeed;
+  private unfollow: () => void = () => undefined;
+  private reading = false;
+  private pending = true;
+  private stopped = false;
+  private waitingForRoom = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly stream: Stream,
+    private readonly shard: Shard,
+    public position: number,
+    private readonly delivery: Delivery,
+    private readonly engine: Engine,
+  ) {}
+
+  attach(follow: { feed: ShardFeed; unfollow(): void }): void {
+    this.feed = follow.feed;
+    this.unfollow = follow.unfollow;
+  }
+
+  notify(): void {
+    this.pending = true;
+    this.kick();
+  }
+
+  wake(): void {
+    this.kick();
+  }
+
+  fail(err: unknown): void {
+    if (this.stopped) return;
+    this.delivery.log(`riffle: firehose ${this.delivery.name}: cannot read ${this.stream.name} ${this.shard.shardId} (${(err as Error).message}); retrying`);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.pending = true;
+      this.kick();
+    }, RETRY_MS);
+    this.retry.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.unfollow();
+  }
+
+  /** Takes what the feed keeps from the position on; then waits on the feed or reads for itself. */
+  kick(): void {
+    while (!this.stopped && !this.reading && this.retry === null) {
+      if (!this.delivery.hasRoom) return this.awaitRoom();
+      const kept = this.feed.batchAt(this.position);
+      if (kept !== null) {
+        this.take(kept.from(this.position, this.delivery.room));
+        this.feed.release();
+        continue;
+      }
+      const where = this.feed.await(this);
+      if (where === 'behind' || (where === 'ahead' && this.pending)) this.readOwn();
+      return;
+    }
+  }
+
+  private awaitRoom(): void {
+    if (this.waitingForRoom) return;
+    this.waitingForRoom = true;
+    void this.delivery.whenRoom().then(() => {
+      this.waitingForRoom = false;
+      this.kick();
+    });
+  }
+
+  private readOwn(): void {
+    this.reading = true;
+    this.pending = false;
+    this.engine.pushReads.read(this.stream, this.shard, this.position, Math.min(READ_BYTES_MAX, this.delivery.room), RECORDS_HEADER_BYTES).then(
+      (read) => {
+        this.reading = false;
+        if (this.stopped) return;
+        if (read.count > 0 || read.nextSeq !== this.position) this.take(PushBatch.fromRead(this.shard, read));
+        this.kick();
+      },
+      (err: unknown) => {
+        this.reading = false;
+        this.fail(err);
+      },
+    );
+  }
+
+  private take(batch: PushBatch): void {
+    this.position = batch.nextSeq;
+    if (batch.count > 0) this.pending = true;
+    this.delivery.batch.add(this.shard.shardId, batch.frame.subarray(RECORDS_HEADER_BYTES), batch.count, batch.nextSeq, deaggregate);
+    this.delivery.added();
+  }
+}
