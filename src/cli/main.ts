@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseConfig, usage } from '../config.js';
+import { ConfigError, resolveS3Dir, parseConfig, usage } from '../config.js';
 import { Riffle } from '../index.js';
 import { DataDirError, DEFAULT_DATA_DIR, prepareDataDir } from '../log/data-dir.js';
 
@@ -46,7 +46,8 @@ async function serve(argv: string[]): Promise<void> {
   console.log(
     `riffle: listening on http://${config.host}:${port} (AWS API, HTTP/1.1 + h2c) and http://${config.host}:${streamPort} (uWebSockets.js); ` +
       `${config.workers} shard owner thread(s), ${mode}, ` +
-      (config.dataDir !== null && !config.inMemory ? `data in ${config.dataDir} (fsync ${config.fsync})` : 'data in memory'),
+      (config.dataDir !== null && !config.inMemory ? `data in ${config.dataDir} (fsync ${config.fsync})` : 'data in memory') +
+      `; Firehose objects to ${config.s3Endpoint ?? resolveS3Dir(config)}`,
   );
   let stopping = false;
   const stop = (signal: string): void => {

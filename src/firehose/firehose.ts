@@ -165,7 +165,7 @@ export class Firehose {
       source = await this.kinesisSource(d, checkpoint?.shards);
     }
     const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log);
-    const delivery = new Delivery(deliverySettings(d), source, writer, this.engine.clock, {
+    const delivery = new Delivery(deliverySettings(d, this.retryHours(d)), source, writer, this.engine.clock, {
       checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
       log: this.log,
     });
@@ -197,9 +197,14 @@ export class Firehose {
     const arn = (d.source as KinesisSourceConfig).kinesisStreamArn;
     const stream = this.engine.streams.get({ arn });
     const positions = new Map<string, number>(Object.entries(stored ?? {}));
+    let started = false;
     for (const shard of openShards(stream)) {
-      if (!positions.has(shard.shardId)) positions.set(shard.shardId, await this.engine.reads.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'CreateDeliveryStream'));
+      if (positions.has(shard.shardId)) continue;
+      positions.set(shard.shardId, await this.engine.reads.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'CreateDeliveryStream'));
+      started = true;
     }
+    // Recorded at once: after a restart, delivery goes on from here, not from a later LATEST.
+    if (started) this.store.saveCheckpoint(d.name, d.createdMs, { nextSeq: 0, shards: Object.fromEntries(positions) });
     return new KinesisSource(this.engine, stream, positions);
   }
 
@@ -221,6 +226,19 @@ export class Firehose {
     this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
     this.streams.add(d);
     await this.open(d);
+  }
+
+  /**
+   * How long a failing sink is retried: "up to 24 hours" for DirectPut; for a Kinesis source "as
+   * long as the data is retained in the stream" (retry.html).
+   */
+  private retryHours(d: DeliveryStream): number {
+    if (d.source === undefined) return FIREHOSE_DIRECT_PUT_RETRY_HOURS;
+    try {
+      return this.engine.streams.get({ arn: d.source.kinesisStreamArn }).retentionHours;
+    } catch {
+      return FIREHOSE_DIRECT_PUT_RETRY_HOURS;
+    }
   }
 
   /** The source stream, ACTIVE (or UPDATING); InvalidArgumentException otherwise (wording not confirmed). */
@@ -281,7 +299,7 @@ export class Firehose {
     d.versionId += 1;
     d.lastUpdateMs = this.engine.clock.now();
     this.persist();
-    this.deliveries.get(d)?.update(deliverySettings(d));
+    this.deliveries.get(d)?.update(deliverySettings(d, this.retryHours(d)));
   }
 
   tag(name: string, tags: Record<string, string>): void {

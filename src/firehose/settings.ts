@@ -19,7 +19,7 @@ export function checkDestination(d: S3DestinationDescription): void {
 }
 
 /** How a delivery stream's objects are made, from its destination as described. */
-export function deliverySettings(ds: DeliveryStream): DeliverySettings {
+export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIRECT_PUT_RETRY_HOURS): DeliverySettings {
   const d = ds.destination;
   const format = d.CompressionFormat;
   if (!isCompressionFormat(format)) throw new Error(`delivery stream ${ds.name}: unknown CompressionFormat ${format}`);
@@ -31,7 +31,7 @@ export function deliverySettings(ds: DeliveryStream): DeliverySettings {
     extension: objectExtension(d.FileExtension, extensionOf(format)),
     timeZone: checkTimeZone(d.CustomTimeZone),
     prefixes: compilePrefixes({ prefix: d.Prefix, errorOutputPrefix: d.ErrorOutputPrefix, dynamicPartitioning: d.DynamicPartitioningConfiguration?.Enabled === true }),
-    retryMs: FIREHOSE_DIRECT_PUT_RETRY_HOURS * 3_600_000,
+    retryMs: retryHours * 3_600_000,
     sizeBytes: d.BufferingHints.SizeInMBs * MiB,
     intervalMs: d.BufferingHints.IntervalInSeconds * 1000,
     delimiter: appendsDelimiter(d),

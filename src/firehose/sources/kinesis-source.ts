@@ -52,6 +52,7 @@ class ShardReader implements FeedReader {
   private stopped = false;
   private waitingForRoom = false;
   private retry: NodeJS.Timeout | null = null;
+  private failing = false;
 
   constructor(
     private readonly stream: Stream,
@@ -77,7 +78,9 @@ class ShardReader implements FeedReader {
 
   fail(err: unknown): void {
     if (this.stopped) return;
-    this.delivery.log(`riffle: firehose ${this.delivery.name}: cannot read ${this.stream.name} ${this.shard.shardId} (${(err as Error).message}); retrying`);
+    // Once per outage, not once per retry (a deleted source stream fails every read).
+    if (!this.failing) this.delivery.log(`riffle: firehose ${this.delivery.name}: cannot read ${this.stream.name} ${this.shard.shardId} (${(err as Error).message}); retrying every ${RETRY_MS / 1000} s`);
+    this.failing = true;
     this.retry = setTimeout(() => {
       this.retry = null;
       this.pending = true;
@@ -135,6 +138,7 @@ class ShardReader implements FeedReader {
   }
 
   private take(batch: PushBatch): void {
+    this.failing = false;
     this.position = batch.nextSeq;
     if (batch.count > 0) this.pending = true;
     this.delivery.batch.add(this.shard.shardId, batch.frame.subarray(RECORDS_HEADER_BYTES), batch.count, batch.nextSeq, deaggregate);
