@@ -225,7 +225,21 @@ export class Firehose {
     };
     this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
     this.streams.add(d);
+    if (d.source !== undefined && !this.sourceExists(d.source.kinesisStreamArn)) {
+      // Its source stream was deleted: the delivery stream stays (and can be described or deleted), with nothing to read.
+      this.log(`riffle: firehose ${d.name}: its source stream ${d.source.kinesisStreamArn} no longer exists; nothing will be delivered`);
+      return;
+    }
     await this.open(d);
+  }
+
+  private sourceExists(arn: string): boolean {
+    try {
+      this.engine.streams.get({ arn });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
