@@ -82,7 +82,9 @@ export class Firehose {
   static async start(engine: Engine, parts: FirehoseParts): Promise<Firehose> {
     const store = FirehoseStore.open(engine.persistence.dir);
     const firehose = new Firehose(engine, store, parts);
-    for (const s of store.load()) await firehose.restore(s);
+    const stored = store.load();
+    for (const gone of store.removeUnrecorded(stored)) firehose.log(`riffle: firehose: removed ${gone}, deleted before the last shutdown`);
+    for (const s of stored) await firehose.restore(s);
     return firehose;
   }
 

@@ -6,7 +6,7 @@
  * Both are replaced atomically. The internal log itself is in `<name>.<creation ms>/log/`
  * (engine/internal-logs.ts). An in-memory Firehose keeps nothing.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../log/atomic-file.js';
 import { DELIVERY_STREAM_STATUS, type DeliveryStream, type KinesisSource, type S3DestinationDescription } from './model.js';
@@ -94,6 +94,22 @@ export class FirehoseStore {
     const dir = this.streamDir(name, createdMs);
     mkdirSync(dir, { recursive: true });
     writeFileAtomic(join(dir, 'checkpoint.json'), Buffer.from(JSON.stringify(checkpoint)));
+  }
+
+  /**
+   * Deletes the files of delivery streams that are no longer recorded: a deletion the last run did
+   * not finish (it is recorded before it is answered, its files go later). Returns their names.
+   */
+  removeUnrecorded(stored: readonly StoredDeliveryStream[]): string[] {
+    if (this.dir === null) return [];
+    const keep = new Set(stored.map((s) => `${s.name}.${s.createdMs}`));
+    const removed: string[] = [];
+    for (const entry of readdirSync(this.dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || keep.has(entry.name) || !/^[a-zA-Z0-9_.-]+\.\d+$/.test(entry.name)) continue;
+      rmSync(join(this.dir, entry.name), { recursive: true, force: true });
+      removed.push(entry.name);
+    }
+    return removed;
   }
 
   /** Deletes a deleted delivery stream's files (its checkpoint; its log too, if still there). */
