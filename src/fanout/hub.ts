@@ -77,8 +77,7 @@ export class FanoutHub implements PushListener {
       previous.sub.end(null);
     }
     const config = this.engine.config;
-    let feed = this.byShard.get(shard);
-    if (feed === undefined) this.byShard.set(shard, (feed = new ShardFeed(stream, shard, this.engine.pushReads)));
+    const feed = this.joined(stream, shard);
     const sub = new Subscription(consumer, stream, shard, position, sink, {
       reads: this.engine.pushReads,
       feed,
@@ -86,16 +85,9 @@ export class FanoutHub implements PushListener {
       bytesPerSec: config.throttle ? config.pushBytesPerSec : 0,
       sessionMs,
     });
-    this.byStream.set(stream, (this.byStream.get(stream) ?? 0) + 1);
     this.byConsumerShard.set(key, { sub, startedMs: now, sessionMs });
     sub.onEnd = () => {
-      if (feed.readers.size === 0 && this.byShard.get(shard) === feed) {
-        feed.close();
-        this.byShard.delete(shard);
-      }
-      const n = (this.byStream.get(stream) ?? 1) - 1;
-      if (n === 0) this.byStream.delete(stream);
-      else this.byStream.set(stream, n);
+      this.left(stream, shard, feed);
       // The entry stays until the next subscription replaces it (its start time is the 5-second rule's).
     };
     sub.notify(); // push what is already there from the starting position
@@ -109,24 +101,35 @@ export class FanoutHub implements PushListener {
    * stop following.
    */
   follow(stream: Stream, shard: Shard, reader: FeedReader): { feed: ShardFeed; unfollow(): void } {
-    let feed = this.byShard.get(shard);
-    if (feed === undefined) this.byShard.set(shard, (feed = new ShardFeed(stream, shard, this.engine.pushReads)));
+    const feed = this.joined(stream, shard);
     feed.readers.add(reader);
-    this.byStream.set(stream, (this.byStream.get(stream) ?? 0) + 1);
     let following = true;
     const unfollow = (): void => {
       if (!following) return;
       following = false;
       feed.remove(reader);
-      if (feed.readers.size === 0 && this.byShard.get(shard) === feed) {
-        feed.close();
-        this.byShard.delete(shard);
-      }
-      const n = (this.byStream.get(stream) ?? 1) - 1;
-      if (n === 0) this.byStream.delete(stream);
-      else this.byStream.set(stream, n);
+      this.left(stream, shard, feed);
     };
     return { feed, unfollow };
+  }
+
+  /** Someone follows `shard`: its feed (made if none), and the stream counted as watched. */
+  private joined(stream: Stream, shard: Shard): ShardFeed {
+    let feed = this.byShard.get(shard);
+    if (feed === undefined) this.byShard.set(shard, (feed = new ShardFeed(stream, shard, this.engine.pushReads)));
+    this.byStream.set(stream, (this.byStream.get(stream) ?? 0) + 1);
+    return feed;
+  }
+
+  /** A follower of `shard` left (already out of the feed's readers): the feed goes when nobody reads it. */
+  private left(stream: Stream, shard: Shard, feed: ShardFeed): void {
+    if (feed.readers.size === 0 && this.byShard.get(shard) === feed) {
+      feed.close();
+      this.byShard.delete(shard);
+    }
+    const n = (this.byStream.get(stream) ?? 1) - 1;
+    if (n === 0) this.byStream.delete(stream);
+    else this.byStream.set(stream, n);
   }
 
   /** A deregistered consumer's subscriptions end. */

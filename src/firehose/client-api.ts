@@ -3,6 +3,7 @@
  * the AWS SDK names them), blobs as Uint8Array, timestamps as Date. Every call goes through the
  * same validation and operation code as the HTTP endpoints.
  */
+import { typedClient, type Call } from '../aws/typed-client.js';
 
 export type DeliveryStreamStatus = 'CREATING' | 'CREATING_FAILED' | 'DELETING' | 'DELETING_FAILED' | 'ACTIVE';
 export type DeliveryStreamTypeName = 'DirectPut' | 'KinesisStreamAsSource';
@@ -106,13 +107,7 @@ const METHODS: Record<keyof FirehoseApi, string> = {
   listTagsForDeliveryStream: 'ListTagsForDeliveryStream',
 };
 
-type Call = (operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
 /** Builds the typed facade over `call`; the operation layer does all checking. */
 export function firehoseClient(call: Call): FirehoseApi {
-  const api: Record<string, (input?: object) => Promise<unknown>> = {};
-  for (const [method, operation] of Object.entries(METHODS)) {
-    api[method] = (input = {}) => call(operation, input as Record<string, unknown>);
-  }
-  return api as unknown as FirehoseApi;
+  return typedClient<FirehoseApi>(METHODS, call);
 }

@@ -3,6 +3,7 @@
  * the AWS SDK names them), with blobs as Uint8Array and timestamps as Date. Every call goes through
  * the same validation and operation code as the HTTP endpoints.
  */
+import { typedClient, type Call } from '../aws/typed-client.js';
 
 export interface StreamRef {
   StreamName?: string;
@@ -122,13 +123,7 @@ const METHODS: Record<keyof KinesisApi, string> = {
   updateStreamMode: 'UpdateStreamMode',
 };
 
-type Call = (operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
 /** Builds the typed facade over `call`; the operation layer does all checking. */
 export function kinesisClient(call: Call): KinesisApi {
-  const api: Record<string, (input?: object) => Promise<unknown>> = {};
-  for (const [method, operation] of Object.entries(METHODS)) {
-    api[method] = (input = {}) => call(operation, input as Record<string, unknown>);
-  }
-  return api as unknown as KinesisApi;
+  return typedClient<KinesisApi>(METHODS, call);
 }
