@@ -154,6 +154,24 @@ describe('Firehose control plane', () => {
     expect(lines.sort()).toEqual(stored.sort());
   });
 
+  it('size limits: 1,000 KiB per record, 4 MiB per batch (nothing stored when refused), empty records allowed', async () => {
+    const name = 'sizes';
+    await client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: s3('sizes', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 } }) }));
+    await expect(client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: Buffer.alloc(1_024_001, 0x61) } }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1024001 cap=1024001]' at 'record.data' failed to satisfy constraint: Member must have length less than or equal to 1024000",
+    });
+    const five = Array.from({ length: 5 }, () => ({ Data: Buffer.alloc(1_024_000, 0x62) }));
+    await expect(client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: five }))).rejects.toMatchObject({ name: 'InvalidArgumentException', message: 'Records size exceeds 4 MB limit' });
+    const ok = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: [{ Data: Buffer.alloc(0) }, { Data: Buffer.from('z') }] }));
+    expect(ok.FailedPutCount).toBe(0);
+    const bodies = await waitFor('the one byte', () => {
+      const all = [...objectsIn(s3Dir, 'sizes').values()];
+      return all.length > 0 ? all : undefined;
+    });
+    expect(Buffer.concat(bodies).toString()).toBe('z');
+  });
+
   it('deleting: a delivery stream can be deleted once, then it is gone', async () => {
     await client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'gone', S3DestinationConfiguration: s3('g') }));
     await client.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'gone', AllowForceDelete: true }));
