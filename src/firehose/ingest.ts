@@ -95,7 +95,9 @@ export class Ingest {
         continue;
       }
       const ack = acks[next++];
-      results[i] = ack !== undefined && ack.status === STATUS.OK ? { RecordId: formatSequenceNumber(log.shard.seqPrefix, ack.seq) } : INTERNAL;
+      if (ack !== undefined && ack.status === STATUS.OK) results[i] = { RecordId: formatSequenceNumber(log.shard.seqPrefix, ack.seq) };
+      // The log is unmetered; should an owner still refuse a record as over a limit, it is Firehose's "Slow down.".
+      else results[i] = ack?.status === STATUS.THROTTLED ? THROTTLED : INTERNAL;
     }
     return results;
   }

@@ -43,10 +43,10 @@ export type Status = (typeof STATUS)[keyof typeof STATUS];
 
 export const HEADER_BYTES = 8;
 
-export function writeHeader(w: WireWriter, type: MsgType, status: number, requestId: number): void {
+export function writeHeader(w: WireWriter, type: MsgType, status: number, requestId: number, flags = 0): void {
   w.u8(type);
   w.u8(status);
-  w.u16(0);
+  w.u16(flags);
   w.u32(requestId);
 }
 
@@ -87,7 +87,7 @@ export const SHARD_FLAG_UNMETERED = 1;
 export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0, shardIndex = 0, dir = '', flags = 0): Uint8Array {
   const path = Buffer.from(dir, 'utf8');
   const w = new WireWriter(new Uint8Array(HEADER_BYTES + 18 + path.length));
-  writeHeader(w, type, flags, requestId);
+  writeHeader(w, type, 0, requestId, flags);
   w.u32(gid);
   w.f64(retentionMs);
   w.u32(shardIndex);

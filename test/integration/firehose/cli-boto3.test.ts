@@ -89,18 +89,13 @@ async function expectOneObject(s3Dir: string, bucket: string, name: string, body
   expect(bytes.toString('utf8') === body, 'the object is the records, in order, each with its newline').toBe(true);
 }
 
-/**
- * A server of its own (in memory, objects in a directory) for one client's tests. --no-throttle:
- * today a 1.05 MB PutRecordBatch, well under AWS's 5 MiB/s, loses its last record to the internal
- * log's Kinesis-sized 1 MiB/s limit (ingest-quota.test.ts has the bug); these tests are about the
- * clients, not the quotas.
- */
+/** A server of its own (in memory, objects in a directory, AWS's default quotas) for one client's tests. */
 function withServer(): { server: () => RunningServer; s3Dir: () => string } {
   let server: RunningServer;
   let s3Dir: string;
   beforeAll(async () => {
     s3Dir = mkdtempSync(join(work, 's3-'));
-    server = await startServer(['--s3-dir', s3Dir, '--no-throttle']);
+    server = await startServer(['--s3-dir', s3Dir]);
   });
   afterAll(async () => {
     await server?.stop();
