@@ -1,6 +1,5 @@
 import { AwsError } from '../aws/errors.js';
 import type { InternalLogs } from '../engine/internal-logs.js';
-import { formatSequenceNumber } from '../engine/sequence-number.js';
 import { FIREHOSE_BATCH_BYTES_MAX } from '../limits.js';
 import { STATUS } from '../shard/messages.js';
 import { TokenBucket } from '../shard/token-bucket.js';
@@ -20,6 +19,18 @@ export interface IngestQuotas {
 const SLOW_DOWN = 'Slow down.';
 const THROTTLED: PutRecordResult = { ErrorCode: 'ServiceUnavailableException', ErrorMessage: SLOW_DOWN };
 const INTERNAL: PutRecordResult = { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' };
+
+/**
+ * A record's id: opaque base64, as AWS's are (long base64 strings), here of the delivery stream's
+ * creation time and the record's counter in its log, so ids never repeat, even across re-creations.
+ */
+function recordId(createdMs: number, counter: number): string {
+  const b = Buffer.alloc(18);
+  b[0] = 1; // layout version
+  b.writeDoubleBE(createdMs, 2);
+  b.writeDoubleBE(counter, 10);
+  return b.toString('base64');
+}
 
 class StreamQuotas {
   readonly records: TokenBucket;
@@ -95,7 +106,7 @@ export class Ingest {
         continue;
       }
       const ack = acks[next++];
-      if (ack !== undefined && ack.status === STATUS.OK) results[i] = { RecordId: formatSequenceNumber(log.shard.seqPrefix, ack.seq) };
+      if (ack !== undefined && ack.status === STATUS.OK) results[i] = { RecordId: recordId(d.createdMs, ack.seq) };
       // The log is unmetered; should an owner still refuse a record as over a limit, it is Firehose's "Slow down.".
       else results[i] = ack?.status === STATUS.THROTTLED ? THROTTLED : INTERNAL;
     }

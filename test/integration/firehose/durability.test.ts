@@ -267,7 +267,7 @@ describe('Firehose durability (kill -9, a failing sink, deletion)', () => {
 
     // The recovered stream takes records and delivers them too.
     const after = Buffer.from(JSON.stringify({ n: -1, pad: 'after the restart' }));
-    expect((await second.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: after } }))).RecordId).toMatch(/^\d+$/);
+    expect((await second.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: after } }))).RecordId).toMatch(/^[A-Za-z0-9+/]{24}$/);
     await until('the record put after the restart delivered', () => deliveredRecords(s3Dir, bucket, (b) => b).counts.get(-1) === 1, 10_000, 100);
     console.info(
       `kill -9 during ingest: ${ledger.acked.size} acknowledged in ${ledger.calls} calls (${killedAt.acked} and ${killedAt.objects} objects at the kill), ${ledger.unanswered.size} unanswered, ${ledger.refused.size} refused; ` +
@@ -384,12 +384,12 @@ describe('Firehose durability (kill -9, a failing sink, deletion)', () => {
       const lines = Array.from({ length: 200 }, (_, i) => `down-${i}`);
       const batch = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: lines.slice(0, 150).map((l) => ({ Data: Buffer.from(l) })) }));
       expect(batch.FailedPutCount).toBe(0);
-      expect(batch.RequestResponses?.every((r) => /^\d+$/.test(r.RecordId ?? ''))).toBe(true);
+      expect(batch.RequestResponses?.every((r) => /^[A-Za-z0-9+/]{24}$/.test(r.RecordId ?? ''))).toBe(true);
       const retrying = new RegExp(`cannot store s3://${bucket}/\\d{4}/\\d{2}/\\d{2}/\\d{2}/${name}-1-\\d{4}(-\\d{2}){5}-${UUID} \\(.*ECONNREFUSED.*\\); retrying every 5 s`);
       await until('the server to say it is retrying', () => retrying.test(server.stderr()), 15_000, 50, () => server.stderr());
       // More records while the first object waits: they are acknowledged and wait behind it.
       for (const l of lines.slice(150)) {
-        expect((await client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: Buffer.from(l) } }))).RecordId).toMatch(/^\d+$/);
+        expect((await client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: Buffer.from(l) } }))).RecordId).toMatch(/^[A-Za-z0-9+/]{24}$/);
       }
       const listed = async (): Promise<string[]> => ((await reader.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key as string);
 
