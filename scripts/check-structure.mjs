@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The AWS service folders (layer 2). Adding a service is one entry here. */
-export const SERVICES = ['kinesis', 'firehose'];
+export const SERVICES = ['kinesis', 'firehose', 's3'];
 
 /** src-relative path → one line saying why the file is long. Only files over MAX_LINES belong here. */
 export const LONG_FILES = {

@@ -82,9 +82,13 @@ export class Riffle {
    * binary WebSocket ingest at /ingest). */
   async listen(): Promise<Listening> {
     const services = [this.service, this.firehoseService];
-    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services });
+    // The read-only S3 API over the objects Firehose delivers (requests signed for 's3'); loaded
+    // here, where the endpoints start, since Riffle.start() without listen() serves no HTTP.
+    const { S3Service } = await import('./s3/service.js');
+    const restServices = [new S3Service(resolveS3Dir(this.config))];
+    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices });
     this.endpoints.push(aws);
-    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
     this.endpoints.push(uws);
     return { port: aws.port, streamPort: uws.port };
   }

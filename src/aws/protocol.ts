@@ -2,10 +2,11 @@
 // one HTTP response out. The order of the checks and the shape of each error follow what the real
 // Kinesis service answers, as recorded by kinesalite (index.js httpHandler, whose tests were run
 // against AWS): CORS, method, empty body, content type, body syntax, target, then authentication.
+// Requests signed for a REST service's signing name (S3) go to that service before any of this.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError, isAwsError, type AwsErrorCode } from './errors.js';
 import { MalformedBodyError, decodeCborBody, decodeJsonBody, encodeCborBody, encodeJsonBody } from './codec.js';
-import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type StreamingBody } from './http.js';
+import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type RestService, type StreamingBody } from './http.js';
 
 const AMZ_JSON = 'application/x-amz-json-1.1';
 const AMZ_CBOR = 'application/x-amz-cbor-1.1';
@@ -30,8 +31,21 @@ export function payloadTooLarge(): AwsHttpResponse {
   return { status: 413, headers: { 'x-amzn-RequestId': randomUUID() }, body: '' };
 }
 
-/** Never rejects: anything unexpected becomes a 500 InternalFailure. */
-export async function handleAwsRequest(req: AwsHttpRequest, services: AwsService[]): Promise<AwsHttpResponse> {
+/**
+ * Never rejects: anything unexpected becomes a 500 InternalFailure. A request whose SigV4
+ * credential scope names a RestService's signing name goes to that service; every other request
+ * (unsigned ones too) goes to the X-Amz-Target JSON services.
+ */
+export async function handleAwsRequest(
+  req: AwsHttpRequest,
+  services: AwsService[],
+  restServices: readonly RestService[] = [],
+): Promise<AwsHttpResponse> {
+  if (restServices.length > 0) {
+    const scope = credentialScope(req);
+    const rest = scope === undefined ? undefined : restServices.find((s) => s.signingName === scope.service);
+    if (rest !== undefined) return handleRest(rest, req);
+  }
   const headers: Record<string, string> = { 'x-amzn-RequestId': randomUUID() };
   try {
     return await handle(req, services, headers);
@@ -95,6 +109,34 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
   } catch (err) {
     if (isAwsError(err)) return awsError(headers, format, err);
     return internalFailure(headers, format, err, `${prefix}.${operation}`);
+  }
+}
+
+/**
+ * The SigV4 credential scope a request is signed with, from the Authorization header
+ * (`AWS4-HMAC-SHA256 Credential=AKID/20261201/us-east-1/s3/aws4_request, SignedHeaders=...`) or
+ * a presigned URL's X-Amz-Credential (SigV4 docs, "Credential scope"). SigV4a scopes have no
+ * region (`AKID/<date>/s3/aws4_request`): region ''. Nothing is verified, as for every service here.
+ */
+export function credentialScope(req: AwsHttpRequest): { region: string; service: string } | undefined {
+  const auth = req.headers.authorization;
+  let credential: string | null | undefined;
+  if (auth !== undefined) credential = /(?:^|[\s,])Credential=([^,\s]+)/.exec(auth)?.[1];
+  else if (req.query.includes('X-Amz-Credential=')) credential = new URLSearchParams(req.query).get('X-Amz-Credential');
+  if (credential === undefined || credential === null) return undefined;
+  const parts = credential.split('/');
+  if (parts.length < 4 || parts.at(-1) !== 'aws4_request') return undefined;
+  return { service: parts.at(-2)!, region: parts.length >= 5 ? parts.at(-3)! : '' };
+}
+
+/** A RestService answers its own errors; a rejection is a bug, logged, and answered 500 without a body. */
+async function handleRest(service: RestService, req: AwsHttpRequest): Promise<AwsHttpResponse> {
+  try {
+    return await service.handle(req);
+  } catch (err) {
+    const requestId = randomUUID();
+    console.error(`riffle: internal failure in the ${service.signingName} service (request ${requestId}):`, err);
+    return { status: 500, headers: { 'x-amz-request-id': requestId }, body: '' };
   }
 }
 

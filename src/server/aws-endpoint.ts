@@ -7,7 +7,7 @@ import net from 'node:net';
 import http from 'node:http';
 import http2 from 'node:http2';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
-import type { AwsHttpResponse, AwsService, BodySink } from '../aws/http.js';
+import type { AwsHttpRequest, AwsHttpResponse, BodySink } from '../aws/http.js';
 import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
 
 /** RFC 9113 §3.4: every h2c-with-prior-knowledge connection starts with these 24 octets. */
@@ -19,11 +19,12 @@ const IDLE_TIMEOUT_MS = 120_000;
 
 export async function startAwsEndpoint(options: EndpointOptions): Promise<RunningEndpoint> {
   const maxBodyBytes = checkEndpointOptions(options);
-  const { services } = options;
+  const { services, restServices } = options;
+  const route: Route = (req) => handleAwsRequest(req, services, restServices);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
 
-  const h1 = http.createServer((req, res) => serveHttp1(req, res, services, maxBodyBytes));
+  const h1 = http.createServer((req, res) => serveHttp1(req, res, route, maxBodyBytes));
   // h1 never listens itself, so its connection-tracking timers (headersTimeout, requestTimeout) do
   // not run; the per-socket idle timeout below bounds slow or silent clients instead.
   h1.timeout = IDLE_TIMEOUT_MS;
@@ -38,7 +39,7 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
     session.setTimeout(IDLE_TIMEOUT_MS, () => session.close());
   });
   h2.on('sessionError', () => {});
-  h2.on('stream', (stream, headers) => serveHttp2(stream, headers, services, maxBodyBytes));
+  h2.on('stream', (stream, headers) => serveHttp2(stream, headers, route, maxBodyBytes));
 
   const tcp = net.createServer((socket) => {
     sockets.add(socket);
@@ -66,6 +67,22 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** One request to its response: the AWS protocol layer over this endpoint's services. */
+type Route = (req: AwsHttpRequest) => Promise<AwsHttpResponse>;
+
+/**
+ * Responses without content (RFC 9110 §6.4.1): to HEAD, and 304. Node drops the body of both
+ * itself; for HTTP/2 and uWS the writers below must not send one.
+ */
+function bodiless(method: string, response: AwsHttpResponse): boolean {
+  return method === 'HEAD' || response.status === 304;
+}
+
+/** A bodiless response's Content-Length (see AwsHttpResponse.headLength), or undefined for none. */
+function bodilessLength(method: string, response: AwsHttpResponse): number | undefined {
+  return response.headLength ?? (method === 'HEAD' ? Buffer.byteLength(response.body) : undefined);
 }
 
 /**
@@ -108,7 +125,7 @@ function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Serv
   socket.setTimeout(PEEK_TIMEOUT_MS);
 }
 
-function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, services: AwsService[], maxBodyBytes: number): void {
+function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, route: Route, maxBodyBytes: number): void {
   req.on('error', () => {}); // a client that goes away mid-body; the socket is already gone
   let chunks: Buffer[] = [];
   let size = 0;
@@ -139,17 +156,25 @@ function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, service
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     const body = Buffer.concat(chunks, size);
-    handleAwsRequest({ method: req.method ?? '', path, query, headers, body }, services)
-      .then((response) => writeHttp1(res, response))
+    const method = req.method ?? '';
+    route({ method, path, query, headers, body })
+      .then((response) => writeHttp1(res, response, method))
       .catch(() => res.destroy()); // a write racing a vanished socket; never an unhandled rejection
   });
 }
 
-function writeHttp1(res: http.ServerResponse, response: AwsHttpResponse): void {
-  if (res.destroyed || res.writableEnded) return;
+function writeHttp1(res: http.ServerResponse, response: AwsHttpResponse, method = ''): void {
+  if (res.destroyed || res.writableEnded) return response.stream?.cancel?.();
+  if (bodiless(method, response)) {
+    response.stream?.cancel?.();
+    const length = bodilessLength(method, response);
+    res.writeHead(response.status, length === undefined ? response.headers : { ...response.headers, 'Content-Length': length });
+    return void res.end();
+  }
   if (response.stream !== undefined) {
-    // No Content-Length: Node sends the body chunked (Transfer-Encoding: chunked).
-    res.writeHead(response.status, response.headers);
+    // Without a known length no Content-Length: Node sends the body chunked (Transfer-Encoding: chunked).
+    const { length } = response.stream;
+    res.writeHead(response.status, length === undefined ? response.headers : { ...response.headers, 'Content-Length': length });
     res.flushHeaders();
     return response.stream.start(sinkOver(res, () => res.end()));
   }
@@ -162,6 +187,8 @@ function sinkOver(w: http.ServerResponse | http2.ServerHttp2Stream, end: () => v
   return {
     write: (chunk) => !w.destroyed && w.write(chunk),
     end,
+    // HTTP/1.1: the socket is closed; HTTP/2: the stream is reset (RST_STREAM).
+    abort: () => void w.destroy(),
     onDrain: (listener) => void w.on('drain', listener),
     // 'close' follows a normal end as well as a reset or a lost connection.
     onClose: (listener) => void w.once('close', listener),
@@ -171,7 +198,7 @@ function sinkOver(w: http.ServerResponse | http2.ServerHttp2Stream, end: () => v
 function serveHttp2(
   stream: http2.ServerHttp2Stream,
   h2Headers: http2.IncomingHttpHeaders,
-  services: AwsService[],
+  route: Route,
   maxBodyBytes: number,
 ): void {
   stream.on('error', () => {}); // RST_STREAM from the client, session teardown
@@ -203,18 +230,25 @@ function serveHttp2(
     const [path = '/', query = ''] = splitUrl(String(h2Headers[':path'] ?? '/'));
     const method = String(h2Headers[':method'] ?? '');
     const body = Buffer.concat(chunks, size);
-    handleAwsRequest({ method, path, query, headers, body }, services)
-      .then((response) => writeHttp2(stream, response))
+    route({ method, path, query, headers, body })
+      .then((response) => writeHttp2(stream, response, method))
       .catch(() => stream.destroy()); // respond() racing a session teardown
   });
 }
 
-function writeHttp2(stream: http2.ServerHttp2Stream, response: AwsHttpResponse): void {
-  if (stream.destroyed || stream.closed || stream.headersSent) return;
+function writeHttp2(stream: http2.ServerHttp2Stream, response: AwsHttpResponse, method = ''): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return response.stream?.cancel?.();
   const headers: http2.OutgoingHttpHeaders = { ':status': response.status };
   // HTTP/2 field names are lower case (RFC 9113 §8.2.1).
   for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
+  if (bodiless(method, response)) {
+    response.stream?.cancel?.();
+    const length = bodilessLength(method, response);
+    if (length !== undefined) headers['content-length'] = length;
+    return stream.respond(headers, { endStream: true });
+  }
   if (response.stream !== undefined) {
+    if (response.stream.length !== undefined) headers['content-length'] = response.stream.length;
     stream.respond(headers);
     // A streamed response outlives the idle timeout of a quiet session; the stream's own end bounds it.
     stream.setTimeout(0);

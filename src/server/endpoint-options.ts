@@ -1,4 +1,4 @@
-import type { AwsService } from '../aws/http.js';
+import type { AwsService, RestService } from '../aws/http.js';
 
 /** What every endpoint (server/aws-endpoint.ts, server/uws-adapter.ts) is started with. */
 export interface EndpointOptions {
@@ -6,6 +6,8 @@ export interface EndpointOptions {
   /** 0 picks an ephemeral port; the bound port is returned. */
   port: number;
   services: AwsService[];
+  /** REST-protocol services (S3), each given the requests signed for its signing name (aws/protocol.ts). */
+  restServices?: RestService[];
   /** Largest request body accepted; larger bodies get 413. Default MAX_BODY_BYTES_DEFAULT. */
   maxBodyBytes?: number;
 }

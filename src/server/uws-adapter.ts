@@ -11,7 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
-import type { AwsHttpResponse, AwsService } from '../aws/http.js';
+import type { AwsHttpRequest, AwsHttpResponse, BodySink, StreamingBody } from '../aws/http.js';
 import type { WsPeer, WsRoute, WsSession } from '../aws/ws.js';
 import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
 
@@ -29,6 +29,9 @@ export interface UwsEndpointOptions extends EndpointOptions {
  * path instead (test/integration/bench-smoke.test.ts checks every frame of the fan-out bench).
  */
 const LARGE_FRAME_BYTES = 16 * 1024;
+
+/** A sized body's bytes waiting in the adapter before its write() says false. */
+const SIZED_HIGH_WATER_BYTES = 64 * 1024;
 
 interface WsUserData {
   session?: WsSession;
@@ -100,10 +103,11 @@ interface PendingRequest {
 
 export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<RunningEndpoint> {
   const maxBodyBytes = checkEndpointOptions(options);
-  const { services } = options;
+  const { services, restServices } = options;
+  const route: Route = (req) => handleAwsRequest(req, services, restServices);
   const app = uWS.App();
-  for (const route of options.ws ?? []) app.ws<WsUserData>(route.path, wsBehavior(route));
-  app.any('/*', (res, req) => serve(res, req, services, maxBodyBytes));
+  for (const ws of options.ws ?? []) app.ws<WsUserData>(ws.path, wsBehavior(ws));
+  app.any('/*', (res, req) => serve(res, req, route, maxBodyBytes));
 
   // LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets binds with SO_REUSEPORT by default, which would let a
   // second server share a fixed port silently instead of failing like node:net does.
@@ -129,7 +133,10 @@ export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<Run
   };
 }
 
-function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, services: AwsService[], maxBodyBytes: number): void {
+/** One request to its response: the AWS protocol layer over this endpoint's services. */
+type Route = (req: AwsHttpRequest) => Promise<AwsHttpResponse>;
+
+function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBodyBytes: number): void {
   const method = req.getMethod().toUpperCase(); // uWS reports it lower case
   const path = req.getUrl();
   const query = req.getQuery() ?? '';
@@ -160,21 +167,35 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, services: AwsService
     if (!isLast) return;
     const body = Buffer.concat(pending.chunks, pending.size);
     pending.chunks = [];
-    handleAwsRequest({ method, path, query, headers, body }, services)
-      .then((response) => write(res, pending, response, false))
+    route({ method, path, query, headers, body })
+      .then((response) => write(res, pending, response, false, method))
       .catch((err: unknown) => console.error('riffle: uWS response write failed:', err));
   });
 }
 
-function write(res: uWS.HttpResponse, pending: PendingRequest, response: AwsHttpResponse, closeConnection: boolean): void {
-  if (pending.finished) return; // aborted: res is gone
-  if (response.stream !== undefined) return writeStream(res, pending, response);
+function write(res: uWS.HttpResponse, pending: PendingRequest, response: AwsHttpResponse, closeConnection: boolean, method = ''): void {
+  if (pending.finished) return response.stream?.cancel?.(); // aborted: res is gone
+  // Responses without content (RFC 9110 §6.4.1): µWS does not know HEAD and would send the body.
+  const bodiless = method === 'HEAD' || response.status === 304;
+  // An empty sized body needs no stream: it is an empty end().
+  if (bodiless || response.stream?.length === 0) response.stream?.cancel?.();
+  else if (response.stream?.length !== undefined) return writeSizedStream(res, pending, response, response.stream);
+  else if (response.stream !== undefined) return writeStream(res, pending, response);
   pending.finished = true;
   res.cork(() => {
-    res.writeStatus(`${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}`);
-    for (const [name, value] of Object.entries(response.headers)) res.writeHeader(name, value);
-    res.end(response.body, closeConnection);
+    writeHead(res, response);
+    if (!bodiless) return void res.end(response.body, closeConnection);
+    // endWithoutBody writes no Content-Length itself; given one, this build (20.30) drops the
+    // connection without a response, so the length goes as a header of our own.
+    const length = response.headLength ?? (method === 'HEAD' ? Buffer.byteLength(response.body) : undefined);
+    if (length !== undefined) res.writeHeader('Content-Length', String(length));
+    res.endWithoutBody();
   });
+}
+
+function writeHead(res: uWS.HttpResponse, response: AwsHttpResponse): void {
+  res.writeStatus(`${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}`);
+  for (const [name, value] of Object.entries(response.headers)) res.writeHeader(name, value);
 }
 
 /** A streaming body over uWS: chunked HTTP/1.1, uWS's write/onWritable for backpressure. */
@@ -186,10 +207,7 @@ function writeStream(res: uWS.HttpResponse, pending: PendingRequest, response: A
     for (const listener of listeners) listener();
   };
   pending.aborted = close;
-  res.cork(() => {
-    res.writeStatus(`${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}`);
-    for (const [name, value] of Object.entries(response.headers)) res.writeHeader(name, value);
-  });
+  res.cork(() => writeHead(res, response));
   res.onWritable(() => {
     for (const listener of drains) listener();
     return true;
@@ -209,6 +227,91 @@ function writeStream(res: uWS.HttpResponse, pending: PendingRequest, response: A
       res.cork(() => res.end());
       close();
     },
+    abort: () => abort(res, pending),
+    onDrain: (listener) => void drains.push(listener),
+    onClose: (listener) => void closes.push(listener),
+  });
+}
+
+/** Closes the connection under a body that cannot be completed; onAborted runs the close listeners. */
+function abort(res: uWS.HttpResponse, pending: PendingRequest): void {
+  if (pending.finished) return;
+  res.close();
+}
+
+/**
+ * A body of known length over uWS: tryEnd writes Content-Length, then as much of each chunk as the
+ * socket takes without buffering; the rest of a chunk is sent again from uWS's write offset when
+ * the socket is writable (uWebSockets.js examples/VideoStreamer.js). Chunks written meanwhile wait
+ * here, and write() says false once they pass the high-water mark, so a body that keeps to it
+ * holds at most about one chunk plus the mark.
+ */
+function writeSizedStream(res: uWS.HttpResponse, pending: PendingRequest, response: AwsHttpResponse, body: StreamingBody): void {
+  const total = body.length as number;
+  const drains: Array<() => void> = [];
+  const closes: Array<() => void> = [];
+  const close = (): void => {
+    const listeners = closes.splice(0);
+    for (const listener of listeners) listener();
+  };
+  pending.aborted = close;
+  const queue: Uint8Array[] = [];
+  let queuedBytes = 0;
+  let blocked = false;
+  let ended = false;
+  /** uWS's write offset when the first chunk in the queue started going out. */
+  let chunkStart = 0;
+  /** Sends what is queued; false while the socket has taken only part of it. */
+  const pump = (): boolean => {
+    while (queue.length > 0) {
+      const chunk = queue[0] as Uint8Array;
+      let ok = false;
+      let done = false;
+      res.cork(() => {
+        [ok, done] = res.tryEnd(chunk.subarray(res.getWriteOffset() - chunkStart), total);
+      });
+      if (done) {
+        // The last byte is out and res is finished (uWS: no longer valid).
+        pending.finished = true;
+        queue.length = 0;
+        close();
+        return true;
+      }
+      if (!ok) return false;
+      queue.shift();
+      queuedBytes -= chunk.byteLength;
+      chunkStart = res.getWriteOffset();
+    }
+    // Everything written and still short of the length: the client would wait for the rest.
+    if (ended) abort(res, pending);
+    return true;
+  };
+  res.cork(() => writeHead(res, response));
+  chunkStart = res.getWriteOffset();
+  res.onWritable(() => {
+    if (pending.finished) return true;
+    const ok = pump();
+    if (ok && blocked && !pending.finished) {
+      blocked = false;
+      for (const listener of drains) listener();
+    }
+    return ok;
+  });
+  body.start({
+    write: (chunk) => {
+      if (pending.finished || ended) return false;
+      queue.push(chunk);
+      queuedBytes += chunk.byteLength;
+      if (queue.length === 1 && !pump()) blocked = true;
+      if (queuedBytes >= SIZED_HIGH_WATER_BYTES) blocked = true;
+      return !blocked && !pending.finished;
+    },
+    end: () => {
+      if (pending.finished || ended) return;
+      ended = true;
+      if (queue.length === 0) pump();
+    },
+    abort: () => abort(res, pending),
     onDrain: (listener) => void drains.push(listener),
     onClose: (listener) => void closes.push(listener),
   });
