@@ -19,6 +19,7 @@ import { firehoseClient, type FirehoseApi } from './firehose/client-api.js';
 import { DirSink } from './firehose/sinks/dir-sink.js';
 import { S3Sink } from './firehose/sinks/s3-sink.js';
 import type { ObjectSink } from './firehose/sinks/sink.js';
+import { S3Service } from './s3/service.js';
 
 export { AwsError, AWS_ERRORS, type AwsErrorCode } from './aws/errors.js';
 /** The name AwsError had while Riffle served only Kinesis; the same class. */
@@ -82,9 +83,7 @@ export class Riffle {
    * binary WebSocket ingest at /ingest). */
   async listen(): Promise<Listening> {
     const services = [this.service, this.firehoseService];
-    // The read-only S3 API over the objects Firehose delivers (requests signed for 's3'); loaded
-    // here, where the endpoints start, since Riffle.start() without listen() serves no HTTP.
-    const { S3Service } = await import('./s3/service.js');
+    // The read-only S3 API over the directory Firehose delivers to (requests signed for 's3').
     const restServices = [new S3Service(resolveS3Dir(this.config))];
     const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices });
     this.endpoints.push(aws);
