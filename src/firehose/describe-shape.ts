@@ -7,7 +7,7 @@ const at = (ms: number): Date => new Date(ms);
 /**
  * DeliveryStreamDescription as AWS returns it: every required member, the destination under both
  * ExtendedS3DestinationDescription and the legacy S3DestinationDescription (AWS describes every S3
- * destination both ways), server-side encryption DISABLED unless asked for.
+ * destination both ways), server-side encryption DISABLED (CreateDeliveryStream refuses to turn it on).
  */
 export function describeDeliveryStream(d: DeliveryStream, exclusiveStartDestinationId?: string): Record<string, unknown> {
   const destinations = exclusiveStartDestinationId === undefined || exclusiveStartDestinationId < DESTINATION_ID

@@ -43,6 +43,7 @@ function checkSupported(c: S3ConfigInput): void {
   if (c.DataFormatConversionConfiguration?.Enabled === true) throw unsupported('DataFormatConversionConfiguration (Parquet/ORC)');
   if (c.DynamicPartitioningConfiguration?.Enabled === true) throw unsupported('DynamicPartitioningConfiguration');
   if (c.S3BackupMode === 'Enabled') throw unsupported('S3BackupMode Enabled (source record backup)');
+  if (c.EncryptionConfiguration?.KMSEncryptionConfig !== undefined) throw unsupported('KMSEncryptionConfig (objects encrypted with a KMS key)');
   for (const p of c.ProcessingConfiguration?.Processors ?? []) {
     if (!SUPPORTED_PROCESSORS.has(p.Type)) throw unsupported(`the ${p.Type} processor`);
   }

@@ -57,6 +57,7 @@ export class Firehose {
       this.pool ??= CompressPool.create({ threads: this.parts.compressThreads });
       return this.pool.compress(format, data);
     },
+    whenFree: (): Promise<void> => this.pool?.whenFree() ?? Promise.resolve(),
   };
 
   private constructor(
@@ -117,7 +118,7 @@ export class Firehose {
     }
     if (Object.keys(input.tags).length > FIREHOSE_TAGS_MAX) throw this.tooManyTags(name);
     const destination = describeNew(input.destination);
-    checkDestination(destination);
+    const unstorable = checkDestination(destination, this.parts.sink, name);
     const createdMs = Math.max(this.engine.clock.now(), this.lastCreatedMs + 1);
     let source: KinesisSourceConfig | undefined;
     if (input.type === DELIVERY_STREAM_TYPE.KINESIS && input.source !== undefined) {
@@ -148,27 +149,43 @@ export class Firehose {
       await this.close1(d, true);
       throw err;
     }
+    if (unstorable !== undefined) this.log(`riffle: firehose ${name}: ${unstorable}`);
     this.after(d, this.engine.config.createStreamMs, () => {
       if (d.status === DELIVERY_STREAM_STATUS.CREATING) d.status = DELIVERY_STREAM_STATUS.ACTIVE;
     });
     return d;
   }
 
-  /** Opens the source (DirectPut: the internal log) and starts delivery from the checkpoint. */
+  /** Opens the source's log (DirectPut: the internal log, recovered) and starts delivery from the checkpoint. */
   private async open(d: DeliveryStream): Promise<void> {
-    const checkpoint = this.store.checkpoint(d.name, d.createdMs);
-    let source: DeliverySource;
     if (d.source === undefined) {
       const { log, recovery } = await this.engine.internalLogs.open('firehose', d.name, d.createdMs, FIREHOSE_DIRECT_PUT_RETRY_HOURS * HOUR_MS);
       d.log = log;
       if (recovery.report !== '') this.log(`riffle: firehose ${d.name}: ${recovery.report.replace(/\n/g, '; ')}`);
-      source = new LogSource(this.engine.internalLogs, log, checkpoint?.nextSeq ?? 1);
-    } else {
-      source = await this.kinesisSource(d, checkpoint?.shards);
+      const checkpoint = this.store.checkpoint(d.name, d.createdMs);
+      // With --fsync never a power loss can take the log's tail but not the checkpoint, which is
+      // synced: new records would then get counters below it. Deliver from what the log has.
+      if (checkpoint !== undefined && checkpoint.nextSeq > recovery.nextSeq) {
+        this.log(`riffle: firehose ${d.name}: its log ends at counter ${recovery.nextSeq}, before its checkpoint ${checkpoint.nextSeq} (records lost in a crash with --fsync never); delivering from ${recovery.nextSeq}`);
+        this.store.saveCheckpoint(d.name, d.createdMs, { nextSeq: recovery.nextSeq });
+      }
     }
+    await this.startDelivery(d);
+  }
+
+  /** Starts (or starts again) `d`'s delivery from its checkpoint. */
+  private async startDelivery(d: DeliveryStream): Promise<void> {
+    const checkpoint = this.store.checkpoint(d.name, d.createdMs);
+    const source: DeliverySource =
+      d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.kinesisSource(d, checkpoint?.shards);
     const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log);
-    const delivery = new Delivery(deliverySettings(d, this.retryHours(d)), source, writer, this.engine.clock, {
+    const delivery: Delivery = new Delivery(deliverySettings(d, this.retryHours(d)), source, writer, this.engine.clock, {
       checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
+      reread: () => {
+        if (this.deliveries.get(d) !== delivery) return;
+        this.deliveries.delete(d);
+        this.startDelivery(d).catch((err: unknown) => this.log(`riffle: firehose ${d.name}: cannot start its delivery again (${(err as Error).message})`));
+      },
       log: this.log,
     });
     this.deliveries.set(d, delivery);
@@ -177,6 +194,8 @@ export class Firehose {
 
   /** An object of `d`'s is stored: record where delivery goes on, then let the log drop what it delivered. */
   private checkpointed(d: DeliveryStream, positions: Positions, newestArrivalMs: number): void {
+    // An object stored after the stream was deleted: its files are gone and stay gone.
+    if (d.status === DELIVERY_STREAM_STATUS.DELETING || !this.streams.has(d.name)) return;
     const checkpoint: Checkpoint = d.log === undefined ? { nextSeq: 0, shards: Object.fromEntries(positions) } : { nextSeq: positions.get(LOG_SOURCE) ?? 1 };
     try {
       this.store.saveCheckpoint(d.name, d.createdMs, checkpoint);
@@ -290,7 +309,12 @@ export class Firehose {
       throw new AwsError('ResourceInUseException', `Firehose ${name} under account ${this.account} is in CREATING state; it can be deleted once it is ACTIVE.`);
     }
     d.status = DELIVERY_STREAM_STATUS.DELETING;
-    this.persist(); // a restart finishes the deletion: the stream is no longer recorded
+    try {
+      this.persist(); // a restart finishes the deletion: the stream is no longer recorded
+    } catch (err) {
+      d.status = DELIVERY_STREAM_STATUS.ACTIVE;
+      throw err;
+    }
     void this.close1(d, false);
     this.after(d, this.engine.config.deleteStreamMs, () => {
       if (!this.streams.remove(d)) return;
@@ -310,11 +334,18 @@ export class Firehose {
       throw new AwsError('ConcurrentModificationException', `Cannot update Firehose ${name}: its version is ${d.versionId}, not ${currentVersion} (it was updated since it was described).`);
     }
     const next = describeUpdate(d.destination, update);
-    checkDestination(next);
+    const unstorable = checkDestination(next, this.parts.sink, name);
+    const before = { destination: d.destination, versionId: d.versionId, lastUpdateMs: d.lastUpdateMs };
     d.destination = next;
     d.versionId += 1;
     d.lastUpdateMs = this.engine.clock.now();
-    this.persist();
+    try {
+      this.persist();
+    } catch (err) {
+      Object.assign(d, before); // not recorded: not changed
+      throw err;
+    }
+    if (unstorable !== undefined) this.log(`riffle: firehose ${name}: ${unstorable}`);
     this.deliveries.get(d)?.update(deliverySettings(d, this.retryHours(d)));
   }
 

@@ -35,6 +35,9 @@ interface StoreFile {
 }
 
 export class FirehoseStore {
+  /** Every checkpoint, also for an in-memory Firehose (a delivery started again goes on from it). */
+  private readonly checkpoints = new Map<string, Checkpoint>();
+
   private constructor(private readonly dir: string | null) {}
 
   /** `dataDir`: the engine's data directory (durable), or null (in memory). */
@@ -83,17 +86,23 @@ export class FirehoseStore {
   }
 
   checkpoint(name: string, createdMs: number): Checkpoint | undefined {
-    if (this.dir === null) return undefined;
+    const key = `${name}.${createdMs}`;
+    const known = this.checkpoints.get(key);
+    if (known !== undefined || this.dir === null) return known;
     const path = join(this.streamDir(name, createdMs), 'checkpoint.json');
     if (!existsSync(path)) return undefined;
-    return JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
+    this.checkpoints.set(key, stored);
+    return stored;
   }
 
   saveCheckpoint(name: string, createdMs: number, checkpoint: Checkpoint): void {
-    if (this.dir === null) return;
-    const dir = this.streamDir(name, createdMs);
-    mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, 'checkpoint.json'), Buffer.from(JSON.stringify(checkpoint)));
+    if (this.dir !== null) {
+      const dir = this.streamDir(name, createdMs);
+      mkdirSync(dir, { recursive: true });
+      writeFileAtomic(join(dir, 'checkpoint.json'), Buffer.from(JSON.stringify(checkpoint)));
+    }
+    this.checkpoints.set(`${name}.${createdMs}`, checkpoint);
   }
 
   /**
@@ -114,6 +123,7 @@ export class FirehoseStore {
 
   /** Deletes a deleted delivery stream's files (its checkpoint; its log too, if still there). */
   remove(name: string, createdMs: number): void {
+    this.checkpoints.delete(`${name}.${createdMs}`);
     if (this.dir === null) return;
     rmSync(this.streamDir(name, createdMs), { recursive: true, force: true });
   }

@@ -54,10 +54,22 @@ export function objectHeaders(req: S3Request, obj: OpenObject, etag: string, met
   return headers;
 }
 
-/** Objects here have one version, S3's 'null' (an unversioned bucket's); any other is not one of them. */
+/** A header value that can be sent as is: tab and printable ASCII (no CR or LF to start another header). */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * Objects here have one version, S3's 'null' (an unversioned bucket's); any other is not one of
+ * them. And the response-* overrides must be values a header can carry (checked before the object
+ * is opened, so a refusal holds no file).
+ */
 export function checkVersionId(req: S3Request): void {
   const versionId = req.query.get('versionId');
   if (versionId !== null && versionId !== 'null') throw invalidArgument('Invalid version id specified', 'versionId', versionId);
+  for (const [param] of RESPONSE_OVERRIDES) {
+    const value = req.query.get(param);
+    // wording not confirmed (S3 answers InvalidArgument for a bad override)
+    if (value !== null && !HEADER_VALUE.test(value)) throw invalidArgument(`${param} must be a value an HTTP header can carry`, param, value);
+  }
 }
 
 /** A 304 when a condition says not modified, PreconditionFailed when one fails, else undefined. */

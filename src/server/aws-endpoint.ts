@@ -158,7 +158,14 @@ function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, route: 
     const body = Buffer.concat(chunks, size);
     const method = req.method ?? '';
     route({ method, path, query, headers, body })
-      .then((response) => writeHttp1(res, response, method))
+      .then((response) => {
+        try {
+          writeHttp1(res, response, method);
+        } catch (err) {
+          response.stream?.cancel?.(); // a body that will never be sent frees what it holds (an open file)
+          throw err;
+        }
+      })
       .catch(() => res.destroy()); // a write racing a vanished socket; never an unhandled rejection
   });
 }
@@ -231,10 +238,20 @@ function serveHttp2(
     const method = String(h2Headers[':method'] ?? '');
     const body = Buffer.concat(chunks, size);
     route({ method, path, query, headers, body })
-      .then((response) => writeHttp2(stream, response, method))
+      .then((response) => {
+        try {
+          writeHttp2(stream, response, method);
+        } catch (err) {
+          response.stream?.cancel?.();
+          throw err;
+        }
+      })
       .catch(() => stream.destroy()); // respond() racing a session teardown
   });
 }
+
+/** How long a streamed HTTP/2 response may go without sending or receiving anything (event streams send a heartbeat every 5 s). */
+const STALLED_STREAM_MS = 120_000;
 
 function writeHttp2(stream: http2.ServerHttp2Stream, response: AwsHttpResponse, method = ''): void {
   if (stream.destroyed || stream.closed || stream.headersSent) return response.stream?.cancel?.();
@@ -250,8 +267,10 @@ function writeHttp2(stream: http2.ServerHttp2Stream, response: AwsHttpResponse, 
   if (response.stream !== undefined) {
     if (response.stream.length !== undefined) headers['content-length'] = response.stream.length;
     stream.respond(headers);
-    // A streamed response outlives the idle timeout of a quiet session; the stream's own end bounds it.
-    stream.setTimeout(0);
+    // A streamed response outlives the idle timeout of a quiet session (a graceful close waits for
+    // it), so it has its own: a client that takes nothing for STALLED_STREAM_MS loses the stream,
+    // and what the body holds (an open file, a subscription) is released by the close.
+    stream.setTimeout(STALLED_STREAM_MS, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     return response.stream.start(sinkOver(stream, () => stream.end()));
   }
   headers['content-length'] = Buffer.byteLength(response.body);

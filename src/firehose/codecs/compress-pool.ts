@@ -40,6 +40,8 @@ const WORKER_URL = new URL('./compress-worker.js', import.meta.url);
 export class CompressPool {
   /** Tasks accepted and not yet settled; its size is what the bound counts. */
   readonly #inFlight = new Set<Promise<Uint8Array>>();
+  /** Callers refused with CompressPoolFullError, waiting for a slot (one per waiting delivery: bounded by them). */
+  readonly #freeWaiters: Array<() => void> = [];
   #closed = false;
 
   private constructor(
@@ -102,9 +104,17 @@ export class CompressPool {
     this.#inFlight.add(task);
     const settled = (): void => {
       this.#inFlight.delete(task);
+      // One slot freed: one caller refused as full may try again.
+      this.#freeWaiters.shift()?.();
     };
     task.then(settled, settled);
     return task;
+  }
+
+  /** Resolves once a task the pool holds now has settled (at once if there is room): then compress() may take one more. */
+  whenFree(): Promise<void> {
+    if (this.#closed || this.#inFlight.size < this.threads + this.maxQueue) return Promise.resolve();
+    return new Promise((resolve) => this.#freeWaiters.push(resolve));
   }
 
   /** Tasks accepted and not yet finished (running or waiting). */
@@ -125,6 +135,7 @@ export class CompressPool {
   /** Refuses new work, lets the accepted tasks finish (their promises settle as usual), then stops the threads. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const wake of this.#freeWaiters.splice(0)) wake();
     await Promise.allSettled([...this.#inFlight]);
     await this.piscina.close();
   }

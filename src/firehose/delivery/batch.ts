@@ -19,9 +19,16 @@ export class Batch {
   oldestArrivalMs = Infinity;
   /** Arrival of the newest record, ms. */
   newestArrivalMs = 0;
-  private readonly positions = new Map<string, number>();
+  private readonly positions: Map<string, number>;
 
-  constructor(private readonly delimiter: boolean) {}
+  constructor(
+    /** A newline after each record (AppendDelimiterToRecord); UpdateDestination may change it for the records added next. */
+    public delimiter: boolean,
+    /** Every source's position before its first record here: a checkpoint always names them all. */
+    start: Positions,
+  ) {
+    this.positions = new Map(start);
+  }
 
   /**
    * Adds the records of a READ reply section (`count` records laid out as seq f64, arrival f64,

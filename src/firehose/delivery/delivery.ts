@@ -12,13 +12,21 @@ export interface DeliverySettings extends ObjectSettings {
 export interface DeliveryHooks {
   /** An object reached the sink (or was given up on): delivery goes on from `positions`. */
   checkpoint(positions: Positions, newestArrivalMs: number): void;
+  /**
+   * An object's records were lost before they reached the sink (its compression failed after the
+   * buffer went to the pool): nothing is checkpointed, and delivery must start again from the last
+   * checkpoint (the records are still in the source).
+   */
+  reread(): void;
   log(line: string): void;
 }
 
 /** Where a delivery's records come from: the internal log (DirectPut) or a Kinesis stream's shards. */
 export interface DeliverySource {
+  /** Where each part of the source starts (the checkpoint's positions). */
+  readonly start: Positions;
   /** Starts reading into `delivery` (each source reads only while `delivery.hasRoom`). */
-  start(delivery: Delivery): void;
+  begin(delivery: Delivery): void;
   stop(): void;
 }
 
@@ -42,7 +50,7 @@ export class Delivery {
     private readonly clock: Clock,
     private readonly hooks: DeliveryHooks,
   ) {
-    this.batch = new Batch(settings.delimiter);
+    this.batch = new Batch(settings.delimiter, source.start);
   }
 
   get name(): string {
@@ -54,12 +62,16 @@ export class Delivery {
   }
 
   start(): void {
-    this.source.start(this);
+    this.source.begin(this);
   }
 
   /** UpdateDestination: objects made from now on follow the new settings (and carry the new version). */
   update(settings: DeliverySettings): void {
     this.settings = settings;
+    this.batch.delimiter = settings.delimiter;
+    // A larger SizeInMBs makes room for sources waiting on a full batch; a smaller one may be due now.
+    if (this.hasRoom) for (const wake of this.roomWaiters.splice(0)) wake();
+    if (this.due()) this.flush();
   }
 
   /** Whether a source may add more (below SizeInMBs buffered). */
@@ -123,6 +135,11 @@ export class Delivery {
     if (taken.bytes > 0) {
       const outcome = await this.writer.write(taken, settings);
       if (this.stopped && !outcome.stored) return;
+      if (!outcome.stored && outcome.reread) {
+        this.hooks.log(`riffle: firehose ${settings.streamName}: ${outcome.reason}; delivering again from the last checkpoint`);
+        this.stop();
+        return this.hooks.reread();
+      }
       if (!outcome.stored) {
         // AWS drops the data after its retry window; say so loudly, once per object.
         this.hooks.log(`riffle: firehose ${settings.streamName}: dropped ${taken.count} record(s) (${taken.bytes} bytes) that could not be delivered: ${outcome.reason}`);

@@ -3,7 +3,8 @@ import { FIREHOSE_S3_RETRY_MS } from '../../limits.js';
 import { contentEncodingOf, type CompressionFormat } from '../codecs/formats.js';
 import { objectKey } from '../keys/object-key.js';
 import type { CompiledPrefixes } from '../keys/prefix.js';
-import type { ObjectSink } from '../sinks/sink.js';
+import { SinkInputError, type ObjectSink } from '../sinks/sink.js';
+import { CompressPoolFullError } from '../codecs/compress-pool.js';
 import type { TakenBatch } from './batch.js';
 
 /** How one delivery stream's objects are made: what its destination description says, compiled. */
@@ -24,13 +25,16 @@ export interface ObjectSettings {
 /** The compression pool's one call (codecs/compress-pool.ts): moves `data` to a worker thread. */
 export interface Compressor {
   compress(format: CompressionFormat, data: Uint8Array): Promise<Uint8Array>;
+  /** Resolves when a task the pool refused as full could be taken. */
+  whenFree(): Promise<void>;
 }
 
 export interface Clock {
   now(): number;
 }
 
-export type WriteOutcome = { stored: true; key: string; bytes: number } | { stored: false; reason: string };
+/** `reread`: the records are lost here but still in the source; deliver them again from the checkpoint. */
+export type WriteOutcome = { stored: true; key: string; bytes: number } | { stored: false; reason: string; reread?: boolean };
 
 /**
  * Makes a batch into one object and stores it: compresses it in the pool (off this thread and the
@@ -61,26 +65,47 @@ export class ObjectWriter {
       uuid: randomUUID(),
       extension: settings.extension,
     });
-    const firstFailureMs = { at: 0 };
-    let body: Uint8Array | null = null;
+    const body = await this.compressed(batch, settings);
+    if (!(body instanceof Uint8Array)) return body;
+    let firstFailureMs = 0;
     for (let attempt = 1; ; attempt++) {
       if (this.stopped) return { stored: false, reason: 'delivery stopped' };
       try {
-        // The pool takes the buffer it is given (moved to its thread); it refuses a full queue before
-        // taking it, so a refusal leaves the records here to try again.
-        if (body === null && batch.body.byteLength === 0 && batch.bytes > 0) return { stored: false, reason: 'the records were lost to a failed compression' };
-        body ??= await this.pool.compress(settings.format, batch.body);
         await this.sink.put(settings.bucket, key, body, { contentType: 'application/octet-stream', contentEncoding: contentEncodingOf(settings.format) });
         return { stored: true, key, bytes: body.length };
       } catch (err) {
-        const now = this.clock.now();
-        if (firstFailureMs.at === 0) firstFailureMs.at = now;
         const message = (err as Error).message;
-        if (now - firstFailureMs.at >= settings.retryMs) {
-          return { stored: false, reason: `${this.sink.description} failed for ${Math.round((now - firstFailureMs.at) / 1000)} s (${attempt} attempts; last: ${message})` };
+        // Not the sink failing but the object it was given (a key it cannot hold): trying again cannot help.
+        if (err instanceof SinkInputError) return { stored: false, reason: `${this.sink.description} cannot hold s3://${settings.bucket}/${key}: ${message}` };
+        const now = this.clock.now();
+        if (firstFailureMs === 0) firstFailureMs = now;
+        if (now - firstFailureMs >= settings.retryMs) {
+          return { stored: false, reason: `${this.sink.description} failed for ${Math.round((now - firstFailureMs) / 1000)} s (${attempt} attempts; last: ${message})` };
         }
         if (attempt === 1 || attempt % 60 === 0) this.log(`riffle: firehose ${settings.streamName}: cannot store s3://${settings.bucket}/${key} (${message}); retrying every ${FIREHOSE_S3_RETRY_MS / 1000} s`);
+        if (this.stopped) return { stored: false, reason: 'delivery stopped' };
         await this.pause(FIREHOSE_S3_RETRY_MS);
+      }
+    }
+  }
+
+  /**
+   * The batch compressed by the pool. The pool moves the buffer to its thread; when it is full it
+   * refuses before taking it, and this waits for a free slot (that is the pool being busy, not the
+   * sink failing). A compression that fails once the buffer is gone loses the records here: the
+   * outcome says to read them again from the checkpoint.
+   */
+  private async compressed(batch: TakenBatch, settings: ObjectSettings): Promise<Uint8Array | WriteOutcome> {
+    for (;;) {
+      if (this.stopped) return { stored: false, reason: 'delivery stopped' };
+      try {
+        return await this.pool.compress(settings.format, batch.body);
+      } catch (err) {
+        if (err instanceof CompressPoolFullError) {
+          await this.pool.whenFree();
+          continue;
+        }
+        return { stored: false, reason: `compressing ${batch.count} record(s) as ${settings.format} failed (${(err as Error).message})`, reread: true };
       }
     }
   }

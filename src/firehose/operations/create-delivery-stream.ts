@@ -61,6 +61,9 @@ export const createDeliveryStream = defineOperation<Input>({
     if (type === DELIVERY_STREAM_TYPE.DIRECT_PUT && source !== undefined) {
       throw new AwsError('InvalidArgumentException', 'KinesisStreamSourceConfiguration is allowed only when DeliveryStreamType is KinesisStreamAsSource.');
     }
+    if (input.DeliveryStreamEncryptionConfigurationInput !== undefined) {
+      throw new AwsError('InvalidArgumentException', 'Riffle does not support server-side encryption of delivery streams (DeliveryStreamEncryptionConfigurationInput) yet.');
+    }
     const d = await firehose.create({ name: input.DeliveryStreamName, type, destination, source, tags: tagMap(input.Tags ?? []) });
     return { DeliveryStreamARN: d.arn };
   },

@@ -26,7 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { InFlight, SinkInputError, type ObjectMeta, type ObjectSink } from './sink.js';
+import { bucketProblem, InFlight, SinkInputError, type ObjectMeta, type ObjectSink } from './sink.js';
 
 /** Every directory entry starting with this is Riffle's own, never an object. */
 export const RESERVED_PREFIX = '.riffle-';
@@ -40,24 +40,11 @@ export function isReservedName(name: string): boolean {
   return name.startsWith(RESERVED_PREFIX);
 }
 
-// S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
-// 3-63 characters; lowercase letters, digits, dots and hyphens; a letter or digit at each end; no
-// two adjacent periods; not an IPv4 address; no reserved prefix or suffix.
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const RESERVED_BUCKET = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|--x-s3|--table-s3)$/;
 const KEY_BYTES_MAX = 1024; // S3's limit on a key, in UTF-8 bytes
 const NAME_BYTES_MAX = 255; // NAME_MAX: the longest name a Linux filesystem takes for one segment
 // A header value a front end can send back as is: printable ASCII, no leading space.
 const HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]*$/;
 
-/** Why `bucket` is not a valid S3 bucket name, or undefined when it is. */
-export function bucketProblem(bucket: string): string | undefined {
-  if (!BUCKET.test(bucket)) return 'an S3 bucket name is 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
-  if (bucket.includes('..')) return 'an S3 bucket name has no two adjacent periods';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'an S3 bucket name is not an IP address';
-  if (RESERVED_BUCKET.test(bucket)) return 'S3 reserves that prefix or suffix for bucket names';
-  return undefined;
-}
 
 /**
  * Why `key` cannot be stored as a file under the bucket's directory, or undefined when it can.
@@ -174,6 +161,10 @@ export class DirSink implements ObjectSink {
   readonly root: string;
   readonly description: string;
   readonly #inFlight = new InFlight();
+
+  problem(bucket: string, key: string): string | undefined {
+    return bucketProblem(bucket) ?? keyProblem(key);
+  }
 
   constructor(root: string) {
     this.root = resolve(root);

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 // @smithy/core is a dependency of @aws-sdk/client-s3, whose own region lookup comes from here.
 import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from '@smithy/core/config';
-import { InFlight, type ObjectMeta, type ObjectSink } from './sink.js';
+import { bucketProblem, InFlight, type ObjectMeta, type ObjectSink } from './sink.js';
 
 const MiB = 1024 * 1024;
 /** S3's limits on multipart uploads: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000. */
@@ -122,6 +122,12 @@ export class S3Sink implements ObjectSink {
       // server that stops answering in the middle.
       requestHandler: { connectionTimeout, requestTimeout, throwOnRequestTimeout: true, socketTimeout: requestTimeout },
     });
+  }
+
+  /** S3's own rules: a valid bucket name, keys of 1-1024 bytes. */
+  problem(bucket: string, key: string): string | undefined {
+    const bytes = Buffer.byteLength(key);
+    return bucketProblem(bucket) ?? (bytes === 0 || bytes > 1024 ? `an S3 key is 1-1024 bytes of UTF-8 (this one is ${bytes})` : undefined);
   }
 
   put(bucket: string, key: string, body: Uint8Array, meta: ObjectMeta): Promise<void> {

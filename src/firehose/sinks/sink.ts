@@ -22,6 +22,8 @@ export interface ObjectSink {
    * leave nothing behind that a reader could mistake for the object). Bodies up to ~200 MiB.
    */
   put(bucket: string, key: string, body: Uint8Array, meta: ObjectMeta): Promise<void>;
+  /** Why the sink could never hold an object under this bucket and key, or undefined (checked when a delivery stream is configured). */
+  problem(bucket: string, key: string): string | undefined;
   /** Waits for puts in flight, then refuses new ones and releases what the sink holds. */
   close(): Promise<void>;
 }
@@ -56,4 +58,19 @@ export class InFlight {
     this.#closed = true;
     await Promise.all(this.#running);
   }
+}
+
+// S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
+// 3-63 characters; lowercase letters, digits, dots and hyphens; a letter or digit at each end; no
+// two adjacent periods; not an IPv4 address; no reserved prefix or suffix.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const RESERVED_BUCKET = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|--x-s3|--table-s3)$/;
+
+/** Why `bucket` is not a valid S3 bucket name, or undefined when it is. */
+export function bucketProblem(bucket: string): string | undefined {
+  if (!BUCKET.test(bucket)) return 'an S3 bucket name is 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  if (bucket.includes('..')) return 'an S3 bucket name has no two adjacent periods';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'an S3 bucket name is not an IP address';
+  if (RESERVED_BUCKET.test(bucket)) return 'S3 reserves that prefix or suffix for bucket names';
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { openShards, type Shard, type Stream } from '../../engine/model.js';
 import { FanoutHub } from '../../fanout/hub.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from '../../fanout/push-batch.js';
 import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from '../../fanout/shard-feed.js';
+import type { Positions } from '../delivery/batch.js';
 import type { Delivery, DeliverySource } from '../delivery/delivery.js';
 import { deaggregate } from './kpl.js';
 
@@ -23,13 +24,13 @@ export class KinesisSource implements DeliverySource {
     private readonly engine: Engine,
     private readonly stream: Stream,
     /** The counter to read from next, per shard id (from the checkpoint, or LATEST at creation). */
-    private readonly positions: ReadonlyMap<string, number>,
+    readonly start: Positions,
   ) {}
 
-  start(delivery: Delivery): void {
+  begin(delivery: Delivery): void {
     const hub = FanoutHub.for(this.engine);
     for (const shard of openShards(this.stream)) {
-      const from = this.positions.get(shard.shardId);
+      const from = this.start.get(shard.shardId);
       if (from === undefined) continue;
       const reader = new ShardReader(this.stream, shard, from, delivery, this.engine);
       reader.attach(hub.follow(this.stream, shard, reader));

@@ -1,4 +1,5 @@
 import type { InternalLog, InternalLogs } from '../../engine/internal-logs.js';
+import type { Positions } from '../delivery/batch.js';
 import type { Delivery, DeliverySource } from '../delivery/delivery.js';
 
 /** Bytes asked of the log per read (a reply must fit half the owner's reply ring, 16 MiB). */
@@ -17,13 +18,17 @@ export class LogSource implements DeliverySource {
   private stopped = false;
   private sleeping: NodeJS.Timeout | null = null;
 
+  readonly start: Positions;
+
   constructor(
     private readonly logs: InternalLogs,
     private readonly log: InternalLog,
     private readSeq: number,
-  ) {}
+  ) {
+    this.start = new Map([[LOG_SOURCE, readSeq]]);
+  }
 
-  start(delivery: Delivery): void {
+  begin(delivery: Delivery): void {
     void this.loop(delivery);
   }
 

@@ -129,6 +129,51 @@ describe('a Kinesis stream as the source of a delivery stream', () => {
     }
   });
 
+  it('a checkpoint names every shard, also those with nothing in the object: a quiet shard keeps its place across kill -9', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'riffle-fh-src-quiet-'));
+    const objects = mkdtempSync(join(tmpdir(), 'riffle-fh-src-quiet-obj-'));
+    const SHARD_0 = '0';
+    const SHARD_1 = '340282366920938463463374607431768211455';
+    const lines = (): string[] => [...objectsIn(objects, 'quiet').values()].flatMap((b) => b.toString().split('\n').filter((l) => l !== ''));
+    const big = (tag: string) => Array.from({ length: 300 }, (_, i) => ({ PartitionKey: 'k', ExplicitHashKey: SHARD_0, Data: Buffer.from(`${tag}-${i}-${'x'.repeat(4000)}`) }));
+    let durable = await startServer(['--data-dir', dataDir, '--s3-dir', objects, '--no-throttle']);
+    try {
+      let k = h1Client(durable.port);
+      let f = firehoseClient(durable.port);
+      await k.send(new CreateStreamCommand({ StreamName: 'src3', ShardCount: 2 }));
+      const arn = (await k.send(new DescribeStreamSummaryCommand({ StreamName: 'src3' }))).StreamDescriptionSummary?.StreamARN as string;
+      await f.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: 'quiet',
+          DeliveryStreamType: 'KinesisStreamAsSource',
+          KinesisStreamSourceConfiguration: { KinesisStreamARN: arn, RoleARN: ROLE },
+          ExtendedS3DestinationConfiguration: { RoleARN: ROLE, BucketARN: bucketArn('quiet'), BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 }, ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } },
+        }),
+      );
+      // Shard 0 alone fills an object (1 MiB): the checkpoint after it must still name shard 1.
+      await k.send(new PutRecordsCommand({ StreamName: 'src3', Records: big('first') }));
+      await waitFor('the first object', () => lines().length > 0 || undefined);
+      // Then shard 1 gets records that stay buffered (less than 1 MiB, 15 minutes) until the crash.
+      await k.send(new PutRecordsCommand({ StreamName: 'src3', Records: Array.from({ length: 20 }, (_, i) => ({ PartitionKey: 'q', ExplicitHashKey: SHARD_1, Data: Buffer.from(`quiet-${i}`) })) }));
+      durable.child.kill('SIGKILL');
+      await durable.stop();
+      k.destroy();
+      f.destroy();
+      durable = await startServer(['--data-dir', dataDir, '--s3-dir', objects, '--no-throttle']);
+      k = h1Client(durable.port);
+      f = firehoseClient(durable.port);
+      await k.send(new PutRecordsCommand({ StreamName: 'src3', Records: big('second') }));
+      const quiet = Array.from({ length: 20 }, (_, i) => `quiet-${i}`);
+      await waitFor('the quiet shard records', () => quiet.every((q) => lines().includes(q)) || undefined);
+      k.destroy();
+      f.destroy();
+    } finally {
+      await durable.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(objects, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a source stream that does not exist', async () => {
     await expect(
       firehose.send(
