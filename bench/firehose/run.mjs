@@ -35,7 +35,7 @@ const opt = parseOptions(process.argv.slice(2), {
     'are found again in the delivered objects. Every phase checks that each accepted record reached',
     'an object. Prints a table (medians over --runs) and writes a JSON report.',
     '  feed a: PutRecordBatch over HTTP/1.1 (IntervalInSeconds 0): accepted MB/s saturated, then',
-    '          put → object-visible p50/p99 paced at --pace of it; PutRecords into a Kinesis',
+    '          put → object-visible p50/p99 paced at --pace of it (or of the codec); PutRecords into a Kinesis',
     '          stream beside it with the same client (the target: a ≥ 50% of it, p99 ≤ 1 s)',
     '  feed b: a Kinesis stream fed by WebSocket ingest as a KinesisStreamAsSource delivery',
     "          stream's source: delivered vs ingested MB/s, server CPU by thread",
@@ -49,7 +49,7 @@ const opt = parseOptions(process.argv.slice(2), {
     ['--concurrency <n>', 8, 'HTTP requests in flight (feed a)'],
     ['--connections <n>', 8, 'WebSocket connections, 16 puts in flight each (feed b)'],
     ['--shards <n>', 4, 'shards of the Kinesis streams'],
-    ['--pace <f>', 0.5, 'feed a latency phase: offered load as a fraction of the saturated rate'],
+    ['--pace <f>', 0.5, 'feed a latency phase: offered load as a fraction of the saturated rate (or of the lone codec on the pool\'s threads, where lower)'],
     ['--size-mb <n>', 5, 'BufferingHints.SizeInMBs of every delivery stream'],
     ['--b-interval <s>', 0, 'BufferingHints.IntervalInSeconds in feed b (feed a always uses 0)'],
     ['--codec-mb <n>', 4, 'MiB compressed per call in the codec phase'],
@@ -84,10 +84,22 @@ const seconds = opt.seconds;
 /** Latencies of records put in the first second are left out of the percentiles (connections, JIT), in runs long enough to have them. */
 const warmupMs = seconds >= 3 ? 1000 : 0;
 
+/** What this run started and must stop if it is interrupted: the children and the server, the temporary directory. */
+const live = { children: new Set(), server: null, tmp: null };
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const p of live.children) p.kill('SIGKILL');
+    live.server?.child.kill('SIGKILL');
+    if (live.tmp !== null) rmSync(live.tmp, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 /** Runs a child (load.mjs or codec.mjs), calls onStart when it prints `start`, resolves with its last JSON line. */
 function child(script, config, onStart = () => undefined) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [here(script), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.children.add(p);
     let out = '';
     let err = '';
     let started = false;
@@ -101,6 +113,7 @@ function child(script, config, onStart = () => undefined) {
     });
     p.stderr.on('data', (d) => (err += d));
     p.once('exit', (code) => {
+      live.children.delete(p);
       clearTimeout(timer);
       const last = out.trim().split('\n').pop();
       if (code !== 0 || !last || last === 'start') return reject(new Error(`${script} exited ${code}: ${err.slice(-2000)}`));
@@ -225,7 +238,7 @@ const clean = (r) => {
 };
 
 /** Feed a: the Kinesis rows, then per codec a saturated and a paced phase. */
-async function feedA(server, s3Dir, tag) {
+async function feedA(server, s3Dir, tag, codec) {
   const rows = [];
   const port = server.ports[opt.port];
   const url = `http://127.0.0.1:${port}`;
@@ -250,16 +263,23 @@ async function feedA(server, s3Dir, tag) {
       const watcher = new ObjectWatcher(join(s3Dir, bucket));
       await createDeliveryStream(server.ports.aws, { name, bucket, format, sizeMBs: opt['size-mb'], intervalSeconds: 0 });
       let rate = 0;
+      let basis = null;
       if (phase === 'paced') {
+        // --pace of what the delivery stream can take and deliver: the saturated accepted rate, or
+        // for a compressed format the lone codec's rate on the pool's threads where that is lower
+        // (PutRecordBatch accepts faster than one pool thread compresses GZIP or ZIP).
         const sat = rows.find((x) => x.target === 'firehose' && x.format === format && x.client === client && x.phase === 'saturated');
-        rate = Math.max(opt.batch, Math.round(sat.recordsPerSec * opt.pace));
+        const lone = codec?.rows?.find((x) => x.format === format)?.megabytesPerSec;
+        const byCodec = lone === undefined ? Infinity : (lone * Math.max(1, sat.cpu.threads.pool) * 1e6) / opt.bytes;
+        basis = byCodec < sat.recordsPerSec ? 'codec' : 'accepted';
+        rate = Math.max(opt.batch, Math.round(Math.min(sat.recordsPerSec, byCodec) * opt.pace));
       }
       process.stderr.write(`  a: PutRecordBatch ${format} (${client}, ${phase}${rate ? ` at ${rate} records/s` : ''}) ... `);
       const r = await load(server, { ...base, mode: `firehose-${client}`, name, rate });
       const d = await settle(watcher, format, r);
       watcher.close();
       process.stderr.write(`${r.megabytesPerSec.toFixed(1)} MB/s, put → object p99 ${d.putToObjectP99Ms?.toFixed(0)} ms${d.everyRecordDelivered ? '' : `, NOT all delivered (${d.missing} missing)`}\n`);
-      rows.push({ feed: 'a', target: 'firehose', format, client, phase, offeredRecordsPerSec: rate || null, ...clean(r), ...d });
+      rows.push({ feed: 'a', target: 'firehose', format, client, phase, offeredRecordsPerSec: rate || null, pacedAtShareOf: basis, ...clean(r), ...d });
       await deleteDeliveryStream(server.ports.aws, name);
       rmSync(join(s3Dir, bucket), { recursive: true, force: true });
     }
@@ -325,19 +345,23 @@ for (let run = 1; run <= opt.runs; run++) {
   const codec = feeds.has('codec') ? await codecPhase() : null;
   for (const storage of storages) {
     const tmp = mkdtempSync(join(tmpdir(), 'riffle-fh-bench-'));
+    live.tmp = tmp;
     const s3Dir = join(tmp, 's3');
     const dataDir = storage === 'durable' ? join(tmp, 'data') : null;
     mkdirSync(s3Dir);
     if (dataDir !== null) mkdirSync(dataDir);
     process.stderr.write(`run ${run}/${opt.runs}, ${storage}:\n`);
     const server = await startServer({ s3Dir, dataDir, threadsFile: join(tmp, 'threads.txt'), loopFile: join(tmp, 'loop.txt') });
+    live.server = server;
     const rows = [];
     try {
-      if (feeds.has('a')) rows.push(...(await feedA(server, s3Dir, `r${run}`)));
+      if (feeds.has('a')) rows.push(...(await feedA(server, s3Dir, `r${run}`, codec)));
       if (feeds.has('b')) rows.push(...(await feedB(server, s3Dir, `r${run}`)));
     } finally {
       await stopServer(server);
       rmSync(tmp, { recursive: true, force: true });
+      live.server = null;
+      live.tmp = null;
     }
     runs.push({ run, storage, rows, codec, serverLog: server.log });
   }
