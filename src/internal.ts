@@ -28,6 +28,7 @@ export { encodeShardControl, MSG } from './shard/messages.js';
 export type { OwnerPool } from './shard/pool/owner-pool.js';
 export { CompressPool, CompressPoolFullError } from './firehose/codecs/compress-pool.js';
 export { compress as compressFirehose, COMPRESSION_FORMATS, extensionOf } from './firehose/codecs/formats.js';
-export { DirSink } from './firehose/sinks/dir-sink.js';
+export { DirSink, readObjectMeta, isReservedName, TEMP_PREFIX } from './firehose/sinks/dir-sink.js';
+export { SinkInputError } from './firehose/sinks/sink.js';
 export { S3Sink } from './firehose/sinks/s3-sink.js';
 export { deaggregate } from './firehose/sources/kpl.js';

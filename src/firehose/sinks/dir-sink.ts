@@ -23,17 +23,19 @@
 //   object is there; after a crash a sidecar may name no file, and readers ignore it.
 // A failed put may leave new, empty directories. They hold no object (real S3 has no empty
 // prefixes), so a listing should show only directories that hold objects.
-import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { Piscina } from 'piscina';
+import type { StoreTask } from './dir-sink-worker.js';
+import { metaPathOf, RESERVED_PREFIX, type StoreOutcome } from './dir-store.js';
 import { bucketProblem, InFlight, SinkInputError, type ObjectMeta, type ObjectSink } from './sink.js';
 
-/** Every directory entry starting with this is Riffle's own, never an object. */
-export const RESERVED_PREFIX = '.riffle-';
-/** A file being written: `.riffle-tmp-<uuid>`, beside the name it will be renamed to. */
-export const TEMP_PREFIX = '.riffle-tmp-';
-/** The directory, beside the objects, that holds their metadata under the same names. */
-export const META_DIR = '.riffle-meta';
+/** Threads storing objects (each fsync blocks one); puts beyond them wait their turn in the pool's queue. */
+const STORE_THREADS = 2;
+// Beside this file in dist/, as the compression pool finds its worker.
+const WORKER_URL = new URL('./dir-sink-worker.js', import.meta.url);
+
+export { META_DIR, RESERVED_PREFIX, TEMP_PREFIX } from './dir-store.js';
 
 /** True for an entry an S3 listing of the layout must skip (temp files, metadata directories). */
 export function isReservedName(name: string): boolean {
@@ -76,10 +78,6 @@ export function objectPath(root: string, bucket: string, key: string): string {
   return path;
 }
 
-function metaPathOf(path: string): string {
-  return join(dirname(path), META_DIR, path.slice(dirname(path).length + 1));
-}
-
 /**
  * The metadata stored with an object of the layout, or undefined when there is none: serve the
  * object as application/octet-stream without Content-Encoding. Throws on a bad bucket or key
@@ -108,59 +106,11 @@ export async function readObjectMeta(root: string, bucket: string, key: string):
   return contentEncoding === undefined ? { contentType } : { contentType, contentEncoding };
 }
 
-/** Creates the directories from `root` down to `dir`; returns the ones it created, top first. */
-async function makeDirs(root: string, dir: string): Promise<string[]> {
-  const created: string[] = [];
-  const first = await mkdir(root, { recursive: true });
-  if (first !== undefined) {
-    for (let d = root; ; d = dirname(d)) {
-      created.unshift(d);
-      if (d === first || d === dirname(d)) break;
-    }
-  }
-  let d = root;
-  for (const segment of dir.slice(root.length + 1).split(sep)) {
-    d = join(d, segment);
-    try {
-      await mkdir(d);
-      created.push(d);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  return created;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes `data` to a new temp file beside `path`, fsynced; returns the temp file's path. */
-async function writeTemp(path: string, data: Uint8Array, temps: string[]): Promise<string> {
-  const temp = join(dirname(path), `${TEMP_PREFIX}${randomUUID()}`);
-  const handle = await open(temp, 'wx', 0o644);
-  temps.push(temp); // from here on, a failure unlinks it
-  try {
-    for (let at = 0; at < data.byteLength; ) {
-      const { bytesWritten } = await handle.write(data, at, data.byteLength - at);
-      at += bytesWritten;
-    }
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return temp;
-}
-
 export class DirSink implements ObjectSink {
   readonly root: string;
   readonly description: string;
   readonly #inFlight = new InFlight();
+  #pool: Piscina<StoreTask, StoreOutcome> | null = null;
 
   problem(bucket: string, key: string): string | undefined {
     return bucketProblem(bucket) ?? keyProblem(key);
@@ -180,38 +130,20 @@ export class DirSink implements ObjectSink {
     for (const [name, value] of [['contentType', meta.contentType], ['contentEncoding', meta.contentEncoding]] as const) {
       if (value !== undefined && !HEADER_VALUE.test(value)) throw new SinkInputError(`s3://${bucket}/${key}: ${name} ${JSON.stringify(value)} is not a header value (printable ASCII)`);
     }
-    const sidecar = metaPathOf(path);
-    const temps: string[] = [];
-    let placed = false; // the sidecar is in place, the object maybe not
-    try {
-      const created = await makeDirs(this.root, dirname(sidecar));
-      const stored = meta.contentEncoding === undefined ? { contentType: meta.contentType } : { contentType: meta.contentType, contentEncoding: meta.contentEncoding };
-      const metaTemp = await writeTemp(sidecar, Buffer.from(JSON.stringify(stored)), temps);
-      const bodyTemp = await writeTemp(path, body, temps);
-      // The sidecar is durable before the object is renamed, so not even a crash can leave the
-      // object without it: fsync .riffle-meta/ (its entry) and the parent of each new directory.
-      await rename(metaTemp, sidecar);
-      temps.shift();
-      placed = true;
-      for (const dir of new Set([...created.map((d) => dirname(d)), dirname(sidecar)])) await fsyncDir(dir);
-      await rename(bodyTemp, path);
-      temps.shift();
-      await fsyncDir(dirname(path));
-    } catch (err) {
-      await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
-      // A sidecar whose name holds no object (the object's rename failed: a directory is there)
-      // describes nothing: remove it. Beside an object it may be the object's own: leave it.
-      if (placed && !(await lstat(path).then((st) => st.isFile(), () => false))) await unlink(sidecar).catch(() => undefined);
-      const code = (err as NodeJS.ErrnoException).code;
-      // A key that is a prefix of another (a/b beside a/b/c) can't be both a file and a directory.
-      const conflict = code === 'ENOTDIR' || code === 'EISDIR';
-      const hint = conflict ? ' (in a directory layout a key cannot be both an object and the prefix of another key)' : '';
-      const message = `storing s3://${bucket}/${key} in ${this.description} failed: ${(err as Error).message}${hint}`;
-      throw conflict ? new SinkInputError(message, { cause: err }) : new Error(message, { cause: err });
-    }
+    const stored = meta.contentEncoding === undefined ? { contentType: meta.contentType } : { contentType: meta.contentType, contentEncoding: meta.contentEncoding };
+    // The body is copied to the worker, not moved: a caller retrying a failed put sends it again.
+    this.#pool ??= new Piscina<StoreTask, StoreOutcome>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: STORE_THREADS, idleTimeout: 10_000 });
+    // A view on part of a larger buffer would send all of that buffer: send only its bytes.
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+    const outcome = await this.#pool.run({ root: this.root, path, body: own, metaJson: JSON.stringify(stored) });
+    if (outcome.ok) return;
+    const hint = outcome.conflict ? ' (in a directory layout a key cannot be both an object and the prefix of another key)' : '';
+    const message = `storing s3://${bucket}/${key} in ${this.description} failed: ${outcome.message}${hint}`;
+    throw outcome.conflict ? new SinkInputError(message) : new Error(message);
   }
 
-  close(): Promise<void> {
-    return this.#inFlight.close();
+  async close(): Promise<void> {
+    await this.#inFlight.close();
+    await this.#pool?.close();
   }
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DirSink, readObjectMeta, isReservedName, TEMP_PREFIX } from '../../../../src/firehose/sinks/dir-sink.js';
-import { SinkInputError } from '../../../../src/firehose/sinks/sink.js';
+// From the built package: the sink stores objects in worker threads, which load compiled files.
+import { DirSink, readObjectMeta, isReservedName, SinkInputError, TEMP_PREFIX } from 'riffle/internal';
 import { needTool, TMPFS_MOUNT } from '../../../integration/tools.js';
 
 const OCTETS = 'application/octet-stream';
