@@ -7,8 +7,8 @@
 //   main:  the main thread (its tid is the pid)
 //   owner: a shard owner worker (shard/pool/owner-pool.ts starts it with OwnerInit as workerData,
 //          which holds the request ring)
-//   pool:  any other worker: piscina's compression threads (codecs/compress-pool.ts, which passes
-//          no workerData), the only other Worker Riffle starts
+//   pool:  piscina's compression threads (codecs/compress-pool.ts, which passes no workerData);
+//          the directory sink's threads (workerData { riffle: 'dir-sink' }) are counted as other
 // In the main thread it also samples the event loop's delay (perf_hooks.monitorEventLoopDelay) and
 // writes `loop <wall ms> <p50 ms> <p99 ms> <max ms>` each second to RIFFLE_BENCH_LOOP: how long
 // anything queued on the main thread (a delivery's next file operation, a reply) waits for its turn.
@@ -22,7 +22,10 @@ const file = process.env.RIFFLE_BENCH_THREADS;
 if (file) {
   // /proc/thread-self is this thread's /proc/<pid>/task/<tid>.
   const tid = readlinkSync('/proc/thread-self').split('/').pop();
-  const kind = isMainThread ? 'main' : workerData !== null && typeof workerData === 'object' && 'requestRing' in workerData ? 'owner' : 'pool';
+  const data = workerData !== null && typeof workerData === 'object' ? workerData : {};
+  // The directory sink's file writers (sinks/dir-sink.ts, workerData { riffle: 'dir-sink' }) count
+  // with the other threads, as libuv's pool did when it did those writes: 'pool' is compression.
+  const kind = isMainThread ? 'main' : 'requestRing' in data ? 'owner' : data.riffle === 'dir-sink' ? 'other' : 'pool';
   appendFileSync(file, `${tid} ${kind}\n`);
 }
 const loopFile = process.env.RIFFLE_BENCH_LOOP;

@@ -66,10 +66,15 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-/** `riffle bench [options]`: the end-to-end benchmark (bench/put-records.mjs), same options (`--help` lists them). */
+/**
+ * `riffle bench [options]`: the end-to-end PutRecords benchmark (bench/put-records.mjs);
+ * `riffle bench firehose [options]`: the Firehose delivery benchmark (bench/firehose/run.mjs).
+ * Same options as the scripts (`--help` lists them).
+ */
 function bench(argv: string[]): never {
-  const script = fileURLToPath(new URL('../../bench/put-records.mjs', import.meta.url));
-  const result = spawnSync(process.execPath, [script, ...argv], { stdio: 'inherit' });
+  const firehose = argv[0] === 'firehose';
+  const script = fileURLToPath(new URL(firehose ? '../../bench/firehose/run.mjs' : '../../bench/put-records.mjs', import.meta.url));
+  const result = spawnSync(process.execPath, [script, ...(firehose ? argv.slice(1) : argv)], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }
 
@@ -86,7 +91,7 @@ if (command === 'serve') {
 } else if (command === 'bench') {
   bench(rest);
 } else if (command === 'help' && rest[0] === 'bench') {
-  bench(['--help']);
+  bench(rest[1] === 'firehose' ? ['firehose', '--help'] : ['--help']);
 } else if (command === '--help' || command === '-h' || command === 'help') {
   console.log(usage());
 } else if (command === '--version' || command === 'version') {

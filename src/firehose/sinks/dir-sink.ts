@@ -132,7 +132,7 @@ export class DirSink implements ObjectSink {
     }
     const stored = meta.contentEncoding === undefined ? { contentType: meta.contentType } : { contentType: meta.contentType, contentEncoding: meta.contentEncoding };
     // The body is copied to the worker, not moved: a caller retrying a failed put sends it again.
-    this.#pool ??= new Piscina<StoreTask, StoreOutcome>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: STORE_THREADS, idleTimeout: 10_000 });
+    this.#pool ??= new Piscina<StoreTask, StoreOutcome>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: STORE_THREADS, idleTimeout: 10_000, workerData: { riffle: 'dir-sink' } });
     // A view on part of a larger buffer would send all of that buffer: send only its bytes.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
     const outcome = await this.#pool.run({ root: this.root, path, body: own, metaJson: JSON.stringify(stored) });
