@@ -1,9 +1,8 @@
 import { AwsError } from '../aws/errors.js';
 import type { Engine } from '../engine/engine.js';
-import { FIREHOSE_DELIVERY_STREAMS_MAX, FIREHOSE_DIRECT_PUT_RETRY_HOURS, FIREHOSE_TAGS_MAX } from '../limits.js';
+import { FIREHOSE_DELIVERY_STREAMS_MAX, FIREHOSE_DIRECT_PUT_RETRY_HOURS, FIREHOSE_S3_RETRY_MS, FIREHOSE_TAGS_MAX } from '../limits.js';
 import { CompressPool } from './codecs/compress-pool.js';
 import type { CompressionFormat } from './codecs/formats.js';
-import { openShards } from '../engine/model.js';
 import type { Positions } from './delivery/batch.js';
 import { Delivery, type DeliverySource } from './delivery/delivery.js';
 import { ObjectWriter } from './delivery/object-writer.js';
@@ -13,7 +12,7 @@ import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type Deli
 import { DeliveryStreamRegistry } from './registry.js';
 import { checkDestination, deliverySettings } from './settings.js';
 import type { ObjectSink } from './sinks/sink.js';
-import { KinesisSource } from './sources/kinesis-source.js';
+import { SourceStreams } from './source-streams.js';
 import { LOG_SOURCE, LogSource } from './sources/log-source.js';
 import { FirehoseStore, type Checkpoint, type StoredDeliveryStream } from './store.js';
 
@@ -48,6 +47,7 @@ export class Firehose {
   private readonly ticker: NodeJS.Timeout;
   private lastCreatedMs = 0;
   private readonly log: (line: string) => void;
+  private readonly sources: SourceStreams;
   private pool: CompressPool | null = null;
   private closing: Promise<void> | null = null;
   /** Compression in the pool, which starts with the first compressed object (most runs make none). */
@@ -73,6 +73,7 @@ export class Firehose {
       () => engine.clock.now(),
     );
     this.log = parts.log ?? ((line) => console.error(line));
+    this.sources = new SourceStreams(engine, store, this.log);
     this.ticker = setInterval(() => {
       for (const d of this.deliveries.values()) d.tick();
     }, TICK_MS);
@@ -122,7 +123,7 @@ export class Firehose {
     const createdMs = Math.max(this.engine.clock.now(), this.lastCreatedMs + 1);
     let source: KinesisSourceConfig | undefined;
     if (input.type === DELIVERY_STREAM_TYPE.KINESIS && input.source !== undefined) {
-      this.sourceStream(input.source.KinesisStreamARN);
+      this.sources.check(input.source.KinesisStreamARN);
       source = { kinesisStreamArn: input.source.KinesisStreamARN, roleArn: input.source.RoleARN, deliveryStartMs: createdMs };
     }
     this.lastCreatedMs = createdMs;
@@ -173,18 +174,31 @@ export class Firehose {
     await this.startDelivery(d);
   }
 
+  /** Whether `d` is still served: not deleted, not shut down. */
+  private live(d: DeliveryStream): boolean {
+    return this.closing === null && d.status !== DELIVERY_STREAM_STATUS.DELETING && this.streams.has(d.name) && this.streams.get(d.name) === d;
+  }
+
   /** Starts (or starts again) `d`'s delivery from its checkpoint. */
   private async startDelivery(d: DeliveryStream): Promise<void> {
     const checkpoint = this.store.checkpoint(d.name, d.createdMs);
     const source: DeliverySource =
-      d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.kinesisSource(d, checkpoint?.shards);
+      d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.sources.open(d, checkpoint?.shards);
+    if (!this.live(d)) return; // deleted or shut down while the source was being found
     const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log);
-    const delivery: Delivery = new Delivery(deliverySettings(d, this.retryHours(d)), source, writer, this.engine.clock, {
+    const delivery: Delivery = new Delivery(deliverySettings(d, this.sources.retryHours(d)), source, writer, this.engine.clock, {
       checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
       reread: () => {
         if (this.deliveries.get(d) !== delivery) return;
         this.deliveries.delete(d);
-        this.startDelivery(d).catch((err: unknown) => this.log(`riffle: firehose ${d.name}: cannot start its delivery again (${(err as Error).message})`));
+        // Not at once: a failure that repeats (a codec that cannot load, say) must not spin. The
+        // records stay in the source meanwhile, up to its retention.
+        const t = setTimeout(() => {
+          d.timers.delete(t);
+          if (this.live(d)) this.startDelivery(d).catch((err: unknown) => this.log(`riffle: firehose ${d.name}: cannot start its delivery again (${(err as Error).message})`));
+        }, FIREHOSE_S3_RETRY_MS);
+        t.unref();
+        d.timers.add(t);
       },
       log: this.log,
     });
@@ -209,26 +223,6 @@ export class Firehose {
     }
   }
 
-  /**
-   * A Kinesis stream source, read from the checkpoint's positions; a shard without one (the
-   * delivery stream is new) starts at LATEST, as Firehose "starts reading data from the LATEST
-   * position".
-   */
-  private async kinesisSource(d: DeliveryStream, stored: Record<string, number> | undefined): Promise<KinesisSource> {
-    const arn = (d.source as KinesisSourceConfig).kinesisStreamArn;
-    const stream = this.engine.streams.get({ arn });
-    const positions = new Map<string, number>(Object.entries(stored ?? {}));
-    let started = false;
-    for (const shard of openShards(stream)) {
-      if (positions.has(shard.shardId)) continue;
-      positions.set(shard.shardId, await this.engine.reads.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'CreateDeliveryStream'));
-      started = true;
-    }
-    // Recorded at once: after a restart, delivery goes on from here, not from a later LATEST.
-    if (started) this.store.saveCheckpoint(d.name, d.createdMs, { nextSeq: 0, shards: Object.fromEntries(positions) });
-    return new KinesisSource(this.engine, stream, positions);
-  }
-
   private async restore(s: StoredDeliveryStream): Promise<void> {
     const d: DeliveryStream = {
       name: s.name,
@@ -246,47 +240,12 @@ export class Firehose {
     };
     this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
     this.streams.add(d);
-    if (d.source !== undefined && !this.sourceExists(d.source.kinesisStreamArn)) {
+    if (d.source !== undefined && !this.sources.exists(d.source.kinesisStreamArn)) {
       // Its source stream was deleted: the delivery stream stays (and can be described or deleted), with nothing to read.
       this.log(`riffle: firehose ${d.name}: its source stream ${d.source.kinesisStreamArn} no longer exists; nothing will be delivered`);
       return;
     }
     await this.open(d);
-  }
-
-  private sourceExists(arn: string): boolean {
-    try {
-      this.engine.streams.get({ arn });
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * How long a failing sink is retried: "up to 24 hours" for DirectPut; for a Kinesis source "as
-   * long as the data is retained in the stream" (retry.html).
-   */
-  private retryHours(d: DeliveryStream): number {
-    if (d.source === undefined) return FIREHOSE_DIRECT_PUT_RETRY_HOURS;
-    try {
-      return this.engine.streams.get({ arn: d.source.kinesisStreamArn }).retentionHours;
-    } catch {
-      return FIREHOSE_DIRECT_PUT_RETRY_HOURS;
-    }
-  }
-
-  /** The source stream, ACTIVE (or UPDATING); InvalidArgumentException otherwise (wording not confirmed). */
-  private sourceStream(arn: string): void {
-    let stream;
-    try {
-      stream = this.engine.streams.get({ arn });
-    } catch {
-      throw new AwsError('InvalidArgumentException', `Kinesis stream ${arn} does not exist or is not accessible.`);
-    }
-    if (stream.status !== 'ACTIVE' && stream.status !== 'UPDATING') {
-      throw new AwsError('InvalidArgumentException', `Kinesis stream ${arn} is not ACTIVE, instead in state ${stream.status}.`);
-    }
   }
 
   /** Stops delivery; `drop`: and deletes the log and checkpoint (what was not delivered is discarded, as AWS does). */
@@ -346,7 +305,7 @@ export class Firehose {
       throw err;
     }
     if (unstorable !== undefined) this.log(`riffle: firehose ${name}: ${unstorable}`);
-    this.deliveries.get(d)?.update(deliverySettings(d, this.retryHours(d)));
+    this.deliveries.get(d)?.update(deliverySettings(d, this.sources.retryHours(d)));
   }
 
   tag(name: string, tags: Record<string, string>): void {

@@ -104,14 +104,15 @@ export class CompressPool {
     this.#inFlight.add(task);
     const settled = (): void => {
       this.#inFlight.delete(task);
-      // One slot freed: one caller refused as full may try again.
-      this.#freeWaiters.shift()?.();
+      // A slot freed: every caller refused as full checks again (one that has stopped waiting, or
+      // loses the slot to another, must not leave the rest asleep with nothing left to wake them).
+      for (const wake of this.#freeWaiters.splice(0)) wake();
     };
     task.then(settled, settled);
     return task;
   }
 
-  /** Resolves once a task the pool holds now has settled (at once if there is room): then compress() may take one more. */
+  /** Resolves once a task the pool holds now has settled (at once if there is room): compress() may then take one more, or refuse again if another caller took it first. */
   whenFree(): Promise<void> {
     if (this.#closed || this.#inFlight.size < this.threads + this.maxQueue) return Promise.resolve();
     return new Promise((resolve) => this.#freeWaiters.push(resolve));

@@ -3,7 +3,7 @@ import { FIREHOSE_S3_RETRY_MS } from '../../limits.js';
 import { contentEncodingOf, type CompressionFormat } from '../codecs/formats.js';
 import { objectKey } from '../keys/object-key.js';
 import type { CompiledPrefixes } from '../keys/prefix.js';
-import { SinkInputError, type ObjectSink } from '../sinks/sink.js';
+import { SinkClosedError, SinkInputError, type ObjectSink } from '../sinks/sink.js';
 import { CompressPoolFullError } from '../codecs/compress-pool.js';
 import type { TakenBatch } from './batch.js';
 
@@ -75,6 +75,7 @@ export class ObjectWriter {
         return { stored: true, key, bytes: body.length };
       } catch (err) {
         const message = (err as Error).message;
+        if (err instanceof SinkClosedError) return { stored: false, reason: 'delivery stopped', reread: true };
         // Not the sink failing but the object it was given (a key it cannot hold): trying again cannot help.
         if (err instanceof SinkInputError) return { stored: false, reason: `${this.sink.description} cannot hold s3://${settings.bucket}/${key}: ${message}` };
         const now = this.clock.now();

@@ -134,12 +134,13 @@ export class DirSink implements ObjectSink {
     // The body is copied to the worker, not moved: a caller retrying a failed put sends it again.
     this.#pool ??= new Piscina<StoreTask, StoreOutcome>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: STORE_THREADS, idleTimeout: 10_000, workerData: { riffle: 'dir-sink' } });
     // A view on part of a larger buffer would send all of that buffer: send only its bytes.
-    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
     const outcome = await this.#pool.run({ root: this.root, path, body: own, metaJson: JSON.stringify(stored) });
     if (outcome.ok) return;
-    const hint = outcome.conflict ? ' (in a directory layout a key cannot be both an object and the prefix of another key)' : '';
-    const message = `storing s3://${bucket}/${key} in ${this.description} failed: ${outcome.message}${hint}`;
-    throw outcome.conflict ? new SinkInputError(message) : new Error(message);
+    // A conflict (a key that is also another's prefix, or a stray file where a directory goes) is
+    // retried like any failure: someone may move the file, and nothing acknowledged is given up early.
+    const hint = outcome.conflict ? ' (in a directory layout a key cannot be both an object and the prefix of another key, nor go where a file is)' : '';
+    throw new Error(`storing s3://${bucket}/${key} in ${this.description} failed: ${outcome.message}${hint}`);
   }
 
   async close(): Promise<void> {

@@ -28,9 +28,14 @@ export interface ObjectSink {
   close(): Promise<void>;
 }
 
-/** A put the caller should not retry as is (bad bucket or key, or the sink is closed). */
+/** A put that can never succeed as is (a bucket or key the sink cannot hold): the caller should not retry it. */
 export class SinkInputError extends Error {
   override readonly name = 'SinkInputError';
+}
+
+/** The sink is closed (the server is shutting down): nothing was stored, and nothing should be given up. */
+export class SinkClosedError extends Error {
+  override readonly name = 'SinkClosedError';
 }
 
 /**
@@ -43,7 +48,7 @@ export class InFlight {
 
   /** Runs `task`, or rejects without running it once close() has begun. */
   run<T>(what: string, task: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new SinkInputError(`${what}: the sink is closed`));
+    if (this.#closed) return Promise.reject(new SinkClosedError(`${what}: the sink is closed`));
     const p = task();
     const settled = p.then(
       () => undefined,
