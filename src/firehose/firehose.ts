@@ -6,7 +6,7 @@ import type { CompressionFormat } from './codecs/formats.js';
 import type { Positions } from './delivery/batch.js';
 import { Delivery, type DeliverySource } from './delivery/delivery.js';
 import { ObjectWriter } from './delivery/object-writer.js';
-import { describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
+import { bucketOf, describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
 import { Ingest } from './ingest.js';
 import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type DeliveryStream, type DeliveryStreamType, type KinesisSource as KinesisSourceConfig } from './model.js';
 import { DeliveryStreamRegistry } from './registry.js';
@@ -87,7 +87,20 @@ export class Firehose {
     const stored = store.load();
     for (const gone of store.removeUnrecorded(stored)) firehose.log(`riffle: firehose: removed ${gone}, deleted before the last shutdown`);
     for (const s of stored) await firehose.restore(s);
+    firehose.sweep(stored);
     return firehose;
+  }
+
+  /** In the background: what a crash left of objects being written (temp files) in the restored streams' buckets goes. */
+  private sweep(stored: readonly StoredDeliveryStream[]): void {
+    const sink = this.parts.sink;
+    if (sink.sweep === undefined) return;
+    for (const bucket of new Set(stored.map((s) => bucketOf(s.destination)))) {
+      sink.sweep(bucket).then(
+        (n) => n > 0 && this.log(`riffle: firehose: removed ${n} unfinished object file(s) a crash left in ${sink.description}/${bucket}`),
+        (err: unknown) => this.log(`riffle: firehose: cannot sweep ${sink.description}/${bucket} (${(err as Error).message})`),
+      );
+    }
   }
 
   private get account(): string {

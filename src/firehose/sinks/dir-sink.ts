@@ -110,7 +110,7 @@ export class DirSink implements ObjectSink {
   readonly root: string;
   readonly description: string;
   readonly #inFlight = new InFlight();
-  #pool: Piscina<StoreTask, StoreOutcome> | null = null;
+  #pool: Piscina<StoreTask, StoreOutcome | number> | null = null;
 
   problem(bucket: string, key: string): string | undefined {
     return bucketProblem(bucket) ?? keyProblem(key);
@@ -132,15 +132,29 @@ export class DirSink implements ObjectSink {
     }
     const stored = meta.contentEncoding === undefined ? { contentType: meta.contentType } : { contentType: meta.contentType, contentEncoding: meta.contentEncoding };
     // The body is copied to the worker, not moved: a caller retrying a failed put sends it again.
-    this.#pool ??= new Piscina<StoreTask, StoreOutcome>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: STORE_THREADS, idleTimeout: 10_000, workerData: { riffle: 'dir-sink' } });
+    const pool = this.#workers();
     // A view on part of a larger buffer would send all of that buffer: send only its bytes.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
-    const outcome = await this.#pool.run({ root: this.root, path, body: own, metaJson: JSON.stringify(stored) });
+    const outcome = (await pool.run({ root: this.root, path, body: own, metaJson: JSON.stringify(stored) })) as StoreOutcome;
     if (outcome.ok) return;
     // A conflict (a key that is also another's prefix, or a stray file where a directory goes) is
     // retried like any failure: someone may move the file, and nothing acknowledged is given up early.
     const hint = outcome.conflict ? ' (in a directory layout a key cannot be both an object and the prefix of another key, nor go where a file is)' : '';
     throw new Error(`storing s3://${bucket}/${key} in ${this.description} failed: ${outcome.message}${hint}`);
+  }
+
+  #workers(): Piscina<StoreTask, StoreOutcome | number> {
+    this.#pool ??= new Piscina<StoreTask, StoreOutcome | number>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: STORE_THREADS, idleTimeout: 10_000, workerData: { riffle: 'dir-sink' } });
+    return this.#pool;
+  }
+
+  /**
+   * Removes what a crash left of puts in `bucket`'s directory (`.riffle-tmp-*` files older than
+   * now), in a worker thread; resolves with how many. A bad bucket name removes nothing.
+   */
+  sweep(bucket: string): Promise<number> {
+    if (bucketProblem(bucket) !== undefined) return Promise.resolve(0);
+    return this.#inFlight.run(`sweeping ${this.description}/${bucket}`, async () => (await this.#workers().run({ sweep: join(this.root, bucket), beforeMs: Date.now() })) as number);
   }
 
   async close(): Promise<void> {

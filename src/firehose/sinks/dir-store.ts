@@ -3,7 +3,7 @@
 // fsync stalls nobody; run one after another on the main thread, the two dozen file operations
 // of an object each waited for a turn of a busy event loop, and delivery could not keep up.
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 
 /** Every directory entry starting with this is Riffle's own, never an object. */
@@ -115,4 +115,34 @@ export function storeObject(root: string, path: string, body: Uint8Array, metaJs
     // A key that is a prefix of another (a/b beside a/b/c) can't be both a file and a directory.
     return { ok: false, message: (err as Error).message, conflict: code === 'ENOTDIR' || code === 'EISDIR' };
   }
+}
+
+/**
+ * Removes the temp files a crash left under `dir` (a bucket's directory): `.riffle-tmp-*` files,
+ * also in `.riffle-meta/`, last changed before `beforeMs` (the sweep's start: a put running now
+ * writes newer ones). Returns how many it removed. Never follows links.
+ */
+export function sweepTemps(dir: string, beforeMs: number): number {
+  let removed = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0; // not there (yet), or gone
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) removed += sweepTemps(path, beforeMs);
+    else if (e.isFile() && e.name.startsWith(TEMP_PREFIX)) {
+      try {
+        if (lstatSync(path).mtimeMs < beforeMs) {
+          unlinkSync(path);
+          removed++;
+        }
+      } catch {
+        // gone already
+      }
+    }
+  }
+  return removed;
 }

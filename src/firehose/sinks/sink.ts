@@ -22,6 +22,8 @@ export interface ObjectSink {
    * leave nothing behind that a reader could mistake for the object). Bodies up to ~200 MiB.
    */
   put(bucket: string, key: string, body: Uint8Array, meta: ObjectMeta): Promise<void>;
+  /** Removes what a crash left of puts into `bucket` (a directory's temp files); how many. Sinks without such leftovers have none. */
+  sweep?(bucket: string): Promise<number>;
   /** Why the sink could never hold an object under this bucket and key, or undefined (checked when a delivery stream is configured). */
   problem(bucket: string, key: string): string | undefined;
   /** Waits for puts in flight, then refuses new ones and releases what the sink holds. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, closeSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, closeSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -213,5 +213,25 @@ describe.runIf(mount)('DirSink on a full or read-only disk', () => {
     } finally {
       disk.unmount();
     }
+  });
+});
+
+describe('DirSink.sweep', () => {
+  it('removes the temp files a crash left (older than the sweep), in .riffle-meta too, and nothing else', async () => {
+    const root = tempRoot();
+    const sink = new DirSink(root);
+    await sink.put('bkt', 'a/b/obj', Buffer.from('kept'), { contentType: OCTETS });
+    const old = new Date(Date.now() - 60_000);
+    for (const p of [join(root, 'bkt', 'a', 'b', `${TEMP_PREFIX}crash`), join(root, 'bkt', 'a', 'b', '.riffle-meta', `${TEMP_PREFIX}crash`)]) {
+      writeFileSync(p, 'half');
+      utimesSync(p, old, old);
+    }
+    // Written before the sweep starts, so it too counts as left over (a put running during the sweep writes newer ones).
+    writeFileSync(join(root, 'bkt', 'a', `${TEMP_PREFIX}recent`), 'half');
+    expect(await sink.sweep('bkt')).toBe(3);
+    expect(files(root)).toEqual(['bkt/a/b/.riffle-meta/obj', 'bkt/a/b/obj']);
+    expect(await sink.sweep('nope')).toBe(0); // no such bucket directory
+    expect(await sink.sweep('Bad_Name')).toBe(0);
+    await sink.close();
   });
 });
