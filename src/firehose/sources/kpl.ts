@@ -13,25 +13,28 @@ import { createHash } from 'node:crypto';
 const MAGIC = [0xf3, 0x89, 0x9a, 0xc2] as const;
 const MD5_BYTES = 16;
 
-/** The user records inside `data` (views into it), or `[data]` when it is not an aggregated record. */
-export function deaggregate(data: Uint8Array): readonly Uint8Array[] {
-  if (data.length < MAGIC.length + MD5_BYTES || data[0] !== MAGIC[0] || data[1] !== MAGIC[1] || data[2] !== MAGIC[2] || data[3] !== MAGIC[3]) return [data];
+/**
+ * The user records inside `data` (views into it), or null when it is not an aggregated record (a
+ * plain record costs a look at its first byte: nothing is made for it).
+ */
+export function deaggregate(data: Uint8Array): readonly Uint8Array[] | null {
+  if (data.length < MAGIC.length + MD5_BYTES || data[0] !== MAGIC[0] || data[1] !== MAGIC[1] || data[2] !== MAGIC[2] || data[3] !== MAGIC[3]) return null;
   const body = data.subarray(MAGIC.length, data.length - MD5_BYTES);
   const digest = createHash('md5').update(body).digest();
-  if (!digest.equals(data.subarray(data.length - MD5_BYTES))) return [data];
+  if (!digest.equals(data.subarray(data.length - MD5_BYTES))) return null;
   try {
     const records: Uint8Array[] = [];
     for (const [field, wire, value] of fields(body)) {
       if (field !== 3) continue;
-      if (wire !== 2 || !(value instanceof Uint8Array)) return [data];
+      if (wire !== 2 || !(value instanceof Uint8Array)) return null;
       let inner: Uint8Array | null = null;
       for (const [f, w, v] of fields(value)) if (f === 3 && w === 2 && v instanceof Uint8Array) inner = v;
-      if (inner === null) return [data]; // data is required in a Record
+      if (inner === null) return null; // data is required in a Record
       records.push(inner);
     }
     return records;
   } catch {
-    return [data];
+    return null;
   }
 }
 
