@@ -2,18 +2,9 @@
 // Snappy containers written from their formats' descriptions, not from the code under test.
 import snappy from 'snappy';
 import { expect } from 'vitest';
+import { prng } from '../prng.js';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be rebuilt from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
 

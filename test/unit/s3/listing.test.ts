@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../prng.js';
 import { ETags } from '../../../src/s3/etags.js';
 import { START, type Bound } from '../../../src/s3/key-order.js';
 import { KeyWalker } from '../../../src/s3/key-walker.js';
@@ -13,21 +14,12 @@ import { listPage, parseMaxKeys, rollUp, urlEncode } from '../../../src/s3/listi
 
 const SEGMENTS = ['a', 'b', 'a-b', 'a0', '-', '0', 'é', '\ue000', '😀', 'x y', '+', 'a.b'];
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /** Keys of a random tree: no key is also a directory on the way to another. */
 function randomKeys(seed: number, count: number): string[] {
-  const rand = seeded(seed);
+  const rand = prng(seed);
   const keys = new Set<string>();
   while (keys.size < count) {
     const depth = 1 + Math.floor(rand() * 3);
