@@ -10,6 +10,7 @@ import type { Consumer } from './model.js';
 import { Persistence } from './persistence.js';
 import { PushReads } from './push-reads.js';
 import { ReadPath } from './read-path.js';
+import { Resharder } from './reshard.js';
 import { StreamRegistry } from './registry.js';
 import { WritePath } from './write-path.js';
 
@@ -22,6 +23,8 @@ import { WritePath } from './write-path.js';
 export class Engine {
   readonly streams: StreamRegistry;
   readonly lifecycle: StreamLifecycle;
+  /** SplitShard, MergeShards, UpdateShardCount. */
+  readonly reshards: Resharder;
   readonly consumers: ConsumerRegistry;
   readonly writes: WritePath;
   readonly reads: ReadPath;
@@ -56,6 +59,7 @@ export class Engine {
     this.lifecycle.consumers = this.consumers;
     this.pushReads = new PushReads(pool, account);
     this.writes = new WritePath(this.streams, pool, account, this.pushReads);
+    this.reshards = new Resharder(config, this.streams, this.lifecycle, pool, clock, persistence, this.pushReads);
     this.internalLogs = new InternalLogs(pool, persistence, this.pushReads, () => this.lifecycle.newGid(), account);
     this.reads = new ReadPath(this.streams, pool, account, clock, new IteratorCodec(`riffle-iterator:${account}:${config.region}`));
   }
@@ -86,6 +90,7 @@ export class Engine {
   async close(): Promise<void> {
     for (const fn of this.onClose.splice(0)) fn();
     this.lifecycle.cancelTimers();
+    await this.reshards.settled();
     await this.pool.close();
     this.persistence.unlock();
   }

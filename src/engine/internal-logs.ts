@@ -1,6 +1,7 @@
 import { decodePutReply, decodeShardRecovery, encodePut, encodeShardControl, MSG, putRequestBytes, SHARD_FLAG_UNMETERED, STATUS, type PutAck, type PutEntry, type ShardRecovery } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
-import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
+import { splitHashKeySpace } from './hash-key.js';
+import { routingFor } from './lineage.js';
 import { shardIdFor, STREAM_MODE, STREAM_STATUS, type Shard, type Stream } from './model.js';
 import { ownerError } from './owner-status.js';
 import type { Persistence } from './persistence.js';
@@ -48,6 +49,7 @@ export class InternalLogs {
       range: splitHashKeySpace(1)[0] as Shard['range'],
       startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
       seqPrefix,
+      createdMs,
     };
     const stream: Stream = {
       name: `${kind}/${name}`,
@@ -57,11 +59,10 @@ export class InternalLogs {
       mode: STREAM_MODE.PROVISIONED,
       retentionHours: retentionMs / 3_600_000,
       shards: [shard],
-      startsBytes: hashKeyBytes(shard.range.start),
-      shardGids: Uint32Array.of(gid),
-      shardOwners: Uint32Array.of(shard.owner),
+      routing: routingFor([shard]),
       tags: new Map(),
       consumers: new Map(),
+      scalingMs: [],
       timers: new Set(),
     };
     const log: InternalLog = { kind, name, createdMs, stream, shard };

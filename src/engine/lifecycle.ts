@@ -6,7 +6,8 @@ import type { SharedClock } from '../shard/clock.js';
 import { decodeShardRecovery, encodeShardControl, MSG, STATUS, type ShardRecovery } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import type { ConsumerRegistry } from './consumers.js';
-import { hashKeyBytes, splitHashKeySpace } from './hash-key.js';
+import { splitHashKeySpace, type HashRange } from './hash-key.js';
+import { isOpen, routingFor } from './lineage.js';
 import { shardIdFor, STREAM_MODE, STREAM_STATUS, type Shard, type Stream, type StreamMode, type StreamRef } from './model.js';
 import { ownerError } from './owner-status.js';
 import type { Persistence } from './persistence.js';
@@ -14,6 +15,22 @@ import type { StreamRegistry } from './registry.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
 
 const HOUR_MS = 3_600_000;
+
+/** A shard as a stream is built with it: where it sits in the key space and in the lineage. */
+export interface ShardSpec {
+  index: number;
+  range: HashRange;
+  createdMs: number;
+  parentShardId?: string | undefined;
+  adjacentParentShardId?: string | undefined;
+  closedMs?: number | undefined;
+  endCounter?: number | undefined;
+}
+
+/** CreateStream's shards: the key space split evenly. */
+function uniformSpecs(count: number, createdMs: number): ShardSpec[] {
+  return splitHashKeySpace(count).map((range, index) => ({ index, range, createdMs }));
+}
 
 /**
  * Streams coming and going: CreateStream and DeleteStream with their delays and account quotas,
@@ -60,9 +77,23 @@ export class StreamLifecycle {
     stream.timers.add(t);
   }
 
-  /** Reopens a stream from the manifest: its shards recover their logs; it is ACTIVE at once. */
+  /**
+   * Reopens a stream from the manifest: its shards recover their logs, the closed ones are closed
+   * again at their owners (a shard closed without its end counter recorded ends where its log
+   * does); it is ACTIVE at once.
+   */
   async restore(s: StoredStream): Promise<void> {
-    const stream = this.buildStream(s.name, s.createdMs, s.shardCount, s.mode as StreamMode, s.tags, s.retentionHours);
+    const specs: ShardSpec[] =
+      s.shards?.map((st) => ({
+        index: st.index,
+        range: { start: BigInt(st.start), end: BigInt(st.end) },
+        createdMs: st.createdMs,
+        parentShardId: st.parent,
+        adjacentParentShardId: st.adjacentParent,
+        closedMs: st.closedMs,
+        endCounter: st.endCounter,
+      })) ?? uniformSpecs(s.shardCount, s.createdMs);
+    const stream = this.buildStream(s.name, s.createdMs, specs, s.mode as StreamMode, s.tags, s.retentionHours, true);
     stream.status = STREAM_STATUS.ACTIVE;
     for (const c of s.consumers ?? []) this.consumers.restore(stream, c.name, c.createdMs);
     this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
@@ -72,6 +103,10 @@ export class StreamLifecycle {
       const line = `riffle: recovered ${stream.name} ${stream.shards[i]?.shardId}: ${r.records} record(s), next counter ${r.nextSeq}`;
       console.log(r.report === '' ? line : `${line}; ${r.report.replace(/\n/g, '; ')}`);
     });
+    const closed = stream.shards.filter((sh) => sh.closedMs !== undefined);
+    const pending = closed.some((sh) => sh.endCounter === undefined);
+    await Promise.all(closed.map((sh) => this.closeShard(stream, sh)));
+    if (pending) this.persist();
   }
 
   async create(name: string, shardCount: number | undefined, mode: StreamMode, tags: Record<string, string> = {}): Promise<void> {
@@ -95,7 +130,7 @@ export class StreamLifecycle {
     // millisecond must still not accept the old one's numbers.
     const createdMs = Math.max(this.clock.now(), this.lastCreatedMs + 1);
     this.lastCreatedMs = createdMs;
-    const stream = this.buildStream(name, createdMs, count, mode, tags, DEFAULT_RETENTION_HOURS);
+    const stream = this.buildStream(name, createdMs, uniformSpecs(count, createdMs), mode, tags, DEFAULT_RETENTION_HOURS);
     this.streams.add(stream);
     try {
       await Promise.all(stream.shards.map((s) => this.openShard(stream, s)));
@@ -111,20 +146,25 @@ export class StreamLifecycle {
     });
   }
 
-  private buildStream(name: string, createdMs: number, count: number, mode: StreamMode, tags: Record<string, string>, retentionHours: number): Stream {
-    const shards: Shard[] = splitHashKeySpace(count).map((range, index) => {
+  private buildStream(
+    name: string,
+    createdMs: number,
+    specs: readonly ShardSpec[],
+    mode: StreamMode,
+    tags: Record<string, string>,
+    retentionHours: number,
+    balance = false,
+  ): Stream {
+    const shards: Shard[] = [];
+    for (const spec of specs) {
+      // Invariant: shards are kept by index (ACK entries and iterators name them by it).
+      if (spec.index !== shards.length) throw new Error(`stream ${name}: shard ${spec.index} stored at position ${shards.length}`);
       const gid = this.newGid();
-      const seqPrefix = sequencePrefix(createdMs, index);
-      return {
-        shardId: shardIdFor(index),
-        index,
-        gid,
-        owner: this.pool.ownerOf(gid),
-        range,
-        startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
-        seqPrefix,
-      };
-    });
+      // Restored: open shards go where fewest are; a new stream's go round-robin by gid.
+      const owner = balance && spec.closedMs === undefined ? this.leastLoadedOwner(shards) : this.pool.ownerOf(gid);
+      const shard = this.makeShard(createdMs, spec, gid, owner);
+      shards.push(shard);
+    }
     return {
       name,
       arn: this.streams.arnFor(name),
@@ -133,17 +173,58 @@ export class StreamLifecycle {
       mode,
       retentionHours,
       shards,
-      startsBytes: Buffer.concat(shards.map((s) => hashKeyBytes(s.range.start))),
-      shardGids: Uint32Array.from(shards, (s) => s.gid),
-      shardOwners: Uint32Array.from(shards, (s) => s.owner),
+      routing: routingFor(shards.filter(isOpen)),
       tags: new Map(Object.entries(tags)),
       consumers: new Map(),
+      scalingMs: [],
       timers: new Set(),
     };
   }
 
+  /** A shard of the stream created at `streamCreatedMs`, on `owner`. */
+  makeShard(streamCreatedMs: number, spec: ShardSpec, gid: number, owner: number): Shard {
+    const seqPrefix = sequencePrefix(streamCreatedMs, spec.index);
+    const shard: Shard = {
+      shardId: shardIdFor(spec.index),
+      index: spec.index,
+      gid,
+      owner,
+      range: spec.range,
+      startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
+      seqPrefix,
+      parentShardId: spec.parentShardId,
+      adjacentParentShardId: spec.adjacentParentShardId,
+      createdMs: spec.createdMs,
+    };
+    if (spec.closedMs !== undefined) shard.closedMs = spec.closedMs;
+    if (spec.endCounter !== undefined) this.setEnd(shard, spec.endCounter);
+    return shard;
+  }
+
+  /** The closed shard's end: the counter past its last record. */
+  setEnd(shard: Shard, endCounter: number): void {
+    shard.endCounter = endCounter;
+    shard.endingSequenceNumber = formatSequenceNumber(shard.seqPrefix, endCounter);
+  }
+
+  /**
+   * The owner with the fewest open shards (of every stream, and of `extra` not registered yet):
+   * where a new shard goes, so that reshards keep the owners' load balanced.
+   */
+  leastLoadedOwner(extra: readonly Shard[] = []): number {
+    const counts = new Array<number>(this.pool.size).fill(0);
+    const count = (sh: Shard): void => {
+      if (isOpen(sh)) counts[sh.owner] = (counts[sh.owner] as number) + 1;
+    };
+    for (const st of this.streams.all()) for (const sh of st.shards) count(sh);
+    for (const sh of extra) count(sh);
+    let best = 0;
+    for (let o = 1; o < counts.length; o++) if ((counts[o] as number) < (counts[best] as number)) best = o;
+    return best;
+  }
+
   /** Creates the shard in its owner: in memory, or durable (recovering what its directory holds). */
-  private openShard(stream: Stream, shard: Shard): Promise<ShardRecovery> {
+  openShard(stream: Stream, shard: Shard): Promise<ShardRecovery> {
     const dir = this.persistence.shardDir(stream, shard.index);
     return this.pool.request(
       shard.owner,
@@ -156,7 +237,32 @@ export class StreamLifecycle {
     );
   }
 
-  private checkShardLimit(additional: number): void {
+  /**
+   * Closes the shard at its owner (it takes no more records) and records where it ends. Retried
+   * while the owner is overloaded: once the manifest says a shard is closed, its owner must close it.
+   */
+  async closeShard(stream: Stream, shard: Shard): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.pool.request(
+          shard.owner,
+          (id) => encodeShardControl(MSG.CLOSE_SHARD, id, shard.gid),
+          (h, r) => {
+            if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream, shard });
+            // Set here, as the reply is read: the reads the owner answers after it find the end known.
+            const next = r.f64();
+            if (shard.endCounter === undefined) this.setEnd(shard, next);
+          },
+        );
+        return;
+      } catch (err) {
+        if (!(err instanceof AwsError) || err.code !== 'ServiceUnavailable' || attempt >= 1000) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+
+  checkShardLimit(additional: number): void {
     const current = this.streams.openShardCount();
     if (current + additional > this.config.shardLimit) {
       throw new AwsError(
@@ -202,7 +308,7 @@ export class StreamLifecycle {
     });
   }
 
-  private requireActive(stream: Stream): void {
+  requireActive(stream: Stream): void {
     if (stream.status !== STREAM_STATUS.ACTIVE) {
       throw new AwsError('ResourceInUseException', `Stream ${stream.name} under account ${this.account} not ACTIVE, instead in state ${stream.status}`);
     }

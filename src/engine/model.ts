@@ -36,7 +36,32 @@ export interface Shard {
   readonly startingSequenceNumber: string;
   /** sequencePrefix(stream created, index): the fixed part of this shard's sequence numbers. */
   readonly seqPrefix: string;
+  /** The shard this one was split from, or the first of the two merged into it (lineage). */
+  readonly parentShardId?: string | undefined;
+  /** A merge's other parent. */
+  readonly adjacentParentShardId?: string | undefined;
+  /** When a reshard made it (ms); the stream's creation time for the first shards. */
+  readonly createdMs: number;
+  /** When a reshard closed it (ms): it takes no more records, and is read to its end. */
+  closedMs?: number;
+  /** The counter past its last record, once its owner has closed it (CLOSE_SHARD's reply). */
+  endCounter?: number;
+  /** Formatted from endCounter: every record of the shard is below it. */
   endingSequenceNumber?: string;
+}
+
+/**
+ * Where writes go: the open shards in hash key order, and the forms batch routing reads. Replaced
+ * whole when a reshard takes effect (never changed in place: a batch being routed keeps its own).
+ */
+export interface Routing {
+  readonly shards: readonly Shard[];
+  /** Each open shard's starting hash key as 16 big-endian bytes, concatenated in `shards` order:
+   * what batch routing (native/) binary-searches. */
+  readonly startsBytes: Uint8Array;
+  /** Each open shard's gid and owner, in `shards` order: what packing a binary batch per owner reads. */
+  readonly shardGids: Uint32Array;
+  readonly shardOwners: Uint32Array;
 }
 
 export interface Stream {
@@ -47,16 +72,14 @@ export interface Stream {
   status: StreamStatus;
   mode: StreamMode;
   retentionHours: number;
+  /** Every shard, open and closed, by index (shards[i].index === i): reshards append. */
   readonly shards: Shard[];
-  /** Each shard's starting hash key as 16 big-endian bytes, concatenated in shard order: what
-   * batch routing (native/) binary-searches. */
-  readonly startsBytes: Uint8Array;
-  /** Each shard's gid and owner, in shard order: what packing a binary batch per owner reads. */
-  readonly shardGids: Uint32Array;
-  readonly shardOwners: Uint32Array;
+  routing: Routing;
   readonly tags: Map<string, string>;
   /** Registered consumers (enhanced fan-out) by name. */
   readonly consumers: Map<string, Consumer>;
+  /** When UpdateShardCount was called (ms), the last 24 hours' worth: its rolling limit. */
+  readonly scalingMs: number[];
   /** Timers for pending state transitions, cleared when the stream goes away. */
   readonly timers: Set<NodeJS.Timeout>;
 }
@@ -83,7 +106,7 @@ export function shardIdFor(index: number): string {
 }
 
 export function openShards(stream: Stream): Shard[] {
-  return stream.shards.filter((s) => s.endingSequenceNumber === undefined);
+  return stream.shards.filter((s) => s.closedMs === undefined);
 }
 
 export function isReadable(stream: Stream): boolean {

@@ -1,6 +1,6 @@
 import { lockDataDir, prepareDataDir } from '../log/data-dir.js';
-import { Manifest, type StoredStream } from '../log/manifest.js';
-import { CONSUMER_STATUS, STREAM_STATUS, type Stream } from './model.js';
+import { Manifest, type StoredShard, type StoredStream } from '../log/manifest.js';
+import { CONSUMER_STATUS, STREAM_STATUS, type Shard, type Stream } from './model.js';
 
 /**
  * What a durable engine keeps of its streams between runs: the manifest (names, creation times,
@@ -38,7 +38,16 @@ export class Persistence {
     for (const s of streams) {
       if (s.status === STREAM_STATUS.DELETING) continue;
       const consumers = [...s.consumers.values()].filter((c) => c.status !== CONSUMER_STATUS.DELETING).map((c) => ({ name: c.name, createdMs: c.createdMs }));
-      stored.push({ name: s.name, createdMs: s.createdMs, shardCount: s.shards.length, mode: s.mode, retentionHours: s.retentionHours, tags: Object.fromEntries(s.tags), consumers });
+      stored.push({
+        name: s.name,
+        createdMs: s.createdMs,
+        shardCount: s.shards.length,
+        shards: s.shards.map(storedShard),
+        mode: s.mode,
+        retentionHours: s.retentionHours,
+        tags: Object.fromEntries(s.tags),
+        consumers,
+      });
     }
     this.manifest.save(stored);
   }
@@ -62,8 +71,26 @@ export class Persistence {
     return this.manifest?.dir ?? null;
   }
 
+  /** Deletes what an interrupted reshard may have left where a new shard's log goes. */
+  removeShardDir(stream: Stream, index: number): void {
+    this.manifest?.removeShard(stream.name, stream.createdMs, index);
+  }
+
   /** Deletes a deleted stream's logs. */
   removeStream(stream: Stream): void {
     this.manifest?.removeStream(stream.name, stream.createdMs);
   }
+}
+
+function storedShard(s: Shard): StoredShard {
+  return {
+    index: s.index,
+    start: s.range.start.toString(),
+    end: s.range.end.toString(),
+    createdMs: s.createdMs,
+    ...(s.parentShardId === undefined ? {} : { parent: s.parentShardId }),
+    ...(s.adjacentParentShardId === undefined ? {} : { adjacentParent: s.adjacentParentShardId }),
+    ...(s.closedMs === undefined ? {} : { closedMs: s.closedMs }),
+    ...(s.endCounter === undefined ? {} : { endCounter: s.endCounter }),
+  };
 }

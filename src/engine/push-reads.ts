@@ -1,4 +1,4 @@
-import { encodeRead, decodeReadReplyHead, READ_FLAG_UNMETERED, READ_FLAG_WAIT, STATUS } from '../shard/messages.js';
+import { encodeRead, decodeReadReplyHead, READ_FLAG_UNMETERED, READ_FLAG_WAIT, READ_REPLY_SHARD_END, STATUS } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { PUSH_READ_RECORDS_MAX } from '../limits.js';
 import type { Shard, Stream } from './model.js';
@@ -10,6 +10,8 @@ export interface PushListener {
   watching(stream: Stream): boolean;
   /** Records on `shard` were acknowledged: they are stored and may be pushed. */
   committed(stream: Stream, shard: Shard): void;
+  /** A reshard closed `shard` (its end is known): its readers finish it and go on to its children. */
+  closed(stream: Stream, shard: Shard): void;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface PushRead {
   readonly millisBehindLatest: number;
   readonly count: number;
   readonly bytes: Buffer;
+  /** The shard is closed and this read reached its end: nothing will come after nextSeq. */
+  readonly shardEnd: boolean;
 }
 
 /**
@@ -47,6 +51,10 @@ export class PushReads {
     this.listener?.committed(stream, shard);
   }
 
+  closed(stream: Stream, shard: Shard): void {
+    this.listener?.closed(stream, shard);
+  }
+
   /**
    * Records of `stream`'s `shard` from `fromSeq`, up to `maxBytes` (at least one record), not
    * charged to the shard's GetRecords quota (each consumer has its own limit, on the main thread).
@@ -64,7 +72,7 @@ export class PushReads {
         const section = r.bytes.subarray(r.pos);
         const bytes = Buffer.allocUnsafe(headroom + section.length);
         bytes.set(section, headroom);
-        return { fromSeq, nextSeq, millisBehindLatest, count, bytes };
+        return { fromSeq, nextSeq, millisBehindLatest, count, bytes, shardEnd: (h.flags & READ_REPLY_SHARD_END) !== 0 };
       },
     );
   }

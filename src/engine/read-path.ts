@@ -1,9 +1,10 @@
 import { AwsError } from '../aws/errors.js';
 import { GET_RECORDS_BYTES_MAX, ITERATOR_TTL_MS } from '../limits.js';
 import type { SharedClock } from '../shard/clock.js';
-import { decodePositionReply, decodeReadReply, encodePosition, encodeRead, POSITION_KIND, STATUS, type ReadRecord } from '../shard/messages.js';
+import { decodePositionReply, decodeReadReply, encodePosition, encodeRead, POSITION_KIND, READ_REPLY_SHARD_END, STATUS, type ReadRecord } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import type { IteratorCodec } from './iterator-token.js';
+import { childShardsOut, type ChildShardOut } from './lineage.js';
 import { isReadable, shardIdFor, type Shard, type Stream, type StreamLookup, type StreamRef } from './model.js';
 import { ownerError } from './owner-status.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
@@ -20,8 +21,11 @@ export interface RecordOut {
 
 export interface GetRecordsResult {
   records: RecordOut[];
-  nextShardIterator: string;
+  /** null at a closed shard's end (AWS: "the shard has been closed and the requested iterator does not return any more data"). */
+  nextShardIterator: string | null;
   millisBehindLatest: number;
+  /** At a closed shard's end, its children; else absent. */
+  childShards?: ChildShardOut[];
 }
 
 /** "Thu Jan 22 01:22:02 UTC 2015", the Java Date format AWS prints in ExpiredIteratorException. */
@@ -138,16 +142,19 @@ export class ReadPath {
       (id) => encodeRead(id, shard.gid, it.position, limit, GET_RECORDS_BYTES_MAX),
       (h, r) => {
         if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream, shard });
-        return decodeReadReply(r);
+        return { ...decodeReadReply(r), shardEnd: (h.flags & READ_REPLY_SHARD_END) !== 0 };
       },
     );
+    const records = reply.records.map((rec: ReadRecord) => ({
+      sequenceNumber: formatSequenceNumber(shard.seqPrefix, rec.seq),
+      partitionKey: rec.key,
+      data: rec.data,
+      arrival: new Date(rec.arrivalMs),
+    }));
+    // KCL's rule: a null NextShardIterator comes with ChildShards, a non-null one without.
+    if (reply.shardEnd) return { records, nextShardIterator: null, millisBehindLatest: 0, childShards: childShardsOut(stream, shard) };
     return {
-      records: reply.records.map((rec: ReadRecord) => ({
-        sequenceNumber: formatSequenceNumber(shard.seqPrefix, rec.seq),
-        partitionKey: rec.key,
-        data: rec.data,
-        arrival: new Date(rec.arrivalMs),
-      })),
+      records,
       nextShardIterator: this.iterators.encode({ ...it, position: reply.nextSeq, createdMs: this.clock.now() }),
       millisBehindLatest: reply.millisBehindLatest,
     };

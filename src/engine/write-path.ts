@@ -17,7 +17,7 @@ import {
 } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { hashKeyBytes, MAX_HASH_KEY } from './hash-key.js';
-import type { Shard, Stream, StreamLookup, StreamRef } from './model.js';
+import type { Routing, Shard, Stream, StreamLookup, StreamRef } from './model.js';
 import { INTERNAL_FAILURE_PARTS, invalidOrdering, ownerErrorParts, type ErrorParts } from './owner-status.js';
 import type { PushReads } from './push-reads.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
@@ -65,11 +65,12 @@ export class WritePath {
   /** PutRecord and PutRecords' object path: one PUT message per owner. */
   async putRecords(ref: StreamRef, inputs: readonly PutInput[], operation = 'PutRecords'): Promise<{ stream: Stream; results: PutResult[] }> {
     const stream = this.streams.readable(ref);
+    const routing = stream.routing;
     const { keys, offsets } = packKeys(inputs);
-    const routes = this.route(stream, inputs, keys, offsets);
+    const routes = this.route(routing, inputs, keys, offsets);
     const byOwner = new Map<number, { entries: PutEntry[]; shards: Shard[]; positions: number[] }>();
     inputs.forEach((input, position) => {
-      const shard = stream.shards[routes[position] as number] as Shard;
+      const shard = routing.shards[routes[position] as number] as Shard;
       let orderingCounter = -1;
       if (input.sequenceNumberForOrdering !== undefined) {
         const parts = parseSequenceNumber(input.sequenceNumberForOrdering);
@@ -129,10 +130,11 @@ export class WritePath {
   async putPacked(ref: StreamRef, frame: Uint8Array, spans: Uint32Array, count: number, acks: Uint8Array, acksOffset: number): Promise<Stream> {
     const stream = this.streams.readable(ref);
     if (count < 1 || count > INGEST_RECORDS_MAX) throw new RangeError(`putPacked takes 1 to ${INGEST_RECORDS_MAX} records`);
+    const routing = stream.routing;
     const routes = routeScratch;
-    if (stream.shards.length > 1) native.routeSpans(frame, spans, count, stream.startsBytes, routes);
+    if (routing.shards.length > 1) native.routeSpans(frame, spans, count, routing.startsBytes, routes);
     else routes.fill(0, 0, count);
-    const owners = stream.shardOwners;
+    const owners = routing.shardOwners;
     const bytes = new Float64Array(this.pool.size);
     const counts = new Uint32Array(this.pool.size);
     const firstOwner = owners[routes[0] as number] as number;
@@ -158,7 +160,7 @@ export class WritePath {
           () => size,
           (dst, requestId) => {
             writeIngestHeader(dst, requestId, n);
-            const written = native.packIngest(frame, spans, count, routes, stream.shardGids, owners, single ? -1 : o, dst, INGEST_HEADER_BYTES);
+            const written = native.packIngest(frame, spans, count, routes, routing.shardGids, owners, single ? -1 : o, dst, INGEST_HEADER_BYTES);
             // The sizes above and the packer disagree: a bug, and the owner would misread the message.
             if (written !== size - INGEST_HEADER_BYTES) throw new Error(`packIngest wrote ${written} bytes of records, ${size - INGEST_HEADER_BYTES} expected`);
           },
@@ -242,13 +244,14 @@ export class WritePath {
   }
 
   /**
-   * Shard index for every record in one call: MD5 of each partition key, compared with the
-   * stream's start keys (native addon, or its TypeScript twin). ExplicitHashKey overrides.
+   * Position in `routing.shards` (the open shards) for every record in one call: MD5 of each
+   * partition key, compared with their start keys (native addon, or its TypeScript twin).
+   * ExplicitHashKey overrides.
    */
-  private route(stream: Stream, inputs: readonly PutInput[], keys: Buffer, offsets: Uint32Array): Uint32Array {
+  private route(routing: Routing, inputs: readonly PutInput[], keys: Buffer, offsets: Uint32Array): Uint32Array {
     const out = new Uint32Array(inputs.length);
     // One shard holds every key: no need to hash.
-    if (stream.shards.length > 1) native.routeBatch(keys, offsets, stream.startsBytes, out);
+    if (routing.shards.length > 1) native.routeBatch(keys, offsets, routing.startsBytes, out);
     inputs.forEach((input, i) => {
       if (input.explicitHashKey === undefined) return;
       const value = BigInt(input.explicitHashKey);
@@ -258,7 +261,7 @@ export class WritePath {
           `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${input.explicitHashKey}`,
         );
       }
-      out[i] = findRangeBytes(stream.startsBytes, hashKeyBytes(value), 0);
+      out[i] = findRangeBytes(routing.startsBytes, hashKeyBytes(value), 0);
     });
     return out;
   }

@@ -49,6 +49,11 @@ export class FanoutHub implements PushListener {
     this.byShard.get(shard)?.committed();
   }
 
+  closed(_stream: Stream, shard: Shard): void {
+    // Its readers read to its end (the owner answers a read there at once) and see it closed.
+    this.byShard.get(shard)?.committed();
+  }
+
   /**
    * Starts a subscription at counter `position`. Checks what AWS checks before the stream opens:
    * the consumer is ACTIVE, and no subscription to this shard started less than 5 seconds ago

@@ -9,6 +9,7 @@
  *
  * Immutable once made: transports may hold `frame` (or views of it) after sending.
  */
+import type { ChildShardOut } from '../engine/lineage.js';
 import type { PushRead } from '../engine/push-reads.js';
 import type { Shard } from '../engine/model.js';
 import { READ_RECORD_FIXED_BYTES, type ReadRecord } from '../shard/messages.js';
@@ -25,6 +26,11 @@ export class PushBatch {
   private readonly starts: Uint32Array;
   private decoded: ReadRecord[] | null = null;
   private memos: Map<symbol, unknown> | null = null;
+  /**
+   * Set on the last batch of a closed shard (no records, at its end): its children, which the
+   * reader goes on to (SubscribeToShard's last event carries them, with no continuation).
+   */
+  childShards: readonly ChildShardOut[] | null = null;
 
   /**
    * `frame` holds RECORDS_HEADER_BYTES of room (written here), then `count` records. The batch
@@ -62,6 +68,13 @@ export class PushBatch {
   /** No records: AWS's heartbeat event, or a range with nothing left in it. */
   static empty(shard: Shard, fromSeq: number, nextSeq: number, millisBehindLatest: number): PushBatch {
     return new PushBatch(shard, Buffer.allocUnsafe(RECORDS_HEADER_BYTES), 0, fromSeq, nextSeq, millisBehindLatest);
+  }
+
+  /** The end of a closed shard: no records, and the children to go on to. */
+  static shardEnd(shard: Shard, endCounter: number, children: readonly ChildShardOut[]): PushBatch {
+    const batch = PushBatch.empty(shard, endCounter, endCounter, 0);
+    batch.childShards = children;
+    return batch;
   }
 
   /**

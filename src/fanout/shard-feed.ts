@@ -150,15 +150,10 @@ export class ShardFeed {
           this.end = read.nextSeq;
           this.known = Math.max(this.known, read.nextSeq);
           this.pending ||= read.count > 0;
-          const woken = [...this.waiting];
-          this.waiting.clear();
-          for (const r of woken) {
-            try {
-              r.wake();
-            } catch (err) {
-              r.fail(err); // one reader's transport failing ends that reader, not the others
-            }
-          }
+          this.wakeWaiting();
+        } else if (read.shardEnd) {
+          // Nothing past here, ever: the waiting readers see the shard's end and finish it.
+          this.wakeWaiting();
         }
         this.read();
       },
@@ -174,6 +169,18 @@ export class ShardFeed {
         this.failWaiting(err);
       },
     );
+  }
+
+  private wakeWaiting(): void {
+    const woken = [...this.waiting];
+    this.waiting.clear();
+    for (const r of woken) {
+      try {
+        r.wake();
+      } catch (err) {
+        r.fail(err); // one reader's transport failing ends that reader, not the others
+      }
+    }
   }
 
   private failWaiting(err: unknown): void {

@@ -10,6 +10,7 @@
  * transport is over its high-water mark (it resumes from its position on drain). Limited: a token
  * bucket of `bytesPerSec` (AWS: 2 MiB/s per consumer per shard), or none with --no-throttle.
  */
+import { atShardEnd, childShardsOut } from '../engine/lineage.js';
 import type { Consumer } from '../engine/model.js';
 import type { PushReads } from '../engine/push-reads.js';
 import type { Shard, Stream } from '../engine/model.js';
@@ -121,6 +122,7 @@ export class Subscription implements FeedReader {
         feed.release();
         continue;
       }
+      if (atShardEnd(this.shard, this.position)) return this.finishShard();
       const where = feed.await(this);
       // Behind the feed, records are there whatever was acknowledged since; ahead of it, only if some were.
       if (where === 'behind' || (where === 'ahead' && this.pending)) this.readOwn(Math.min(READ_BYTES_MAX, budget));
@@ -164,6 +166,12 @@ export class Subscription implements FeedReader {
         this.fail(err);
       },
     );
+  }
+
+  /** At a closed shard's end: the last event names its children (no continuation), and the subscription ends. */
+  private finishShard(): void {
+    this.send(PushBatch.shardEnd(this.shard, this.position, childShardsOut(this.stream, this.shard)));
+    this.end(null);
   }
 
   private deliver(batch: PushBatch): void {

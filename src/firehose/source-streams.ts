@@ -1,6 +1,7 @@
 import { AwsError } from '../aws/errors.js';
 import type { Engine } from '../engine/engine.js';
-import { openShards, type Stream } from '../engine/model.js';
+import { descendsFrom } from '../engine/lineage.js';
+import type { Stream } from '../engine/model.js';
 import { FIREHOSE_DIRECT_PUT_RETRY_HOURS } from '../limits.js';
 import type { DeliveryStream } from './model.js';
 import { KinesisSource } from './sources/kinesis-source.js';
@@ -54,7 +55,11 @@ export class SourceStreams {
     const stream = this.engine.streams.get({ arn });
     const positions = new Map<string, number>(Object.entries(stored ?? {}));
     let started = false;
-    for (const shard of openShards(stream)) {
+    for (const shard of stream.shards) {
+      const at0 = positions.get(shard.shardId);
+      // A shard with no position is reached through lineage if an ancestor has one; a closed one
+      // with none is not read (it closed before this delivery stream began).
+      if (at0 === undefined && (shard.closedMs !== undefined || descendsFrom(stream, shard, (id) => positions.has(id)))) continue;
       const latest = await this.engine.reads.resolvePosition(stream, shard, 'LATEST', undefined, undefined, 'CreateDeliveryStream');
       const at = positions.get(shard.shardId);
       // With --fsync never a power loss can take a shard's tail but not the (synced) checkpoint:

@@ -1,3 +1,4 @@
+import { isExpired, parentIdsOf } from '../engine/lineage.js';
 import type { Shard, Stream } from '../engine/model.js';
 import type { Output } from './operation.js';
 
@@ -5,6 +6,8 @@ import type { Output } from './operation.js';
 export function shardOut(shard: Shard): Output {
   const out: Output = {
     ShardId: shard.shardId,
+    ...(shard.parentShardId === undefined ? {} : { ParentShardId: shard.parentShardId }),
+    ...(shard.adjacentParentShardId === undefined ? {} : { AdjacentParentShardId: shard.adjacentParentShardId }),
     HashKeyRange: { StartingHashKey: shard.range.start.toString(), EndingHashKey: shard.range.end.toString() },
     SequenceNumberRange: {
       StartingSequenceNumber: shard.startingSequenceNumber,
@@ -14,9 +17,15 @@ export function shardOut(shard: Shard): Output {
   return out;
 }
 
-/** AWS lists no shards while a stream is CREATING. */
-export function visibleShards(stream: Stream): Shard[] {
-  return stream.status === 'CREATING' ? [] : stream.shards;
+/**
+ * The shards AWS lists: none while the stream is CREATING; closed ones until retention has taken
+ * all their records ("This action does not list expired shards"). In the moment a reshard takes
+ * effect, before the parents' owners have closed them, the listing is the one before it.
+ */
+export function visibleShards(stream: Stream, nowMs: number): Shard[] {
+  if (stream.status === 'CREATING') return [];
+  const ended = new Set(stream.shards.filter((s) => s.endingSequenceNumber !== undefined).map((s) => s.shardId));
+  return stream.shards.filter((s) => !isExpired(stream, s, nowMs) && parentIdsOf(s).every((p) => ended.has(p)));
 }
 
 export function streamHeader(stream: Stream): Output {

@@ -15,6 +15,8 @@ const EVENT = Symbol('SubscribeToShardEvent');
 
 /** Event payload: the SubscribeToShardEvent shape, JSON as awsJson1_1 writes it (blobs base64, timestamps epoch seconds). */
 function eventJson(batch: PushBatch): string {
+  // A closed shard's end: ChildShards and no ContinuationSequenceNumber (what KCL takes as SHARD_END).
+  if (batch.childShards !== null) return JSON.stringify({ Records: [], MillisBehindLatest: 0, ChildShards: batch.childShards });
   const records = batch.records().map((r) => ({
     SequenceNumber: formatSequenceNumber(batch.shard.seqPrefix, r.seq),
     ApproximateArrivalTimestamp: r.arrivalMs / 1000,

@@ -13,6 +13,9 @@ export interface PageToken {
   k: string;
   /** When the token was issued, ms. */
   t: number;
+  /** ListShards: the ShardFilter of the first page (later pages send only the token), and its time. */
+  f?: string;
+  ft?: number;
 }
 
 export const NEXT_TOKEN_TTL_MS = 300_000;

@@ -17,11 +17,14 @@ import { getShardIterator } from './operations/get-shard-iterator.js';
 import { increaseStreamRetentionPeriod } from './operations/increase-stream-retention-period.js';
 import { listShards } from './operations/list-shards.js';
 import { listStreams } from './operations/list-streams.js';
+import { mergeShards } from './operations/merge-shards.js';
 import { listTagsForStream } from './operations/list-tags-for-stream.js';
 import { putRecord } from './operations/put-record.js';
 import { putRecords } from './operations/put-records.js';
 import { removeTagsFromStream } from './operations/remove-tags-from-stream.js';
+import { splitShard } from './operations/split-shard.js';
 import { subscribeToShard } from './operations/subscribe-to-shard.js';
+import { updateShardCount } from './operations/update-shard-count.js';
 import { updateStreamMode } from './operations/update-stream-mode.js';
 
 // Each operation's own input type is checked inside its file; the table only needs the name.
@@ -45,11 +48,14 @@ export const KINESIS_OPERATIONS: readonly AnyOperation[] = [
   listStreamConsumers,
   listStreams,
   listTagsForStream,
+  mergeShards,
   putRecord,
   putRecords,
   registerStreamConsumer,
   removeTagsFromStream,
+  splitShard,
   subscribeToShard,
+  updateShardCount,
   updateStreamMode,
 ];
 

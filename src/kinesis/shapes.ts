@@ -9,6 +9,7 @@ export const SequenceNumber: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,1
 export const PartitionKey: Shape = { type: 'String', required: true, min: 1, max: PARTITION_KEY_CHARS_MAX };
 export const Data: Shape = { type: 'Blob', required: true, max: RECORD_BYTES_MAX };
 export const ExplicitHashKey: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,38})' };
+export const HashKey: Shape = ExplicitHashKey;
 export const StreamModeDetails: Shape = {
   type: 'Structure',
   members: { StreamMode: { type: 'String', required: true, enum: ['PROVISIONED', 'ON_DEMAND'] } },

@@ -10,10 +10,31 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { DataDirError } from './data-dir.js';
 
+/** A shard and its lineage (resharding). */
+export interface StoredShard {
+  index: number;
+  /** Hash key range, decimal. */
+  start: string;
+  end: string;
+  createdMs: number;
+  parent?: string;
+  adjacentParent?: string;
+  /** Closed by a reshard at this time. */
+  closedMs?: number;
+  /**
+   * The counter past its last record. Absent on a closed shard: the manifest was written as the
+   * reshard took effect, before the shard's owner closed it; its log's next counter is its end.
+   */
+  endCounter?: number;
+}
+
 export interface StoredStream {
   name: string;
   createdMs: number;
+  /** Shards in all (open and closed); with no `shards`, that many uniform shards (older manifests). */
   shardCount: number;
+  /** Every shard with its lineage (absent in manifests written before resharding). */
+  shards?: StoredShard[];
   mode: string;
   retentionHours: number;
   tags: Record<string, string>;
@@ -66,6 +87,11 @@ export class Manifest {
 
   removeInternal(kind: string, name: string, createdMs: number): void {
     rmSync(join(this.dir, kind, `${name}.${createdMs}`), { recursive: true, force: true });
+  }
+
+  /** A shard directory left by a reshard that a crash interrupted before the manifest named it. */
+  removeShard(name: string, createdMs: number, index: number): void {
+    rmSync(this.shardDir(name, createdMs, index), { recursive: true, force: true });
   }
 
   removeStream(name: string, createdMs: number): void {

@@ -17,6 +17,7 @@ export const MSG = {
   POSITION: 6,
   INGEST: 7,
   TRIM: 8,
+  CLOSE_SHARD: 9,
 } as const;
 export type MsgType = (typeof MSG)[keyof typeof MSG];
 
@@ -38,6 +39,8 @@ export const STATUS = {
   READ_THROTTLED: 4,
   /** SequenceNumberForOrdering names a counter this shard has not issued yet. */
   ORDERING_AHEAD: 5,
+  /** The shard is closed (resharded): it takes no more records. The edge routes none there; a bug if seen. */
+  SHARD_CLOSED: 6,
 } as const;
 export type Status = (typeof STATUS)[keyof typeof STATUS];
 
@@ -75,6 +78,9 @@ export function readHeader(r: WireReader): Header {
 //   CREATE_SHARD reply of a durable shard (its directory opened and recovered), also on failure:
 //            records f64 | next counter f64 | truncated bytes f64 | u32 length | report (UTF-8)
 // SET_RETENTION uses gid and retentionMs, DELETE_SHARD only gid; their replies are a bare header.
+// CLOSE_SHARD uses gid: the shard takes no more records (a reshard made its children); the reply
+// is the counter past its last record, f64 (CLOSE_REPLY_BYTES), and reads parked on it are then
+// answered (empty, READ_REPLY_SHARD_END), after the reply.
 // TRIM uses gid, and retentionMs as a time: records that arrived before it are dropped now (an
 // internal log's reader has consumed them), as retention would drop them later.
 
@@ -146,6 +152,8 @@ export function decodeShardRecovery(r: WireReader): ShardRecovery {
 //   reply:   counter f64
 
 export const POSITION_KIND = { LATEST: 1, AT_TIMESTAMP: 2 } as const;
+/** CLOSE_SHARD's reply: the shard's next counter, f64, the same layout as POSITION's. */
+export const CLOSE_REPLY_BYTES = 8;
 export const POSITION_REPLY_BYTES = 8;
 
 export function encodePosition(requestId: number, gid: number, kind: number, value: number): Uint8Array {
@@ -186,6 +194,11 @@ export const READ_FLAG_UNMETERED = 1;
  */
 export const READ_FLAG_WAIT = 2;
 export const PARKED_READS_MAX = 4;
+/**
+ * READ reply flag: the shard is closed and the read reached its end (no record at or after
+ * nextSeq will ever exist): GetRecords answers ChildShards, a subscription ends with them.
+ */
+export const READ_REPLY_SHARD_END = 1;
 /** A READ reply before its records: nextSeq f64, millisBehindLatest f64, count u32. */
 export const READ_REPLY_FIXED_BYTES = 20;
 /** Per-record fixed part of a READ reply: seq f64, arrival f64, keyLen u16, dataLen u32. */
@@ -348,7 +361,7 @@ export function decodePutReply(r: WireReader): PutAck[] {
 export const INGEST_HEADER_BYTES = HEADER_BYTES + 4;
 export const INGEST_ACK_BYTES = 13;
 /**
- * INGEST reply flag: some entry has a status the WebSocket ACK does not have (SHARD_NOT_FOUND), so
+ * INGEST reply flag: some entry has a status the WebSocket ACK does not have (SHARD_NOT_FOUND, SHARD_CLOSED), so
  * the edge must turn it into INTERNAL; without it the entries are forwarded untouched.
  */
 export const INGEST_REPLY_NON_ACK = 1;

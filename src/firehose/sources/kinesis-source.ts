@@ -1,5 +1,6 @@
 import type { Engine } from '../../engine/engine.js';
-import { openShards, type Shard, type Stream } from '../../engine/model.js';
+import { atShardEnd, descendsFrom, readyChildren } from '../../engine/lineage.js';
+import type { Shard, Stream } from '../../engine/model.js';
 import { FanoutHub } from '../../fanout/hub.js';
 import { PushBatch, RECORDS_HEADER_BYTES } from '../../fanout/push-batch.js';
 import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from '../../fanout/shard-feed.js';
@@ -11,14 +12,20 @@ import { deaggregate } from './kpl.js';
 const RETRY_MS = 1000;
 
 /**
- * A Kinesis stream as a delivery stream's source: each open shard is followed from its checkpoint
- * (LATEST when the delivery stream was created) through the shard's fan-out feed, which reads the
- * shard's tip once for every follower and waits at the owner for new records (no polling, and no
- * charge to the shard's GetRecords quota: Firehose reads as a consumer of its own). KPL-aggregated
- * records are de-aggregated. A shard's reader stops while the batch is full.
+ * A Kinesis stream as a delivery stream's source: each shard with a position (from the checkpoint,
+ * or LATEST when the delivery stream was created) is followed through the shard's fan-out feed,
+ * which reads the shard's tip once for every follower and waits at the owner for new records (no
+ * polling, and no charge to the shard's GetRecords quota: Firehose reads as a consumer of its own).
+ * It follows lineage: a closed shard is read to its end, then its children from their start (a
+ * merge's child once both parents are done), each with its own position in the checkpoint.
+ * KPL-aggregated records are de-aggregated. A shard's reader stops while the batch is full.
  */
 export class KinesisSource implements DeliverySource {
   private readers: ShardReader[] = [];
+  /** Shards read to their end (or found there at the start). */
+  private readonly finished = new Set<string>();
+  private readonly started = new Set<string>();
+  private delivery: Delivery | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -28,20 +35,48 @@ export class KinesisSource implements DeliverySource {
   ) {}
 
   begin(delivery: Delivery): void {
-    const hub = FanoutHub.for(this.engine);
-    for (const shard of openShards(this.stream)) {
+    this.delivery = delivery;
+    const atEnd: Shard[] = [];
+    for (const shard of this.stream.shards) {
       const from = this.start.get(shard.shardId);
       if (from === undefined) continue;
-      const reader = new ShardReader(this.stream, shard, from, delivery, this.engine);
-      reader.attach(hub.follow(this.stream, shard, reader));
-      this.readers.push(reader);
-      reader.kick();
+      this.started.add(shard.shardId);
+      if (atShardEnd(shard, from)) atEnd.push(shard);
+      else this.read(shard, from);
     }
+    for (const shard of atEnd) this.shardFinished(shard);
   }
 
   stop(): void {
     for (const r of this.readers) r.stop();
     this.readers = [];
+    this.delivery = null;
+  }
+
+  private read(shard: Shard, from: number): void {
+    const delivery = this.delivery as Delivery;
+    const reader = new ShardReader(this.stream, shard, from, delivery, this.engine, () => this.shardFinished(shard));
+    reader.attach(FanoutHub.for(this.engine).follow(this.stream, shard, reader));
+    this.readers.push(reader);
+    reader.kick();
+  }
+
+  /** A shard's end: its children whose parents are done are read from their start. */
+  private shardFinished(shard: Shard): void {
+    if (this.delivery === null) return;
+    this.finished.add(shard.shardId);
+    this.readers = this.readers.filter((r) => r.shard !== shard);
+    // A parent is done once read to its end, or if it is not followed at all (nothing leads to it).
+    const followed = (id: string): boolean => this.started.has(id);
+    const done = (id: string): boolean => {
+      if (this.finished.has(id)) return true;
+      const s = this.stream.shards.find((x) => x.shardId === id);
+      return !followed(id) && (s === undefined || !descendsFrom(this.stream, s, followed));
+    };
+    for (const child of readyChildren(this.stream, shard, done, followed)) {
+      this.started.add(child.shardId);
+      this.read(child, 0);
+    }
   }
 }
 
@@ -57,10 +92,12 @@ class ShardReader implements FeedReader {
 
   constructor(
     private readonly stream: Stream,
-    private readonly shard: Shard,
+    readonly shard: Shard,
     public position: number,
     private readonly delivery: Delivery,
     private readonly engine: Engine,
+    /** Called once the shard (closed) has been read to its end. */
+    private readonly onEnd: () => void,
   ) {}
 
   attach(follow: { feed: ShardFeed; unfollow(): void }): void {
@@ -105,6 +142,10 @@ class ShardReader implements FeedReader {
         this.take(kept.from(this.position, this.delivery.room));
         this.feed.release();
         continue;
+      }
+      if (atShardEnd(this.shard, this.position)) {
+        this.stop();
+        return this.onEnd();
       }
       const where = this.feed.await(this);
       if (where === 'behind' || (where === 'ahead' && this.pending)) this.readOwn();

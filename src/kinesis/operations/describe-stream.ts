@@ -16,7 +16,7 @@ export const describeStream = defineOperation<Input>({
   run(engine, input) {
     const stream = engine.streams.get(refOf(input));
     const limit = Math.min(input.Limit ?? DEFAULT_LIMIT, DEFAULT_LIMIT);
-    let shards = visibleShards(stream);
+    let shards = visibleShards(stream, engine.clock.now());
     if (input.ExclusiveStartShardId !== undefined) {
       const after = input.ExclusiveStartShardId;
       shards = shards.filter((s) => s.shardId > after);

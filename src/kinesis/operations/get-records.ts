@@ -26,8 +26,9 @@ export const getRecords = defineOperation<Input>({
         Data: r.data,
         PartitionKey: r.partitionKey,
       })),
-      NextShardIterator: result.nextShardIterator,
+      ...(result.nextShardIterator === null ? {} : { NextShardIterator: result.nextShardIterator }),
       MillisBehindLatest: result.millisBehindLatest,
+      ...(result.childShards === undefined ? {} : { ChildShards: result.childShards }),
     };
   },
 });

@@ -12,7 +12,8 @@ import { parseConsumerArn } from '../../engine/consumers.js';
 import type { Engine } from '../../engine/engine.js';
 import { ITERATOR_TYPES, type IteratorType } from '../../engine/read-path.js';
 import { parseSequenceNumber } from '../../engine/sequence-number.js';
-import type { Shard } from '../../engine/model.js';
+import { isExpired, lineageRoots, readyChildren } from '../../engine/lineage.js';
+import type { Consumer, Shard, Stream } from '../../engine/model.js';
 import { isAwsError, AwsError, INTERNAL_FAILURE_MESSAGE } from '../../aws/errors.js';
 import type { WsPeer, WsRoute, WsSession } from '../../aws/ws.js';
 import { FanoutHub } from '../../fanout/hub.js';
@@ -36,6 +37,8 @@ class PushSession implements WsSession {
   private readonly subs: Subscription[] = [];
   private subscribed = false;
   private open = true;
+  /** Following the whole stream: a shard's children are subscribed once it and their other parent end. */
+  private lineage: { stream: Stream; consumer: Consumer; start: { type: IteratorType; timestamp?: number }; done: Set<string>; started: Set<string> } | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -71,7 +74,8 @@ class PushSession implements WsSession {
     const stream = this.engine.streams.readable({ arn: parts.streamArn });
     const consumer = this.engine.consumers.find(stream, undefined, req.consumerARN);
     let shards: Shard[];
-    if (req.shards === undefined) shards = stream.shards;
+    const now = this.engine.clock.now();
+    if (req.shards === undefined) shards = lineageRoots(stream, now, start0(req) === 'LATEST');
     else if (Array.isArray(req.shards) && req.shards.length > 0 && req.shards.every((s) => typeof s === 'string')) shards = (req.shards as string[]).map((id) => this.engine.streams.shard(stream, id));
     else throw bad('shards must be a non-empty list of shard ids, or absent for all shards.');
     const start = req.startingPosition ?? { Type: 'LATEST' };
@@ -91,7 +95,6 @@ class PushSession implements WsSession {
       }
     }
     if (!this.open) return;
-    const hub = FanoutHub.for(this.engine);
     this.peer.send(
       JSON.stringify({
         type: 'subscribed',
@@ -100,20 +103,55 @@ class PushSession implements WsSession {
         shards: shards.map((s, i) => ({ shardId: s.shardId, index: s.index, position: positions[i] })),
       }),
     );
-    shards.forEach((shard, i) => {
-      const sink: PushSink = {
-        push: (batch) => {
-          if (!this.open) return false;
-          this.peer.send(batch.frame); // the same frame goes to every connection at this point
-          return this.peer.bufferedBytes() < HIGH_WATER_BYTES;
+    if (req.shards === undefined) {
+      const type = start.Type as IteratorType;
+      // Children are read from their start, or from the same time for AT_TIMESTAMP.
+      const childStart = type === 'AT_TIMESTAMP' ? { type, timestamp: start.Timestamp as number } : { type: 'TRIM_HORIZON' as IteratorType };
+      const listed = new Set(stream.shards.filter((s) => !isExpired(stream, s, now)).map((s) => s.shardId));
+      // A parent that is no longer listed will not be read: it counts as done.
+      const done = new Set(stream.shards.filter((s) => !listed.has(s.shardId)).map((s) => s.shardId));
+      this.lineage = { stream, consumer, start: childStart, done, started: new Set(shards.map((s) => s.shardId)) };
+    }
+    shards.forEach((shard, i) => this.follow(consumer, shard, positions[i] as number));
+  }
+
+  /** Pushes `shard` from `position`; no session limit here: the subscription lasts as long as the connection. */
+  private follow(consumer: Consumer, shard: Shard, position: number): void {
+    const sink: PushSink = {
+      push: (batch) => {
+        if (!this.open) return false;
+        if (batch.childShards !== null) {
+          this.peer.send(JSON.stringify({ type: 'shard-end', shardId: shard.shardId, childShards: batch.childShards }));
+          this.shardEnded(shard);
+          return true;
+        }
+        this.peer.send(batch.frame); // the same frame goes to every connection at this point
+        return this.peer.bufferedBytes() < HIGH_WATER_BYTES;
+      },
+      end: (error) => {
+        if (this.open) this.peer.send(JSON.stringify({ type: 'end', shardId: shard.shardId, ...(error === null ? {} : { code: error.code, message: error.message }) }));
+      },
+    };
+    this.subs.push(FanoutHub.for(this.engine).subscribe(consumer, shard, position, sink, 0));
+  }
+
+  /** A followed shard reached its end: its children whose parents are all done are followed next. */
+  private shardEnded(shard: Shard): void {
+    const lin = this.lineage;
+    if (lin === null) return;
+    lin.done.add(shard.shardId);
+    const ready = readyChildren(lin.stream, shard, (id) => lin.done.has(id), (id) => lin.started.has(id));
+    for (const child of ready) {
+      lin.started.add(child.shardId);
+      void this.engine.reads.resolvePosition(lin.stream, child, lin.start.type, undefined, lin.start.timestamp, 'SubscribeToShard').then(
+        (position) => {
+          if (!this.open) return;
+          this.peer.send(JSON.stringify({ type: 'subscribed', streamARN: lin.stream.arn, streamCreatedMs: lin.stream.createdMs, shards: [{ shardId: child.shardId, index: child.index, position }] }));
+          this.follow(lin.consumer, child, position);
         },
-        end: (error) => {
-          if (this.open) this.peer.send(JSON.stringify({ type: 'end', shardId: shard.shardId, ...(error === null ? {} : { code: error.code, message: error.message }) }));
-        },
-      };
-      // No session limit here: the subscription lasts as long as the connection.
-      this.subs.push(hub.subscribe(consumer, shard, positions[i] as number, sink, 0));
-    });
+        (err: unknown) => this.error(child.shardId, isAwsError(err) ? err.code : 'InternalFailure', isAwsError(err) ? err.message : INTERNAL_FAILURE_MESSAGE),
+      );
+    }
   }
 
   private error(shardId: string | null, code: string, message: string): void {
@@ -129,6 +167,10 @@ class PushSession implements WsSession {
     this.open = false;
     for (const sub of this.subs.splice(0)) sub.end(null);
   }
+}
+
+function start0(req: SubscribeRequest): unknown {
+  return req.startingPosition?.Type ?? 'LATEST';
 }
 
 export function pushRoute(engine: Engine): WsRoute {

@@ -1,7 +1,8 @@
 import { FileLog } from '../../log/file-log.js';
-import { decodeShardControl, recoveryReplyBytes, SHARD_FLAG_UNMETERED, STATUS, writeRecovery, type Header } from '../messages.js';
+import { CLOSE_REPLY_BYTES, decodeShardControl, recoveryReplyBytes, SHARD_FLAG_UNMETERED, STATUS, writeRecovery, type Header } from '../messages.js';
 import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
+import { answerParkedOf } from './reads.js';
 import { ShardState } from './shard-state.js';
 
 /**
@@ -58,4 +59,18 @@ export function deleteShard(ctx: OwnerContext, h: Header, r: WireReader): void {
   for (const p of ctx.parked.get(gid) ?? []) ctx.reply(p.h, STATUS.SHARD_NOT_FOUND);
   ctx.parked.delete(gid);
   ctx.reply(h, STATUS.OK);
+}
+
+/**
+ * CLOSE_SHARD: a reshard closed the shard. It takes no more records (the edge already routes its
+ * keys to the children); the reply is the counter past its last record, then the reads parked at
+ * its end are answered with READ_REPLY_SHARD_END. Closing a closed shard answers the same counter.
+ */
+export function closeShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
+  const { gid } = decodeShardControl(r);
+  const shard = ctx.shards.get(gid);
+  if (shard === undefined) return void ctx.reply(h, STATUS.SHARD_NOT_FOUND);
+  shard.closed = true;
+  ctx.reply(h, STATUS.OK, CLOSE_REPLY_BYTES).f64(shard.nextSeq);
+  answerParkedOf(ctx, gid, nowMs);
 }

@@ -10,7 +10,7 @@ import { MSG, readHeader, STATUS } from '../messages.js';
 import type { OwnerInit } from '../owner-init.js';
 import { WireReader } from '../wire.js';
 import { OwnerContext } from './context.js';
-import { createShard, deleteShard, trimShard, setRetention } from './control.js';
+import { closeShard, createShard, deleteShard, trimShard, setRetention } from './control.js';
 import { answerParked, handlePosition, handleRead } from './reads.js';
 import { handleIngest, handlePut } from './writes.js';
 
@@ -51,6 +51,8 @@ function dispatch(msg: Uint8Array, nowMs: number): void {
       return deleteShard(ctx, h, r);
     case MSG.TRIM:
       return trimShard(ctx, h, r);
+    case MSG.CLOSE_SHARD:
+      return closeShard(ctx, h, r, nowMs);
     default:
       // A message type this owner does not know is a programmer error on the main side.
       return void ctx.reply(h, STATUS.INTERNAL);

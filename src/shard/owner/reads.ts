@@ -9,7 +9,9 @@ import {
   POSITION_REPLY_BYTES,
   READ_FLAG_UNMETERED,
   READ_FLAG_WAIT,
+  READ_REPLY_SHARD_END,
   readReplyBytes,
+  setReplyFlags,
   STATUS,
   writePositionReply,
   writeReadReply,
@@ -29,7 +31,8 @@ export function handleRead(ctx: OwnerContext, h: Header, r: WireReader, nowMs: n
   const shard = ctx.shards.get(gid);
   if (shard === undefined) return void ctx.reply(h, STATUS.SHARD_NOT_FOUND);
   if (metered && !shard.admitRead(nowMs)) return void ctx.reply(h, STATUS.READ_THROTTLED);
-  if ((flags & READ_FLAG_WAIT) !== 0 && fromSeq >= shard.nextSeq) {
+  // A closed shard will have nothing more: a read at its end is answered now, with the end flag.
+  if ((flags & READ_FLAG_WAIT) !== 0 && fromSeq >= shard.nextSeq && !shard.closed) {
     const list = ctx.parked.get(gid) ?? [];
     // Full: the oldest is answered (empty) to make room; its reader is likely gone.
     const oldest = list.length >= PARKED_READS_MAX ? list.shift() : undefined;
@@ -39,6 +42,15 @@ export function handleRead(ctx: OwnerContext, h: Header, r: WireReader, nowMs: n
     return;
   }
   answerRead(ctx, h, shard, fromSeq, limit, maxBytes, metered, nowMs);
+}
+
+/** CLOSE_SHARD: the reads parked on the shard are answered at once (empty, at its end). */
+export function answerParkedOf(ctx: OwnerContext, gid: number, nowMs: number): void {
+  const list = ctx.parked.get(gid);
+  const shard = ctx.shards.get(gid);
+  if (list === undefined || shard === undefined) return;
+  ctx.parked.delete(gid);
+  for (const p of list) answerRead(ctx, p.h, shard, p.fromSeq, p.limit, p.maxBytes, false, nowMs);
 }
 
 /** After a commit: the parked reads of shards that got records are answered (before the publish). */
@@ -67,6 +79,7 @@ function answerRead(ctx: OwnerContext, h: Header, shard: ShardState, fromSeq: nu
   // AWS: "The number of milliseconds the GetRecords response is from the tip of the stream";
   // zero when nothing newer is waiting.
   writeReadReply(w, result.nextSeq, behindAt === null ? 0 : Math.max(0, nowMs - behindAt), result.records);
+  if (shard.closed && result.nextSeq >= shard.nextSeq) setReplyFlags(w, READ_REPLY_SHARD_END);
 }
 
 /** POSITION: the counter a LATEST or AT_TIMESTAMP reader starts at. */

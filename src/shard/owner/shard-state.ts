@@ -15,6 +15,8 @@ export const FIRST_COUNTER = 1;
 /** One shard as its owner sees it: log, next sequence counter, retention, and its four buckets. */
 export class ShardState {
   nextSeq = FIRST_COUNTER;
+  /** Closed by a reshard (CLOSE_SHARD): no more records; readable until retention takes them. */
+  closed = false;
   private lastArrivalMs = 0;
   private readonly writeBytes: TokenBucket;
   private readonly writeRecords: TokenBucket;
