@@ -75,11 +75,15 @@ function answerRead(ctx: OwnerContext, h: Header, shard: ShardState, fromSeq: nu
     return void ctx.reply(h, damaged(ctx, shard, err));
   }
   if (metered) shard.chargeRead(result.bytes, nowMs);
+  // A closed shard with nothing left from here (none read, or the last one was) is at its end: the
+  // reply moves the reader there (an empty shard's end is past counter 0) and says so.
+  const end = shard.closed && (result.records.length === 0 || result.nextSeq >= shard.nextSeq);
+  const nextSeq = end ? Math.max(result.nextSeq, shard.nextSeq) : result.nextSeq;
   const w = ctx.reply(h, STATUS.OK, readReplyBytes(result.records));
   // AWS: "The number of milliseconds the GetRecords response is from the tip of the stream";
   // zero when nothing newer is waiting.
-  writeReadReply(w, result.nextSeq, behindAt === null ? 0 : Math.max(0, nowMs - behindAt), result.records);
-  if (shard.closed && result.nextSeq >= shard.nextSeq) setReplyFlags(w, READ_REPLY_SHARD_END);
+  writeReadReply(w, nextSeq, behindAt === null || end ? 0 : Math.max(0, nowMs - behindAt), result.records);
+  if (end) setReplyFlags(w, READ_REPLY_SHARD_END);
 }
 
 /** POSITION: the counter a LATEST or AT_TIMESTAMP reader starts at. */
