@@ -84,4 +84,25 @@ describe.each(available)('$version', ({ command: bin, version }) => {
     expect((err as { stderr: string }).stderr).toContain('ResourceNotFoundException');
     expect((err as { stderr: string }).stderr).toContain('Stream no-such-stream under account 000000000000 not found.');
   });
+
+  it('reshards with split-shard, merge-shards and update-shard-count, and lists with --shard-filter', async () => {
+    const name = uniqueName('clir');
+    await aws('kinesis', 'create-stream', '--stream-name', name, '--shard-count', '1');
+    // split-shard, merge-shards answer nothing; update-shard-count answers the counts.
+    expect(await aws('kinesis', 'split-shard', '--stream-name', name, '--shard-to-split', 'shardId-000000000000', '--new-starting-hash-key', (1n << 127n).toString())).toEqual({});
+    expect(await aws('kinesis', 'merge-shards', '--stream-name', name, '--shard-to-merge', 'shardId-000000000001', '--adjacent-shard-to-merge', 'shardId-000000000002')).toEqual({});
+    const scaled = (await aws('kinesis', 'update-shard-count', '--stream-name', name, '--target-shard-count', '2', '--scaling-type', 'UNIFORM_SCALING')) as Record<string, unknown>;
+    expect(scaled).toMatchObject({ StreamName: name, CurrentShardCount: 1, TargetShardCount: 2 });
+    const all = (await aws('kinesis', 'list-shards', '--stream-name', name)) as { Shards: Array<{ ShardId: string; ParentShardId?: string; AdjacentParentShardId?: string }> };
+    expect(all.Shards.map((s) => s.ShardId)).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003', 'shardId-000000000004', 'shardId-000000000005']);
+    expect(all.Shards[3]).toMatchObject({ ParentShardId: 'shardId-000000000001', AdjacentParentShardId: 'shardId-000000000002' });
+    const latest = (await aws('kinesis', 'list-shards', '--stream-name', name, '--shard-filter', 'Type=AT_LATEST')) as { Shards: Array<{ ShardId: string }> };
+    expect(latest.Shards.map((s) => s.ShardId)).toEqual(['shardId-000000000004', 'shardId-000000000005']);
+    const after = (await aws('kinesis', 'list-shards', '--stream-name', name, '--shard-filter', 'Type=AFTER_SHARD_ID,ShardId=shardId-000000000003')) as { Shards: Array<{ ShardId: string }> };
+    expect(after.Shards.map((s) => s.ShardId)).toEqual(['shardId-000000000004', 'shardId-000000000005']);
+    const closed = await aws('kinesis', 'split-shard', '--stream-name', name, '--shard-to-split', 'shardId-000000000000', '--new-starting-hash-key', '12345').catch((e: { stderr: string; code: number }) => e);
+    expect((closed as { code: number }).code).toBe(version.startsWith('aws-cli/2') ? 254 : 255);
+    expect((closed as { stderr: string }).stderr).toContain('InvalidArgumentException');
+    expect((closed as { stderr: string }).stderr).toContain('has already been merged or split, and thus is not eligible for merging or splitting.');
+  });
 });
