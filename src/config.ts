@@ -57,6 +57,10 @@ export interface RiffleConfig {
   firehoseRecordsPerSec: number;
   firehoseCallsPerSec: number;
   firehoseBytesPerSec: number;
+  /** On-demand scaling: a shard's writes are averaged over this window... */
+  onDemandWindowMs: number;
+  /** ...and it is split when they are above this percentage of its write limit (AWS: 500 KB/s, half). */
+  onDemandSplitPercent: number;
   limits: ShardLimits;
 }
 
@@ -99,6 +103,8 @@ export function defaultConfig(): RiffleConfig {
     firehoseRecordsPerSec: 5000,
     firehoseCallsPerSec: 2000,
     firehoseBytesPerSec: 5 * 1024 * 1024,
+    onDemandWindowMs: 60_000,
+    onDemandSplitPercent: 50,
     limits: { ...DEFAULT_LIMITS },
   };
 }
@@ -114,7 +120,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url' | 'percent';
 
 export interface OptionSpec {
   key: keyof RiffleConfig;
@@ -161,6 +167,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'firehose-records-per-sec': { key: 'firehoseRecordsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_RECORDS_PER_SEC', help: 'records/s per delivery stream (AWS: 5000)' },
   'firehose-calls-per-sec': { key: 'firehoseCallsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_CALLS_PER_SEC', help: 'PutRecord/PutRecordBatch calls/s per delivery stream (AWS: 2000)' },
   'firehose-bytes-per-sec': { key: 'firehoseBytesPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_BYTES_PER_SEC', help: 'bytes/s per delivery stream (AWS: 5242880)' },
+  'on-demand-window-ms': { key: 'onDemandWindowMs', kind: 'age', env: 'RIFFLE_ON_DEMAND_WINDOW_MS', help: 'on-demand scaling: window a shard\'s writes are averaged over' },
+  'on-demand-split-percent': { key: 'onDemandSplitPercent', kind: 'percent', env: 'RIFFLE_ON_DEMAND_SPLIT_PERCENT', help: 'on-demand scaling: split a shard above this % of its write limit (AWS: 50)' },
   'write-bytes-per-sec': { key: 'limits', limit: 'writeBytesPerSec', kind: 'rate', env: 'RIFFLE_WRITE_BYTES_PER_SEC', help: 'per-shard write bytes/s (AWS: 1048576)' },
   'write-records-per-sec': { key: 'limits', limit: 'writeRecordsPerSec', kind: 'rate', env: 'RIFFLE_WRITE_RECORDS_PER_SEC', help: 'per-shard write records/s (AWS: 1000)' },
   'read-bytes-per-sec': { key: 'limits', limit: 'readBytesPerSec', kind: 'rate', env: 'RIFFLE_READ_BYTES_PER_SEC', help: 'per-shard GetRecords bytes/s (AWS: 2097152)' },
@@ -190,6 +198,8 @@ export function range(spec: OptionSpec): readonly [number, number] | null {
       return [4096, 1024 ** 3];
     case 'age':
       return [1000, 7 * 24 * 3_600_000];
+    case 'percent':
+      return [1, 100];
     default:
       return null;
   }

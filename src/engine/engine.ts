@@ -10,6 +10,7 @@ import type { Consumer } from './model.js';
 import { Persistence } from './persistence.js';
 import { PushReads } from './push-reads.js';
 import { ReadPath } from './read-path.js';
+import { OnDemandScaler } from './on-demand.js';
 import { Resharder } from './reshard.js';
 import { StreamRegistry } from './registry.js';
 import { WritePath } from './write-path.js';
@@ -25,6 +26,8 @@ export class Engine {
   readonly lifecycle: StreamLifecycle;
   /** SplitShard, MergeShards, UpdateShardCount. */
   readonly reshards: Resharder;
+  /** Splits on-demand streams' busy shards. */
+  readonly onDemand: OnDemandScaler;
   readonly consumers: ConsumerRegistry;
   readonly writes: WritePath;
   readonly reads: ReadPath;
@@ -60,6 +63,7 @@ export class Engine {
     this.pushReads = new PushReads(pool, account);
     this.writes = new WritePath(this.streams, pool, account, this.pushReads);
     this.reshards = new Resharder(config, this.streams, this.lifecycle, pool, clock, persistence, this.pushReads);
+    this.onDemand = new OnDemandScaler(config, this.streams, this.reshards);
     this.internalLogs = new InternalLogs(pool, persistence, this.pushReads, () => this.lifecycle.newGid(), account);
     this.reads = new ReadPath(this.streams, pool, account, clock, new IteratorCodec(`riffle-iterator:${account}:${config.region}`));
   }
@@ -84,11 +88,13 @@ export class Engine {
       await engine.close();
       throw err;
     }
+    engine.onDemand.start();
     return engine;
   }
 
   async close(): Promise<void> {
     for (const fn of this.onClose.splice(0)) fn();
+    this.onDemand.stop();
     this.lifecycle.cancelTimers();
     await this.reshards.settled();
     await this.pool.close();

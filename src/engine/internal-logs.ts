@@ -50,6 +50,8 @@ export class InternalLogs {
       startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
       seqPrefix,
       createdMs,
+      demandBytes: 0,
+      demandRecords: 0,
     };
     const stream: Stream = {
       name: `${kind}/${name}`,

@@ -195,6 +195,8 @@ export class StreamLifecycle {
       parentShardId: spec.parentShardId,
       adjacentParentShardId: spec.adjacentParentShardId,
       createdMs: spec.createdMs,
+      demandBytes: 0,
+      demandRecords: 0,
     };
     if (spec.closedMs !== undefined) shard.closedMs = spec.closedMs;
     if (spec.endCounter !== undefined) this.setEnd(shard, spec.endCounter);

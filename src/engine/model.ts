@@ -48,6 +48,12 @@ export interface Shard {
   endCounter?: number;
   /** Formatted from endCounter: every record of the shard is below it. */
   endingSequenceNumber?: string;
+  /**
+   * Writes routed here (bytes of keys and data, records), throttled or not: what on-demand scaling
+   * measures. Counted on the main thread, for ON_DEMAND streams only.
+   */
+  demandBytes: number;
+  demandRecords: number;
 }
 
 /**

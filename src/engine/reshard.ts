@@ -117,6 +117,16 @@ export class Resharder {
     return current;
   }
 
+  /** On-demand scaling (on-demand.ts): `shard` splits evenly, as SplitShard would split it. */
+  async autoSplit(stream: Stream, shard: Shard): Promise<void> {
+    if (stream.status !== STREAM_STATUS.ACTIVE || !isOpen(shard)) return;
+    const { start, end } = shard.range;
+    const at = start + (end - start + 1n) / 2n;
+    if (at <= start + 1n || at >= end) return; // too narrow to split (a range of a few keys)
+    this.lifecycle.checkShardLimit(1);
+    await this.begin(stream, planSplit(shard, at, stream.shards.length));
+  }
+
   /** Resolves when every reshard under way has taken effect (or failed). */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

@@ -17,7 +17,7 @@ import {
 } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { hashKeyBytes, MAX_HASH_KEY } from './hash-key.js';
-import type { Routing, Shard, Stream, StreamLookup, StreamRef } from './model.js';
+import { STREAM_MODE, type Routing, type Shard, type Stream, type StreamLookup, type StreamRef } from './model.js';
 import { INTERNAL_FAILURE_PARTS, invalidOrdering, ownerErrorParts, type ErrorParts } from './owner-status.js';
 import type { PushReads } from './push-reads.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
@@ -69,8 +69,13 @@ export class WritePath {
     const { keys, offsets } = packKeys(inputs);
     const routes = this.route(routing, inputs, keys, offsets);
     const byOwner = new Map<number, { entries: PutEntry[]; shards: Shard[]; positions: number[] }>();
+    const onDemand = stream.mode === STREAM_MODE.ON_DEMAND;
     inputs.forEach((input, position) => {
       const shard = routing.shards[routes[position] as number] as Shard;
+      if (onDemand) {
+        shard.demandBytes += (offsets[position + 1] as number) - (offsets[position] as number) + input.data.length;
+        shard.demandRecords++;
+      }
       let orderingCounter = -1;
       if (input.sequenceNumberForOrdering !== undefined) {
         const parts = parseSequenceNumber(input.sequenceNumberForOrdering);
@@ -145,6 +150,7 @@ export class WritePath {
       counts[o] = (counts[o] as number) + 1;
       if (o !== firstOwner) single = false;
     }
+    if (stream.mode === STREAM_MODE.ON_DEMAND) countDemand(routing, routes, spans, count);
     // Which owner holds each record, to put the replies back in record order (several owners only).
     const recordOwners = single ? null : Uint32Array.from(routes.subarray(0, count), (shard) => owners[shard] as number);
     const requests: Promise<void>[] = [];
@@ -280,6 +286,15 @@ export class WritePath {
 function toAckStatus(acks: Uint8Array, at: number): void {
   const status = acks[at];
   if (status !== STATUS.OK && status !== STATUS.THROTTLED && status !== STATUS.INTERNAL) acks[at] = STATUS.INTERNAL;
+}
+
+/** On-demand scaling's measure: the writes routed to each open shard (throttled or not). */
+function countDemand(routing: Routing, routes: Uint32Array, spans: Uint32Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const shard = routing.shards[routes[i] as number] as Shard;
+    shard.demandBytes += (spans[SPAN_WORDS * i + 1] as number) + (spans[SPAN_WORDS * i + 3] as number);
+    shard.demandRecords++;
+  }
 }
 
 function failed(err: ErrorParts): PutResult {
