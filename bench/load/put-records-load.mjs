@@ -9,6 +9,7 @@
 // fixed schedule whatever the replies do (at most 1,024 in flight), so latency is measured at that
 // offered load rather than at saturation. Latencies of batches sent in the first second (new
 // connections, cold JIT) are left out of its percentiles; their records still count.
+import { writeSync } from 'node:fs';
 import http from 'node:http';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -120,6 +121,8 @@ if (mode === 'raw') {
 }
 
 const latencies = [];
+/** With RIFFLE_BENCH_TIMELINE=1 (paced only): [send time (epoch ms), latency ms] per request after the warm-up. */
+const timeline = process.env.RIFFLE_BENCH_TIMELINE === '1' ? [] : null;
 let accepted = 0;
 let failed = 0;
 let errors = 0;
@@ -169,12 +172,16 @@ async function paced() {
         }
         inFlight++;
         const t = performance.now();
+        const sentAt = Date.now();
         const warmup = t - t0 < WARMUP_MS;
         send().then(
           (f) => {
             failed += f;
             accepted += records.length - f;
-            if (!warmup) latencies.push(performance.now() - t);
+            if (warmup) return;
+            const ms = performance.now() - t;
+            latencies.push(ms);
+            timeline?.push([sentAt, Math.round(ms * 1000) / 1000]);
           },
           (e) => {
             errors++;
@@ -194,5 +201,6 @@ const elapsed = (Date.now() - start) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
 const cpu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({ accepted, failed, errors, requests: latencies.length, elapsedSec: elapsed, recordsPerSec: accepted / elapsed, p50Ms: pct(50), p99Ms: pct(99), latencyWarmupSec: rate > 0 ? WARMUP_MS / 1000 : 0, loadCpuSec: (cpu.user + cpu.system) / 1e6 }));
+// Written synchronously: process.exit below would cut off an asynchronous write to a pipe.
+writeSync(1, JSON.stringify({ accepted, failed, errors, requests: latencies.length, elapsedSec: elapsed, recordsPerSec: accepted / elapsed, p50Ms: pct(50), p99Ms: pct(99), latencyWarmupSec: rate > 0 ? WARMUP_MS / 1000 : 0, loadCpuSec: (cpu.user + cpu.system) / 1e6, ...(timeline === null ? {} : { timeline }) }) + '\n');
 process.exit(0);

@@ -68,13 +68,17 @@ async function serve(argv: string[]): Promise<void> {
 
 /**
  * `riffle bench [options]`: the end-to-end PutRecords benchmark (bench/put-records.mjs);
- * `riffle bench firehose [options]`: the Firehose delivery benchmark (bench/firehose/run.mjs).
+ * `riffle bench firehose [options]`: the Firehose delivery benchmark (bench/firehose/run.mjs);
+ * `riffle bench reshard [options]`: resharding under load (bench/reshard.mjs).
  * Same options as the scripts (`--help` lists them).
  */
+/** `riffle bench [firehose | reshard] [options]`: the script of each benchmark. */
+const BENCHES: Record<string, string> = { firehose: '../../bench/firehose/run.mjs', reshard: '../../bench/reshard.mjs' };
+
 function bench(argv: string[]): never {
-  const firehose = argv[0] === 'firehose';
-  const script = fileURLToPath(new URL(firehose ? '../../bench/firehose/run.mjs' : '../../bench/put-records.mjs', import.meta.url));
-  const result = spawnSync(process.execPath, [script, ...(firehose ? argv.slice(1) : argv)], { stdio: 'inherit' });
+  const named = BENCHES[argv[0] ?? ''];
+  const script = fileURLToPath(new URL(named ?? '../../bench/put-records.mjs', import.meta.url));
+  const result = spawnSync(process.execPath, [script, ...(named !== undefined ? argv.slice(1) : argv)], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }
 
@@ -91,7 +95,7 @@ if (command === 'serve') {
 } else if (command === 'bench') {
   bench(rest);
 } else if (command === 'help' && rest[0] === 'bench') {
-  bench(rest[1] === 'firehose' ? ['firehose', '--help'] : ['--help']);
+  bench(rest[1] !== undefined && BENCHES[rest[1]] !== undefined ? [rest[1], '--help'] : ['--help']);
 } else if (command === '--help' || command === '-h' || command === 'help') {
   console.log(usage());
 } else if (command === '--version' || command === 'version') {
