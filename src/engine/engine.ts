@@ -15,6 +15,9 @@ import { Resharder } from './reshard.js';
 import { StreamRegistry } from './registry.js';
 import { WritePath } from './write-path.js';
 
+/** How often closed shards past the retention period are looked for (engine/reshard.ts retireExpired). */
+const RETIRE_EVERY_MS = 60_000;
+
 /**
  * The engine, put together: the streams (`streams`: lookups; `lifecycle`: create, delete, quotas,
  * retention, tags), their registered consumers, and the data plane (`writes`, `reads`,
@@ -36,6 +39,7 @@ export class Engine {
   readonly internalLogs: InternalLogs;
   /** Set by the fan-out layer: a consumer is being deregistered (end its subscriptions). */
   onConsumerEnded: (consumer: Consumer) => void = () => undefined;
+  private retireTimer: NodeJS.Timeout | null = null;
   /** Run first on close (the fan-out layer ends its subscriptions here). */
   readonly onClose: Array<() => void> = [];
 
@@ -83,18 +87,25 @@ export class Engine {
     }
     const engine = new Engine(config, pool, clock, persistence);
     try {
-      for (const s of stored) await engine.lifecycle.restore(s);
+      let changed = false;
+      for (const s of stored) changed = (await engine.lifecycle.restore(s)) || changed;
+      // Once, with every stream back: a manifest written midway would name only those restored so far.
+      if (changed) engine.lifecycle.persist();
     } catch (err) {
       await engine.close();
       throw err;
     }
     engine.onDemand.start();
+    engine.retireTimer = setInterval(() => void engine.reshards.retireExpired().catch((err: unknown) => console.error('riffle: retiring expired shards:', err)), RETIRE_EVERY_MS);
+    engine.retireTimer.unref();
     return engine;
   }
 
   async close(): Promise<void> {
     for (const fn of this.onClose.splice(0)) fn();
     this.onDemand.stop();
+    this.reshards.stop();
+    if (this.retireTimer !== null) clearInterval(this.retireTimer);
     this.lifecycle.cancelTimers();
     await this.reshards.settled();
     await this.pool.close();

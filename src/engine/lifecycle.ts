@@ -11,26 +11,11 @@ import { isOpen, routingFor } from './lineage.js';
 import { shardIdFor, STREAM_MODE, STREAM_STATUS, type Shard, type Stream, type StreamMode, type StreamRef } from './model.js';
 import { ownerError } from './owner-status.js';
 import type { Persistence } from './persistence.js';
+import { fewest, ShardOps, uniformSpecs, type ShardSpec } from './shard-ops.js';
 import type { StreamRegistry } from './registry.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
 
 const HOUR_MS = 3_600_000;
-
-/** A shard as a stream is built with it: where it sits in the key space and in the lineage. */
-export interface ShardSpec {
-  index: number;
-  range: HashRange;
-  createdMs: number;
-  parentShardId?: string | undefined;
-  adjacentParentShardId?: string | undefined;
-  closedMs?: number | undefined;
-  endCounter?: number | undefined;
-}
-
-/** CreateStream's shards: the key space split evenly. */
-function uniformSpecs(count: number, createdMs: number): ShardSpec[] {
-  return splitHashKeySpace(count).map((range, index) => ({ index, range, createdMs }));
-}
 
 /**
  * Streams coming and going: CreateStream and DeleteStream with their delays and account quotas,
@@ -41,8 +26,12 @@ export class StreamLifecycle {
   /** Latest stream creation time handed out: each stream gets a distinct, later one. */
   private lastCreatedMs = 0;
   private nextGid = 0;
+  /** Net open shards of reshards not yet in effect. */
+  private reservedShards = 0;
   /** Set by the engine once the consumer registry exists (it needs `after` and `persist`). */
   consumers!: ConsumerRegistry;
+  /** Shards at their owners: made, opened, closed, controlled. */
+  readonly shards: ShardOps;
 
   constructor(
     private readonly config: RiffleConfig,
@@ -50,7 +39,9 @@ export class StreamLifecycle {
     private readonly pool: OwnerPool,
     private readonly clock: SharedClock,
     private readonly persistence: Persistence,
-  ) {}
+  ) {
+    this.shards = new ShardOps(pool, persistence, streams, config.accountId);
+  }
 
   private get account(): string {
     return this.config.accountId;
@@ -79,10 +70,13 @@ export class StreamLifecycle {
 
   /**
    * Reopens a stream from the manifest: its shards recover their logs, the closed ones are closed
-   * again at their owners (a shard closed without its end counter recorded ends where its log
-   * does); it is ACTIVE at once.
+   * again at their owners, each ending where its recovered log does (the owner's own end, which
+   * its reads report; a recorded end can only be higher if the log lost its tail to a power cut
+   * with --fsync never); retired shards are not opened. It is ACTIVE at once. Returns whether the
+   * manifest needs writing again (an end not recorded, or recorded differently): the caller writes
+   * it once every stream is back, so that no stream is left out of it.
    */
-  async restore(s: StoredStream): Promise<void> {
+  async restore(s: StoredStream): Promise<boolean> {
     const specs: ShardSpec[] =
       s.shards?.map((st) => ({
         index: st.index,
@@ -91,22 +85,32 @@ export class StreamLifecycle {
         parentShardId: st.parent,
         adjacentParentShardId: st.adjacentParent,
         closedMs: st.closedMs,
-        endCounter: st.endCounter,
+        // A retired shard is not opened: its recorded end is all there is. The others' ends come from their logs.
+        endCounter: st.retired === true ? st.endCounter : undefined,
+        retired: st.retired === true,
       })) ?? uniformSpecs(s.shardCount, s.createdMs);
     const stream = this.buildStream(s.name, s.createdMs, specs, s.mode as StreamMode, s.tags, s.retentionHours, true);
     stream.status = STREAM_STATUS.ACTIVE;
+    stream.scalingMs.push(...(s.scalingMs ?? []));
     for (const c of s.consumers ?? []) this.consumers.restore(stream, c.name, c.createdMs);
     this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
     this.streams.add(stream);
-    const recovered = await Promise.all(stream.shards.map((sh) => this.openShard(stream, sh)));
+    const live = stream.shards.filter((sh) => sh.retired !== true);
+    // A retired shard's files, if a crash came between recording it and deleting them.
+    for (const sh of stream.shards) if (sh.retired === true) this.persistence.removeShardDir(stream, sh.index);
+    const recovered = await Promise.all(live.map((sh) => this.shards.open(stream, sh)));
     recovered.forEach((r, i) => {
-      const line = `riffle: recovered ${stream.name} ${stream.shards[i]?.shardId}: ${r.records} record(s), next counter ${r.nextSeq}`;
+      const line = `riffle: recovered ${stream.name} ${live[i]?.shardId}: ${r.records} record(s), next counter ${r.nextSeq}`;
       console.log(r.report === '' ? line : `${line}; ${r.report.replace(/\n/g, '; ')}`);
     });
-    const closed = stream.shards.filter((sh) => sh.closedMs !== undefined);
-    const pending = closed.some((sh) => sh.endCounter === undefined);
-    await Promise.all(closed.map((sh) => this.closeShard(stream, sh)));
-    if (pending) this.persist();
+    const closed = live.filter((sh) => sh.closedMs !== undefined);
+    // An owner that cannot close it (1 s of tries) fails the start rather than hang it.
+    await Promise.all(closed.map((sh) => {
+      let tries = 0;
+      return this.shards.close(stream, sh, () => ++tries > 50);
+    }));
+    const stored = new Map((s.shards ?? []).map((st) => [st.index, st.endCounter]));
+    return closed.some((sh) => stored.get(sh.index) !== sh.endCounter);
   }
 
   async create(name: string, shardCount: number | undefined, mode: StreamMode, tags: Record<string, string> = {}): Promise<void> {
@@ -133,12 +137,12 @@ export class StreamLifecycle {
     const stream = this.buildStream(name, createdMs, uniformSpecs(count, createdMs), mode, tags, DEFAULT_RETENTION_HOURS);
     this.streams.add(stream);
     try {
-      await Promise.all(stream.shards.map((s) => this.openShard(stream, s)));
+      await Promise.all(stream.shards.map((s) => this.shards.open(stream, s)));
       this.persist();
     } catch (err) {
       // All or nothing: a stream whose shards could not all be created does not exist.
       this.streams.remove(stream);
-      for (const s of stream.shards) void this.control(stream, s, MSG.DELETE_SHARD).catch(() => undefined);
+      for (const s of stream.shards) void this.shards.control(stream, s, MSG.DELETE_SHARD).catch(() => undefined);
       throw err;
     }
     this.after(stream, this.config.createStreamMs, () => {
@@ -156,13 +160,14 @@ export class StreamLifecycle {
     balance = false,
   ): Stream {
     const shards: Shard[] = [];
+    let load: number[] | undefined;
     for (const spec of specs) {
       // Invariant: shards are kept by index (ACK entries and iterators name them by it).
       if (spec.index !== shards.length) throw new Error(`stream ${name}: shard ${spec.index} stored at position ${shards.length}`);
       const gid = this.newGid();
       // Restored: open shards go where fewest are; a new stream's go round-robin by gid.
-      const owner = balance && spec.closedMs === undefined ? this.leastLoadedOwner(shards) : this.pool.ownerOf(gid);
-      const shard = this.makeShard(createdMs, spec, gid, owner);
+      const owner = balance && spec.closedMs === undefined ? fewest(load ?? (load = this.shards.ownerLoad())) : this.pool.ownerOf(gid);
+      const shard = this.shards.make(createdMs, spec, gid, owner);
       shards.push(shard);
     }
     return {
@@ -181,91 +186,18 @@ export class StreamLifecycle {
     };
   }
 
-  /** A shard of the stream created at `streamCreatedMs`, on `owner`. */
-  makeShard(streamCreatedMs: number, spec: ShardSpec, gid: number, owner: number): Shard {
-    const seqPrefix = sequencePrefix(streamCreatedMs, spec.index);
-    const shard: Shard = {
-      shardId: shardIdFor(spec.index),
-      index: spec.index,
-      gid,
-      owner,
-      range: spec.range,
-      startingSequenceNumber: formatSequenceNumber(seqPrefix, 0),
-      seqPrefix,
-      parentShardId: spec.parentShardId,
-      adjacentParentShardId: spec.adjacentParentShardId,
-      createdMs: spec.createdMs,
-      demandBytes: 0,
-      demandRecords: 0,
-    };
-    if (spec.closedMs !== undefined) shard.closedMs = spec.closedMs;
-    if (spec.endCounter !== undefined) this.setEnd(shard, spec.endCounter);
-    return shard;
+  /** Open shards that reshards under way will add (counted by checkShardLimit); negative to release. */
+  reserveShards(n: number): void {
+    this.reservedShards += n;
   }
 
-  /** The closed shard's end: the counter past its last record. */
-  setEnd(shard: Shard, endCounter: number): void {
-    shard.endCounter = endCounter;
-    shard.endingSequenceNumber = formatSequenceNumber(shard.seqPrefix, endCounter);
-  }
-
-  /**
-   * The owner with the fewest open shards (of every stream, and of `extra` not registered yet):
-   * where a new shard goes, so that reshards keep the owners' load balanced.
-   */
-  leastLoadedOwner(extra: readonly Shard[] = []): number {
-    const counts = new Array<number>(this.pool.size).fill(0);
-    const count = (sh: Shard): void => {
-      if (isOpen(sh)) counts[sh.owner] = (counts[sh.owner] as number) + 1;
-    };
-    for (const st of this.streams.all()) for (const sh of st.shards) count(sh);
-    for (const sh of extra) count(sh);
-    let best = 0;
-    for (let o = 1; o < counts.length; o++) if ((counts[o] as number) < (counts[best] as number)) best = o;
-    return best;
-  }
-
-  /** Creates the shard in its owner: in memory, or durable (recovering what its directory holds). */
-  openShard(stream: Stream, shard: Shard): Promise<ShardRecovery> {
-    const dir = this.persistence.shardDir(stream, shard.index);
-    return this.pool.request(
-      shard.owner,
-      (id) => encodeShardControl(MSG.CREATE_SHARD, id, shard.gid, stream.retentionHours * HOUR_MS, shard.index, dir),
-      (h, r) => {
-        const recovery = dir === '' ? { records: 0, nextSeq: 0, truncatedBytes: 0, report: '' } : decodeShardRecovery(r);
-        if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream, shard }, recovery.report || undefined);
-        return recovery;
-      },
-    );
-  }
-
-  /**
-   * Closes the shard at its owner (it takes no more records) and records where it ends. Retried
-   * while the owner is overloaded: once the manifest says a shard is closed, its owner must close it.
-   */
-  async closeShard(stream: Stream, shard: Shard): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.pool.request(
-          shard.owner,
-          (id) => encodeShardControl(MSG.CLOSE_SHARD, id, shard.gid),
-          (h, r) => {
-            if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream, shard });
-            // Set here, as the reply is read: the reads the owner answers after it find the end known.
-            const next = r.f64();
-            if (shard.endCounter === undefined) this.setEnd(shard, next);
-          },
-        );
-        return;
-      } catch (err) {
-        if (!(err instanceof AwsError) || err.code !== 'ServiceUnavailable' || attempt >= 1000) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    }
+  /** Open shards in the account, with those that reshards under way will add. */
+  openShardsWithReserved(): number {
+    return this.streams.openShardCount() + Math.max(0, this.reservedShards);
   }
 
   checkShardLimit(additional: number): void {
-    const current = this.streams.openShardCount();
+    const current = this.openShardsWithReserved();
     if (current + additional > this.config.shardLimit) {
       throw new AwsError(
         'LimitExceededException',
@@ -306,7 +238,7 @@ export class StreamLifecycle {
     this.persist(); // a restart finishes the deletion: the stream is no longer recorded
     this.after(stream, this.config.deleteStreamMs, () => {
       if (!this.streams.remove(stream)) return;
-      void Promise.allSettled(stream.shards.map((s) => this.control(stream, s, MSG.DELETE_SHARD))).then(() => this.persistence.removeStream(stream));
+      void Promise.allSettled(stream.shards.map((s) => this.shards.control(stream, s, MSG.DELETE_SHARD))).then(() => this.persistence.removeStream(stream));
     });
   }
 
@@ -332,7 +264,7 @@ export class StreamLifecycle {
       );
     }
     stream.retentionHours = hours;
-    await Promise.all(stream.shards.map((s) => this.control(stream, s, MSG.SET_RETENTION, hours * HOUR_MS)));
+    await Promise.all(stream.shards.map((s) => this.shards.control(stream, s, MSG.SET_RETENTION, hours * HOUR_MS)));
     this.persist();
   }
 
@@ -380,16 +312,5 @@ export class StreamLifecycle {
   /** Clears every pending state transition (engine close). */
   cancelTimers(): void {
     for (const s of this.streams.all()) for (const t of s.timers) clearTimeout(t);
-  }
-
-  private control(stream: Stream, shard: Shard, type: typeof MSG.DELETE_SHARD | typeof MSG.SET_RETENTION, retentionMs = 0): Promise<void> {
-    return this.pool.request(
-      shard.owner,
-      (id) => encodeShardControl(type, id, shard.gid, retentionMs, shard.index),
-      (h) => {
-        // A shard that is already gone has nothing left to delete or retain.
-        if (h.status !== STATUS.OK && h.status !== STATUS.SHARD_NOT_FOUND) throw ownerError(h.status, { account: this.account, stream, shard });
-      },
-    );
   }
 }

@@ -75,16 +75,6 @@ export function isExpired(stream: Stream, shard: Shard, nowMs: number): boolean 
   return shard.closedMs !== undefined && nowMs - shard.closedMs >= stream.retentionHours * 3_600_000;
 }
 
-/**
- * Where a reader of the whole stream starts: every shard still listed whose parents are not (so
- * nothing it holds was written after a listed shard's records). From LATEST, the open shards.
- */
-export function lineageRoots(stream: Stream, nowMs: number, latest: boolean): Shard[] {
-  if (latest) return stream.shards.filter(isOpen);
-  const listed = new Set(stream.shards.filter((s) => !isExpired(stream, s, nowMs)).map((s) => s.shardId));
-  return stream.shards.filter((s) => listed.has(s.shardId) && parentIdsOf(s).every((p) => !listed.has(p)));
-}
-
 /** Whether `shard` descends from a shard `pred` holds for (through any number of reshards). */
 export function descendsFrom(stream: Stream, shard: Shard, pred: (shardId: string) => boolean): boolean {
   const seen = new Set<string>();

@@ -48,6 +48,8 @@ export interface Shard {
   endCounter?: number;
   /** Formatted from endCounter: every record of the shard is below it. */
   endingSequenceNumber?: string;
+  /** Closed longer than the retention period: its log is deleted; only its place in the lineage stays. */
+  retired?: boolean;
   /**
    * Writes routed here (bytes of keys and data, records), throttled or not: what on-demand scaling
    * measures. Counted on the main thread, for ON_DEMAND streams only.
@@ -84,7 +86,7 @@ export interface Stream {
   readonly tags: Map<string, string>;
   /** Registered consumers (enhanced fan-out) by name. */
   readonly consumers: Map<string, Consumer>;
-  /** When UpdateShardCount was called (ms), the last 24 hours' worth: its rolling limit. */
+  /** When UpdateShardCount was called (ms), the last 24 hours' worth: its rolling limit (kept in the manifest). */
   readonly scalingMs: number[];
   /** Timers for pending state transitions, cleared when the stream goes away. */
   readonly timers: Set<NodeJS.Timeout>;

@@ -43,6 +43,7 @@ export class Persistence {
         createdMs: s.createdMs,
         shardCount: s.shards.length,
         shards: s.shards.map(storedShard),
+        scalingMs: [...s.scalingMs],
         mode: s.mode,
         retentionHours: s.retentionHours,
         tags: Object.fromEntries(s.tags),
@@ -92,5 +93,6 @@ function storedShard(s: Shard): StoredShard {
     ...(s.adjacentParentShardId === undefined ? {} : { adjacentParent: s.adjacentParentShardId }),
     ...(s.closedMs === undefined ? {} : { closedMs: s.closedMs }),
     ...(s.endCounter === undefined ? {} : { endCounter: s.endCounter }),
+    ...(s.retired === true ? { retired: true as const } : {}),
   };
 }

@@ -54,7 +54,8 @@ export class ReadPath {
   async getShardIterator(ref: StreamRef, shardId: string, type: IteratorType, startingSequenceNumber: string | undefined, timestampMs: number | undefined): Promise<string> {
     const stream = this.streams.readable(ref);
     const shard = stream.shards.find((s) => s.shardId === shardId);
-    if (shard === undefined) throw this.shardGone(stream.name, shardId);
+    // A retired shard (closed, and past the retention period) is gone, as AWS's expired shards are.
+    if (shard === undefined || shard.retired === true) throw this.shardGone(stream.name, shardId);
     const position = await this.resolvePosition(stream, shard, type, startingSequenceNumber, timestampMs, 'GetShardIterator');
     return this.iterators.encode({ streamName: stream.name, streamCreatedMs: stream.createdMs, shardIndex: shard.index, position, createdMs: this.clock.now() });
   }

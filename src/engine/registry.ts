@@ -59,7 +59,7 @@ export class StreamRegistry implements StreamLookup {
 
   shard(stream: Stream, shardId: string): Shard {
     const shard = stream.shards.find((s) => s.shardId === shardId);
-    if (shard === undefined) {
+    if (shard === undefined || shard.retired === true) {
       throw new AwsError('ResourceNotFoundException', `Could not find shard ${shardId} in stream ${stream.name} under account ${this.account}.`);
     }
     return shard;

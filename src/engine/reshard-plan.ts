@@ -85,8 +85,12 @@ export function planUniform(open: readonly Shard[], target: number, firstIndex: 
   const closes: Shard[] = [];
   const pieces: Piece[] = [];
   const sorted = [...open].sort((x, y) => (x.range.start < y.range.start ? -1 : 1));
+  // Linear: shards and boundaries are both in key order, so one pointer walks the boundaries.
+  let bi = 0;
   for (const shard of sorted) {
-    const inside = boundaries.filter((k) => k > shard.range.start && k <= shard.range.end);
+    while (bi < boundaries.length && (boundaries[bi] as bigint) <= shard.range.start) bi++;
+    const inside: bigint[] = [];
+    while (bi < boundaries.length && (boundaries[bi] as bigint) <= shard.range.end) inside.push(boundaries[bi++] as bigint);
     if (inside.length === 0) {
       pieces.push({ range: shard.range, shard, made: null });
       continue;
@@ -105,8 +109,11 @@ export function planUniform(open: readonly Shard[], target: number, firstIndex: 
     }
     pieces.push({ range: (upper as PlannedShard).range, shard: null, made: upper });
   }
+  let pi = 0;
   for (const range of ranges) {
-    const within = pieces.filter((p) => p.range.start >= range.start && p.range.end <= range.end);
+    // The pieces are in key order and each lies within one range: take this range's run of them.
+    const within: Piece[] = [];
+    while (pi < pieces.length && (pieces[pi] as Piece).range.end <= range.end) within.push(pieces[pi++] as Piece);
     let acc = within[0] as Piece;
     for (const next of within.slice(1)) {
       for (const p of [acc, next]) {

@@ -14,17 +14,18 @@
  * later reshard reuses their indexes); after it, the reshard happened, and a parent whose end was
  * not recorded yet ends where its log does. Either way no acknowledged record is lost or in two shards.
  */
-import { AwsError } from '../aws/errors.js';
+import { AwsError, internalFailure } from '../aws/errors.js';
 import type { RiffleConfig } from '../config.js';
 import type { SharedClock } from '../shard/clock.js';
 import { MSG, encodeShardControl } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import type { StreamLifecycle } from './lifecycle.js';
-import { isOpen, routingFor } from './lineage.js';
+import { isExpired, isOpen, routingFor } from './lineage.js';
 import { openShards, STREAM_MODE, STREAM_STATUS, type Shard, type Stream, type StreamRef } from './model.js';
 import type { Persistence } from './persistence.js';
 import type { PushReads } from './push-reads.js';
 import type { StreamRegistry } from './registry.js';
+import { fewest } from './shard-ops.js';
 import { planMerge, planSplit, planUniform, type ReshardPlan } from './reshard-plan.js';
 
 /** UpdateShardCount: "You can't ... scale more than ten times per rolling 24-hour period per stream". */
@@ -36,6 +37,8 @@ export const STREAM_SHARDS_MAX = 10_000;
 export class Resharder {
   /** Reshards being applied (tests and shutdown wait on them). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** The engine is closing: a close being retried gives up. */
+  private closing = false;
 
   constructor(
     private readonly config: RiffleConfig,
@@ -106,8 +109,8 @@ export class Resharder {
     if (target > STREAM_SHARDS_MAX && !(current > STREAM_SHARDS_MAX && target < current)) {
       throw refuse(`Target shard count or number of open shards cannot be greater than ${STREAM_SHARDS_MAX}. ${counts}`);
     }
-    const accountOpen = this.streams.openShardCount();
-    if (target > current && accountOpen - current + target > this.config.shardLimit) {
+    // Observed on AWS (kinesalite's tests): this wording, naming the account's shard limit.
+    if (target > current && this.lifecycle.openShardsWithReserved() - current + target > this.config.shardLimit) {
       throw refuse(`Target shard count or number of open shards cannot be greater than ${this.config.shardLimit}. ${counts}`);
     }
     stream.scalingMs.splice(0, stream.scalingMs.length, ...recent, now);
@@ -125,6 +128,33 @@ export class Resharder {
     if (at <= start + 1n || at >= end) return; // too narrow to split (a range of a few keys)
     this.lifecycle.checkShardLimit(1);
     await this.begin(stream, planSplit(shard, at, stream.shards.length));
+  }
+
+  /**
+   * Closed shards whose records have all passed the retention period (AWS lists them no more) are
+   * retired: recorded as such, then deleted at their owners and on disk. They stay in the stream
+   * as tombstones, so their indexes are not reused and their children's lineage still names them.
+   */
+  async retireExpired(): Promise<void> {
+    const now = this.clock.now();
+    const retiring: Array<{ stream: Stream; shard: Shard }> = [];
+    for (const stream of this.streams.all()) {
+      for (const shard of stream.shards) {
+        if (shard.retired === true || shard.endCounter === undefined || !isExpired(stream, shard, now)) continue;
+        shard.retired = true;
+        retiring.push({ stream, shard });
+      }
+    }
+    if (retiring.length === 0) return;
+    this.lifecycle.persist(); // first: a restart then neither opens them nor keeps their files
+    await Promise.all(
+      retiring.map(({ stream, shard }) =>
+        this.pool
+          .request(shard.owner, (id) => encodeShardControl(MSG.DELETE_SHARD, id, shard.gid), () => undefined)
+          .catch(() => undefined)
+          .then(() => this.persistence.removeShardDir(stream, shard.index)),
+      ),
+    );
   }
 
   /** Resolves when every reshard under way has taken effect (or failed). */
@@ -156,18 +186,25 @@ export class Resharder {
   /** UPDATING now; the reshard takes effect after --update-stream-ms (awaited when that is 0). */
   private async begin(stream: Stream, plan: ReshardPlan): Promise<void> {
     stream.status = STREAM_STATUS.UPDATING;
+    // Its new open shards count toward the account's limit from now on, not once they exist.
+    const reserved = plan.shards.filter((p) => !p.transient).length - plan.closes.length;
+    this.lifecycle.reserveShards(reserved);
     const run = (): Promise<void> => {
-      const p = this.apply(stream, plan)
-        .catch((err: unknown) => console.error(`riffle: reshard of ${stream.name} did not take effect:`, err))
-        .finally(() => {
-          this.inFlight.delete(p);
-          if (stream.status === STREAM_STATUS.UPDATING) stream.status = STREAM_STATUS.ACTIVE;
-        });
+      const p = this.apply(stream, plan).finally(() => {
+        this.inFlight.delete(p);
+        this.lifecycle.reserveShards(-reserved);
+        if (stream.status === STREAM_STATUS.UPDATING) stream.status = STREAM_STATUS.ACTIVE;
+      });
       this.inFlight.add(p);
       return p;
     };
-    if (this.config.updateStreamMs === 0) return run();
-    this.lifecycle.after(stream, this.config.updateStreamMs, () => void run());
+    const failed = (err: unknown): never => {
+      console.error(`riffle: reshard of ${stream.name} did not take effect:`, err);
+      throw internalFailure();
+    };
+    // At once: the caller learns whether it took effect. Later: it is only logged (AWS too answers first).
+    if (this.config.updateStreamMs === 0) return run().catch(failed);
+    this.lifecycle.after(stream, this.config.updateStreamMs, () => void run().catch((err: unknown) => console.error(`riffle: reshard of ${stream.name} did not take effect:`, err)));
   }
 
   private live(stream: Stream): boolean {
@@ -179,17 +216,18 @@ export class Resharder {
     if (plan.shards[0] !== undefined && plan.shards[0].index !== stream.shards.length) throw new Error(`reshard of ${stream.name} planned from a stale shard list`);
     const now = this.clock.now();
     const made: Shard[] = [];
+    const load = this.lifecycle.shards.ownerLoad();
     for (const p of plan.shards) {
       const gid = this.lifecycle.newGid();
-      const owner = p.transient ? this.pool.ownerOf(gid) : this.lifecycle.leastLoadedOwner(made);
-      made.push(this.lifecycle.makeShard(stream.createdMs, { index: p.index, range: p.range, createdMs: now, parentShardId: p.parentShardId, adjacentParentShardId: p.adjacentParentShardId }, gid, owner));
+      const owner = p.transient ? this.pool.ownerOf(gid) : fewest(load);
+      made.push(this.lifecycle.shards.make(stream.createdMs, { index: p.index, range: p.range, createdMs: now, parentShardId: p.parentShardId, adjacentParentShardId: p.adjacentParentShardId }, gid, owner));
     }
     // 1. The new shards, empty, at their owners (a directory an interrupted reshard left is cleared first).
     for (const sh of made) this.persistence.removeShardDir(stream, sh.index);
     try {
-      await Promise.all(made.map((sh) => this.lifecycle.openShard(stream, sh)));
+      await Promise.all(made.map((sh) => this.lifecycle.shards.open(stream, sh)));
     } catch (err) {
-      this.discard(stream, made);
+      await this.discard(stream, made);
       throw err;
     }
     if (!this.live(stream)) return this.discard(stream, made);
@@ -202,24 +240,38 @@ export class Resharder {
     } catch (err) {
       stream.shards.splice(stream.shards.length - made.length, made.length);
       for (const sh of closing) delete sh.closedMs;
-      this.discard(stream, made);
+      await this.discard(stream, made);
       throw err;
     }
     stream.routing = routingFor(openShards(stream));
-    // 3. The closed shards' owners close them; their ends are recorded.
-    await Promise.all(closing.map((sh) => this.lifecycle.closeShard(stream, sh)));
-    if (this.streams.ifSame(stream.name, stream.createdMs) !== stream) return;
-    this.lifecycle.persist();
-    for (const sh of closing) this.push.closed(stream, sh);
-  }
-
-  /** New shards of a reshard that did not take effect are deleted at their owners. */
-  private discard(stream: Stream, made: readonly Shard[]): void {
-    for (const sh of made) {
-      void this.pool
-        .request(sh.owner, (id) => encodeShardControl(MSG.DELETE_SHARD, id, sh.gid), () => undefined)
-        .catch(() => undefined)
-        .then(() => this.persistence.removeShardDir(stream, sh.index));
+    // 3. The closed shards' owners close them (until they do: the manifest says they are closed);
+    // their readers are then told, whatever else fails.
+    try {
+      await Promise.all(closing.map((sh) => this.lifecycle.shards.close(stream, sh, () => this.closing || this.streams.ifSame(stream.name, stream.createdMs) !== stream)));
+      if (this.streams.ifSame(stream.name, stream.createdMs) === stream) this.lifecycle.persist();
+    } finally {
+      for (const sh of closing) if (sh.endCounter !== undefined) this.push.closed(stream, sh);
     }
   }
+
+  /**
+   * New shards of a reshard that did not take effect are deleted at their owners and on disk
+   * before the stream is ACTIVE again (the next reshard reuses their indexes and directories).
+   */
+  private async discard(stream: Stream, made: readonly Shard[]): Promise<void> {
+    await Promise.all(
+      made.map((sh) =>
+        this.pool
+          .request(sh.owner, (id) => encodeShardControl(MSG.DELETE_SHARD, id, sh.gid), () => undefined)
+          .catch(() => undefined)
+          .then(() => this.persistence.removeShardDir(stream, sh.index)),
+      ),
+    );
+  }
+
+  /** Engine close: closes still being retried give up. */
+  stop(): void {
+    this.closing = true;
+  }
 }
+

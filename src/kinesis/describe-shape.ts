@@ -25,7 +25,7 @@ export function shardOut(shard: Shard): Output {
 export function visibleShards(stream: Stream, nowMs: number): Shard[] {
   if (stream.status === 'CREATING') return [];
   const ended = new Set(stream.shards.filter((s) => s.endingSequenceNumber !== undefined).map((s) => s.shardId));
-  return stream.shards.filter((s) => !isExpired(stream, s, nowMs) && parentIdsOf(s).every((p) => ended.has(p)));
+  return stream.shards.filter((s) => s.retired !== true && !isExpired(stream, s, nowMs) && parentIdsOf(s).every((p) => ended.has(p)));
 }
 
 export function streamHeader(stream: Stream): Output {

@@ -26,6 +26,8 @@ export interface StoredShard {
    * reshard took effect, before the shard's owner closed it; its log's next counter is its end.
    */
   endCounter?: number;
+  /** Closed longer than the retention period: its log was deleted. */
+  retired?: true;
 }
 
 export interface StoredStream {
@@ -35,6 +37,8 @@ export interface StoredStream {
   shardCount: number;
   /** Every shard with its lineage (absent in manifests written before resharding). */
   shards?: StoredShard[];
+  /** UpdateShardCount calls of the last 24 hours (ms), for its rolling limit. */
+  scalingMs?: number[];
   mode: string;
   retentionHours: number;
   tags: Record<string, string>;
