@@ -38,7 +38,7 @@ export interface ConsumerHooks {
 export class ConsumerRegistry {
   constructor(private readonly hooks: ConsumerHooks) {}
 
-  register(stream: Stream, name: string): Consumer {
+  register(stream: Stream, name: string, tags: Record<string, string> = {}): Consumer {
     if (!isReadable(stream)) {
       throw new AwsError('ResourceInUseException', `Stream ${stream.name} under account ${this.hooks.account} not ACTIVE, instead in state ${stream.status}`);
     }
@@ -54,7 +54,7 @@ export class ConsumerRegistry {
       throw new AwsError('LimitExceededException', `Stream ${stream.name} under account ${this.hooks.account} has ${changing} consumers in CREATING or DELETING state; the limit is ${MAX_CHANGING_CONSUMERS}.`);
     }
     const createdMs = this.hooks.now();
-    const consumer: Consumer = { name, arn: consumerArn(stream, name, createdMs), createdMs, stream, status: CONSUMER_STATUS.CREATING };
+    const consumer: Consumer = { name, arn: consumerArn(stream, name, createdMs), createdMs, stream, status: CONSUMER_STATUS.CREATING, tags: new Map(Object.entries(tags)), policy: null };
     stream.consumers.set(name, consumer);
     this.hooks.persist();
     // RegisterStreamConsumer answers CREATING, as AWS does, even when the delay is 0 (then ACTIVE
@@ -68,8 +68,8 @@ export class ConsumerRegistry {
   }
 
   /** Restores a consumer from the manifest (ACTIVE at once). */
-  restore(stream: Stream, name: string, createdMs: number): void {
-    stream.consumers.set(name, { name, arn: consumerArn(stream, name, createdMs), createdMs, stream, status: CONSUMER_STATUS.ACTIVE });
+  restore(stream: Stream, name: string, createdMs: number, tags: Record<string, string> = {}, policy: string | null = null): void {
+    stream.consumers.set(name, { name, arn: consumerArn(stream, name, createdMs), createdMs, stream, status: CONSUMER_STATUS.ACTIVE, tags: new Map(Object.entries(tags)), policy });
   }
 
   /** The consumer by ARN, or by stream and name; ResourceNotFoundException as AWS words it. */

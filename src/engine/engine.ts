@@ -10,9 +10,11 @@ import type { Consumer } from './model.js';
 import { Persistence } from './persistence.js';
 import { PushReads } from './push-reads.js';
 import { ReadPath } from './read-path.js';
+import { AccountSettings } from './account-settings.js';
 import { OnDemandScaler } from './on-demand.js';
 import { Resharder } from './reshard.js';
 import { StreamRegistry } from './registry.js';
+import { StreamSettings } from './stream-settings.js';
 import { WritePath } from './write-path.js';
 
 /** How often closed shards past the retention period are looked for (engine/reshard.ts retireExpired). */
@@ -31,6 +33,10 @@ export class Engine {
   readonly reshards: Resharder;
   /** Splits on-demand streams' busy shards. */
   readonly onDemand: OnDemandScaler;
+  /** Monitoring, encryption, policies, tags by ARN, record size, warm throughput, distribution. */
+  readonly settings: StreamSettings;
+  /** DescribeAccountSettings / UpdateAccountSettings. */
+  readonly account: AccountSettings;
   readonly consumers: ConsumerRegistry;
   readonly writes: WritePath;
   readonly reads: ReadPath;
@@ -68,6 +74,8 @@ export class Engine {
     this.writes = new WritePath(this.streams, pool, account, this.pushReads);
     this.reshards = new Resharder(config, this.streams, this.lifecycle, pool, clock, persistence, this.pushReads);
     this.onDemand = new OnDemandScaler(config, this.streams, this.reshards);
+    this.settings = new StreamSettings(config, this.streams, this.lifecycle, this.consumers);
+    this.account = new AccountSettings(() => persistence.account, clock, () => this.lifecycle.persist());
     this.internalLogs = new InternalLogs(pool, persistence, this.pushReads, () => this.lifecycle.newGid(), account);
     this.reads = new ReadPath(this.streams, pool, account, clock, new IteratorCodec(`riffle-iterator:${account}:${config.region}`));
   }

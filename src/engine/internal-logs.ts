@@ -2,7 +2,7 @@ import { decodePutReply, decodeShardRecovery, encodePut, encodeShardControl, MSG
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { splitHashKeySpace } from './hash-key.js';
 import { routingFor } from './lineage.js';
-import { shardIdFor, STREAM_MODE, STREAM_STATUS, type Shard, type Stream } from './model.js';
+import { defaultSettings, shardIdFor, STREAM_MODE, STREAM_STATUS, type Shard, type Stream } from './model.js';
 import { ownerError } from './owner-status.js';
 import type { Persistence } from './persistence.js';
 import type { PushRead, PushReads } from './push-reads.js';
@@ -64,6 +64,7 @@ export class InternalLogs {
       routing: routingFor([shard]),
       tags: new Map(),
       consumers: new Map(),
+      settings: defaultSettings(),
       scalingMs: [],
       timers: new Set(),
     };

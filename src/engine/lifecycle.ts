@@ -8,7 +8,7 @@ import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import type { ConsumerRegistry } from './consumers.js';
 import { splitHashKeySpace, type HashRange } from './hash-key.js';
 import { isOpen, routingFor } from './lineage.js';
-import { shardIdFor, STREAM_MODE, STREAM_STATUS, type Shard, type Stream, type StreamMode, type StreamRef } from './model.js';
+import { defaultSettings, DISTRIBUTION, shardIdFor, STREAM_MODE, type StreamSettingsState, STREAM_STATUS, type Shard, type Stream, type StreamMode, type StreamRef } from './model.js';
 import { ownerError } from './owner-status.js';
 import type { Persistence } from './persistence.js';
 import { fewest, ShardOps, uniformSpecs, type ShardSpec } from './shard-ops.js';
@@ -92,7 +92,8 @@ export class StreamLifecycle {
     const stream = this.buildStream(s.name, s.createdMs, specs, s.mode as StreamMode, s.tags, s.retentionHours, true);
     stream.status = STREAM_STATUS.ACTIVE;
     stream.scalingMs.push(...(s.scalingMs ?? []));
-    for (const c of s.consumers ?? []) this.consumers.restore(stream, c.name, c.createdMs);
+    for (const c of s.consumers ?? []) this.consumers.restore(stream, c.name, c.createdMs, c.tags, c.policy ?? null);
+    restoreSettings(stream.settings, s.settings);
     this.lastCreatedMs = Math.max(this.lastCreatedMs, s.createdMs);
     this.streams.add(stream);
     const live = stream.shards.filter((sh) => sh.retired !== true);
@@ -113,7 +114,7 @@ export class StreamLifecycle {
     return closed.some((sh) => stored.get(sh.index) !== sh.endCounter);
   }
 
-  async create(name: string, shardCount: number | undefined, mode: StreamMode, tags: Record<string, string> = {}): Promise<void> {
+  async create(name: string, shardCount: number | undefined, mode: StreamMode, tags: Record<string, string> = {}, settings: Partial<StreamSettingsState> = {}): Promise<void> {
     if (this.streams.has(name)) {
       throw new AwsError('ResourceInUseException', `Stream ${name} under account ${this.account} already exists.`);
     }
@@ -135,6 +136,7 @@ export class StreamLifecycle {
     const createdMs = Math.max(this.clock.now(), this.lastCreatedMs + 1);
     this.lastCreatedMs = createdMs;
     const stream = this.buildStream(name, createdMs, uniformSpecs(count, createdMs), mode, tags, DEFAULT_RETENTION_HOURS);
+    Object.assign(stream.settings, settings);
     this.streams.add(stream);
     try {
       await Promise.all(stream.shards.map((s) => this.shards.open(stream, s)));
@@ -181,6 +183,7 @@ export class StreamLifecycle {
       routing: routingFor(shards.filter(isOpen)),
       tags: new Map(Object.entries(tags)),
       consumers: new Map(),
+      settings: defaultSettings(),
       scalingMs: [],
       timers: new Set(),
     };
@@ -313,4 +316,15 @@ export class StreamLifecycle {
   cancelTimers(): void {
     for (const s of this.streams.all()) for (const t of s.timers) clearTimeout(t);
   }
+}
+
+/** A stream's settings from the manifest (absent ones keep their defaults). */
+function restoreSettings(into: Stream['settings'], stored: StoredStream['settings']): void {
+  if (stored === undefined) return;
+  into.shardLevelMetrics = stored.shardLevelMetrics ?? [];
+  into.kmsKeyId = stored.kmsKeyId ?? null;
+  into.policy = stored.policy ?? null;
+  into.maxRecordSizeKiB = stored.maxRecordSizeKiB ?? 1024;
+  into.warmThroughput = stored.warmThroughputMiBps === undefined ? null : { targetMiBps: stored.warmThroughputMiBps, currentMiBps: stored.warmThroughputMiBps };
+  into.distribution = stored.distribution === DISTRIBUTION.AUTO ? DISTRIBUTION.AUTO : DISTRIBUTION.USER_PARTITION_KEY;
 }

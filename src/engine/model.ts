@@ -84,12 +84,37 @@ export interface Stream {
   readonly shards: Shard[];
   routing: Routing;
   readonly tags: Map<string, string>;
+  /** What the rest of the API sets on a stream (stream-settings.ts), kept in the manifest. */
+  readonly settings: StreamSettingsState;
   /** Registered consumers (enhanced fan-out) by name. */
   readonly consumers: Map<string, Consumer>;
   /** When UpdateShardCount was called (ms), the last 24 hours' worth: its rolling limit (kept in the manifest). */
   readonly scalingMs: number[];
   /** Timers for pending state transitions, cleared when the stream goes away. */
   readonly timers: Set<NodeJS.Timeout>;
+}
+
+export const DISTRIBUTION = { AUTO: 'AUTO', USER_PARTITION_KEY: 'USER_PARTITION_KEY' } as const;
+export type Distribution = (typeof DISTRIBUTION)[keyof typeof DISTRIBUTION];
+
+/** A stream's settings beyond shards and retention (engine/stream-settings.ts). */
+export interface StreamSettingsState {
+  /** EnableEnhancedMonitoring's shard-level metrics, in AWS's order. */
+  shardLevelMetrics: string[];
+  /** StartStreamEncryption's key (the data itself is not encrypted: Riffle records the setting). */
+  kmsKeyId: string | null;
+  /** PutResourcePolicy's document, as given. */
+  policy: string | null;
+  /** UpdateMaxRecordSize: KiB, 1024 (AWS's default) to 10240. */
+  maxRecordSizeKiB: number;
+  /** UpdateStreamWarmThroughput (on-demand streams). */
+  warmThroughput: { targetMiBps: number; currentMiBps: number } | null;
+  /** UpdateStreamRecordDistributionStrategy: AUTO spreads records over the shards whatever their keys. */
+  distribution: Distribution;
+}
+
+export function defaultSettings(): StreamSettingsState {
+  return { shardLevelMetrics: [], kmsKeyId: null, policy: null, maxRecordSizeKiB: 1024, warmThroughput: null, distribution: DISTRIBUTION.USER_PARTITION_KEY };
 }
 
 /** A registered stream consumer (enhanced fan-out); see consumers.ts for its ARN and states. */
@@ -99,6 +124,10 @@ export interface Consumer {
   readonly createdMs: number;
   readonly stream: Stream;
   status: ConsumerStatus;
+  /** TagResource / RegisterStreamConsumer's Tags. */
+  readonly tags: Map<string, string>;
+  /** PutResourcePolicy on the consumer's ARN. */
+  policy: string | null;
 }
 
 /** Streams by name, as the data plane needs them (registry.ts implements it). */

@@ -1,5 +1,5 @@
 import { lockDataDir, prepareDataDir } from '../log/data-dir.js';
-import { Manifest, type StoredShard, type StoredStream } from '../log/manifest.js';
+import { Manifest, type StoredAccount, type StoredShard, type StoredStream } from '../log/manifest.js';
 import { CONSUMER_STATUS, STREAM_STATUS, type Shard, type Stream } from './model.js';
 
 /**
@@ -26,9 +26,14 @@ export class Persistence {
     return this.manifest !== null;
   }
 
-  /** The streams recorded by the last run. */
+  /** The account's settings, saved with the streams (account-settings.ts keeps them current). */
+  account: StoredAccount = {};
+
+  /** The streams recorded by the last run (and the account's settings into `account`). */
   load(): StoredStream[] {
-    return this.manifest?.load() ?? [];
+    if (this.manifest === null) return [];
+    this.account = this.manifest.loadAccount();
+    return this.manifest.load();
   }
 
   /** Records the current streams (a deleting stream or consumer is already gone). */
@@ -37,7 +42,10 @@ export class Persistence {
     const stored: StoredStream[] = [];
     for (const s of streams) {
       if (s.status === STREAM_STATUS.DELETING) continue;
-      const consumers = [...s.consumers.values()].filter((c) => c.status !== CONSUMER_STATUS.DELETING).map((c) => ({ name: c.name, createdMs: c.createdMs }));
+      const consumers = [...s.consumers.values()]
+        .filter((c) => c.status !== CONSUMER_STATUS.DELETING)
+        .map((c) => ({ name: c.name, createdMs: c.createdMs, ...(c.tags.size > 0 ? { tags: Object.fromEntries(c.tags) } : {}), ...(c.policy === null ? {} : { policy: c.policy }) }));
+      const st = s.settings;
       stored.push({
         name: s.name,
         createdMs: s.createdMs,
@@ -48,9 +56,17 @@ export class Persistence {
         retentionHours: s.retentionHours,
         tags: Object.fromEntries(s.tags),
         consumers,
+        settings: {
+          shardLevelMetrics: st.shardLevelMetrics,
+          ...(st.kmsKeyId === null ? {} : { kmsKeyId: st.kmsKeyId }),
+          ...(st.policy === null ? {} : { policy: st.policy }),
+          maxRecordSizeKiB: st.maxRecordSizeKiB,
+          ...(st.warmThroughput === null ? {} : { warmThroughputMiBps: st.warmThroughput.targetMiBps }),
+          distribution: st.distribution,
+        },
       });
     }
-    this.manifest.save(stored);
+    this.manifest.save(stored, this.account);
   }
 
   /** The directory of a shard's log; '' for an in-memory engine (the owner keeps it in memory). */

@@ -120,6 +120,19 @@ export class Resharder {
     return current;
   }
 
+  /**
+   * Warm throughput (stream-settings.ts): an on-demand stream is brought to at least `shards`
+   * open shards of even ranges, in one reshard (UNIFORM_SCALING's plan, with none of its per-call
+   * limits but the account's shard limit).
+   */
+  async scaleTo(stream: Stream, shards: number): Promise<void> {
+    this.lifecycle.requireActive(stream);
+    const open = openShards(stream);
+    if (shards <= open.length) return;
+    this.lifecycle.checkShardLimit(shards - open.length);
+    await this.begin(stream, planUniform(open, shards, stream.shards.length));
+  }
+
   /** On-demand scaling (on-demand.ts): `shard` splits evenly, as SplitShard would split it. */
   async autoSplit(stream: Stream, shard: Shard): Promise<void> {
     if (stream.status !== STREAM_STATUS.ACTIVE || !isOpen(shard)) return;

@@ -17,7 +17,7 @@ import {
 } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { hashKeyBytes, MAX_HASH_KEY } from './hash-key.js';
-import { STREAM_MODE, type Routing, type Shard, type Stream, type StreamLookup, type StreamRef } from './model.js';
+import { DISTRIBUTION, STREAM_MODE, type Routing, type Shard, type Stream, type StreamLookup, type StreamRef } from './model.js';
 import { INTERNAL_FAILURE_PARTS, invalidOrdering, ownerErrorParts, type ErrorParts } from './owner-status.js';
 import type { PushReads } from './push-reads.js';
 import { formatSequenceNumber, parseSequenceNumber } from './sequence-number.js';
@@ -55,6 +55,9 @@ const routeScratch = new Uint32Array(INGEST_RECORDS_MAX);
  * retried into duplicates. Tells the fan-out layer which shards got records.
  */
 export class WritePath {
+  /** AUTO distribution: where each stream's next record goes. */
+  private readonly cursors = new WeakMap<Stream, number>();
+
   constructor(
     private readonly streams: StreamLookup,
     private readonly pool: OwnerPool,
@@ -66,8 +69,14 @@ export class WritePath {
   async putRecords(ref: StreamRef, inputs: readonly PutInput[], operation = 'PutRecords'): Promise<{ stream: Stream; results: PutResult[] }> {
     const stream = this.streams.readable(ref);
     const routing = stream.routing;
+    const auto = stream.settings.distribution === DISTRIBUTION.AUTO;
+    if (auto) {
+      const ordered = inputs.find((i) => i.sequenceNumberForOrdering !== undefined);
+      // AWS: with AUTO, "PutRecord requests that include this field are rejected with an InvalidArgumentException" (unconfirmed wording).
+      if (ordered !== undefined) throw new AwsError('InvalidArgumentException', `SequenceNumberForOrdering cannot be used on stream ${stream.name} under account ${this.account}: its record distribution strategy is AUTO.`);
+    }
     const { keys, offsets } = packKeys(inputs);
-    const routes = this.route(routing, inputs, keys, offsets);
+    const routes = auto ? this.spread(stream, routing, inputs.length, new Uint32Array(inputs.length)) : this.route(routing, inputs, keys, offsets);
     const byOwner = new Map<number, { entries: PutEntry[]; shards: Shard[]; positions: number[] }>();
     const onDemand = stream.mode === STREAM_MODE.ON_DEMAND;
     inputs.forEach((input, position) => {
@@ -137,7 +146,8 @@ export class WritePath {
     if (count < 1 || count > INGEST_RECORDS_MAX) throw new RangeError(`putPacked takes 1 to ${INGEST_RECORDS_MAX} records`);
     const routing = stream.routing;
     const routes = routeScratch;
-    if (routing.shards.length > 1) native.routeSpans(frame, spans, count, routing.startsBytes, routes);
+    if (stream.settings.distribution === DISTRIBUTION.AUTO) this.spread(stream, routing, count, routes);
+    else if (routing.shards.length > 1) native.routeSpans(frame, spans, count, routing.startsBytes, routes);
     else routes.fill(0, 0, count);
     const owners = routing.shardOwners;
     const bytes = new Float64Array(this.pool.size);
@@ -247,6 +257,21 @@ export class WritePath {
       results[i] = failure;
     }
     return results;
+  }
+
+  /**
+   * The AUTO record distribution strategy: records go round-robin over the open shards, whatever
+   * their partition keys and ExplicitHashKeys (AWS: "distributes records evenly across shards").
+   */
+  private spread(stream: Stream, routing: Routing, count: number, out: Uint32Array): Uint32Array {
+    const n = routing.shards.length;
+    let at = (this.cursors.get(stream) ?? 0) % n;
+    for (let i = 0; i < count; i++) {
+      out[i] = at;
+      at = at + 1 === n ? 0 : at + 1;
+    }
+    this.cursors.set(stream, at);
+    return out;
   }
 
   /**

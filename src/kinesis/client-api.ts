@@ -31,7 +31,8 @@ export interface StreamSummary {
 export interface StreamDetails extends StreamSummary {
   RetentionPeriodHours: number;
   EnhancedMonitoring: Array<{ ShardLevelMetrics: string[] }>;
-  EncryptionType: 'NONE';
+  EncryptionType: 'NONE' | 'KMS';
+  KeyId?: string;
 }
 
 export interface PutRecordsResultEntry {

@@ -2,7 +2,7 @@ import type { Consumer } from '../engine/model.js';
 import { parseConsumerArn } from '../engine/consumers.js';
 import type { Engine } from '../engine/engine.js';
 import { AwsError } from '../aws/errors.js';
-import { ConsumerARN, ConsumerName, StreamARN } from './shapes.js';
+import { ConsumerARN, ConsumerName, StreamARN, StreamId } from './shapes.js';
 import { consumerNotFound } from './errors.js';
 
 /** DescribeStreamConsumer and DeregisterStreamConsumer name a consumer by ARN, or by stream ARN and name. */
@@ -12,7 +12,7 @@ export interface ConsumerRefInput {
   ConsumerARN?: string;
 }
 
-export const consumerRefMembers = { StreamARN, ConsumerName, ConsumerARN } as const;
+export const consumerRefMembers = { StreamARN, ConsumerName, ConsumerARN, StreamId } as const;
 
 export function consumerOf(engine: Engine, input: ConsumerRefInput): Consumer {
   const { StreamARN: streamArn, ConsumerName: name, ConsumerARN: arn } = input;

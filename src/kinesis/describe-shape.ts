@@ -42,7 +42,12 @@ export function streamDetails(stream: Stream): Output {
   return {
     ...streamHeader(stream),
     RetentionPeriodHours: stream.retentionHours,
-    EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
-    EncryptionType: 'NONE',
+    EnhancedMonitoring: [{ ShardLevelMetrics: [...stream.settings.shardLevelMetrics] }],
+    ...(stream.settings.kmsKeyId === null ? { EncryptionType: 'NONE' } : { EncryptionType: 'KMS', KeyId: stream.settings.kmsKeyId }),
   };
+}
+
+/** PutRecord and PutRecords' EncryptionType: KMS on a stream with encryption started (else absent, as for NONE). */
+export function encryptionOf(stream: Stream): Output {
+  return stream.settings.kmsKeyId === null ? {} : { EncryptionType: 'KMS' };
 }

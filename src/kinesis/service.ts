@@ -31,6 +31,21 @@ import { subscribeToShard } from './operations/subscribe-to-shard.js';
 import { updateChannel } from './operations/update-channel.js';
 import { updateShardCount } from './operations/update-shard-count.js';
 import { updateStreamMode } from './operations/update-stream-mode.js';
+import { deleteResourcePolicy } from './operations/delete-resource-policy.js';
+import { describeAccountSettings } from './operations/describe-account-settings.js';
+import { disableEnhancedMonitoring } from './operations/disable-enhanced-monitoring.js';
+import { enableEnhancedMonitoring } from './operations/enable-enhanced-monitoring.js';
+import { getResourcePolicy } from './operations/get-resource-policy.js';
+import { listTagsForResource } from './operations/list-tags-for-resource.js';
+import { putResourcePolicy } from './operations/put-resource-policy.js';
+import { startStreamEncryption } from './operations/start-stream-encryption.js';
+import { stopStreamEncryption } from './operations/stop-stream-encryption.js';
+import { tagResource } from './operations/tag-resource.js';
+import { untagResource } from './operations/untag-resource.js';
+import { updateAccountSettings } from './operations/update-account-settings.js';
+import { updateMaxRecordSize } from './operations/update-max-record-size.js';
+import { updateStreamWarmThroughput } from './operations/update-stream-warm-throughput.js';
+import { updateStreamRecordDistributionStrategy } from './operations/update-stream-record-distribution-strategy.js';
 
 // Each operation's own input type is checked inside its file; the table only needs the name.
 type AnyOperation = KinesisOperation<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -42,31 +57,46 @@ export const KINESIS_OPERATIONS: readonly AnyOperation[] = [
   createStream,
   decreaseStreamRetentionPeriod,
   deleteChannel,
+  deleteResourcePolicy,
   deleteStream,
   deregisterStreamConsumer,
+  describeAccountSettings,
   describeChannel,
   describeLimits,
-  describeStreamConsumer,
   describeStream,
+  describeStreamConsumer,
   describeStreamSummary,
+  disableEnhancedMonitoring,
+  enableEnhancedMonitoring,
   getRecords,
+  getResourcePolicy,
   getShardIterator,
   increaseStreamRetentionPeriod,
   listChannels,
   listShards,
   listStreamConsumers,
   listStreams,
+  listTagsForResource,
   listTagsForStream,
   mergeShards,
   putRecord,
   putRecords,
+  putResourcePolicy,
   registerStreamConsumer,
   removeTagsFromStream,
   splitShard,
+  startStreamEncryption,
+  stopStreamEncryption,
   subscribeToShard,
+  tagResource,
+  untagResource,
+  updateAccountSettings,
   updateChannel,
+  updateMaxRecordSize,
   updateShardCount,
   updateStreamMode,
+  updateStreamRecordDistributionStrategy,
+  updateStreamWarmThroughput,
 ];
 
 /** AWS JSON 1.1 target prefix: `X-Amz-Target: Kinesis_20131202.PutRecords`. */

@@ -19,8 +19,13 @@ export const ConsumerARN: Shape = { type: 'String', min: 1, max: 2048, pattern: 
 export const TagKey: Shape = { type: 'String', min: 1, max: 128 };
 export const TagValue: Shape = { type: 'String', min: 0, max: 256 };
 
-/** The two ways to name a stream on data-plane and most control-plane calls. */
-export const streamRefMembers = { StreamARN, StreamName } as const;
+/** "Not Implemented. Reserved for future use.": validated, then ignored (AWS names streams by name or ARN). */
+export const StreamId: Shape = { type: 'String', min: 1, max: 24, pattern: '[a-z0-9]{20}-[a-z0-9]{3}' };
+/** A stream's or a consumer's ARN (PutResourcePolicy, TagResource, ...). */
+export const ResourceARN: Shape = { type: 'String', required: true, min: 1, max: 2048, pattern: 'arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+' };
+
+/** The ways to name a stream on data-plane and most control-plane calls (StreamId is accepted and ignored). */
+export const streamRefMembers = { StreamARN, StreamName, StreamId } as const;
 
 export interface StreamRefInput {
   StreamName?: string;

@@ -43,12 +43,27 @@ export interface StoredStream {
   retentionHours: number;
   tags: Record<string, string>;
   /** Registered consumers (absent in manifests written before enhanced fan-out). */
-  consumers?: Array<{ name: string; createdMs: number }>;
+  consumers?: Array<{ name: string; createdMs: number; tags?: Record<string, string>; policy?: string }>;
+  /** Monitoring, encryption, policy, record size, warm throughput, distribution (absent: the defaults). */
+  settings?: {
+    shardLevelMetrics?: string[];
+    kmsKeyId?: string;
+    policy?: string;
+    maxRecordSizeKiB?: number;
+    warmThroughputMiBps?: number;
+    distribution?: string;
+  };
+}
+
+/** Account-level settings (DescribeAccountSettings). */
+export interface StoredAccount {
+  commitment?: { status: string; startedMs?: number; endedMs?: number; earliestEndMs?: number };
 }
 
 interface ManifestFile {
   version: 1;
   streams: StoredStream[];
+  account?: StoredAccount;
 }
 
 export class Manifest {
@@ -60,7 +75,16 @@ export class Manifest {
 
   /** The streams stored; none if there is no manifest yet. Throws if it is unreadable. */
   load(): StoredStream[] {
-    if (!existsSync(this.path)) return [];
+    return this.read().streams;
+  }
+
+  /** The account's settings stored, if any. */
+  loadAccount(): StoredAccount {
+    return this.read().account ?? {};
+  }
+
+  private read(): ManifestFile {
+    if (!existsSync(this.path)) return { version: 1, streams: [] };
     let file: ManifestFile;
     try {
       file = JSON.parse(readFileSync(this.path, 'utf8')) as ManifestFile;
@@ -68,12 +92,12 @@ export class Manifest {
       throw new DataDirError(`${this.path} cannot be read (${(err as Error).message}); it is written atomically, so this is not a torn write`);
     }
     if (file.version !== 1 || !Array.isArray(file.streams)) throw new DataDirError(`${this.path} is not a Riffle manifest (version ${String(file.version)})`);
-    return file.streams;
+    return file;
   }
 
   /** Replaces the manifest atomically. Synchronous: metadata changes are rare and small. */
-  save(streams: StoredStream[]): void {
-    writeFileAtomic(this.path, Buffer.from(JSON.stringify({ version: 1, streams } satisfies ManifestFile, null, 1)));
+  save(streams: StoredStream[], account: StoredAccount = {}): void {
+    writeFileAtomic(this.path, Buffer.from(JSON.stringify({ version: 1, streams, account } satisfies ManifestFile, null, 1)));
   }
 
   streamDir(name: string, createdMs: number): string {

@@ -1,4 +1,4 @@
-import { openShards } from '../../engine/model.js';
+import { openShards, STREAM_MODE } from '../../engine/model.js';
 import { defineOperation } from '../operation.js';
 import { streamDetails } from '../describe-shape.js';
 import { refOf, streamRefMembers, type StreamRefInput } from '../shapes.js';
@@ -8,11 +8,18 @@ export const describeStreamSummary = defineOperation<StreamRefInput>({
   members: { ...streamRefMembers },
   run(engine, input) {
     const stream = engine.streams.get(refOf(input));
+    const warm = stream.settings.warmThroughput;
     return {
       StreamDescriptionSummary: {
         ...streamDetails(stream),
         OpenShardCount: stream.status === 'CREATING' ? 0 : openShards(stream).length,
         ConsumerCount: stream.consumers.size,
+        MaxRecordSizeInKiB: stream.settings.maxRecordSizeKiB,
+        // Both only for on-demand streams, as AWS shows them.
+        ...(stream.mode === STREAM_MODE.ON_DEMAND ? { RecordDistributionStrategy: stream.settings.distribution } : {}),
+        ...(stream.mode === STREAM_MODE.ON_DEMAND && warm !== null
+          ? { WarmThroughput: { TargetMiBps: warm.targetMiBps, CurrentMiBps: Math.min(warm.targetMiBps, (openShards(stream).length * engine.config.limits.writeBytesPerSec) / 1_048_576) } }
+          : {}),
       },
     };
   },

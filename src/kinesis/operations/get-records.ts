@@ -1,6 +1,6 @@
 import { GET_RECORDS_MAX } from '../../limits.js';
 import { defineOperation } from '../operation.js';
-import { StreamARN } from '../shapes.js';
+import { StreamARN, StreamId } from '../shapes.js';
 
 interface Input {
   Limit?: number;
@@ -13,6 +13,7 @@ interface Input {
 export const getRecords = defineOperation<Input>({
   name: 'GetRecords',
   members: {
+    StreamId,
     Limit: { type: 'Integer', min: 1, max: GET_RECORDS_MAX },
     ShardIterator: { type: 'String', required: true, min: 1, max: 512 },
     StreamARN,

@@ -2,7 +2,7 @@ import { AwsError } from '../../aws/errors.js';
 import { defineOperation } from '../operation.js';
 import { shardOut, visibleShards } from '../describe-shape.js';
 import { checkNotExpired, decodePageToken, encodePageToken } from '../next-token.js';
-import { ShardId, StreamARN, StreamName } from '../shapes.js';
+import { ShardId, StreamARN, StreamName, StreamId } from '../shapes.js';
 import { invalidNextToken } from '../errors.js';
 import { checkShardFilter, filterShards, SHARD_FILTER_TYPES, type ShardFilterType } from '../shard-filter.js';
 
@@ -22,6 +22,7 @@ const PAGE_MAX = 1000;
 export const listShards = defineOperation<Input>({
   name: 'ListShards',
   members: {
+    StreamId,
     ExclusiveStartShardId: ShardId,
     MaxResults: { type: 'Integer', min: 1, max: 10000 },
     NextToken: { type: 'String', min: 1, max: 1048576 },

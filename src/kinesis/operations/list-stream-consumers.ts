@@ -2,7 +2,7 @@ import { AwsError } from '../../aws/errors.js';
 import { defineOperation } from '../operation.js';
 import { consumerShape } from '../consumer-shape.js';
 import { checkNotExpired, decodePageToken, encodePageToken } from '../next-token.js';
-import { StreamARN } from '../shapes.js';
+import { StreamARN, StreamId } from '../shapes.js';
 import { invalidNextToken } from '../errors.js';
 
 interface Input {
@@ -18,6 +18,7 @@ const DEFAULT_MAX_RESULTS = 100;
 export const listStreamConsumers = defineOperation<Input>({
   name: 'ListStreamConsumers',
   members: {
+    StreamId,
     StreamARN: { ...StreamARN, required: true },
     NextToken: { type: 'String', min: 1, max: 1048576 },
     MaxResults: { type: 'Integer', min: 1, max: 10000 },

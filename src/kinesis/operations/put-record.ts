@@ -1,6 +1,7 @@
 import { AwsError, internalFailure } from '../../aws/errors.js';
 import { sequenceNumberOf } from '../../engine/write-path.js';
 import { defineOperation } from '../operation.js';
+import { encryptionOf } from '../describe-shape.js';
 import { checkRecordSize } from '../record-size.js';
 import { Data, ExplicitHashKey, PartitionKey, refOf, SequenceNumber, streamRefMembers, type StreamRefInput } from '../shapes.js';
 
@@ -16,7 +17,7 @@ export const putRecord = defineOperation<Input>({
   members: { Data, ExplicitHashKey, PartitionKey, SequenceNumberForOrdering: SequenceNumber, ...streamRefMembers },
   async run(engine, input) {
     checkRecordSize(input.PartitionKey, input.Data);
-    const { results } = await engine.writes.putRecords(
+    const { stream, results } = await engine.writes.putRecords(
       refOf(input),
       [
         {
@@ -31,6 +32,6 @@ export const putRecord = defineOperation<Input>({
     const result = results[0];
     if (result === undefined) throw internalFailure();
     if (!result.ok) throw new AwsError(result.errorCode, result.errorMessage);
-    return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result) };
+    return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result), ...encryptionOf(stream) };
   },
 });

@@ -1,5 +1,7 @@
 import { PUT_RECORDS_MAX } from '../../limits.js';
 import { ACK_ENTRY_BYTES, sequenceNumberOf, type PutResult } from '../../engine/write-path.js';
+import type { Stream } from '../../engine/model.js';
+import { encryptionOf } from '../describe-shape.js';
 import { defineOperation } from '../operation.js';
 import { packRecords, PackedRecords } from '../packed-records.js';
 import { checkBatchSize } from '../record-size.js';
@@ -32,14 +34,15 @@ export const putRecords = defineOperation<Input>({
   },
   async run(engine, input) {
     let results: PutResult[];
+    let stream: Stream;
     if (input.Records instanceof PackedRecords) {
       const { count, bytes, spans } = input.Records;
       const acks = Buffer.allocUnsafe(count * ACK_ENTRY_BYTES);
-      const stream = await engine.writes.putPacked(refOf(input), bytes, spans, count, acks, 0);
+      stream = await engine.writes.putPacked(refOf(input), bytes, spans, count, acks, 0);
       results = engine.writes.packedResults(stream, acks, count);
     } else {
       checkBatchSize(input.Records);
-      ({ results } = await engine.writes.putRecords(
+      ({ stream, results } = await engine.writes.putRecords(
         refOf(input),
         input.Records.map((r) => ({ partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey })),
       ));
@@ -50,6 +53,6 @@ export const putRecords = defineOperation<Input>({
       failed++;
       return { ErrorCode: r.errorCode, ErrorMessage: r.errorMessage };
     });
-    return { FailedRecordCount: failed, Records: records };
+    return { FailedRecordCount: failed, Records: records, ...encryptionOf(stream) };
   },
 });

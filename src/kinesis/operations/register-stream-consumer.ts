@@ -1,6 +1,7 @@
 import { defineOperation } from '../operation.js';
 import { consumerShape } from '../consumer-shape.js';
-import { ConsumerName, StreamARN, TagKey, TagValue } from '../shapes.js';
+import { checkTagCharacters } from '../tags.js';
+import { ConsumerName, StreamARN, TagKey, TagValue, StreamId } from '../shapes.js';
 
 interface Input {
   StreamARN: string;
@@ -11,12 +12,16 @@ interface Input {
 export const registerStreamConsumer = defineOperation<Input>({
   name: 'RegisterStreamConsumer',
   members: {
+    StreamId,
     StreamARN: { ...StreamARN, required: true },
     ConsumerName: { ...ConsumerName, required: true },
     Tags: { type: 'Map', min: 1, max: 50, key: TagKey, value: TagValue },
   },
   run(engine, input) {
     const stream = engine.streams.get({ arn: input.StreamARN });
-    return { Consumer: consumerShape(engine.consumers.register(stream, input.ConsumerName)) };
+    const tags = input.Tags ?? {};
+    checkTagCharacters(Object.keys(tags));
+    checkTagCharacters(Object.values(tags));
+    return { Consumer: consumerShape(engine.consumers.register(stream, input.ConsumerName, tags)) };
   },
 });

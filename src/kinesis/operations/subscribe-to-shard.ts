@@ -4,7 +4,7 @@ import { FanoutHub } from '../../fanout/hub.js';
 import { STREAMING_BODY } from '../../aws/http.js';
 import { EventStreamBody } from '../event-stream-body.js';
 import { defineOperation } from '../operation.js';
-import { ConsumerARN, SequenceNumber, ShardId } from '../shapes.js';
+import { ConsumerARN, SequenceNumber, ShardId, StreamId } from '../shapes.js';
 import { consumerNotFound } from '../errors.js';
 
 interface Input {
@@ -22,6 +22,7 @@ interface Input {
 export const subscribeToShard = defineOperation<Input>({
   name: 'SubscribeToShard',
   members: {
+    StreamId,
     ConsumerARN: { ...ConsumerARN, required: true },
     ShardId: { ...ShardId, required: true },
     StartingPosition: {

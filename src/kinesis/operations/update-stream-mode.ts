@@ -1,6 +1,6 @@
 import type { StreamMode } from '../../engine/model.js';
 import { defineOperation } from '../operation.js';
-import { StreamARN, StreamModeDetails } from '../shapes.js';
+import { StreamARN, StreamId, StreamModeDetails } from '../shapes.js';
 
 interface Input {
   StreamARN: string;
@@ -10,7 +10,7 @@ interface Input {
 /** AWS: UpdateStreamMode names the stream by ARN only. */
 export const updateStreamMode = defineOperation<Input>({
   name: 'UpdateStreamMode',
-  members: { StreamARN: { ...StreamARN, required: true }, StreamModeDetails: { ...StreamModeDetails, required: true } },
+  members: { StreamARN: { ...StreamARN, required: true }, StreamId, StreamModeDetails: { ...StreamModeDetails, required: true } },
   run(engine, input) {
     engine.lifecycle.updateStreamMode({ arn: input.StreamARN }, input.StreamModeDetails.StreamMode);
     return {};

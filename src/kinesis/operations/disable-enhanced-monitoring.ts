@@ -1,0 +1,3 @@
+import { monitoringOperation } from '../monitoring.js';
+
+export const disableEnhancedMonitoring = monitoringOperation('DisableEnhancedMonitoring', false);

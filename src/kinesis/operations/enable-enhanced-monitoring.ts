@@ -1,0 +1,3 @@
+import { monitoringOperation } from '../monitoring.js';
+
+export const enableEnhancedMonitoring = monitoringOperation('EnableEnhancedMonitoring', true);

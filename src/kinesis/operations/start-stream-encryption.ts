@@ -1,0 +1,3 @@
+import { encryptionOperation } from '../encryption.js';
+
+export const startStreamEncryption = encryptionOperation('StartStreamEncryption', true);

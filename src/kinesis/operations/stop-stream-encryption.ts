@@ -1,0 +1,3 @@
+import { encryptionOperation } from '../encryption.js';
+
+export const stopStreamEncryption = encryptionOperation('StopStreamEncryption', false);
