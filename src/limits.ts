@@ -10,14 +10,25 @@ const MiB = 1024 * KiB;
 
 // ---- records and batches (Kinesis Data Streams quotas and the API reference) ------------------
 
-/** "The maximum size of the data payload of a record before base64-encoding is up to 1 MiB"; data plus partition key too. */
+/**
+ * A stream's default maximum record size: "The default maximum record size for existing, and newly
+ * created streams is set to 1 MiB"; data plus partition key. Per stream: UpdateMaxRecordSize.
+ */
 export const RECORD_BYTES_MAX = 1 * MiB;
+/** The largest any stream takes (UpdateMaxRecordSize's 10240 KiB; the model's Data max): every frame, ring and log limit follows it. */
+export const RECORD_BYTES_LIMIT = 10 * MiB;
 /** Partition keys: "Unicode strings with a maximum length limit of 256 characters". */
 export const PARTITION_KEY_CHARS_MAX = 256;
 /** "Each PutRecords request can support up to 500 records". */
 export const PUT_RECORDS_MAX = 500;
 /** "... up to a limit of 5 MiB for the entire request, including partition keys." */
 export const PUT_RECORDS_BYTES_MAX = 5 * MiB;
+/**
+ * The same on a stream that takes records over 1 MiB: "Each record in the request can be as large
+ * as 10 MiB, up to a limit of 10 MiB for the entire request" (the current API reference; Riffle
+ * keeps 5 MiB for streams at the default record size, where the older wording still describes AWS).
+ */
+export const PUT_RECORDS_LARGE_BYTES_MAX = 10 * MiB;
 /** GetRecords: "can retrieve up to 10 MiB of data per call"... */
 export const GET_RECORDS_BYTES_MAX = 10 * MiB;
 /** ...and "up to 10,000 records per call" (also its Limit's maximum and default). */
@@ -63,9 +74,10 @@ export const FIREHOSE_DIRECT_PUT_RETRY_HOURS = 24;
 /** Records in one binary WebSocket ingest frame (docs/ws-protocol.md), one putPacked batch. */
 export const INGEST_RECORDS_MAX = 10_000;
 /**
- * One binary WebSocket ingest frame, and its records once inflated: 8 MiB - 64 KiB. The margin
- * keeps the shard-owner message built from it under half the request ring (checked at start).
+ * One binary WebSocket ingest frame, and its records once inflated: a record of RECORD_BYTES_LIMIT
+ * and its framing fit (12 MiB - 64 KiB). The margin keeps the shard-owner message built from it
+ * under half the request ring (checked at start).
  */
-export const INGEST_FRAME_BYTES_MAX = 8 * MiB - 64 * KiB;
+export const INGEST_FRAME_BYTES_MAX = 12 * MiB - 64 * KiB;
 /** Records in one enhanced fan-out read at most (the byte limit usually binds first). */
 export const PUSH_READ_RECORDS_MAX = GET_RECORDS_MAX;

@@ -9,9 +9,10 @@
 namespace riffle {
 namespace {
 
-// PutRecords' record limits, as src/limits.ts defines them (RECORD_BYTES_MAX: data, and data plus
-// key, at most 1 MiB; PARTITION_KEY_CHARS_MAX); test/unit/native/limits.test.ts holds both to it.
-constexpr uint32_t kRecordBytesMax = 1024 * 1024;
+// The record limits any stream takes, as src/limits.ts defines them (RECORD_BYTES_LIMIT: data, and
+// data plus key, at most 10 MiB; PARTITION_KEY_CHARS_MAX); test/unit/native/limits.test.ts holds
+// both to it. A stream's own, smaller, maximum is checked by the caller (kinesis/record-size.ts).
+constexpr uint32_t kRecordBytesMax = 10 * 1024 * 1024;
 constexpr uint32_t kKeyUnitsMax = 256;
 
 inline uint32_t LoadLe16(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8); }

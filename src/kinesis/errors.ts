@@ -21,12 +21,17 @@ export function expiredNextToken(): AwsError {
   return new AwsError('ExpiredNextTokenException', 'The NextToken has expired. Request a new NextToken.');
 }
 
-/** PutRecord(s): data plus partition key over RECORD_BYTES_MAX. */
-export function recordTooLarge(): AwsError {
-  return new AwsError('InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
+/** `bytes` as AWS's size messages write it: "1 MB", "10 MB"; KB when not whole MiB (unconfirmed). */
+function mb(bytes: number): string {
+  return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MB` : `${bytes / 1024} KB`;
 }
 
-/** PutRecords: the whole request over PUT_RECORDS_BYTES_MAX. */
-export function recordsTooLarge(): AwsError {
-  return new AwsError('InvalidArgumentException', 'Records size exceeds 5 MB limit');
+/** PutRecord(s): data plus partition key over the stream's maximum record size (default 1 MiB). */
+export function recordTooLarge(maxBytes = 1_048_576): AwsError {
+  return new AwsError('InvalidArgumentException', `Record size (data and partition key) exceeds ${mb(maxBytes)} limit`);
+}
+
+/** PutRecords: the whole request over its limit (5 MiB; 10 MiB on a stream of large records). */
+export function recordsTooLarge(maxBytes = 5 * 1_048_576): AwsError {
+  return new AwsError('InvalidArgumentException', `Records size exceeds ${mb(maxBytes)} limit`);
 }

@@ -7,7 +7,7 @@
  * and the generic validator and engine path answer it with AWS's exact errors.
  */
 import { FRAME_RECORD_FIXED_BYTES, SPAN_WORDS } from '../native/ingest.js';
-import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_BYTES_MAX, PUT_RECORDS_MAX, RECORD_BYTES_MAX } from '../limits.js';
+import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_LARGE_BYTES_MAX, PUT_RECORDS_MAX, RECORD_BYTES_LIMIT } from '../limits.js';
 import { BASE64 } from '../aws/validate.js';
 
 export class PackedRecords {
@@ -48,13 +48,14 @@ export function packRecords(val: unknown): PackedRecords | undefined {
       return undefined;
     }
     const keyLen = Buffer.byteLength(key, 'utf8');
-    if (dataLen > RECORD_BYTES_MAX || keyLen + dataLen > RECORD_BYTES_MAX) return undefined;
+    if (dataLen > RECORD_BYTES_LIMIT || keyLen + dataLen > RECORD_BYTES_LIMIT) return undefined;
     total += keyLen + dataLen;
     size += FRAME_RECORD_FIXED_BYTES + keyLen + dataLen;
     spans[i * SPAN_WORDS + 1] = keyLen;
     spans[i * SPAN_WORDS + 3] = dataLen;
   }
-  if (total > PUT_RECORDS_BYTES_MAX) return undefined;
+  // The stream's own limits are checked once it is known (record-size.ts checkSpanSizes).
+  if (total > PUT_RECORDS_LARGE_BYTES_MAX) return undefined;
   // Pass 2: write them.
   const bytes = Buffer.allocUnsafe(size);
   let at = 0;

@@ -1,5 +1,5 @@
 import type { Shape } from '../aws/validate.js';
-import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_MAX } from '../limits.js';
+import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_LIMIT } from '../limits.js';
 
 /** Member shapes shared by several operations, with the constraints from the Kinesis API model. */
 export const StreamName: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
@@ -7,7 +7,8 @@ export const StreamARN: Shape = { type: 'String', min: 1, max: 2048, pattern: 'a
 export const ShardId: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
 export const SequenceNumber: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,128})' };
 export const PartitionKey: Shape = { type: 'String', required: true, min: 1, max: PARTITION_KEY_CHARS_MAX };
-export const Data: Shape = { type: 'Blob', required: true, max: RECORD_BYTES_MAX };
+/** The model's maximum (10 MiB, what UpdateMaxRecordSize allows); a stream's own is checked once it is known (record-size.ts). */
+export const Data: Shape = { type: 'Blob', required: true, max: RECORD_BYTES_LIMIT };
 export const ExplicitHashKey: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,38})' };
 export const HashKey: Shape = ExplicitHashKey;
 export const StreamModeDetails: Shape = {

@@ -9,7 +9,7 @@
  * its counter and arrival time do not go backwards. Scanning stops at the first record that is
  * not: after a crash that is the torn tail, which recovery truncates.
  */
-import { RECORD_BYTES_MAX } from '../limits.js';
+import { RECORD_BYTES_LIMIT } from '../limits.js';
 import { native } from '../native/index.js';
 
 export const SEGMENT_MAGIC = 'RIFFLSEG';
@@ -18,7 +18,7 @@ export const SEGMENT_HEADER_BYTES = 16;
 export const FRAME_HEADER_BYTES = 8;
 export const PAYLOAD_FIXED_BYTES = 18;
 /** The largest payload a valid record has: 1 MiB of data and key (AWS's limit) plus the fixed part. */
-export const PAYLOAD_MAX_BYTES = PAYLOAD_FIXED_BYTES + RECORD_BYTES_MAX;
+export const PAYLOAD_MAX_BYTES = PAYLOAD_FIXED_BYTES + RECORD_BYTES_LIMIT;
 
 export function segmentHeader(): Buffer {
   const h = Buffer.alloc(SEGMENT_HEADER_BYTES);

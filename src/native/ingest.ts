@@ -3,7 +3,7 @@
  * place (docs/ws-protocol.md), route them, and pack each owner's records into its request message.
  * Same answers as the addon, byte for byte (test/unit/native fuzzes the two against each other).
  */
-import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_MAX } from '../limits.js';
+import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_LIMIT } from '../limits.js';
 import { md5Into } from './md5.js';
 
 /** Per record in `spans`: key offset, key length, data offset, data length, hash key offset (0: none). */
@@ -118,8 +118,8 @@ export function scanIngest(frame: Uint8Array, pos: number, count: number, spans:
     if (rule === SCAN.OK) {
       let r: number = SCAN.OK;
       if (units < 1 || units > PARTITION_KEY_CHARS_MAX) r = SCAN.KEY_LENGTH;
-      else if (dataLen > RECORD_BYTES_MAX) r = SCAN.DATA_SIZE;
-      else if (keyLen + dataLen > RECORD_BYTES_MAX) r = SCAN.RECORD_SIZE;
+      else if (dataLen > RECORD_BYTES_LIMIT) r = SCAN.DATA_SIZE;
+      else if (keyLen + dataLen > RECORD_BYTES_LIMIT) r = SCAN.RECORD_SIZE;
       if (r !== SCAN.OK) {
         rule = r;
         r0 = i;

@@ -25,7 +25,8 @@ export interface RunningEndpoint {
  * kinesalite stops at 7 MiB, which leaves little slack over 6.87 MiB; 8 MiB keeps the same order
  * of magnitude while bounding per-request memory.
  */
-export const MAX_BODY_BYTES_DEFAULT = 8 * 1024 * 1024;
+/** A PutRecords of 10 MiB of large records is about 13.4 MiB of JSON (base64): it fits. */
+export const MAX_BODY_BYTES_DEFAULT = 16 * 1024 * 1024;
 const MAX_BODY_BYTES_MIN = 1024;
 const MAX_BODY_BYTES_MAX = 1024 * 1024 * 1024;
 

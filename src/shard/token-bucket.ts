@@ -12,7 +12,7 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSec: number,
     nowMs: number,
-    private readonly capacity = ratePerSec,
+    readonly capacity = ratePerSec,
   ) {
     this.tokens = capacity;
     this.lastMs = nowMs;

@@ -101,13 +101,15 @@ describe('malformed requests', () => {
 });
 
 describe('records out of bounds', () => {
-  it('an oversized record → ValidationException', async () => {
-    const res = await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: Buffer.alloc(1048577).toString('base64') });
+  it('data over the model's 10 MiB → ValidationException; over the stream's 1 MiB → InvalidArgumentException', async () => {
+    const res = await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: Buffer.alloc(10485761).toString('base64') });
     await expectError(
       res,
       'ValidationException',
-      "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048577 cap=1048577]' at 'data' failed to satisfy constraint: Member must have length less than or equal to 1048576",
+      "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=10485761 cap=10485761]' at 'data' failed to satisfy constraint: Member must have length less than or equal to 10485760",
     );
+    const over = await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: Buffer.alloc(1048577).toString('base64') });
+    await expectError(over, 'InvalidArgumentException', 'Record size (data and partition key) exceeds 1 MB limit');
   });
   it('data plus key over 1 MiB → InvalidArgumentException', async () => {
     const res = await call('PutRecord', { StreamName: stream, PartitionKey: 'kk', Data: Buffer.alloc(1048576).toString('base64') });

@@ -158,8 +158,9 @@ describe('WebSocket binary ingest', () => {
       type: 'ValidationException',
       message: "1 validation error detected: Value '' at 'records.2.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
     });
+    // Over the stream's maximum record size (1 MiB unless UpdateMaxRecordSize raised it).
     ws.send(putFrame(16, stream, [{ key: 'k', data: Buffer.alloc(1024 * 1024 + 1) }]));
-    expect(await reply(16)).toMatchObject({ kind: 'error', type: 'ValidationException' });
+    expect(await reply(16)).toMatchObject({ kind: 'error', type: 'InvalidArgumentException', message: 'Record size (data and partition key) exceeds 1 MB limit' });
     ws.send('text is not a frame');
     expect(await next()).toMatchObject({ kind: 'error', type: 'SerializationException' });
     // Still open and working, and nothing from the refused frames was stored.
@@ -174,8 +175,8 @@ describe('WebSocket binary ingest', () => {
 
   it('takes a maximum-size frame, and refuses malformed UTF-8, unknown record flags and oversized frames', async () => {
     const { ws, reply } = await connect();
-    // 10,000 records filling the frame limit (8 MiB - 64 KiB): the largest legal PUT.
-    const limit = 8 * 1024 * 1024 - 64 * 1024;
+    // 10,000 records filling the frame limit (12 MiB - 64 KiB): the largest legal PUT.
+    const limit = 12 * 1024 * 1024 - 64 * 1024;
     const base = putFrame(21, stream, Array.from({ length: 10_000 }, (_, i) => ({ key: `big${i % 100}`, data: Buffer.alloc(0) })));
     const per = Math.floor((limit - base.length) / 10_000);
     const max = putFrame(21, stream, Array.from({ length: 10_000 }, (_, i) => ({ key: `big${i % 100}`, data: Buffer.alloc(per, i % 256) })));
@@ -223,7 +224,7 @@ describe('WebSocket binary ingest', () => {
 
     const one = [{ key: 'lz-bad', data: Buffer.from('never stored') }];
     ws.send(lz4Frame(32, one, (b) => Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0x7f]), b.subarray(4)])));
-    expect(await reply(32)).toEqual({ kind: 'error', batchId: 32, type: 'InvalidArgumentException', message: `Compressed records claim 2147483647 bytes; at most ${8 * 1024 * 1024 - 64 * 1024} are allowed` });
+    expect(await reply(32)).toEqual({ kind: 'error', batchId: 32, type: 'InvalidArgumentException', message: `Compressed records claim 2147483647 bytes; at most ${12 * 1024 * 1024 - 64 * 1024} are allowed` });
     ws.send(lz4Frame(33, one, (b) => Buffer.concat([b.subarray(0, 4), Buffer.from([0xf0, 0xff, 0xff, 0x01, 0x02])])));
     expect(await reply(33)).toMatchObject({ kind: 'error', batchId: 33, type: 'SerializationException', message: expect.stringMatching(/^The records are not a valid LZ4 block/) });
     ws.send(lz4Frame(34, one, (b) => { const c = Buffer.from(b); c.writeUInt32LE(b.readUInt32LE(0) + 1, 0); return c; }));

@@ -16,7 +16,7 @@ export const putRecord = defineOperation<Input>({
   name: 'PutRecord',
   members: { Data, ExplicitHashKey, PartitionKey, SequenceNumberForOrdering: SequenceNumber, ...streamRefMembers },
   async run(engine, input) {
-    checkRecordSize(input.PartitionKey, input.Data);
+    checkRecordSize(engine.streams.readable(refOf(input)), input.PartitionKey, input.Data);
     const { stream, results } = await engine.writes.putRecords(
       refOf(input),
       [

@@ -4,7 +4,7 @@ import type { Stream } from '../../engine/model.js';
 import { encryptionOf } from '../describe-shape.js';
 import { defineOperation } from '../operation.js';
 import { packRecords, PackedRecords } from '../packed-records.js';
-import { checkBatchSize } from '../record-size.js';
+import { checkBatchSize, checkSpanSizes } from '../record-size.js';
 import { Data, ExplicitHashKey, PartitionKey, refOf, streamRefMembers, type StreamRefInput } from '../shapes.js';
 
 interface Entry {
@@ -35,13 +35,15 @@ export const putRecords = defineOperation<Input>({
   async run(engine, input) {
     let results: PutResult[];
     let stream: Stream;
+    const named = engine.streams.readable(refOf(input));
     if (input.Records instanceof PackedRecords) {
       const { count, bytes, spans } = input.Records;
+      checkSpanSizes(named, spans, count, true);
       const acks = Buffer.allocUnsafe(count * ACK_ENTRY_BYTES);
       stream = await engine.writes.putPacked(refOf(input), bytes, spans, count, acks, 0);
       results = engine.writes.packedResults(stream, acks, count);
     } else {
-      checkBatchSize(input.Records);
+      checkBatchSize(named, input.Records);
       ({ stream, results } = await engine.writes.putRecords(
         refOf(input),
         input.Records.map((r) => ({ partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey })),

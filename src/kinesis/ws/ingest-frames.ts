@@ -15,7 +15,7 @@
 import { uncompressSync } from 'lz4-napi';
 import { AwsError } from '../../aws/errors.js';
 import { ACK_ENTRY_BYTES, ACK_STATUS } from '../../engine/write-path.js';
-import { INGEST_RECORDS_MAX, PARTITION_KEY_CHARS_MAX, RECORD_BYTES_MAX } from '../../limits.js';
+import { INGEST_RECORDS_MAX, PARTITION_KEY_CHARS_MAX, RECORD_BYTES_LIMIT } from '../../limits.js';
 import { SCAN, SPAN_WORDS, TRUNCATED_FIELDS } from '../../native/ingest.js';
 import { recordTooLarge } from '../errors.js';
 
@@ -141,10 +141,10 @@ export function scanError(frame: Buffer, status: number, err: Int32Array, spans:
     }
     case SCAN.DATA_SIZE: {
       const n = spans[SPAN_WORDS * i + 3] as number;
-      return validationError(i, `'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]'`, `data' failed to satisfy constraint: Member must have length less than or equal to ${RECORD_BYTES_MAX}`);
+      return validationError(i, `'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]'`, `data' failed to satisfy constraint: Member must have length less than or equal to ${RECORD_BYTES_LIMIT}`);
     }
     case SCAN.RECORD_SIZE:
-      return recordTooLarge();
+      return recordTooLarge(RECORD_BYTES_LIMIT);
     default:
       return new FrameError('InternalFailure', `Unknown scan status ${status}`, batchId);
   }

@@ -11,6 +11,7 @@ import type { Engine } from '../../engine/engine.js';
 import { AwsError, INTERNAL_FAILURE_MESSAGE } from '../../aws/errors.js';
 import type { WsPeer, WsRoute, WsSession } from '../../aws/ws.js';
 import { INGEST_FRAME_BYTES_MAX, INGEST_RECORDS_MAX } from '../../limits.js';
+import { checkSpanSizes } from '../record-size.js';
 import { native } from '../../native/index.js';
 import { SCAN, SPAN_WORDS } from '../../native/ingest.js';
 import { ACK_HEADER_BYTES, ackFrame, encodeError, FrameError, inflateRecords, readPutHeader, scanError, type PutHeader } from './ingest-frames.js';
@@ -57,6 +58,8 @@ class IngestSession implements WsSession {
       }
       const status = native.scanIngest(records, recordsAt, head.count, spans, scanErr);
       if (status !== SCAN.OK) throw scanError(records, status, scanErr, spans, batchId);
+      // The stream's own maximum record size (the scan took anything up to RECORD_BYTES_LIMIT).
+      checkSpanSizes(this.engine.streams.readable({ name: head.streamName, arn: undefined }), spans, head.count, false);
     } catch (err) {
       if (err instanceof FrameError || err instanceof AwsError) return this.replyError(batchId, err);
       throw err;

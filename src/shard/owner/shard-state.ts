@@ -41,10 +41,16 @@ export class ShardState {
     this.readCalls = new TokenBucket(limits.readCallsPerSec, nowMs);
   }
 
-  /** Both write quotas must have room for the record, or neither is charged. */
+  /**
+   * Both write quotas must have room for the record, or neither is charged. A record larger than
+   * a second's budget (a large record, UpdateMaxRecordSize) is admitted once the bucket is full and
+   * charged whole, leaving it in debt: AWS "accommodates large records by temporarily bursting
+   * beyond its sustained write throughput, then returning to its baseline rate over time", so a
+   * 10 MiB record on a 1 MiB/s shard takes the shard's next 10 seconds of bytes.
+   */
   admitWrite(bytes: number, nowMs: number): boolean {
     if (!this.metered) return true;
-    if (this.writeRecords.peek(nowMs) < 1 || this.writeBytes.peek(nowMs) < bytes) return false;
+    if (this.writeRecords.peek(nowMs) < 1 || this.writeBytes.peek(nowMs) < Math.min(bytes, this.writeBytes.capacity)) return false;
     this.writeRecords.charge(1, nowMs);
     this.writeBytes.charge(bytes, nowMs);
     return true;

@@ -33,9 +33,10 @@ describe('request validation', () => {
   });
 
   it('renders blobs and lists as the Java service does', () => {
-    const big = Buffer.alloc(1048577).toString('base64');
+    // The model's Data maximum is 10 MiB (a stream's own, 1 MiB by default, is checked once the stream is known).
+    const big = Buffer.alloc(10485761).toString('base64');
     expect(failure(() => validateInput({ StreamName: 's', Records: [{ PartitionKey: 'k', Data: big }] }, putRecords.members)).message).toBe(
-      "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048577 cap=1048577]' at 'records.1.member.data' failed to satisfy constraint: Member must have length less than or equal to 1048576",
+      "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=10485761 cap=10485761]' at 'records.1.member.data' failed to satisfy constraint: Member must have length less than or equal to 10485760",
     );
     const many = Array.from({ length: 501 }, () => ({ PartitionKey: 'k', Data: '' }));
     expect(failure(() => validateInput({ StreamName: 's', Records: many }, putRecords.members)).message).toMatch(
@@ -112,11 +113,12 @@ describe('request validation', () => {
       [{ PartitionKey: 'k', Data: 'ab=c' }],
       [{ PartitionKey: 'k', Data: 'a===' }],
       [{ PartitionKey: 'k', Data: 'aGk=', ExplicitHashKey: '5' }],
-      [{ PartitionKey: 'k', Data: new Uint8Array(1024 * 1024 + 1) }],
-      [{ PartitionKey: 'kk', Data: new Uint8Array(1024 * 1024 - 1) }],
-      Array.from({ length: 6 }, () => ({ PartitionKey: 'k', Data: new Uint8Array(1024 * 1024 - 1) })),
+      [{ PartitionKey: 'k', Data: new Uint8Array(10 * 1024 * 1024 + 1) }],
+      [{ PartitionKey: 'kk', Data: new Uint8Array(10 * 1024 * 1024 - 1) }],
+      Array.from({ length: 11 }, () => ({ PartitionKey: 'k', Data: new Uint8Array(1024 * 1024 - 1) })),
     ];
     for (const c of cases) expect(packRecords(c)).toBeUndefined();
-    expect(packRecords([{ PartitionKey: 'k', Data: new Uint8Array(1024 * 1024 - 1) }])).toBeInstanceOf(PackedRecords);
+    // Up to the largest any stream takes: the stream's own limit is checked once it is known.
+    expect(packRecords([{ PartitionKey: 'k', Data: new Uint8Array(10 * 1024 * 1024 - 1) }])).toBeInstanceOf(PackedRecords);
   });
 });

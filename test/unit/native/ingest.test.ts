@@ -197,15 +197,15 @@ describe.each(impls)('%s', (_name, api) => {
     const rules = records([
       { key: Buffer.from('fine'), data: Buffer.alloc(10) },
       { key: Buffer.alloc(0), data: Buffer.alloc(1) },
-      { key: Buffer.from('x'), data: Buffer.alloc(1024 * 1024 + 1) },
+      { key: Buffer.from('x'), data: Buffer.alloc(10 * 1024 * 1024 + 1) },
     ]);
     expect(scan(api, rules.frame, 3)).toMatchObject({ status: SCAN.KEY_LENGTH, err: [1, rules.spans[5], 0, 0] });
     expect(scan(api, Buffer.concat([rules.frame, Buffer.from([1])]), 3).status).toBe(SCAN.TRAILING);
-    const big = records([{ key: Buffer.from('x'), data: Buffer.alloc(1024 * 1024 + 1) }]);
+    const big = records([{ key: Buffer.from('x'), data: Buffer.alloc(10 * 1024 * 1024 + 1) }]);
     expect(scan(api, big.frame, 1).status).toBe(SCAN.DATA_SIZE);
-    const sum = records([{ key: Buffer.from('xy'), data: Buffer.alloc(1024 * 1024 - 1) }]);
+    const sum = records([{ key: Buffer.from('xy'), data: Buffer.alloc(10 * 1024 * 1024 - 1) }]);
     expect(scan(api, sum.frame, 1).status).toBe(SCAN.RECORD_SIZE);
-    const exact = records([{ key: Buffer.from('x'), data: Buffer.alloc(1024 * 1024 - 1) }]);
+    const exact = records([{ key: Buffer.from('x'), data: Buffer.alloc(10 * 1024 * 1024 - 1) }]);
     expect(scan(api, exact.frame, 1).status).toBe(SCAN.OK);
   });
 });

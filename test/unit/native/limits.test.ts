@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_MAX } from '../../../src/limits.js';
+import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_LIMIT as RECORD_BYTES_MAX } from '../../../src/limits.js';
 import { implementations, type NativeApi } from '../../../src/native/index.js';
 import { SCAN, SPAN_WORDS } from '../../../src/native/ingest.js';
 
-// The addon (native-bindings/src/ingest.cc) has its own copies of PutRecords' record limits as C++
-// constants; src/limits.ts is their one definition. Both scanners must draw the line exactly there.
+// The addon (native-bindings/src/ingest.cc) has its own copies of the largest record limits as C++
+// constants (RECORD_BYTES_LIMIT: a stream's own maximum is checked after the scan); src/limits.ts is
+// their one definition. Both scanners must draw the line exactly there.
 
 /** A PUT frame's records section holding one record (no hash key). */
 function oneRecord(key: Buffer, dataLen: number): Buffer {

@@ -168,12 +168,12 @@ describe('startAwsEndpoint', () => {
 });
 
 describe('startAwsEndpoint lifecycle and limits', () => {
-  it('uses an 8 MiB default body limit', async () => {
+  it('uses a 16 MiB default body limit (a 10 MiB PutRecords of large records in base64 fits)', async () => {
     const endpoint = await startAwsEndpoint({ host: '127.0.0.1', port: 0, services: [new TestService()] });
     try {
-      const over = await h1Request(endpoint.port, { ...jsonRequest('Echo'), body: Buffer.alloc(8 * 1024 * 1024 + 1, 0x20) });
+      const over = await h1Request(endpoint.port, { ...jsonRequest('Echo'), body: Buffer.alloc(16 * 1024 * 1024 + 1, 0x20) });
       expect(over.status).toBe(413);
-      const under = Buffer.alloc(8 * 1024 * 1024, 0x20);
+      const under = Buffer.alloc(16 * 1024 * 1024, 0x20);
       under.write('{}');
       expect((await h1Request(endpoint.port, { ...jsonRequest('Echo'), body: under })).status).toBe(200);
     } finally {

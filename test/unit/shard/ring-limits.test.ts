@@ -6,9 +6,9 @@ it('accepts the rings the pool makes', () => {
 });
 
 it('names both sides when a limit outgrows its ring', () => {
-  // Half of an 8 MiB request ring is under a 5 MiB PutRecords' message (and an 8 MiB ingest frame's).
+  // Half of a 16 MiB request ring is under a 10 MiB PutRecords' message (and a 12 MiB ingest frame's).
   expect(() => checkRingLimits(REQUEST_RING_BYTES / 2, REPLY_RING_BYTES)).toThrow(
-    'the largest PutRecords owner message (PUT_RECORDS_MAX, PUT_RECORDS_BYTES_MAX) (5252892 bytes) does not fit half the request ring (REQUEST_RING_BYTES / 2) (4194300 bytes): grow the ring or lower the limit',
+    'the largest PutRecords owner message (PUT_RECORDS_MAX, PUT_RECORDS_LARGE_BYTES_MAX) (10495772 bytes) does not fit half the request ring (REQUEST_RING_BYTES / 2) (8388604 bytes): grow the ring or lower the limit',
   );
   expect(() => checkRingLimits(REQUEST_RING_BYTES, REPLY_RING_BYTES / 2)).toThrow(
     /the largest GetRecords reply \(GET_RECORDS_BYTES_MAX, GET_RECORDS_MAX\) \(10705788 bytes\) does not fit half the reply ring \(REPLY_RING_BYTES \/ 2\) \(8388604 bytes\)/,
