@@ -18,7 +18,7 @@ import { parseOptions } from './lib/options.mjs';
 const run = promisify(execFile);
 const opt = parseOptions(process.argv.slice(2), {
   command: 'riffle bench reshard',
-  defaults: { seconds: 6, runs: 3, shards: 4, concurrency: 4, batch: 500, bytes: 100, out: '' },
+  defaults: { seconds: 6, runs: 3, shards: 4, concurrency: 8, batch: 500, bytes: 100, out: '' },
   text: ['out'],
   positive: true,
   intro: [
@@ -34,7 +34,7 @@ const opt = parseOptions(process.argv.slice(2), {
     ['--seconds <n>', 6, 'how long each paced run sends (the reshards come at 1/3 and 2/3 of it); at least 4'],
     ['--runs <n>', 3, 'runs, each with its own baseline; medians are reported'],
     ['--shards <n>', 4, 'shards of each stream'],
-    ['--concurrency <n>', 4, 'WebSocket connections of each load generator (each with up to 128 batches awaiting their ACK)'],
+    ['--concurrency <n>', 8, 'WebSocket connections of each load generator (each with up to 128 batches awaiting their ACK)'],
     ['--batch <n>', 500, 'records per WebSocket batch'],
     ['--bytes <n>', 100, 'bytes of data per record'],
     ['--out <file>', 'bench/results/reshard-<time>.json', 'where the JSON report is written'],

@@ -16,8 +16,15 @@ export type ShardIteratorType = 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' |
 export interface ShardDescription {
   ShardId: string;
   ParentShardId?: string;
+  AdjacentParentShardId?: string;
   HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
   SequenceNumberRange: { StartingSequenceNumber: string; EndingSequenceNumber?: string };
+}
+
+export interface ChildShard {
+  ShardId: string;
+  ParentShards: string[];
+  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
 }
 
 export interface StreamSummary {
@@ -66,7 +73,7 @@ export interface KinesisApi {
     NextToken?: string;
     ExclusiveStartShardId?: string;
     MaxResults?: number;
-    ShardFilter?: { Type: string; ShardId?: string; Timestamp?: Date };
+    ShardFilter?: { Type: 'AFTER_SHARD_ID' | 'AT_TRIM_HORIZON' | 'FROM_TRIM_HORIZON' | 'AT_LATEST' | 'AT_TIMESTAMP' | 'FROM_TIMESTAMP'; ShardId?: string; Timestamp?: Date };
   }): Promise<{ Shards: ShardDescription[]; NextToken?: string }>;
   putRecord(input: StreamRef & { Data: Uint8Array; PartitionKey: string; ExplicitHashKey?: string; SequenceNumberForOrdering?: string }): Promise<{
     ShardId: string;
@@ -84,8 +91,18 @@ export interface KinesisApi {
   }): Promise<{ ShardIterator: string }>;
   getRecords(input: { ShardIterator: string; Limit?: number; StreamARN?: string }): Promise<{
     Records: KinesisRecord[];
-    NextShardIterator: string;
+    /** Absent at a closed shard's end, where ChildShards says where to go on. */
+    NextShardIterator?: string;
     MillisBehindLatest: number;
+    ChildShards?: ChildShard[];
+  }>;
+  splitShard(input: StreamRef & { ShardToSplit: string; NewStartingHashKey: string }): Promise<Record<string, never>>;
+  mergeShards(input: StreamRef & { ShardToMerge: string; AdjacentShardToMerge: string }): Promise<Record<string, never>>;
+  updateShardCount(input: StreamRef & { TargetShardCount: number; ScalingType: 'UNIFORM_SCALING' }): Promise<{
+    StreamName: string;
+    StreamARN: string;
+    CurrentShardCount: number;
+    TargetShardCount: number;
   }>;
   increaseStreamRetentionPeriod(input: StreamRef & { RetentionPeriodHours: number }): Promise<Record<string, never>>;
   decreaseStreamRetentionPeriod(input: StreamRef & { RetentionPeriodHours: number }): Promise<Record<string, never>>;
@@ -122,6 +139,9 @@ const METHODS: Record<keyof KinesisApi, string> = {
   listTagsForStream: 'ListTagsForStream',
   describeLimits: 'DescribeLimits',
   updateStreamMode: 'UpdateStreamMode',
+  splitShard: 'SplitShard',
+  mergeShards: 'MergeShards',
+  updateShardCount: 'UpdateShardCount',
 };
 
 /** Builds the typed facade over `call`; the operation layer does all checking. */

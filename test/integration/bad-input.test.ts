@@ -101,7 +101,7 @@ describe('malformed requests', () => {
 });
 
 describe('records out of bounds', () => {
-  it('data over the model's 10 MiB → ValidationException; over the stream's 1 MiB → InvalidArgumentException', async () => {
+  it("data over the model's 10 MiB → ValidationException; over the stream's 1 MiB → InvalidArgumentException", async () => {
     const res = await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: Buffer.alloc(10485761).toString('base64') });
     await expectError(
       res,
