@@ -99,6 +99,8 @@ async function oneRun(server, index, rate) {
   const resharded = `reshard-${index}`;
   for (const s of [base, resharded]) await api(server.port, 'CreateStream', { StreamName: s, ShardCount: opt.shards });
   const baseline = await load(server, base, opt.seconds, opt.concurrency, rate);
+  // Its records go, so the resharded run does not pay for holding them.
+  await api(server.port, 'DeleteStream', { StreamName: base });
   const loadStart = Date.now();
   const loading = load(server, resharded, opt.seconds, opt.concurrency, rate);
   // A key inside shard 0's lower half: the split's lower child, then the merge's child, hold it.
@@ -127,14 +129,28 @@ async function oneRun(server, index, rate) {
   };
 }
 
-const server = await startServer();
+// Each run on a fresh in-memory server (one that holds gigabytes from earlier runs answers slower),
+// calibrated on one of its own first.
 let report;
-try {
-  await api(server.port, 'CreateStream', { StreamName: 'calibrate', ShardCount: opt.shards });
-  const saturated = await load(server, 'calibrate', Math.min(3, opt.seconds), opt.concurrency, 0);
+{
+  const calibration = await startServer();
+  let saturated;
+  try {
+    await api(calibration.port, 'CreateStream', { StreamName: 'calibrate', ShardCount: opt.shards });
+    saturated = await load(calibration, 'calibrate', Math.min(3, opt.seconds), opt.concurrency, 0);
+  } finally {
+    calibration.child.kill('SIGTERM');
+  }
   const rate = Math.floor(saturated.recordsPerSec / 2);
   const runs = [];
-  for (let i = 0; i < opt.runs; i++) runs.push(await oneRun(server, i, rate));
+  for (let i = 0; i < opt.runs; i++) {
+    const server = await startServer();
+    try {
+      runs.push(await oneRun(server, i, rate));
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+  }
   const med = (f) => median(runs.map(f));
   report = {
     date: new Date().toISOString(),
@@ -152,8 +168,6 @@ try {
       refused: runs.reduce((n, r) => n + r.resharded.refused + r.baseline.refused, 0),
     },
   };
-} finally {
-  server.child.kill('SIGTERM');
 }
 const m = report.medians;
 const f = (v) => (v === null ? '-' : v.toFixed(v < 10 ? 2 : 0));
