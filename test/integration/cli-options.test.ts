@@ -117,6 +117,11 @@ describe('riffle serve options', () => {
       expect(stdout).toContain('[5]'); // --seconds' default
       expect(stdout).not.toContain('records/s\n'); // no scenario ran
     }
+    for (const args of [['bench', 'reshard', '--help'], ['help', 'bench', 'reshard']]) {
+      const { stdout } = await run(process.execPath, [CLI, ...args], { timeout: 10_000 });
+      expect(stdout).toMatch(/^usage: riffle bench reshard \[options\]/);
+      for (const flag of ['--seconds <n>', '--runs <n>', '--shards <n>', '--concurrency <n>', '--batch <n>', '--bytes <n>', '--out <file>']) expect(stdout).toContain(flag);
+    }
     const fanout = fileURLToPath(new URL('../../bench/fanout.mjs', import.meta.url));
     const { stdout } = await run(process.execPath, [fanout, '--help'], { timeout: 10_000 });
     for (const flag of ['--seconds <n>', '--consumers <n>', '--shards <n>', '--bytes <n>', '--batch <n>', '--rate <n>', '--out <file>']) expect(stdout).toContain(flag);
