@@ -16,7 +16,7 @@
  *
  * Every queue is bounded: `put` waits while `maxPendingRecords` records are unsettled.
  */
-import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_MAX, RECORD_BYTES_MAX } from '../limits.js';
+import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_MAX, RECORD_BYTES_LIMIT, RECORD_BYTES_MAX } from '../limits.js';
 import { BatchError, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
 import { HttpTransport } from './http-transport.js';
 import { WsTransport } from './ws-transport.js';
@@ -36,6 +36,11 @@ export interface ProducerOptions {
   ordered?: boolean;
   /** WebSocket endpoints only: 'lz4' sends each batch's records as one LZ4 block (frame flag bit 0). */
   compression?: 'none' | 'lz4';
+  /**
+   * The stream's maximum record size, data and key (default 1 MiB; up to 10 MiB for a stream whose
+   * UpdateMaxRecordSize raised it). A larger record is refused at put(), before it is sent.
+   */
+  maxRecordBytes?: number;
 }
 
 export interface Stored {
@@ -73,6 +78,7 @@ const DEFAULTS = {
   backoffMaxMs: 1000,
   maxPendingRecords: 100_000,
   ordered: true,
+  maxRecordBytes: RECORD_BYTES_MAX,
 };
 
 export class Producer {
@@ -95,6 +101,9 @@ export class Producer {
       if (!Number.isInteger(this.o[k]) || this.o[k] < 1) throw new RangeError(`Producer: ${k} must be a positive integer, got ${this.o[k]}`);
     }
     if (this.o.maxBatchRecords > PUT_RECORDS_MAX) throw new RangeError(`Producer: maxBatchRecords is at most ${PUT_RECORDS_MAX} (PutRecords)`);
+    if (!Number.isInteger(this.o.maxRecordBytes) || this.o.maxRecordBytes < 1 || this.o.maxRecordBytes > RECORD_BYTES_LIMIT) {
+      throw new RangeError(`Producer: maxRecordBytes must be an integer from 1 to ${RECORD_BYTES_LIMIT}, got ${this.o.maxRecordBytes}`);
+    }
     if (options.compression !== undefined && !['none', 'lz4'].includes(options.compression)) throw new RangeError(`Producer: compression is 'none' or 'lz4', got ${String(options.compression)}`);
     const ep = options.endpoint;
     this.transport = typeof ep !== 'string' ? ep : ep.startsWith('ws') ? new WsTransport(ep, { compression: options.compression }) : new HttpTransport(ep, this.o.maxInFlight);
@@ -106,8 +115,8 @@ export class Producer {
     if (partitionKey.length < 1 || partitionKey.length > PARTITION_KEY_CHARS_MAX) {
       throw new ProducerError('ValidationException', `partition key must be 1 to ${PARTITION_KEY_CHARS_MAX} characters, got ${partitionKey.length}`, 0);
     }
-    if (Buffer.byteLength(partitionKey) + data.length > RECORD_BYTES_MAX) {
-      throw new ProducerError('InvalidArgumentException', `record size (data and partition key) exceeds ${RECORD_BYTES_MAX} bytes`, 0);
+    if (Buffer.byteLength(partitionKey) + data.length > this.o.maxRecordBytes) {
+      throw new ProducerError('InvalidArgumentException', `record size (data and partition key) exceeds ${this.o.maxRecordBytes} bytes`, 0);
     }
     // Full: wait in line; a settling record hands its slot to the longest-waiting put (FIFO).
     if (this.unsettled >= this.o.maxPendingRecords || this.spaceWaiters.length > 0) {

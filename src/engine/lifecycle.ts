@@ -281,6 +281,11 @@ export class StreamLifecycle {
     stream.status = STREAM_STATUS.UPDATING;
     this.after(stream, this.config.updateStreamMs, () => {
       stream.mode = mode;
+      // What only on-demand streams have does not carry over: a provisioned stream routes by key.
+      if (mode === STREAM_MODE.PROVISIONED) {
+        stream.settings.distribution = DISTRIBUTION.USER_PARTITION_KEY;
+        stream.settings.warmThroughput = null;
+      }
       if (stream.status === STREAM_STATUS.UPDATING) stream.status = STREAM_STATUS.ACTIVE;
       try {
         this.persist();

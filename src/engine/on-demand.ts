@@ -34,7 +34,8 @@ export class OnDemandScaler {
   private readonly samples = new WeakMap<Shard, Samples>();
   private timer: NodeJS.Timeout | null = null;
   private step = 0;
-  private warned = false;
+  /** Streams whose failure to scale was said (once each). */
+  private readonly warned = new WeakSet<Stream>();
 
   constructor(
     private readonly config: RiffleConfig,
@@ -62,8 +63,8 @@ export class OnDemandScaler {
       if (hottest === null || stream.status !== STREAM_STATUS.ACTIVE) continue;
       this.reshards.autoSplit(stream, hottest).catch((err: unknown) => {
         // The account's shard limit, most likely: said once, and the stream stays as it is.
-        if (!this.warned) console.error(`riffle: on-demand stream ${stream.name} could not scale: ${(err as Error).message}`);
-        this.warned = true;
+        if (!this.warned.has(stream)) console.error(`riffle: on-demand stream ${stream.name} could not scale: ${(err as Error).message}`);
+        this.warned.add(stream);
       });
     }
   }

@@ -67,7 +67,7 @@ export class StreamSettings {
       // Unconfirmed wording (AWS: "The only valid value is KMS").
       throw new AwsError('InvalidArgumentException', `Invalid EncryptionType ${encryptionType}. KMS is the only valid EncryptionType for this request.`);
     }
-    if (start && !KEY_ID.test(keyId)) {
+    if (!KEY_ID.test(keyId)) {
       // Unconfirmed wording: AWS resolves the key with KMS; Riffle takes any well-formed one.
       throw new AwsError('InvalidArgumentException', `KeyId ${keyId} is not a KMS key ARN, alias ARN, key id or alias name.`);
     }

@@ -76,6 +76,8 @@ export class WritePath {
       if (ordered !== undefined) throw new AwsError('InvalidArgumentException', `SequenceNumberForOrdering cannot be used on stream ${stream.name} under account ${this.account}: its record distribution strategy is AUTO.`);
     }
     const { keys, offsets } = packKeys(inputs);
+    // Under AUTO the keys place nothing, but an ExplicitHashKey out of range is still refused.
+    if (auto) for (const input of inputs) if (input.explicitHashKey !== undefined) checkHashKey(input.explicitHashKey);
     const routes = auto ? this.spread(stream, routing, inputs.length, new Uint32Array(inputs.length)) : this.route(routing, inputs, keys, offsets);
     const byOwner = new Map<number, { entries: PutEntry[]; shards: Shard[]; positions: number[] }>();
     const onDemand = stream.mode === STREAM_MODE.ON_DEMAND;
@@ -285,14 +287,7 @@ export class WritePath {
     if (routing.shards.length > 1) native.routeBatch(keys, offsets, routing.startsBytes, out);
     inputs.forEach((input, i) => {
       if (input.explicitHashKey === undefined) return;
-      const value = BigInt(input.explicitHashKey);
-      if (value > MAX_HASH_KEY) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${input.explicitHashKey}`,
-        );
-      }
-      out[i] = findRangeBytes(routing.startsBytes, hashKeyBytes(value), 0);
+      out[i] = findRangeBytes(routing.startsBytes, hashKeyBytes(checkHashKey(input.explicitHashKey)), 0);
     });
     return out;
   }
@@ -311,6 +306,15 @@ export class WritePath {
 function toAckStatus(acks: Uint8Array, at: number): void {
   const status = acks[at];
   if (status !== STATUS.OK && status !== STATUS.THROTTLED && status !== STATUS.INTERNAL) acks[at] = STATUS.INTERNAL;
+}
+
+/** An ExplicitHashKey (digits, by its shape) as a hash key: AWS's error past 2^128 - 1. */
+function checkHashKey(explicitHashKey: string): bigint {
+  const value = BigInt(explicitHashKey);
+  if (value > MAX_HASH_KEY) {
+    throw new AwsError('InvalidArgumentException', `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${explicitHashKey}`);
+  }
+  return value;
 }
 
 /** On-demand scaling's measure: the writes routed to each open shard (throttled or not). */

@@ -17,7 +17,10 @@ export const SEGMENT_VERSION = 1;
 export const SEGMENT_HEADER_BYTES = 16;
 export const FRAME_HEADER_BYTES = 8;
 export const PAYLOAD_FIXED_BYTES = 18;
-/** The largest payload a valid record has: 1 MiB of data and key (AWS's limit) plus the fixed part. */
+/**
+ * The largest payload a valid record has: 10 MiB of data and key (the largest record any stream
+ * takes, UpdateMaxRecordSize's) plus the fixed part. A frame claiming more is damage, not a record.
+ */
 export const PAYLOAD_MAX_BYTES = PAYLOAD_FIXED_BYTES + RECORD_BYTES_LIMIT;
 
 export function segmentHeader(): Buffer {

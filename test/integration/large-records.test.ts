@@ -149,14 +149,29 @@ describe('large records', () => {
     }
   }, 60_000);
 
-  it('a shard admits a record larger than a second of its write budget, then owes it', async () => {
+  it('a shard admits records larger than a second of its write budget from a burst allowance, and smaller records go on', async () => {
     const s = await startServer();
     try {
       const c = h2Client(s.port);
       await largeStream(c, 'budget', 4096);
-      // 3 MiB on a 1 MiB/s shard: admitted (the bucket is full), leaving it ~2 s in debt.
-      await c.send(new PutRecordCommand({ StreamName: 'budget', PartitionKey: 'k', Data: Buffer.alloc(3 * MiB) }));
-      await expect(c.send(new PutRecordCommand({ StreamName: 'budget', PartitionKey: 'k', Data: Buffer.from('small') }))).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+      // 4 MiB records on a 1 MiB/s shard: each takes the second's budget and the rest from the
+      // 10 MiB burst allowance: two fit (3 + 4 MiB of it), the third does not.
+      const big = Buffer.alloc(4 * MiB - 1);
+      await c.send(new PutRecordCommand({ StreamName: 'budget', PartitionKey: 'k', Data: big }));
+      await c.send(new PutRecordCommand({ StreamName: 'budget', PartitionKey: 'k', Data: big }));
+      await expect(c.send(new PutRecordCommand({ StreamName: 'budget', PartitionKey: 'k', Data: big }))).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+      // Small records are taken again as the second's budget refills (AWS: "continue sending smaller records").
+      let ok = false;
+      for (let i = 0; i < 50 && !ok; i++) {
+        ok = await c.send(new PutRecordCommand({ StreamName: 'budget', PartitionKey: 'k', Data: Buffer.from('small') })).then(() => true, () => false);
+        if (!ok) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(ok).toBe(true);
+    } finally {
+      await s.stop();
+    }
+  });
+});
     } finally {
       await s.stop();
     }

@@ -17,7 +17,8 @@ export const describeStreamSummary = defineOperation<StreamRefInput>({
         MaxRecordSizeInKiB: stream.settings.maxRecordSizeKiB,
         // Both only for on-demand streams, as AWS shows them.
         ...(stream.mode === STREAM_MODE.ON_DEMAND ? { RecordDistributionStrategy: stream.settings.distribution } : {}),
-        ...(stream.mode === STREAM_MODE.ON_DEMAND && warm !== null
+        // AWS: "only present for On-Demand [streams] in accounts that have MinimumThroughputBillingCommitment enabled".
+        ...(stream.mode === STREAM_MODE.ON_DEMAND && warm !== null && engine.account.committed
           ? { WarmThroughput: { TargetMiBps: warm.targetMiBps, CurrentMiBps: Math.min(warm.targetMiBps, (openShards(stream).length * engine.config.limits.writeBytesPerSec) / 1_048_576) } }
           : {}),
       },

@@ -108,7 +108,7 @@ class IngestSession implements WsSession {
 
 /**
  * The route the uWS endpoint serves at /ingest. A PUT frame holds up to INGEST_RECORDS_MAX records
- * in at most INGEST_FRAME_BYTES_MAX (8 MiB - 64 KiB), so the owner message built from it fits
+ * in at most INGEST_FRAME_BYTES_MAX (12 MiB - 64 KiB), so the owner message built from it fits
  * half the request ring (checked at start: shard/pool/ring-limits.ts).
  */
 export function ingestRoute(engine: Engine): WsRoute {

@@ -1,4 +1,5 @@
 import type { ShardLimits } from '../../config.js';
+import { RECORD_BYTES_LIMIT } from '../../limits.js';
 import { MemoryLog } from '../../log/memory-log.js';
 import type { ShardLog } from '../../log/shard-log.js';
 import { TokenBucket } from '../token-bucket.js';
@@ -12,6 +13,11 @@ import type { CopyBatch } from './copy-batch.js';
  */
 export const FIRST_COUNTER = 1;
 
+/** The burst allowance of a shard for large records: one record of the largest size any stream takes. */
+export const LARGE_RECORD_BURST_BYTES = RECORD_BYTES_LIMIT;
+/** ... refilled at the shard's byte rate divided by this (a 10 MiB record every 100 s on a 1 MiB/s shard). */
+export const LARGE_RECORD_BURST_REFILL_DIVISOR = 10;
+
 /** One shard as its owner sees it: log, next sequence counter, retention, and its four buckets. */
 export class ShardState {
   nextSeq = FIRST_COUNTER;
@@ -20,6 +26,8 @@ export class ShardState {
   private lastArrivalMs = 0;
   private readonly writeBytes: TokenBucket;
   private readonly writeRecords: TokenBucket;
+  /** What records larger than a second's byte budget draw on beyond it (see admitWrite). */
+  private readonly largeBurst: TokenBucket;
   private readonly readBytes: TokenBucket;
   private readonly readCalls: TokenBucket;
 
@@ -37,22 +45,34 @@ export class ShardState {
   ) {
     this.writeBytes = new TokenBucket(limits.writeBytesPerSec, nowMs);
     this.writeRecords = new TokenBucket(limits.writeRecordsPerSec, nowMs);
+    this.largeBurst = new TokenBucket(limits.writeBytesPerSec / LARGE_RECORD_BURST_REFILL_DIVISOR, nowMs, LARGE_RECORD_BURST_BYTES);
     this.readBytes = new TokenBucket(limits.readBytesPerSec, nowMs);
     this.readCalls = new TokenBucket(limits.readCallsPerSec, nowMs);
   }
 
   /**
-   * Both write quotas must have room for the record, or neither is charged. A record larger than
-   * a second's budget (a large record, UpdateMaxRecordSize) is admitted once the bucket is full and
-   * charged whole, leaving it in debt: AWS "accommodates large records by temporarily bursting
-   * beyond its sustained write throughput, then returning to its baseline rate over time", so a
-   * 10 MiB record on a 1 MiB/s shard takes the shard's next 10 seconds of bytes.
+   * Both write quotas must have room for the record, or neither is charged. A record larger than a
+   * second's byte budget (a large record: UpdateMaxRecordSize) takes what the budget has and the
+   * rest from a burst allowance of its own (LARGE_RECORD_BURST_BYTES, refilled at a tenth of the
+   * shard's byte rate), so smaller records go on as the budget refills: AWS "accommodates large
+   * records by temporarily bursting beyond its sustained write throughput, then returning to its
+   * baseline rate over time" and "you can continue sending smaller records as capacity becomes
+   * available". AWS publishes no figures; these are Riffle's (docs/architecture.md).
    */
   admitWrite(bytes: number, nowMs: number): boolean {
     if (!this.metered) return true;
-    if (this.writeRecords.peek(nowMs) < 1 || this.writeBytes.peek(nowMs) < Math.min(bytes, this.writeBytes.capacity)) return false;
+    if (this.writeRecords.peek(nowMs) < 1) return false;
+    const budget = this.writeBytes.peek(nowMs);
+    if (bytes <= this.writeBytes.capacity) {
+      if (budget < bytes) return false;
+      this.writeBytes.charge(bytes, nowMs);
+    } else {
+      const own = Math.max(0, budget);
+      if (this.largeBurst.peek(nowMs) < bytes - own) return false;
+      this.writeBytes.charge(own, nowMs);
+      this.largeBurst.charge(bytes - own, nowMs);
+    }
     this.writeRecords.charge(1, nowMs);
-    this.writeBytes.charge(bytes, nowMs);
     return true;
   }
 
