@@ -172,8 +172,3 @@ describe('large records', () => {
     }
   });
 });
-    } finally {
-      await s.stop();
-    }
-  });
-});
