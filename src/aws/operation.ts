@@ -11,6 +11,12 @@ export type Output = Record<string, unknown>;
 export interface Operation<Ctx, I = never> {
   readonly name: string;
   readonly members: Members;
+  /**
+   * The members to validate this request against, when they depend on what it names (Kinesis: a
+   * stream with the AUTO record distribution strategy takes records without a partition key).
+   * Absent: `members`.
+   */
+  readonly membersFor?: (ctx: Ctx, input: Record<string, unknown>) => Members;
   run(ctx: Ctx, input: I): Promise<Output> | Output;
 }
 
@@ -43,6 +49,6 @@ export class OperationTable<Ctx> implements AwsService {
     const op = this.operations.get(operation);
     // The transports ask has() first; an embedder calling by name gets what AWS answers there.
     if (op === undefined) throw new AwsError('UnknownOperationException', `${this.targetPrefix} has no operation ${operation}.`);
-    return op.run(this.ctx, validateInput(input, op.members));
+    return op.run(this.ctx, validateInput(input, op.membersFor?.(this.ctx, input) ?? op.members));
   }
 }

@@ -21,7 +21,7 @@ function eventJson(batch: PushBatch): string {
     SequenceNumber: formatSequenceNumber(batch.shard.seqPrefix, r.seq),
     ApproximateArrivalTimestamp: r.arrivalMs / 1000,
     Data: r.data.toString('base64'),
-    PartitionKey: r.key,
+    ...(r.key === '' ? {} : { PartitionKey: r.key }),
   }));
   // The last record pushed, or the position before the next one: AFTER_SEQUENCE_NUMBER of it
   // continues exactly here.

@@ -30,9 +30,9 @@ export function checkRecordSize(stream: Stream, partitionKey: string, data: Uint
   return size;
 }
 
-export function checkBatchSize(stream: Stream, records: ReadonlyArray<{ PartitionKey: string; Data: Uint8Array }>): void {
+export function checkBatchSize(stream: Stream, records: ReadonlyArray<{ PartitionKey?: string | undefined; Data: Uint8Array }>): void {
   let total = 0;
-  for (const r of records) total += checkRecordSize(stream, r.PartitionKey, r.Data);
+  for (const r of records) total += checkRecordSize(stream, r.PartitionKey ?? '', r.Data);
   // Wording as AWS returns it: "InvalidArgumentException: Records size exceeds 5 MB limit".
   if (total > maxBatchBytes(stream)) throw recordsTooLarge(maxBatchBytes(stream));
 }

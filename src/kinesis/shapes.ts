@@ -1,4 +1,6 @@
 import type { Shape } from '../aws/validate.js';
+import type { Engine } from '../engine/engine.js';
+import { DISTRIBUTION } from '../engine/model.js';
 import { PARTITION_KEY_CHARS_MAX, RECORD_BYTES_LIMIT } from '../limits.js';
 
 /** Member shapes shared by several operations, with the constraints from the Kinesis API model. */
@@ -7,6 +9,8 @@ export const StreamARN: Shape = { type: 'String', min: 1, max: 2048, pattern: 'a
 export const ShardId: Shape = { type: 'String', min: 1, max: 128, pattern: '[a-zA-Z0-9_.-]+' };
 export const SequenceNumber: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,128})' };
 export const PartitionKey: Shape = { type: 'String', required: true, min: 1, max: PARTITION_KEY_CHARS_MAX };
+/** On a stream whose record distribution strategy is AUTO, a partition key may be left out (AWS: "PartitionKey – Optional"). */
+export const OptionalPartitionKey: Shape = { ...PartitionKey, required: false };
 /** The model's maximum (10 MiB, what UpdateMaxRecordSize allows); a stream's own is checked once it is known (record-size.ts). */
 export const Data: Shape = { type: 'Blob', required: true, max: RECORD_BYTES_LIMIT };
 export const ExplicitHashKey: Shape = { type: 'String', pattern: '0|([1-9]\\d{0,38})' };
@@ -35,4 +39,20 @@ export interface StreamRefInput {
 
 export function refOf(input: StreamRefInput): { name: string | undefined; arn: string | undefined } {
   return { name: input.StreamName, arn: input.StreamARN };
+}
+
+/**
+ * Whether a request names (by StreamName or StreamARN, as sent) a stream whose record distribution
+ * strategy is AUTO: its records need no partition key. Anything unusual is "no": the usual
+ * validation then says what is wrong.
+ */
+export function namesAutoStream(engine: Engine, input: Record<string, unknown>): boolean {
+  const name = typeof input.StreamName === 'string' ? input.StreamName : undefined;
+  const arn = typeof input.StreamARN === 'string' ? input.StreamARN : undefined;
+  if (name === undefined && arn === undefined) return false;
+  try {
+    return engine.streams.get({ name, arn }).settings.distribution === DISTRIBUTION.AUTO;
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,8 @@ import {
   DescribeStreamSummaryCommand,
   DisableEnhancedMonitoringCommand,
   EnableEnhancedMonitoringCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
   GetResourcePolicyCommand,
   ListShardsCommand,
   ListTagsForResourceCommand,
@@ -194,8 +196,19 @@ describe('record distribution and record size', () => {
     expect(ws.ShardId).toMatch(/^shardId-/);
     const first = await c.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'same', Data: Buffer.from('x') }));
     expect((await err(c.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'same', Data: Buffer.from('x'), SequenceNumberForOrdering: first.SequenceNumber })))).name).toBe('InvalidArgumentException');
+    // With AUTO a record needs no partition key; GetRecords then gives it none, as AWS does.
+    const keyless = await c.send(new PutRecordsCommand({ StreamName: name, Records: [{ Data: Buffer.from('no key 1') }, { Data: Buffer.from('no key 2') }] }));
+    expect(keyless.FailedRecordCount).toBe(0);
+    const one = await c.send(new PutRecordCommand({ StreamName: name, Data: Buffer.from('no key 3') }));
+    const it = (await c.send(new GetShardIteratorCommand({ StreamName: name, ShardId: one.ShardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: one.SequenceNumber }))).ShardIterator;
+    const back = (await c.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1 }))).Records?.[0];
+    expect(Buffer.from(back?.Data as Uint8Array).toString()).toBe('no key 3');
+    expect(back?.PartitionKey).toBeUndefined();
     await c.send(new UpdateStreamRecordDistributionStrategyCommand({ StreamARN: arn, RecordDistributionStrategy: 'USER_PARTITION_KEY' }));
     expect((await shardsOf()).size).toBe(1);
+    // Back on partition keys, a record without one is refused as before.
+    const missing = await rawRequest(server.port, 'Kinesis_20131202.PutRecord', JSON.stringify({ StreamName: name, Data: 'eA==' }));
+    expect(missing.json()).toMatchObject({ __type: 'ValidationException', message: "1 validation error detected: Value null at 'partitionKey' failed to satisfy constraint: Member must not be null" });
     expect((await c.send(new ListShardsCommand({ StreamName: name }))).Shards).toHaveLength(4);
   });
 

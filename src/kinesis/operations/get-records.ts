@@ -25,7 +25,8 @@ export const getRecords = defineOperation<Input>({
         SequenceNumber: r.sequenceNumber,
         ApproximateArrivalTimestamp: r.arrival,
         Data: r.data,
-        PartitionKey: r.partitionKey,
+        // A record put without a key (AUTO distribution) has none, as AWS returns it.
+        ...(r.partitionKey === '' ? {} : { PartitionKey: r.partitionKey }),
       })),
       ...(result.nextShardIterator === null ? {} : { NextShardIterator: result.nextShardIterator }),
       MillisBehindLatest: result.millisBehindLatest,

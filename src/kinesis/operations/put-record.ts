@@ -3,25 +3,31 @@ import { sequenceNumberOf } from '../../engine/write-path.js';
 import { defineOperation } from '../operation.js';
 import { encryptionOf } from '../describe-shape.js';
 import { checkRecordSize } from '../record-size.js';
-import { Data, ExplicitHashKey, PartitionKey, refOf, SequenceNumber, streamRefMembers, type StreamRefInput } from '../shapes.js';
+import { Data, ExplicitHashKey, namesAutoStream, OptionalPartitionKey, PartitionKey, refOf, SequenceNumber, streamRefMembers, type StreamRefInput } from '../shapes.js';
 
 interface Input extends StreamRefInput {
   Data: Buffer;
   ExplicitHashKey?: string;
-  PartitionKey: string;
+  /** Absent only on a stream whose record distribution strategy is AUTO. */
+  PartitionKey?: string;
   SequenceNumberForOrdering?: string;
 }
 
+const MEMBERS = { Data, ExplicitHashKey, PartitionKey, SequenceNumberForOrdering: SequenceNumber, ...streamRefMembers };
+const AUTO_MEMBERS = { ...MEMBERS, PartitionKey: OptionalPartitionKey };
+
 export const putRecord = defineOperation<Input>({
   name: 'PutRecord',
-  members: { Data, ExplicitHashKey, PartitionKey, SequenceNumberForOrdering: SequenceNumber, ...streamRefMembers },
+  members: MEMBERS,
+  membersFor: (engine, input) => (namesAutoStream(engine, input) ? AUTO_MEMBERS : MEMBERS),
   async run(engine, input) {
-    checkRecordSize(engine.streams.readable(refOf(input)), input.PartitionKey, input.Data);
+    const partitionKey = input.PartitionKey ?? '';
+    checkRecordSize(engine.streams.readable(refOf(input)), partitionKey, input.Data);
     const { stream, results } = await engine.writes.putRecords(
       refOf(input),
       [
         {
-          partitionKey: input.PartitionKey,
+          partitionKey,
           data: input.Data,
           explicitHashKey: input.ExplicitHashKey,
           sequenceNumberForOrdering: input.SequenceNumberForOrdering,

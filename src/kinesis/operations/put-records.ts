@@ -5,13 +5,29 @@ import { encryptionOf } from '../describe-shape.js';
 import { defineOperation } from '../operation.js';
 import { packRecords, PackedRecords } from '../packed-records.js';
 import { checkBatchSize, checkSpanSizes } from '../record-size.js';
-import { Data, ExplicitHashKey, PartitionKey, refOf, streamRefMembers, type StreamRefInput } from '../shapes.js';
+import { Data, ExplicitHashKey, namesAutoStream, OptionalPartitionKey, PartitionKey, refOf, streamRefMembers, type StreamRefInput } from '../shapes.js';
 
 interface Entry {
   Data: Buffer;
   ExplicitHashKey?: string;
-  PartitionKey: string;
+  /** Absent only on a stream whose record distribution strategy is AUTO. */
+  PartitionKey?: string;
 }
+
+function recordsMember(partitionKey: typeof PartitionKey) {
+  return {
+    type: 'List',
+    required: true,
+    min: 1,
+    max: PUT_RECORDS_MAX,
+    memberStr: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
+    member: { type: 'Structure', members: { Data, ExplicitHashKey, PartitionKey: partitionKey } },
+    fast: packRecords,
+  } as const;
+}
+
+const MEMBERS = { Records: recordsMember(PartitionKey), ...streamRefMembers };
+const AUTO_MEMBERS = { Records: recordsMember(OptionalPartitionKey), ...streamRefMembers };
 
 interface Input extends StreamRefInput {
   /** PackedRecords when the fast path took the list (see packed-records.ts). */
@@ -20,18 +36,8 @@ interface Input extends StreamRefInput {
 
 export const putRecords = defineOperation<Input>({
   name: 'PutRecords',
-  members: {
-    Records: {
-      type: 'List',
-      required: true,
-      min: 1,
-      max: PUT_RECORDS_MAX,
-      memberStr: 'com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@c965e310',
-      member: { type: 'Structure', members: { Data, ExplicitHashKey, PartitionKey } },
-      fast: packRecords,
-    },
-    ...streamRefMembers,
-  },
+  members: MEMBERS,
+  membersFor: (engine, input) => (namesAutoStream(engine, input) ? AUTO_MEMBERS : MEMBERS),
   async run(engine, input) {
     let results: PutResult[];
     let stream: Stream;
@@ -46,7 +52,7 @@ export const putRecords = defineOperation<Input>({
       checkBatchSize(named, input.Records);
       ({ stream, results } = await engine.writes.putRecords(
         refOf(input),
-        input.Records.map((r) => ({ partitionKey: r.PartitionKey, data: r.Data, explicitHashKey: r.ExplicitHashKey })),
+        input.Records.map((r) => ({ partitionKey: r.PartitionKey ?? '', data: r.Data, explicitHashKey: r.ExplicitHashKey })),
       ));
     }
     let failed = 0;
