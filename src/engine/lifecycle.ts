@@ -271,7 +271,8 @@ export class StreamLifecycle {
     this.persist();
   }
 
-  updateStreamMode(ref: StreamRef, mode: StreamMode): void {
+  /** `switched` runs once the stream is in its new mode (UpdateStreamMode's WarmThroughputMiBps). */
+  updateStreamMode(ref: StreamRef, mode: StreamMode, switched: (stream: Stream) => void = () => undefined): void {
     const stream = this.streams.get(ref);
     this.requireActive(stream);
     if (stream.mode === mode) {
@@ -292,6 +293,7 @@ export class StreamLifecycle {
       } catch (err) {
         console.error(`riffle: could not record ${stream.name}'s new mode in the manifest:`, err);
       }
+      switched(stream);
     });
   }
 

@@ -26,6 +26,7 @@ import {
   UntagResourceCommand,
   UpdateAccountSettingsCommand,
   UpdateMaxRecordSizeCommand,
+  UpdateStreamModeCommand,
   UpdateStreamRecordDistributionStrategyCommand,
   UpdateStreamWarmThroughputCommand,
   type KinesisClient,
@@ -165,8 +166,13 @@ describe('account settings and warm throughput', () => {
     const summary = (await c.send(new DescribeStreamSummaryCommand({ StreamName: od }))).StreamDescriptionSummary;
     expect(summary?.OpenShardCount).toBeGreaterThanOrEqual(10);
     expect(summary?.WarmThroughput).toEqual({ TargetMiBps: 10, CurrentMiBps: 10 });
-    const { arn: provisioned } = await stream();
+    const { name: provName, arn: provisioned } = await stream();
     expect((await err(c.send(new UpdateStreamWarmThroughputCommand({ StreamARN: provisioned, WarmThroughputMiBps: 10 })))).name).toBe('InvalidArgumentException');
+    // UpdateStreamMode to ON_DEMAND with WarmThroughputMiBps: warm once on-demand.
+    expect((await err(c.send(new UpdateStreamModeCommand({ StreamARN: odArn, StreamModeDetails: { StreamMode: 'PROVISIONED' }, WarmThroughputMiBps: 5 })))).name).toBe('InvalidArgumentException');
+    await c.send(new UpdateStreamModeCommand({ StreamARN: provisioned, StreamModeDetails: { StreamMode: 'ON_DEMAND' }, WarmThroughputMiBps: 6 }));
+    for (let i = 0; i < 100 && (await c.send(new DescribeStreamSummaryCommand({ StreamName: provName }))).StreamDescriptionSummary?.OpenShardCount !== 6; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await c.send(new DescribeStreamSummaryCommand({ StreamName: provName }))).StreamDescriptionSummary).toMatchObject({ OpenShardCount: 6, WarmThroughput: { TargetMiBps: 6, CurrentMiBps: 6 } });
     expect((await err(c.send(new UpdateStreamWarmThroughputCommand({ StreamARN: odArn, WarmThroughputMiBps: 20_000 })))).name).toBe('LimitExceededException');
     // Disabling within the first 24 hours schedules the end; enabling again cancels it.
     const ending = (await c.send(new UpdateAccountSettingsCommand({ MinimumThroughputBillingCommitment: { Status: 'DISABLED' } }))).MinimumThroughputBillingCommitment;
