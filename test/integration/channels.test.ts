@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Decoder, encode as cborEncode } from 'cbor-x';
 import {
   CreateChannelCommand,
   CreateStreamCommand,
@@ -11,7 +10,7 @@ import {
   type CreateChannelCommandInput,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { h2Client, rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
+import { cborRequest, h2Client, rawRequest, startServer, uniqueName, type RunningServer } from './harness.js';
 
 // Channels (delivery to S3 / S3 Tables) are not built: every call is validated as AWS does, then
 // answered honestly (not built, not found, or an empty list), over the real server and the real SDK.
@@ -25,7 +24,6 @@ let provisionedArn = '';
 const CHANNEL_ARN = 'arn:aws:kinesis:us-east-1:123456789012:channel/my-channel-id';
 const NOT_BUILT = 'Channels (delivery to S3 and S3 Tables) are not built in Riffle yet: CreateChannel was validated but no channel was created.';
 
-const cborDecoder = new Decoder({ int64AsNumber: true, mapsAsObjects: true });
 
 beforeAll(async () => {
   server = await startServer();
@@ -321,19 +319,7 @@ describe('ListChannels', () => {
 });
 
 describe('CBOR (application/x-amz-cbor-1.1)', () => {
-  const cbor = async (op: string, body: object): Promise<{ status: number; value: Record<string, unknown> }> => {
-    const res = await fetch(`http://127.0.0.1:${server.port}/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-cbor-1.1',
-        'x-amz-target': `Kinesis_20131202.${op}`,
-        authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
-        'x-amz-date': '20260101T000000Z',
-      },
-      body: cborEncode(body),
-    });
-    return { status: res.status, value: cborDecoder.decode(Buffer.from(await res.arrayBuffer())) as Record<string, unknown> };
-  };
+  const cbor = (op: string, body: object) => cborRequest(server.port, `Kinesis_20131202.${op}`, body);
 
   it('validates CreateChannel and answers not built; ListChannels is empty', async () => {
     const got = await cbor('CreateChannel', s3Input());

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { Decoder, encode as cborEncode } from 'cbor-x';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -95,6 +96,24 @@ export async function rawRequest(
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text, json: () => JSON.parse(text) as Record<string, unknown> };
+}
+
+const cborDecoder = new Decoder({ int64AsNumber: true, mapsAsObjects: true });
+
+/** An AWS CBOR 1.1 request (application/x-amz-cbor-1.1), its answer decoded ({} for an empty body). */
+export async function cborRequest(port: number, target: string, body: unknown): Promise<{ status: number; value: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${port}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-cbor-1.1',
+      'x-amz-target': target,
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
+      'x-amz-date': '20260101T000000Z',
+    },
+    body: cborEncode(body),
+  });
+  const buf = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, value: buf.length === 0 ? {} : (cborDecoder.decode(buf) as Record<string, unknown>) };
 }
 
 export function uniqueName(prefix: string): string {

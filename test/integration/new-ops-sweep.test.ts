@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Decoder, encode as cborEncode } from 'cbor-x';
-import { rawRequest, startServer, type RunningServer } from './harness.js';
+import { cborRequest, rawRequest, startServer, type RunningServer } from './harness.js';
 
 // Every operation this issue added, in JSON and in CBOR: a good call answers 200 with the same
 // result in both encodings, and each bad one (missing members, wrong types, values out of range,
 // unknown streams) gets an AWS-shaped error (status, __type, message); the server stays up and
 // the stream is what the good calls made it.
-const cborDecoder = new Decoder({ int64AsNumber: true, mapsAsObjects: true });
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -22,19 +20,8 @@ async function json(op: string, body: unknown): Promise<{ status: number; value:
   return { status: res.status, value: res.body === '' ? {} : res.json() };
 }
 
-async function cbor(op: string, body: unknown): Promise<{ status: number; value: Record<string, unknown> }> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-cbor-1.1',
-      'x-amz-target': `Kinesis_20131202.${op}`,
-      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=abc',
-      'x-amz-date': '20260101T000000Z',
-    },
-    body: cborEncode(body),
-  });
-  const buf = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, value: buf.length === 0 ? {} : (cborDecoder.decode(buf) as Record<string, unknown>) };
+function cbor(op: string, body: unknown): Promise<{ status: number; value: Record<string, unknown> }> {
+  return cborRequest(server.port, `Kinesis_20131202.${op}`, body);
 }
 
 const ARN = (name: string) => `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`;
