@@ -229,7 +229,9 @@ export class Resharder {
     if (plan.shards[0] !== undefined && plan.shards[0].index !== stream.shards.length) throw new Error(`reshard of ${stream.name} planned from a stale shard list`);
     const now = this.clock.now();
     const made: Shard[] = [];
+    // Placement by the load after the reshard: the shards it closes count for nothing.
     const load = this.lifecycle.shards.ownerLoad();
+    for (const sh of plan.closes) load[sh.owner] = Math.max(0, (load[sh.owner] as number) - 1);
     for (const p of plan.shards) {
       const gid = this.lifecycle.newGid();
       const owner = p.transient ? this.pool.ownerOf(gid) : fewest(load);

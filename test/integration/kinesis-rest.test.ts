@@ -218,6 +218,22 @@ describe('record distribution and record size', () => {
     expect((await c.send(new ListShardsCommand({ StreamName: name }))).Shards).toHaveLength(4);
   });
 
+  it("takes CreateStream's MaxRecordSizeInKiB, RecordDistributionStrategy and WarmThroughputMiBps as AWS does", async () => {
+    const name = uniqueName('create');
+    await c.send(new CreateStreamCommand({ StreamName: name, StreamModeDetails: { StreamMode: 'ON_DEMAND' }, MaxRecordSizeInKiB: 3072, RecordDistributionStrategy: 'AUTO', WarmThroughputMiBps: 6 }));
+    await active(name);
+    expect((await c.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary).toMatchObject({
+      MaxRecordSizeInKiB: 3072,
+      RecordDistributionStrategy: 'AUTO',
+      OpenShardCount: 6,
+      WarmThroughput: { TargetMiBps: 6, CurrentMiBps: 6 },
+    });
+    expect((await err(c.send(new CreateStreamCommand({ StreamName: uniqueName('create'), ShardCount: 1, RecordDistributionStrategy: 'AUTO' })))).name).toBe('InvalidArgumentException');
+    expect((await err(c.send(new CreateStreamCommand({ StreamName: uniqueName('create'), ShardCount: 1, WarmThroughputMiBps: 5 })))).name).toBe('InvalidArgumentException');
+    const bad = await rawRequest(server.port, 'Kinesis_20131202.CreateStream', JSON.stringify({ StreamName: uniqueName('create'), ShardCount: 1, MaxRecordSizeInKiB: 20000 }));
+    expect(bad.json().__type).toBe('ValidationException');
+  });
+
   it('UpdateMaxRecordSize records the size (1024 to 10240 KiB) and DescribeStreamSummary reports it', async () => {
     const { name, arn } = await stream();
     expect((await c.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.MaxRecordSizeInKiB).toBe(1024);

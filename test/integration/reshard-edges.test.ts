@@ -138,4 +138,30 @@ describe('resharding, edges', () => {
       await server.stop();
     }
   });
+
+  it('keeps the shard owners balanced as reshards place new shards, and refuses past the account shard limit', async () => {
+    const riffle = await Riffle.start({ workers: 2, throttle: false, shardLimit: 6 });
+    try {
+      await riffle.kinesis.createStream({ StreamName: 'bal', ShardCount: 2 });
+      const splitMid = async (shard: string) => {
+        const s = (await riffle.kinesis.listShards({ StreamName: 'bal', ShardFilter: { Type: 'AT_LATEST' } })).Shards.find((x) => x.ShardId === shard);
+        const mid = (BigInt(s?.HashKeyRange.StartingHashKey as string) + BigInt(s?.HashKeyRange.EndingHashKey as string)) / 2n;
+        return riffle.kinesis.splitShard({ StreamName: 'bal', ShardToSplit: shard, NewStartingHashKey: mid.toString() });
+      };
+      for (const shard of ['shardId-000000000000', 'shardId-000000000002', 'shardId-000000000001']) {
+        await splitMid(shard);
+        const open = riffle.engine.streams.get({ name: 'bal' }).routing.shards;
+        const perOwner = [0, 1].map((o) => open.filter((x) => x.owner === o).length);
+        expect(Math.max(...perOwner) - Math.min(...perOwner), `after splitting ${shard}: ${perOwner.join('/')}`).toBeLessThanOrEqual(1);
+      }
+      // 5 open shards of 6 allowed: one more split fits, the next does not.
+      await splitMid('shardId-000000000003');
+      const refused = await splitMid('shardId-000000000004').catch((e: { code: string; message: string }) => e);
+      expect(refused).toMatchObject({ code: 'LimitExceededException', message: expect.stringContaining('This request would exceed the shard limit for the account 000000000000 in us-east-1. Current shard count for the account: 6. Limit: 6.') });
+      const scaled = await riffle.kinesis.updateShardCount({ StreamName: 'bal', TargetShardCount: 7, ScalingType: 'UNIFORM_SCALING' }).catch((e: { code: string; message: string }) => e);
+      expect(scaled).toMatchObject({ code: 'LimitExceededException', message: 'Target shard count or number of open shards cannot be greater than 6. Current open shard count: 6, Target shard count: 7' });
+    } finally {
+      await riffle.close();
+    }
+  });
 });
