@@ -17,6 +17,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { h1Client, h2Client, startServer, type RunningServer } from './harness.js';
+import { Subscriber } from './push-subscriber.js';
 
 // Large records (UpdateMaxRecordSize up to 10 MiB) through every path: PutRecord and PutRecords
 // over HTTP/2 and HTTP/1.1, binary WebSocket ingest, GetRecords, SubscribeToShard, the durable log
@@ -116,6 +117,11 @@ describe('large records', () => {
       }
       abort.abort();
       expect(pushed).toEqual(blobs.map(md5));
+      // And over WebSocket push, each in a RECORDS frame of its own.
+      const ws = new Subscriber(server.streamPort, { consumerARN: consumer, startingPosition: { Type: 'TRIM_HORIZON' } });
+      await ws.until(() => ws.records.length === 4, 30_000);
+      expect(ws.md5s).toEqual(blobs.map(md5));
+      await ws.close();
       // A stream at the default 1 MiB still refuses more.
       await h2.send(new CreateStreamCommand({ StreamName: 'small', ShardCount: 1 }));
       await expect(h2.send(new PutRecordCommand({ StreamName: 'small', PartitionKey: 'k', Data: Buffer.alloc(MiB) }))).rejects.toMatchObject({

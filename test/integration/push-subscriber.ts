@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
 
 /** A record as WebSocket push delivered it (docs/ws-protocol.md, "Push"). */
@@ -11,6 +12,8 @@ export interface Pushed {
 /** A subscriber connection: decodes RECORDS frames, keeps control messages and per-shard continuations. */
 export class Subscriber {
   readonly records: Pushed[] = [];
+  /** MD5 (hex) of each record's data bytes as pushed, in the order of `records` (for data that is not text). */
+  readonly md5s: string[] = [];
   readonly control: Array<Record<string, unknown>> = [];
   readonly continuation = new Map<number, number>();
   malformed = 0;
@@ -44,6 +47,7 @@ export class Subscriber {
         const key = data.toString('utf8', at, at + keyLen);
         at += keyLen;
         this.records.push({ shardIndex, counter, key, data: data.toString('utf8', at, at + dataLen) });
+        this.md5s.push(createHash('md5').update(data.subarray(at, at + dataLen)).digest('hex'));
         at += dataLen;
       }
     });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   CreateStreamCommand,
   DescribeStreamConsumerCommand,
@@ -26,11 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let server: RunningServer;
 let client: KinesisClient;
-beforeAll(async () => {
-  server = await startServer(['--no-throttle']);
-  client = h2Client(server.port);
-});
-afterAll(async () => {
+afterEach(async () => {
   expect(server.stderr()).not.toMatch(/internal failure|Error:|did not take effect/);
   await server.stop();
 });
@@ -132,8 +128,11 @@ class LineageWalker {
   }
 }
 
-describe('lineage under load', () => {
+// Reshards take effect at once, or after 150 ms of UPDATING while the producers and readers go on.
+describe.each([0, 150])('lineage under load, --update-stream-ms %i', (updateMs) => {
   it('every acknowledged record once and in per-key order over GetRecords, SubscribeToShard and WebSocket push, across splits, a merge and UpdateShardCount', async () => {
+    server = await startServer(['--no-throttle', '--update-stream-ms', String(updateMs)]);
+    client = h2Client(server.port);
     const name = 'lineage';
     await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
     const arn = (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamARN as string;
@@ -200,22 +199,34 @@ describe('lineage under load', () => {
       ((await client.send(new ListShardsCommand({ StreamName: name, ShardFilter: { Type: 'AT_LATEST' } }))).Shards ?? []).sort((a, b) =>
         BigInt(a.HashKeyRange?.StartingHashKey as string) < BigInt(b.HashKeyRange?.StartingHashKey as string) ? -1 : 1,
       );
+    // The next reshard needs the stream ACTIVE again (at once with --update-stream-ms 0).
+    const settled = async (): Promise<void> => {
+      for (let i = 0; i < 500; i++) {
+        if ((await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+        await sleep(5);
+      }
+      throw new Error('the stream stayed UPDATING');
+    };
     const mid = (s: Shard): string => ((BigInt(s.HashKeyRange?.StartingHashKey as string) + BigInt(s.HashKeyRange?.EndingHashKey as string)) / 2n).toString();
 
     await producers.afterBatches(8);
     let shards = await open();
     await client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: shards[0]?.ShardId, NewStartingHashKey: mid(shards[0] as Shard) }));
+    await settled();
     await producers.afterBatches(8);
     shards = await open();
     await client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: shards[2]?.ShardId, NewStartingHashKey: mid(shards[2] as Shard) }));
+    await settled();
     await producers.afterBatches(8);
     shards = await open();
     // Two adjacent open shards: the two halves of the first split's upper child's ... any pair that meets.
     const pair = shards.findIndex((s, i) => i + 1 < shards.length && BigInt(s.HashKeyRange?.EndingHashKey as string) + 1n === BigInt(shards[i + 1]?.HashKeyRange?.StartingHashKey as string));
     await client.send(new MergeShardsCommand({ StreamName: name, ShardToMerge: shards[pair]?.ShardId, AdjacentShardToMerge: shards[pair + 1]?.ShardId }));
+    await settled();
     await producers.afterBatches(8);
     shards = await open();
     await client.send(new UpdateShardCountCommand({ StreamName: name, TargetShardCount: shards.length + 2, ScalingType: 'UNIFORM_SCALING' }));
+    await settled();
     await producers.afterBatches(8);
     await producers.stop();
     const acked = producers.acked;
