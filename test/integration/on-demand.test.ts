@@ -62,6 +62,15 @@ describe('on-demand streams', () => {
     const grown = await openShards(name);
     expect(grown).toBeGreaterThanOrEqual(12);
     expect(last.throttled / last.sent).toBeLessThan(first.throttled / first.sent / 3);
+    // The load rises again, to 12 MiB/s: the stream grows with it (capacity now leads, so nothing
+    // is throttled on the way).
+    let rising = { throttled: 0, sent: 0 };
+    for (let s = 0; s < 4; s++) {
+      const got = await second(name, 12);
+      rising = { throttled: rising.throttled + got.throttled, sent: rising.sent + got.sent };
+    }
+    expect(await openShards(name)).toBeGreaterThan(grown);
+    expect(rising.throttled / rising.sent).toBeLessThan(0.05);
     const all = (await client.send(new ListShardsCommand({ StreamName: name }))).Shards ?? [];
     expect(all.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber !== undefined).length).toBeGreaterThanOrEqual(4);
     expect(all.every((s) => s.ShardId !== undefined)).toBe(true);
