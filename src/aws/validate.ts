@@ -1,4 +1,5 @@
 import { AwsError } from './errors.js';
+import { LinearPattern } from './linear-pattern.js';
 
 /**
  * Request shapes and the two checks AWS (Coral) runs before an operation sees a request:
@@ -147,12 +148,15 @@ function render(val: unknown, shape: Shape): string {
 
 const MAX_ERRORS = 10;
 
-/** Compiled once per pattern: shapes are static, requests are many. */
-const patterns = new Map<string, RegExp>();
-function anchored(pattern: string): RegExp {
+/**
+ * Compiled once per pattern: shapes are static, requests are many. Matched in linear time
+ * (linear-pattern.ts): a backtracking RegExp on a model pattern can take seconds on one crafted
+ * value, and every request waits behind it.
+ */
+const patterns = new Map<string, LinearPattern>();
+function anchored(pattern: string): LinearPattern {
   let re = patterns.get(pattern);
-  // Java's \p{L}-style classes (Firehose's tag patterns) need JavaScript's unicode mode.
-  if (re === undefined) patterns.set(pattern, (re = new RegExp(`^(?:${pattern})$`, pattern.includes('\\p{') ? 'u' : '')));
+  if (re === undefined) patterns.set(pattern, (re = new LinearPattern(pattern)));
   return re;
 }
 
@@ -174,7 +178,10 @@ function check(val: unknown, shape: Shape, path: string, errors: string[]): void
     case 'String': {
       const s = val as string;
       if (shape.enum !== undefined && !shape.enum.includes(s)) fail(errors, val, shape, path, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
-      if (shape.pattern !== undefined && !anchored(shape.pattern).test(s)) {
+      // A value over its maximum length is not also matched against the pattern (that is all the
+      // error says then): lengths first, so the work per value stays bounded by the model.
+      const tooLong = shape.max !== undefined && s.length > shape.max;
+      if (shape.pattern !== undefined && !tooLong && !anchored(shape.pattern).test(s)) {
         fail(errors, val, shape, path, `Member must satisfy regular expression pattern: ${shape.pattern}`);
       }
       lengths(s.length, val, shape, path, errors);
@@ -193,7 +200,11 @@ function check(val: unknown, shape: Shape, path: string, errors: string[]): void
       if (!Array.isArray(val)) return;
       const list = val as unknown[];
       lengths(list.length, val, shape, path, errors);
-      for (let i = 0; i < list.length; i++) check(list[i], shape.member, `${path}.${i + 1}.member`, errors);
+      for (let i = 0; i < list.length; i++) {
+        // A list holds no nulls: a null member is refused as Coral refuses it, not left for the operation.
+        if (list[i] === undefined) fail(errors, undefined, shape.member, `${path}.${i + 1}.member`, 'Member must not be null');
+        else check(list[i], shape.member, `${path}.${i + 1}.member`, errors);
+      }
       return;
     }
     case 'Map': {

@@ -59,12 +59,17 @@ class PushSession implements WsSession {
     }
     this.subscribed = true;
     let req: SubscribeRequest;
+    let parsed: unknown;
     try {
-      req = JSON.parse(Buffer.from(data).toString('utf8')) as SubscribeRequest;
+      parsed = JSON.parse(Buffer.from(data).toString('utf8'));
     } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       this.subscribed = false;
       return this.error(null, 'SerializationException', 'SUBSCRIBE must be a JSON object.');
     }
+    req = parsed as SubscribeRequest;
     this.subscribe(req).catch((err: unknown) => {
       this.subscribed = false;
       for (const sub of this.subs.splice(0)) sub.end(null);
