@@ -29,11 +29,17 @@ export class Persistence {
   /** The account's settings, saved with the streams (account-settings.ts keeps them current). */
   account: StoredAccount = {};
 
-  /** The streams recorded by the last run (and the account's settings into `account`). */
+  /**
+   * The streams recorded by the last run (and the account's settings into `account`). Stream
+   * directories the manifest does not name (a kill before a stream was recorded, or during its
+   * deletion) are removed, and said so.
+   */
   load(): StoredStream[] {
     if (this.manifest === null) return [];
     this.account = this.manifest.loadAccount();
-    return this.manifest.load();
+    const streams = this.manifest.load();
+    for (const name of this.manifest.removeUnrecorded(streams)) console.log(`riffle: removed streams/${name}: no stream in the manifest is kept there`);
+    return streams;
   }
 
   /** Records the current streams (a deleting stream or consumer is already gone). */

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { writeFileAtomic } from '../log/atomic-file.js';
 import { DELIVERY_STREAM_STATUS, type DeliveryStream, type KinesisSource, type S3DestinationDescription } from './model.js';
+import { DATA_DIR_MODE } from '../log/data-dir.js';
 
 export interface StoredDeliveryStream {
   name: string;
@@ -43,7 +44,7 @@ export class FirehoseStore {
   /** `dataDir`: the engine's data directory (durable), or null (in memory). */
   static open(dataDir: string | null): FirehoseStore {
     const dir = dataDir === null ? null : join(dataDir, 'firehose');
-    if (dir !== null) mkdirSync(dir, { recursive: true });
+    if (dir !== null) mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
     return new FirehoseStore(dir);
   }
 
@@ -99,7 +100,7 @@ export class FirehoseStore {
   saveCheckpoint(name: string, createdMs: number, checkpoint: Checkpoint): void {
     if (this.dir !== null) {
       const dir = this.streamDir(name, createdMs);
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
       writeFileAtomic(join(dir, 'checkpoint.json'), Buffer.from(JSON.stringify(checkpoint)));
     }
     this.checkpoints.set(`${name}.${createdMs}`, checkpoint);

@@ -6,6 +6,10 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unli
 import { join } from 'node:path';
 
 export const DEFAULT_DATA_DIR = './riffle-data';
+/** Directories Riffle makes under its data directory, and the data directory itself when it makes it: the owner's only. */
+export const DATA_DIR_MODE = 0o700;
+/** Every file Riffle writes there (segments, indexes, the manifest, checkpoints, the lock). */
+export const DATA_FILE_MODE = 0o600;
 
 export class DataDirError extends Error {
   constructor(message: string) {
@@ -24,7 +28,7 @@ export function prepareDataDir(path: string, create: boolean): void {
     if (code !== 'ENOENT') throw new DataDirError(`data directory ${path} cannot be read (${code ?? (err as Error).message})`);
     if (!create) throw new DataDirError(`data directory ${path} does not exist (create it first, or leave --data-dir out to use ${DEFAULT_DATA_DIR})`);
     try {
-      mkdirSync(path, { recursive: true });
+      mkdirSync(path, { recursive: true, mode: DATA_DIR_MODE });
     } catch (mkdirErr) {
       throw new DataDirError(`data directory ${path} cannot be created (${(mkdirErr as NodeJS.ErrnoException).code ?? (mkdirErr as Error).message})`);
     }
@@ -34,7 +38,7 @@ export function prepareDataDir(path: string, create: boolean): void {
   // Write, sync and remove a probe file: permissions alone do not tell (root, read-only mounts).
   const probe = join(path, `.riffle-probe-${process.pid}`);
   try {
-    const fd = openSync(probe, 'w');
+    const fd = openSync(probe, 'w', DATA_FILE_MODE);
     try {
       writeSync(fd, 'riffle');
       fsyncSync(fd);
@@ -48,18 +52,21 @@ export function prepareDataDir(path: string, create: boolean): void {
 }
 
 /**
- * Takes the data directory for this process: a `LOCK` file holding our pid, created exclusively.
- * A lock whose process is gone (a crash, kill -9) is taken over; one held by a live process is a
- * DataDirError, since two servers appending to the same segment files would corrupt them.
- * Returns the release function.
+ * Takes the data directory for this process: a `LOCK` file holding our pid and its start time
+ * (Linux: /proc/<pid>/stat's starttime), created exclusively. A lock whose process is gone (a
+ * crash, kill -9) is taken over, and so is one whose pid now names another process (pids are
+ * reused): its start time differs. One held by the live process that wrote it is a DataDirError,
+ * since two servers appending to the same segment files would corrupt them. Returns the release
+ * function.
  */
 export function lockDataDir(path: string): () => void {
   const lock = join(path, 'LOCK');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(lock, 'wx');
+      const fd = openSync(lock, 'wx', DATA_FILE_MODE);
       try {
-        writeSync(fd, String(process.pid));
+        const started = startTime(process.pid);
+        writeSync(fd, started === null ? String(process.pid) : `${process.pid} ${started}`);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -76,14 +83,31 @@ export function lockDataDir(path: string): () => void {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataDirError(`data directory ${path} cannot be locked (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      const holder = Number(readFileSync(lock, 'utf8').trim());
+      const [pidText, startText] = readFileSync(lock, 'utf8').trim().split(/\s+/);
+      const holder = Number(pidText);
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-        throw new DataDirError(`data directory ${path} is in use by process ${holder} (its ${lock})`);
+        // The same process only if it started when the lock says (no start time recorded: assume so).
+        const now = startTime(holder);
+        if (startText === undefined || now === null || now === startText) {
+          throw new DataDirError(`data directory ${path} is in use by process ${holder} (its ${lock})`);
+        }
       }
       unlinkSync(lock); // left by a process that is gone: take it over
     }
   }
   throw new DataDirError(`data directory ${path} cannot be locked (another process keeps taking ${lock})`);
+}
+
+/** A process's start time, in clock ticks since boot (field 22 of /proc/<pid>/stat); null where there is no /proc. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its end.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function alive(pid: number): boolean {

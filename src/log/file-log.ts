@@ -32,6 +32,7 @@ import { frameBytes, segmentHeader, SEGMENT_HEADER_BYTES } from './segment-codec
 import { SparseIndex } from './sparse-index.js';
 import { emptySummary, LogCorruptError, resetReadScratch, SegmentFile, segmentName } from './segment-file.js';
 import { recoverSegments, type Recovery } from './recovery.js';
+import { DATA_FILE_MODE } from './data-dir.js';
 
 export { LogCorruptError } from './segment-file.js';
 export type { Recovery } from './recovery.js';
@@ -234,7 +235,7 @@ export class FileLog implements ShardLog {
     }
     old?.saveIndex();
     const name = segmentName(firstSeq);
-    this.fd = openSync(join(this.dir, name), 'a');
+    this.fd = openSync(join(this.dir, name), 'a', DATA_FILE_MODE);
     writeSync(this.fd, segmentHeader());
     fsyncSync(this.fd);
     syncDir(this.dir); // the new file's directory entry must survive a crash too

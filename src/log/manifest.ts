@@ -5,7 +5,7 @@
  * leaves either the old manifest or the new one. Shard logs live beside it in
  * streams/<name>.<creation ms>/shard-<index>/.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { DataDirError } from './data-dir.js';
@@ -120,6 +120,23 @@ export class Manifest {
   /** A shard directory left by a reshard that a crash interrupted before the manifest named it. */
   removeShard(name: string, createdMs: number, index: number): void {
     rmSync(this.shardDir(name, createdMs, index), { recursive: true, force: true });
+  }
+
+  /**
+   * Stream directories the manifest does not name: left by a kill between creating a stream's
+   * directories and recording it, or in the middle of a deletion. Removed at start; returns their names.
+   */
+  removeUnrecorded(streams: readonly StoredStream[]): string[] {
+    const root = join(this.dir, 'streams');
+    if (!existsSync(root)) return [];
+    const keep = new Set(streams.map((s) => `${s.name}.${s.createdMs}`));
+    const removed: string[] = [];
+    for (const entry of readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory() || keep.has(entry.name) || !/^[a-zA-Z0-9_.-]+\.\d+$/.test(entry.name)) continue;
+      rmSync(join(root, entry.name), { recursive: true, force: true });
+      removed.push(entry.name);
+    }
+    return removed;
   }
 
   removeStream(name: string, createdMs: number): void {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { segmentHeader, SEGMENT_HEADER_BYTES, type ScannedRecord } from './segment-codec.js';
 import type { SparseIndex } from './sparse-index.js';
 import { baseSeqOf, emptySummary, indexPathOf, readIndexFile, rebuildIndex, SegmentFile, SEGMENT_SUFFIX } from './segment-file.js';
+import { DATA_DIR_MODE, DATA_FILE_MODE } from './data-dir.js';
 
 /** What recovery found and did, for the start-up report. */
 export interface Recovery {
@@ -28,7 +29,7 @@ export interface Recovery {
  * left open for appends as `tailFd` (-1 when there is no segment yet).
  */
 export function recoverSegments(dir: string, onTailRecord: (r: ScannedRecord, buf: Uint8Array) => void): { files: SegmentFile[]; recovery: Recovery; tailFd: number } {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
   const recovery: Recovery = { records: 0, segments: 0, nextSeq: 0, lastArrivalMs: 0, truncatedBytes: 0, notes: [] };
   for (const name of readdirSync(dir)) if (name.endsWith('.tmp')) unlinkSync(join(dir, name)); // an index write cut off
   const names = readdirSync(dir)
@@ -118,7 +119,7 @@ function recoverTail(dir: string, name: string, afterSeq: number, recovery: Reco
     file.summary = { bytes: goodBytes, records: scan.records, firstSeq: scan.firstSeq, lastSeq: scan.lastSeq as number, firstArrivalMs: firstArrival(index), lastArrivalMs: scan.lastArrivalMs as number };
   }
   index.nextDue = Math.max(index.nextDue, goodBytes); // appends continue the index after the last good record
-  return { file, fd: openSync(path, 'a') };
+  return { file, fd: openSync(path, 'a', DATA_FILE_MODE) };
 }
 
 function firstArrival(index: SparseIndex): number {

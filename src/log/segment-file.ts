@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, wr
 import { join } from 'node:path';
 import { FRAME_HEADER_BYTES, PAYLOAD_FIXED_BYTES, scanFrames, scanSegment, SEGMENT_HEADER_BYTES, type ScannedRecord } from './segment-codec.js';
 import { INDEX_SUFFIX, SparseIndex, type SegmentSummary } from './sparse-index.js';
+import { DATA_FILE_MODE } from './data-dir.js';
 
 export const SEGMENT_SUFFIX = '.seg';
 /** Bytes read per pread while scanning (more when one record is larger). */
@@ -89,7 +90,7 @@ export class SegmentFile {
   saveIndex(): void {
     if (this.index === null) return;
     const path = indexPathOf(this.path);
-    writeFileSync(path + '.tmp', this.index.encode(this.summary));
+    writeFileSync(path + '.tmp', this.index.encode(this.summary), { mode: DATA_FILE_MODE });
     renameSync(path + '.tmp', path);
   }
 

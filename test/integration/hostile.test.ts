@@ -1,6 +1,14 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { rawRequest, startServer, type RunningServer } from './harness.js';
+import { Riffle } from 'riffle';
+import { CLI, rawRequest, startServer, type RunningServer } from './harness.js';
+
+const run = promisify(execFile);
 
 // The holes a hostile pass found (issue 14), each tried against the real server: the request
 // gets an AWS-shaped answer in good time, the server stays up, and others are served meanwhile.
@@ -57,5 +65,66 @@ describe('null where an object goes', () => {
     for (let i = 0; i < 100 && replies.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
     expect(replies).toEqual(Array.from({ length: 4 }, () => ({ type: 'error', code: 'SerializationException', message: 'SUBSCRIBE must be a JSON object.' })));
     ws.close();
+  });
+});
+
+describe('the data directory', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('is made for its owner only: directories 0700, files 0600', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'riffle-modes-'));
+    dirs.push(parent);
+    const dataDir = join(parent, 'data');
+    const riffle = await Riffle.start({ dataDir, throttle: false });
+    try {
+      await riffle.kinesis.createStream({ StreamName: 'private', ShardCount: 1 });
+      await riffle.kinesis.putRecord({ StreamName: 'private', PartitionKey: 'k', Data: Buffer.from('secret') });
+    } finally {
+      await riffle.close();
+    }
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [join(d, e.name), ...walk(join(d, e.name))] : [join(d, e.name)]));
+    const all = [dataDir, ...walk(dataDir)];
+    expect(all.some((f) => f.endsWith('.seg'))).toBe(true);
+    for (const f of all) {
+      const st = statSync(f);
+      expect((st.mode & 0o777).toString(8), f).toBe(st.isDirectory() ? '700' : '600');
+    }
+  });
+
+  it('takes over a LOCK whose pid now names another process, and refuses one its live writer holds', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'riffle-lock-'));
+    dirs.push(dataDir);
+    // This test process is alive, but did not start at tick 1: the lock is stale (pid reused).
+    writeFileSync(join(dataDir, 'LOCK'), `${process.pid} 1`);
+    const s = await startServer(['--data-dir', dataDir]);
+    const held = readFileSync(join(dataDir, 'LOCK'), 'utf8');
+    expect(held).toMatch(new RegExp(`^${s.child.pid} \\d+$`));
+    // A second server finds the live one's lock and refuses to start.
+    const second = await run(process.execPath, [CLI, 'serve', '--port', '0', '--stream-port', '0', '--data-dir', dataDir], { timeout: 10_000 }).catch((e: { code: number; stderr: string }) => e);
+    expect((second as { code: number }).code).toBe(2);
+    expect((second as { stderr: string }).stderr).toContain(`is in use by process ${s.child.pid}`);
+    await s.stop();
+  });
+
+  it('removes stream directories the manifest does not name (a kill before the stream was recorded)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'riffle-orphans-'));
+    dirs.push(dataDir);
+    let s = await startServer(['--data-dir', dataDir]);
+    await rawRequest(s.port, 'Kinesis_20131202.CreateStream', JSON.stringify({ StreamName: 'kept', ShardCount: 1 }));
+    await s.stop();
+    const ghost = join(dataDir, 'streams', 'ghost.1796000000000', 'shard-0');
+    mkdirSync(ghost, { recursive: true });
+    writeFileSync(join(ghost, '00000000000000000001.seg'), 'RIFFLSEG');
+    s = await startServer(['--data-dir', dataDir]);
+    try {
+      expect(existsSync(join(dataDir, 'streams', 'ghost.1796000000000'))).toBe(false);
+      expect(readdirSync(join(dataDir, 'streams')).filter((d) => d.startsWith('kept.'))).toHaveLength(1);
+      expect(s.stdout()).toContain('riffle: removed streams/ghost.1796000000000');
+    } finally {
+      await s.stop();
+    }
   });
 });
