@@ -14,11 +14,13 @@ export interface RiffleConfig {
   /** uWebSockets.js endpoint: the same API over HTTP/1.1, and the WebSocket routes. */
   streamPort: number;
   host: string;
+  /** Host names answered besides loopback and the endpoints' own addresses, and browser origins that may call (comma-separated; `*`: any). */
+  allowedHosts: string;
+  allowedOrigins: string;
+  /** Bytes of request bodies both endpoints hold at once while receiving them; past it, 503. */
+  requestBodiesBytes: number;
   inMemory: boolean;
-  /**
-   * Durable shard logs and the stream manifest live here. null: data in memory (Riffle.start's
-   * default; the CLI uses ./riffle-data unless --in-memory). `inMemory` wins over it.
-   */
+  /** Shard logs and the manifest live here; null: in memory (Riffle.start's default; the CLI: ./riffle-data). `inMemory` wins. */
   dataDir: string | null;
   /** When durable acknowledgements are synced to disk (see shard/owner-init.ts FsyncMode). */
   fsync: 'always' | 'group' | 'never';
@@ -43,11 +45,7 @@ export interface RiffleConfig {
   pushBytesPerSec: number;
   /** How long a SubscribeToShard session lasts before the client must subscribe again (AWS: 5 minutes). */
   subscriptionMs: number;
-  /**
-   * Firehose delivery objects go to this directory in the S3 layout (`<s3Dir>/<bucket>/<key>`),
-   * also served by the read-only S3 API. null: `<dataDir>/s3` for a durable engine, else
-   * `./riffle-s3` (objects always go to a directory, even with --in-memory). See resolveS3Dir.
-   */
+  /** Firehose objects go here as `<s3Dir>/<bucket>/<key>`, served by the S3 API; null: see resolveS3Dir. */
   s3Dir: string | null;
   /** Deliver to this S3-compatible endpoint (path-style, credentials from the usual AWS sources) instead of s3Dir. */
   s3Endpoint: string | null;
@@ -57,9 +55,8 @@ export interface RiffleConfig {
   firehoseRecordsPerSec: number;
   firehoseCallsPerSec: number;
   firehoseBytesPerSec: number;
-  /** On-demand scaling: a shard's writes are averaged over this window... */
+  /** On-demand scaling: a shard's writes averaged over this window above this % of its limit split it (AWS: 500 KB/s). */
   onDemandWindowMs: number;
-  /** ...and it is split when they are above this percentage of its write limit (AWS: 500 KB/s, half). */
   onDemandSplitPercent: number;
   limits: ShardLimits;
 }
@@ -79,6 +76,9 @@ export function defaultConfig(): RiffleConfig {
     port: 4567,
     streamPort: 4568,
     host: '127.0.0.1',
+    allowedHosts: '',
+    allowedOrigins: '',
+    requestBodiesBytes: 256 * 1024 * 1024,
     inMemory: false,
     dataDir: null,
     fsync: 'group',
@@ -120,7 +120,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url' | 'percent';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'list' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url' | 'percent';
 
 export interface OptionSpec {
   key: keyof RiffleConfig;
@@ -144,6 +144,9 @@ export const OPTIONS: Record<string, OptionSpec> = {
   port: { key: 'port', kind: 'port', env: 'RIFFLE_PORT', help: 'AWS endpoint port (HTTP/1.1 + h2c)' },
   'stream-port': { key: 'streamPort', kind: 'port', env: 'RIFFLE_STREAM_PORT', help: 'uWebSockets.js port' },
   host: { key: 'host', kind: 'string', env: 'RIFFLE_HOST', help: 'address to listen on' },
+  'allowed-hosts': { key: 'allowedHosts', kind: 'list', env: 'RIFFLE_ALLOWED_HOSTS', help: 'Host names answered besides loopback (comma-separated; * for any)' },
+  'allowed-origins': { key: 'allowedOrigins', kind: 'list', env: 'RIFFLE_ALLOWED_ORIGINS', help: 'browser origins that may call (comma-separated; * for any)' },
+  'request-bodies-bytes': { key: 'requestBodiesBytes', kind: 'bytes', env: 'RIFFLE_REQUEST_BODIES_BYTES', help: 'request bodies held at once, all connections (503 past it)' },
   'in-memory': { key: 'inMemory', kind: 'flag', flagValue: true, env: 'RIFFLE_IN_MEMORY', help: 'keep all data in memory' },
   'data-dir': { key: 'dataDir', kind: 'string', nullable: true, env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
   fsync: { key: 'fsync', kind: 'fsync', env: 'RIFFLE_FSYNC', help: 'always | group | never: when acknowledged records reach disk' },
@@ -215,6 +218,7 @@ function valid(spec: OptionSpec, value: unknown): boolean {
   if (spec.kind === 'account') return /^\d{12}$/.test(value);
   if (spec.kind === 'fsync') return FSYNC_MODES.includes(value);
   if (spec.kind === 'url') return /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(value);
+  if (spec.kind === 'list') return /^([^\s,]+(,[^\s,]+)*)?$/.test(value); // comma-separated, or empty
   return value !== ''; // 'string'
 }
 
@@ -233,6 +237,8 @@ function accepts(spec: OptionSpec, embedded: boolean): string {
       return embedded ? "'always', 'group' or 'never'" : 'always, group or never';
     case 'url':
       return embedded ? `a string with an http:// or https:// URL${spec.nullable === true ? ' or null' : ''}` : 'an http:// or https:// URL';
+    case 'list':
+      return embedded ? 'a string of comma-separated names (or empty)' : 'comma-separated names';
     default:
       return embedded ? `a non-empty string${spec.nullable === true ? ' or null' : ''}` : 'a non-empty value';
   }
@@ -251,10 +257,7 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
   return value;
 }
 
-/**
- * Options come from env vars first, then flags (flags win). `--name value`, `--name=value`, and bare
- * `--flag` are accepted. Throws ConfigError for an unknown option or a bad value.
- */
+/** Env vars, then flags (flags win): `--name value`, `--name=value`, bare `--flag`. ConfigError for an unknown option or a bad value. */
 export function parseConfig(argv: readonly string[], env: Record<string, string | undefined> = process.env): RiffleConfig {
   const config = defaultConfig();
   const set = (name: string, raw: string): void => {

@@ -9,6 +9,7 @@ import { checkOptions, resolveS3Dir, type RiffleConfig } from './config.js';
 import { Engine } from './engine/engine.js';
 import { KinesisService } from './kinesis/service.js';
 import { kinesisClient, type KinesisApi } from './kinesis/client-api.js';
+import { Admission, BodyBudget } from './server/admission.js';
 import { startAwsEndpoint } from './server/aws-endpoint.js';
 import { startUwsEndpoint } from './server/uws-adapter.js';
 import { ingestRoute } from './kinesis/ws/ingest-route.js';
@@ -85,9 +86,16 @@ export class Riffle {
     const services = [this.service, this.firehoseService];
     // The read-only S3 API over the directory Firehose delivers to (requests signed for 's3').
     const restServices = [new S3Service(resolveS3Dir(this.config))];
-    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices });
+    // One admission for both endpoints: the same Host and Origin rules, one budget for request bodies.
+    const list = (v: string): string[] => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const admission = new Admission(this.config.host, {
+      allowedHosts: list(this.config.allowedHosts),
+      allowedOrigins: list(this.config.allowedOrigins),
+      budget: new BodyBudget(this.config.requestBodiesBytes),
+    });
+    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices, admission });
     this.endpoints.push(aws);
-    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, admission, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
     this.endpoints.push(uws);
     return { port: aws.port, streamPort: uws.port };
   }

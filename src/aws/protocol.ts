@@ -58,8 +58,11 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
   const origin = req.headers.origin;
   if (req.method !== 'OPTIONS' || origin === undefined) headers['x-amz-id-2'] = randomBytes(72).toString('base64');
 
+  // An Origin that reaches here was allowed by the endpoint (server/admission.ts): that origin,
+  // and no other, may read the answer.
   if (origin !== undefined) {
-    headers['Access-Control-Allow-Origin'] = '*';
+    headers['Access-Control-Allow-Origin'] = origin;
+    headers.Vary = 'Origin';
     if (req.method === 'OPTIONS') return corsPreflight(req, headers);
     headers['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
   }

@@ -8,6 +8,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
 import type { AwsHttpRequest, AwsHttpResponse, BodySink } from '../aws/http.js';
+import { Admission, bodiesOverBudget, type BodyBudget } from './admission.js';
 import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
 
 /** RFC 9113 §3.4: every h2c-with-prior-knowledge connection starts with these 24 octets. */
@@ -20,11 +21,13 @@ const IDLE_TIMEOUT_MS = 120_000;
 export async function startAwsEndpoint(options: EndpointOptions): Promise<RunningEndpoint> {
   const maxBodyBytes = checkEndpointOptions(options);
   const { services, restServices } = options;
-  const route: Route = (req) => handleAwsRequest(req, services, restServices);
+  const admission = options.admission ?? new Admission(options.host);
+  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices));
+  const budget = admission.budget;
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
 
-  const h1 = http.createServer((req, res) => serveHttp1(req, res, route, maxBodyBytes));
+  const h1 = http.createServer((req, res) => serveHttp1(req, res, route, maxBodyBytes, budget));
   // h1 never listens itself, so its connection-tracking timers (headersTimeout, requestTimeout) do
   // not run; the per-socket idle timeout below bounds slow or silent clients instead.
   h1.timeout = IDLE_TIMEOUT_MS;
@@ -39,7 +42,7 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
     session.setTimeout(IDLE_TIMEOUT_MS, () => session.close());
   });
   h2.on('sessionError', () => {});
-  h2.on('stream', (stream, headers) => serveHttp2(stream, headers, route, maxBodyBytes));
+  h2.on('stream', (stream, headers) => serveHttp2(stream, headers, route, maxBodyBytes, budget));
 
   const tcp = net.createServer((socket) => {
     sockets.add(socket);
@@ -125,27 +128,39 @@ function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Serv
   socket.setTimeout(PEEK_TIMEOUT_MS);
 }
 
-function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, route: Route, maxBodyBytes: number): void {
-  req.on('error', () => {}); // a client that goes away mid-body; the socket is already gone
+function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, route: Route, maxBodyBytes: number, budget: BodyBudget): void {
   let chunks: Buffer[] = [];
   let size = 0;
+  let held = 0; // bytes of the budget this request holds
+  const release = (): void => {
+    budget.give(held);
+    held = 0;
+  };
+  req.on('error', release); // a client that goes away mid-body; the socket is already gone
+  res.once('close', release);
   let tooLarge = false;
-  const reject413 = (): void => {
+  const refuse = (response: AwsHttpResponse): void => {
     // Answer at once and stop buffering, keeping the connection usable: the rest of this body is
     // read and dropped, as kinesalite does (its 413 has no body either). A client that keeps
     // sending past twice the limit loses the connection instead.
     chunks = [];
+    release();
     tooLarge = true;
-    writeHttp1(res, payloadTooLarge());
+    writeHttp1(res, response);
   };
-  if (Number(req.headers['content-length']) > maxBodyBytes) reject413();
+  if (Number(req.headers['content-length']) > maxBodyBytes) refuse(payloadTooLarge());
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (tooLarge) {
       if (size > 2 * maxBodyBytes) req.socket.destroy();
       return;
     }
-    if (size > maxBodyBytes) return reject413();
+    if (size > maxBodyBytes) return refuse(payloadTooLarge());
+    if (!budget.take(chunk.length)) {
+      budget.refused++;
+      return refuse(bodiesOverBudget());
+    }
+    held += chunk.length;
     chunks.push(chunk);
   });
   req.on('end', () => {
@@ -156,9 +171,11 @@ function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, route: 
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     const body = Buffer.concat(chunks, size);
+    chunks = [];
     const method = req.method ?? '';
     route({ method, path, query, headers, body })
       .then((response) => {
+        release(); // the operation is done with the body
         try {
           writeHttp1(res, response, method);
         } catch (err) {
@@ -207,19 +224,32 @@ function serveHttp2(
   h2Headers: http2.IncomingHttpHeaders,
   route: Route,
   maxBodyBytes: number,
+  budget: BodyBudget,
 ): void {
-  stream.on('error', () => {}); // RST_STREAM from the client, session teardown
+  let held = 0;
+  const release = (): void => {
+    budget.give(held);
+    held = 0;
+  };
+  stream.on('error', release); // RST_STREAM from the client, session teardown
+  stream.once('close', release);
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;
   stream.on('data', (chunk: Buffer) => {
     if (tooLarge) return;
     size += chunk.length;
-    if (size <= maxBodyBytes) return void chunks.push(chunk);
+    const overBudget = size <= maxBodyBytes && !budget.take(chunk.length);
+    if (size <= maxBodyBytes && !overBudget) {
+      held += chunk.length;
+      return void chunks.push(chunk);
+    }
+    if (overBudget) budget.refused++;
     tooLarge = true;
     chunks.length = 0;
+    release();
     try {
-      writeHttp2(stream, payloadTooLarge());
+      writeHttp2(stream, overBudget ? bodiesOverBudget() : payloadTooLarge());
       // RFC 9113 §8.1: after a complete response the server may ask the client to stop sending
       // the request with RST_STREAM(NO_ERROR); Node flushes the queued response before the RST.
       stream.close(http2.constants.NGHTTP2_NO_ERROR);
@@ -237,8 +267,12 @@ function serveHttp2(
     const [path = '/', query = ''] = splitUrl(String(h2Headers[':path'] ?? '/'));
     const method = String(h2Headers[':method'] ?? '');
     const body = Buffer.concat(chunks, size);
+    chunks.length = 0;
+    // :authority is HTTP/2's Host.
+    if (headers.host === undefined && h2Headers[':authority'] !== undefined) headers.host = String(h2Headers[':authority']);
     route({ method, path, query, headers, body })
       .then((response) => {
+        release();
         try {
           writeHttp2(stream, response, method);
         } catch (err) {

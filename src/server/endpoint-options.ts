@@ -1,4 +1,5 @@
 import type { AwsService, RestService } from '../aws/http.js';
+import type { Admission } from './admission.js';
 
 /** What every endpoint (server/aws-endpoint.ts, server/uws-adapter.ts) is started with. */
 export interface EndpointOptions {
@@ -10,6 +11,8 @@ export interface EndpointOptions {
   restServices?: RestService[];
   /** Largest request body accepted; larger bodies get 413. Default MAX_BODY_BYTES_DEFAULT. */
   maxBodyBytes?: number;
+  /** Host and Origin checks and the body budget (server/admission.ts); default: loopback only, no origins. */
+  admission?: Admission;
 }
 
 export interface RunningEndpoint {

@@ -11,6 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
+import { Admission, bodiesOverBudget, type BodyBudget } from './admission.js';
 import type { AwsHttpRequest, AwsHttpResponse, BodySink, StreamingBody } from '../aws/http.js';
 import type { WsPeer, WsRoute, WsSession } from '../aws/ws.js';
 import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
@@ -42,7 +43,7 @@ interface WsUserData {
  * Maps a transport-neutral WsRoute onto uWS. uWS rules kept: the message ArrayBuffer is only valid
  * during the callback (the session copies); a closed WebSocket must never be touched again.
  */
-function wsBehavior(route: WsRoute): uWS.WebSocketBehavior<WsUserData> {
+function wsBehavior(route: WsRoute, admission: Admission): uWS.WebSocketBehavior<WsUserData> {
   return {
     compression: uWS.DISABLED,
     maxPayloadLength: route.maxMessageBytes,
@@ -51,6 +52,13 @@ function wsBehavior(route: WsRoute): uWS.WebSocketBehavior<WsUserData> {
     closeOnBackpressureLimit: 0,
     idleTimeout: 120,
     upgrade: (res, req, context) => {
+      // A browser page of another origin (or a rebinding host name) does not get a WebSocket.
+      const host = req.getHeader('host');
+      const origin = req.getHeader('origin');
+      if (!admission.hostAllowed(host) || !admission.originAllowed(origin === '' ? undefined : origin, host)) {
+        res.writeStatus('403 Forbidden').end('WebSocket refused: this Host or Origin may not call this server (--allowed-hosts, --allowed-origins).', true);
+        return;
+      }
       res.upgrade<WsUserData>(
         { open: false },
         req.getHeader('sec-websocket-key'),
@@ -104,10 +112,11 @@ interface PendingRequest {
 export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<RunningEndpoint> {
   const maxBodyBytes = checkEndpointOptions(options);
   const { services, restServices } = options;
-  const route: Route = (req) => handleAwsRequest(req, services, restServices);
+  const admission = options.admission ?? new Admission(options.host);
+  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices));
   const app = uWS.App();
-  for (const ws of options.ws ?? []) app.ws<WsUserData>(ws.path, wsBehavior(ws));
-  app.any('/*', (res, req) => serve(res, req, route, maxBodyBytes));
+  for (const ws of options.ws ?? []) app.ws<WsUserData>(ws.path, wsBehavior(ws, admission));
+  app.any('/*', (res, req) => serve(res, req, route, maxBodyBytes, admission.budget));
 
   // LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets binds with SO_REUSEPORT by default, which would let a
   // second server share a fixed port silently instead of failing like node:net does.
@@ -136,7 +145,7 @@ export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<Run
 /** One request to its response: the AWS protocol layer over this endpoint's services. */
 type Route = (req: AwsHttpRequest) => Promise<AwsHttpResponse>;
 
-function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBodyBytes: number): void {
+function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBodyBytes: number, budget: BodyBudget): void {
   const method = req.getMethod().toUpperCase(); // uWS reports it lower case
   const path = req.getUrl();
   const query = req.getQuery() ?? '';
@@ -146,16 +155,23 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBod
   });
 
   const pending: PendingRequest = { finished: false, chunks: [], size: 0 };
+  let held = 0; // bytes of the shared body budget this request holds
+  const release = (): void => {
+    budget.give(held);
+    held = 0;
+  };
   res.onAborted(() => {
     pending.finished = true;
     pending.chunks = [];
+    release();
     pending.aborted?.();
   });
   // Close after a 413: uWS sends it, then shuts the connection down instead of parsing the rest of
   // an oversized body (kinesalite answers 413 without reading further).
-  const tooLarge = (): void => {
+  const tooLarge = (response = payloadTooLarge()): void => {
     pending.chunks = [];
-    write(res, pending, payloadTooLarge(), true);
+    release();
+    write(res, pending, response, true);
   };
   if (Number(headers['content-length']) > maxBodyBytes) return tooLarge(); // res is done: no onData
   // uWS calls onData once with an empty last chunk when there is no body.
@@ -163,12 +179,20 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBod
     if (pending.finished) return;
     pending.size += chunk.byteLength;
     if (pending.size > maxBodyBytes) return tooLarge();
+    if (!budget.take(chunk.byteLength)) {
+      budget.refused++;
+      return tooLarge(bodiesOverBudget());
+    }
+    held += chunk.byteLength;
     if (chunk.byteLength > 0) pending.chunks.push(Buffer.from(new Uint8Array(chunk))); // copies
     if (!isLast) return;
     const body = Buffer.concat(pending.chunks, pending.size);
     pending.chunks = [];
     route({ method, path, query, headers, body })
-      .then((response) => write(res, pending, response, false, method))
+      .then((response) => {
+        release(); // the operation is done with the body
+        write(res, pending, response, false, method);
+      })
       .catch((err: unknown) => console.error('riffle: uWS response write failed:', err));
   });
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,134 @@ describe('the data directory', () => {
       expect(existsSync(join(dataDir, 'streams', 'ghost.1796000000000'))).toBe(false);
       expect(readdirSync(join(dataDir, 'streams')).filter((d) => d.startsWith('kept.'))).toHaveLength(1);
       expect(s.stdout()).toContain('riffle: removed streams/ghost.1796000000000');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+/** One raw HTTP/1.1 request (headers as given), its status line and body. */
+function raw(port: number, lines: string[], body = ''): Promise<{ status: number; head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(`${lines.join('\r\n')}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`));
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.on('end', () => {
+      const [head = '', rest = ''] = got.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]), head, body: rest });
+    });
+    socket.on('error', reject);
+  });
+}
+
+const POST = (target: string, host: string, extra: string[] = []): string[] => [
+  'POST / HTTP/1.1',
+  `host: ${host}`,
+  'content-type: application/x-amz-json-1.1',
+  `x-amz-target: ${target}`,
+  'authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=abc',
+  'x-amz-date: 20260101T000000Z',
+  ...extra,
+];
+
+describe('web pages and rebinding host names', () => {
+  it('answers only Host names that are this server, on both ports', async () => {
+    const body = JSON.stringify({ StreamName: 'hostile' });
+    for (const port of [server.port, server.streamPort]) {
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', '[::1]:1', `riffle.localhost:${port}`]) {
+        expect((await raw(port, POST('Kinesis_20131202.DescribeStreamSummary', host), body)).status, host).toBe(200);
+      }
+      const evil = await raw(port, POST('Kinesis_20131202.DescribeStreamSummary', `rebind.example.com:${port}`), body);
+      expect(evil.status).toBe(400);
+      expect(JSON.parse(evil.body)).toMatchObject({ __type: 'AccessDeniedException', message: expect.stringContaining('is not this server') });
+    }
+  });
+
+  it('gives CORS to no other origin: a preflight or request from another page is refused, same-origin pages may call', async () => {
+    const body = JSON.stringify({ StreamName: 'hostile' });
+    for (const port of [server.port, server.streamPort]) {
+      const host = `127.0.0.1:${port}`;
+      const pre = await raw(port, ['OPTIONS / HTTP/1.1', `host: ${host}`, 'origin: http://evil.example', 'access-control-request-method: POST', 'access-control-request-headers: x-amz-target,content-type']);
+      expect(pre.status).toBe(400);
+      expect(pre.head.toLowerCase()).not.toContain('access-control-allow-origin');
+      const post = await raw(port, POST('Kinesis_20131202.DescribeStreamSummary', host, ['origin: http://evil.example']), body);
+      expect(post.status).toBe(400);
+      expect(JSON.parse(post.body)).toMatchObject({ __type: 'AccessDeniedException' });
+      const same = await raw(port, POST('Kinesis_20131202.DescribeStreamSummary', host, [`origin: http://${host}`]), body);
+      expect(same.status).toBe(200);
+      expect(same.head.toLowerCase()).toContain(`access-control-allow-origin: http://${host}`);
+    }
+  });
+
+  it('lets the origins and hosts named by --allowed-origins and --allowed-hosts in, and only those', async () => {
+    const s = await startServer(['--allowed-origins', 'http://app.test:3000', '--allowed-hosts', 'riffle.test']);
+    try {
+      const body = JSON.stringify({ StreamName: 'nope' });
+      const ok = await raw(s.port, POST('Kinesis_20131202.DescribeStreamSummary', 'riffle.test', ['origin: http://app.test:3000']), body);
+      expect(ok.status).toBe(400); // through to Kinesis: the stream is not found
+      expect(JSON.parse(ok.body).__type).toBe('ResourceNotFoundException');
+      expect(ok.head.toLowerCase()).toContain('access-control-allow-origin: http://app.test:3000');
+      const pre = await raw(s.port, ['OPTIONS / HTTP/1.1', 'host: riffle.test', 'origin: http://app.test:3000', 'access-control-request-method: POST']);
+      expect(pre.status).toBe(200);
+      expect((await raw(s.port, POST('Kinesis_20131202.DescribeStreamSummary', 'other.test'), body)).status).toBe(400);
+      expect(JSON.parse((await raw(s.port, POST('Kinesis_20131202.DescribeStreamSummary', 'riffle.test', ['origin: http://app.test:3001']), body)).body).__type).toBe('AccessDeniedException');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('refuses a WebSocket from another page, and takes one with no Origin (a program) or its own', async () => {
+    const open = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.streamPort}/ingest`, { headers });
+        ws.once('open', () => (ws.close(), resolve(101)));
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', () => resolve(-1));
+      });
+    expect(await open({})).toBe(101);
+    expect(await open({ origin: `http://127.0.0.1:${server.streamPort}` })).toBe(101);
+    expect(await open({ origin: 'http://evil.example' })).toBe(403);
+    expect(await open({ host: 'rebind.example.com' })).toBe(403);
+  });
+});
+
+describe('many bodies at once', () => {
+  it('holds at most --request-bodies-bytes of request bodies across connections: past it a retryable 503, and back once they close', async () => {
+    const s = await startServer(['--request-bodies-bytes', String(4 * 1024 * 1024)]);
+    try {
+      const MiB = 1024 * 1024;
+      // Connections that send 2 MiB of a 3 MiB body and hold it.
+      const hold = (port: number) =>
+        new Promise<{ socket: ReturnType<typeof connect>; answer: Promise<string> }>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(`${POST('Kinesis_20131202.PutRecords', `127.0.0.1:${port}`).join('\r\n')}\r\ncontent-length: ${3 * MiB}\r\n\r\n`);
+            socket.write(Buffer.alloc(2 * MiB, 0x20));
+            let got = '';
+            const answer = new Promise<string>((r) => {
+              socket.on('data', (d: Buffer) => {
+                got += d.toString();
+                if (got.includes('\r\n\r\n')) r(got);
+              });
+              socket.on('close', () => r(got));
+            });
+            resolve({ socket, answer });
+          });
+        });
+      for (const port of [s.port, s.streamPort]) {
+        const a = await hold(port);
+        const b = await hold(port);
+        await new Promise((r) => setTimeout(r, 200));
+        const c = await hold(port);
+        const refused = await Promise.race([c.answer, new Promise<string>((r) => setTimeout(() => r('no answer'), 3000))]);
+        expect(refused, `port ${port}`).toMatch(/^HTTP\/1\.1 503/);
+        expect(refused).toContain('ServiceUnavailable');
+        for (const x of [a, b, c]) x.socket.destroy();
+        await new Promise((r) => setTimeout(r, 200));
+        // The budget is back: a normal request goes through.
+        const normal = await raw(port, POST('Kinesis_20131202.ListStreams', `127.0.0.1:${port}`), '{}');
+        expect(normal.status).toBe(200);
+      }
+      expect(s.alive()).toBe(true);
     } finally {
       await s.stop();
     }

@@ -31,6 +31,7 @@ it('lists every option with its env var, default, range and Riffle.start name, a
     else if (flag === 'workers') expect(def, flag).toBe('cores − 1, from 1 to 64');
     else if (flag === 'data-dir') expect(def, flag).toMatch(/^\.\/riffle-data /);
     else if (value === null) expect(def, flag).not.toBe('');
+    else if (value === '') expect(def, flag).toBe('none');
     else expect(def, flag).toBe(String(value));
     const r = range(spec);
     if (r !== null) expect(takes, flag).toMatch(new RegExp(`^${shown(r[0])}–${shown(r[1])}(?![0-9])`));

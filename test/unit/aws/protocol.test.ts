@@ -130,7 +130,7 @@ describe('handleAwsRequest error precedence', () => {
     expect(log).toHaveBeenCalledTimes(1);
   });
 
-  it('answers a CORS preflight', async () => {
+  it('answers a CORS preflight for the origin the endpoint let through, and only for it', async () => {
     const res = await call(
       request({
         method: 'OPTIONS',
@@ -140,7 +140,8 @@ describe('handleAwsRequest error precedence', () => {
     expect(res.status).toBe(200);
     expect(res.body).toBe('');
     expect(res.headers).toMatchObject({
-      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Origin': 'http://x',
+      Vary: 'Origin',
       'Access-Control-Allow-Headers': 'x-amz-target',
       'Access-Control-Allow-Methods': 'POST',
       'Access-Control-Max-Age': '172800',

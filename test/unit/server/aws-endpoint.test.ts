@@ -150,7 +150,7 @@ describe('startAwsEndpoint', () => {
   it('routes an HTTP/1.1 request whose first packet matches the preface so far', async () => {
     const req = jsonRequest('Echo', { A: 5 });
     const body = String(req.body);
-    const head = Object.entries({ ...req.headers, host: 'x', 'content-length': String(body.length) })
+    const head = Object.entries({ ...req.headers, host: '127.0.0.1', 'content-length': String(body.length) })
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('');
     const reply = await rawExchange(endpoint.port, ['P', `OST / HTTP/1.1\r\n${head}connection: close\r\n\r\n${body}`], 50, 2_000);

@@ -54,7 +54,7 @@ describe('startUwsEndpoint', () => {
   });
 
   it('returns AWS errors with status, reason phrase and headers, and keeps answering', async () => {
-    const denied = await rawExchange(endpoint.port, ['GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'], 0, 2_000);
+    const denied = await rawExchange(endpoint.port, ['GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n'], 0, 2_000);
     expect(denied.toString()).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
     expect(denied.toString()).toMatch(/\r\nx-amzn-RequestId: [0-9a-f-]{36}\r\n/);
     await echoOk();
@@ -91,7 +91,7 @@ describe('startUwsEndpoint', () => {
   });
 
   it('survives clients that abort mid-body or close at once', async () => {
-    const head = `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: ${AMZ_JSON}\r\nx-amz-target: Kinesis_20131202.Echo\r\ncontent-length: 100\r\n\r\n{"A":`;
+    const head = `POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${AMZ_JSON}\r\nx-amz-target: Kinesis_20131202.Echo\r\ncontent-length: 100\r\n\r\n{"A":`;
     await rawExchange(endpoint.port, [head], 0, 50);
     await rawExchange(endpoint.port, [], 0, 20);
     await echoOk();
@@ -124,7 +124,7 @@ describe('startUwsEndpoint lifecycle', () => {
 
     const upgrade = await rawExchange(
       endpoint.port,
-      ['GET /ws HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n'],
+      ['GET /ws HTTP/1.1\r\nhost: 127.0.0.1\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n'],
       0,
       300,
     );
