@@ -17,6 +17,15 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const PEEK_TIMEOUT_MS = 10_000;
 /** Idle connections and sessions are closed after this; Node's pre-v13 default server timeout. */
 const IDLE_TIMEOUT_MS = 120_000;
+/**
+ * An HTTP/1.1 request's headers must be complete this long after its first byte, and its body
+ * this long after its headers: a client dripping a byte now and then (which keeps resetting the
+ * idle timeout) holds a connection no longer than that. µWS drops slow headers in 10-20 s itself.
+ */
+export const HEADERS_TIMEOUT_MS = 20_000;
+export const BODY_TIMEOUT_MS = 60_000;
+/** Connections the AWS port holds at once; more are closed as they come (each holds a descriptor). */
+export const MAX_CONNECTIONS = 10_000;
 
 export async function startAwsEndpoint(options: EndpointOptions): Promise<RunningEndpoint> {
   const maxBodyBytes = checkEndpointOptions(options);
@@ -27,7 +36,12 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
 
-  const h1 = http.createServer((req, res) => serveHttp1(req, res, route, maxBodyBytes, budget));
+  // Each HTTP/1.1 connection's time limits, told of its requests by one listener (deadlines()).
+  const requests = new WeakMap<net.Socket, RequestListener>();
+  const h1 = http.createServer((req, res) => {
+    requests.get(req.socket)?.(req, res);
+    serveHttp1(req, res, route, maxBodyBytes, budget);
+  });
   // h1 never listens itself, so its connection-tracking timers (headersTimeout, requestTimeout) do
   // not run; the per-socket idle timeout below bounds slow or silent clients instead.
   h1.timeout = IDLE_TIMEOUT_MS;
@@ -45,9 +59,11 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   h2.on('stream', (stream, headers) => serveHttp2(stream, headers, route, maxBodyBytes, budget));
 
   const tcp = net.createServer((socket) => {
+    // Past the cap a connection is closed at once (its descriptor back), before it can hold anything.
+    if (sockets.size >= MAX_CONNECTIONS) return void socket.destroy();
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    routeByPreface(socket, h1, h2);
+    routeByPreface(socket, h1, h2, requests);
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
@@ -92,7 +108,7 @@ function bodilessLength(method: string, response: AwsHttpResponse): number | und
  * Reads until the bytes so far either diverge from the HTTP/2 preface or complete it (a preface may
  * arrive split over several packets), then puts them back and emits the socket on the right server.
  */
-function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
+function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, requests: WeakMap<net.Socket, RequestListener>): void {
   let peeked: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
     peeked = peeked.length === 0 ? chunk : Buffer.concat([peeked, chunk]);
@@ -109,6 +125,7 @@ function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Serv
     } else {
       // The HTTP/1 parser reads through 'data' events, which a paused socket does not emit.
       h1.emit('connection', socket);
+      deadlines(socket, requests);
       socket.resume();
     }
   };
@@ -127,6 +144,42 @@ function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Serv
   socket.on('timeout', onTimeout);
   socket.setTimeout(PEEK_TIMEOUT_MS);
 }
+
+/**
+ * The time limits of an HTTP/1.1 connection's requests (HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS): a
+ * request's first byte starts the headers' clock, its headers the body's; its end stops it. A
+ * connection over either is destroyed. Between requests only the idle timeout applies.
+ */
+function deadlines(socket: net.Socket, requests: WeakMap<net.Socket, RequestListener>): void {
+  let timer: NodeJS.Timeout | null = null;
+  let inRequest = false;
+  const arm = (ms: number): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+  };
+  const clear = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+  // A byte while no request is under way starts a request's headers.
+  socket.on('data', () => {
+    if (!inRequest && timer === null) arm(HEADERS_TIMEOUT_MS);
+  });
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    inRequest = true;
+    arm(BODY_TIMEOUT_MS);
+    req.once('end', clear);
+    res.once('finish', () => {
+      inRequest = false;
+      clear();
+    });
+  };
+  requests.set(socket, onRequest);
+  socket.once('close', clear);
+}
+
+type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, route: Route, maxBodyBytes: number, budget: BodyBudget): void {
   let chunks: Buffer[] = [];

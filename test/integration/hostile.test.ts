@@ -257,3 +257,20 @@ describe('many bodies at once', () => {
     }
   });
 });
+
+describe('slow clients', () => {
+  it('closes an HTTP/1.1 connection whose headers drip for longer than 20 s, though each byte resets the idle timeout', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const started = Date.now();
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - started)));
+    socket.write('POST / HTTP/1.1\r\nhost: 127.0.0.1\r\n');
+    const drip = setInterval(() => socket.write('x-drip: 1\r\n'), 1000);
+    const ms = await closed;
+    clearInterval(drip);
+    expect(ms).toBeGreaterThanOrEqual(19_000);
+    expect(ms).toBeLessThan(26_000);
+    // Everyone else was served meanwhile.
+    expect((await rawRequest(server.port, 'Kinesis_20131202.ListStreams', '{}')).status).toBe(200);
+  }, 40_000);
+});
