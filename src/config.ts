@@ -19,6 +19,10 @@ export interface RiffleConfig {
   allowedOrigins: string;
   /** Bytes of request bodies both endpoints hold at once while receiving them; past it, 503. */
   requestBodiesBytes: number;
+  /** 'sigv4': every request's signature is verified against `credentials`; 'none': signatures are only required, not checked. */
+  auth: 'none' | 'sigv4';
+  /** A file of `ACCESS_KEY_ID SECRET_ACCESS_KEY` lines (for --auth sigv4). */
+  credentials: string | null;
   inMemory: boolean;
   /** Shard logs and the manifest live here; null: in memory (Riffle.start's default; the CLI: ./riffle-data). `inMemory` wins. */
   dataDir: string | null;
@@ -79,6 +83,8 @@ export function defaultConfig(): RiffleConfig {
     allowedHosts: '',
     allowedOrigins: '',
     requestBodiesBytes: 256 * 1024 * 1024,
+    auth: 'none',
+    credentials: null,
     inMemory: false,
     dataDir: null,
     fsync: 'group',
@@ -120,7 +126,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'list' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url' | 'percent';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'list' | 'auth' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url' | 'percent';
 
 export interface OptionSpec {
   key: keyof RiffleConfig;
@@ -146,6 +152,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   host: { key: 'host', kind: 'string', env: 'RIFFLE_HOST', help: 'address to listen on' },
   'allowed-hosts': { key: 'allowedHosts', kind: 'list', env: 'RIFFLE_ALLOWED_HOSTS', help: 'Host names answered besides loopback (comma-separated; * for any)' },
   'allowed-origins': { key: 'allowedOrigins', kind: 'list', env: 'RIFFLE_ALLOWED_ORIGINS', help: 'browser origins that may call (comma-separated; * for any)' },
+  auth: { key: 'auth', kind: 'auth', env: 'RIFFLE_AUTH', help: 'none (signatures required, not checked) or sigv4 (verified against --credentials)' },
+  credentials: { key: 'credentials', kind: 'string', env: 'RIFFLE_CREDENTIALS', help: 'file of ACCESS_KEY_ID SECRET_ACCESS_KEY lines, for --auth sigv4', nullable: true },
   'request-bodies-bytes': { key: 'requestBodiesBytes', kind: 'bytes', env: 'RIFFLE_REQUEST_BODIES_BYTES', help: 'request bodies held at once, all connections (503 past it)' },
   'in-memory': { key: 'inMemory', kind: 'flag', flagValue: true, env: 'RIFFLE_IN_MEMORY', help: 'keep all data in memory' },
   'data-dir': { key: 'dataDir', kind: 'string', nullable: true, env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
@@ -217,6 +225,7 @@ function valid(spec: OptionSpec, value: unknown): boolean {
   if (spec.kind === 'region') return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value);
   if (spec.kind === 'account') return /^\d{12}$/.test(value);
   if (spec.kind === 'fsync') return FSYNC_MODES.includes(value);
+  if (spec.kind === 'auth') return value === 'none' || value === 'sigv4';
   if (spec.kind === 'url') return /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(value);
   if (spec.kind === 'list') return /^([^\s,]+(,[^\s,]+)*)?$/.test(value); // comma-separated, or empty
   return value !== ''; // 'string'
@@ -235,6 +244,8 @@ function accepts(spec: OptionSpec, embedded: boolean): string {
       return embedded ? 'a string of 12 digits' : '12 digits';
     case 'fsync':
       return embedded ? "'always', 'group' or 'never'" : 'always, group or never';
+    case 'auth':
+      return embedded ? "'none' or 'sigv4'" : 'none or sigv4';
     case 'url':
       return embedded ? `a string with an http:// or https:// URL${spec.nullable === true ? ' or null' : ''}` : 'an http:// or https:// URL';
     case 'list':

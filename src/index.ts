@@ -4,8 +4,10 @@
  * (`riffle.call('PutRecords', {...})`), with the same validation and errors as the HTTP endpoint.
  * `listen()` adds the network front ends.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { checkOptions, resolveS3Dir, type RiffleConfig } from './config.js';
+import { checkOptions, ConfigError, resolveS3Dir, type RiffleConfig } from './config.js';
+import { parseCredentialsFile } from './aws/sigv4.js';
 import { Engine } from './engine/engine.js';
 import { KinesisService } from './kinesis/service.js';
 import { kinesisClient, type KinesisApi } from './kinesis/client-api.js';
@@ -93,9 +95,10 @@ export class Riffle {
       allowedOrigins: list(this.config.allowedOrigins),
       budget: new BodyBudget(this.config.requestBodiesBytes),
     });
-    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices, admission });
+    const secrets = loadSecrets(this.config);
+    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices, admission, secrets });
     this.endpoints.push(aws);
-    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, admission, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, admission, secrets, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
     this.endpoints.push(uws);
     return { port: aws.port, streamPort: uws.port };
   }
@@ -118,4 +121,15 @@ function objectSink(config: RiffleConfig): ObjectSink {
 /** Compression threads: half the cores (the shard owners and the main thread need the rest), at least one. */
 function compressThreads(): number {
   return Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
+}
+
+/** --auth sigv4: the access keys of --credentials (ConfigError naming what is wrong); --auth none: null. */
+function loadSecrets(config: RiffleConfig): Map<string, string> | null {
+  if (config.auth === 'none') return null;
+  if (config.credentials === null) throw new ConfigError('credentials', '--auth sigv4 needs --credentials FILE (lines of ACCESS_KEY_ID SECRET_ACCESS_KEY)');
+  try {
+    return parseCredentialsFile(readFileSync(config.credentials, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('credentials', `--credentials ${config.credentials}: ${(err as Error).message}`);
+  }
 }

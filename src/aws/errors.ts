@@ -12,6 +12,7 @@ export const AWS_ERRORS = {
   MissingAuthenticationTokenException: { httpStatus: 400, retryable: false },
   IncompleteSignatureException: { httpStatus: 400, retryable: false },
   InvalidSignatureException: { httpStatus: 400, retryable: false },
+  UnrecognizedClientException: { httpStatus: 400, retryable: false },
   AccessDeniedException: { httpStatus: 400, retryable: false },
   // Resource errors shared by Kinesis and Firehose
   InvalidArgumentException: { httpStatus: 400, retryable: false },

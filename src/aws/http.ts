@@ -22,11 +22,21 @@ export interface AwsService {
  * operation. protocol.ts gives it every request signed for its signing name, whatever the method
  * and path, so unsigned paths (a later /metrics or /health) never reach it.
  */
+/** Why a request's SigV4 signature did not verify (aws/sigv4.ts); each service words it its own way. */
+export type SigV4Failure =
+  | { kind: 'missing' }
+  | { kind: 'incomplete'; message: string }
+  | { kind: 'unknown-key'; accessKeyId: string }
+  | { kind: 'mismatch'; canonicalRequest: string; stringToSign: string }
+  | { kind: 'expired'; message: string };
+
 export interface RestService {
   /** The SigV4 signing name requests carry in their credential scope (`AKID/<date>/<region>/s3/aws4_request`): 's3'. */
   readonly signingName: string;
   /** Answers in the service's own wire format, errors included; rejects only on a bug. */
   handle(req: AwsHttpRequest): Promise<AwsHttpResponse>;
+  /** The answer, in its own wire format, to a request whose SigV4 signature did not verify. */
+  refuse(failure: SigV4Failure): AwsHttpResponse;
 }
 
 export interface AwsHttpRequest {

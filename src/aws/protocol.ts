@@ -4,6 +4,7 @@
 // against AWS): CORS, method, empty body, content type, body syntax, target, then authentication.
 // Requests signed for a REST service's signing name (S3) go to that service before any of this.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { verifySigV4 } from './sigv4.js';
 import { AwsError, isAwsError, type AwsErrorCode } from './errors.js';
 import { MalformedBodyError, decodeCborBody, decodeJsonBody, encodeCborBody, encodeJsonBody } from './codec.js';
 import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type RestService, type StreamingBody } from './http.js';
@@ -40,21 +41,27 @@ export async function handleAwsRequest(
   req: AwsHttpRequest,
   services: AwsService[],
   restServices: readonly RestService[] = [],
+  /** With --auth sigv4: access key id → secret; every signature is verified. null: only required. */
+  secrets: ReadonlyMap<string, string> | null = null,
 ): Promise<AwsHttpResponse> {
   if (restServices.length > 0) {
     const scope = credentialScope(req);
     const rest = scope === undefined ? undefined : restServices.find((s) => s.signingName === scope.service);
-    if (rest !== undefined) return handleRest(rest, req);
+    if (rest !== undefined) {
+      const verified = secrets === null ? null : verifySigV4(req, secrets);
+      if (verified !== null && 'kind' in verified) return rest.refuse(verified);
+      return handleRest(rest, req);
+    }
   }
   const headers: Record<string, string> = { 'x-amzn-RequestId': randomUUID() };
   try {
-    return await handle(req, services, headers);
+    return await handle(req, services, headers, secrets);
   } catch (err) {
     return internalFailure(headers, AMZ_JSON, err);
   }
 }
 
-async function handle(req: AwsHttpRequest, services: AwsService[], headers: Record<string, string>): Promise<AwsHttpResponse> {
+async function handle(req: AwsHttpRequest, services: AwsService[], headers: Record<string, string>, secrets: ReadonlyMap<string, string> | null): Promise<AwsHttpResponse> {
   const origin = req.headers.origin;
   if (req.method !== 'OPTIONS' || origin === undefined) headers['x-amz-id-2'] = randomBytes(72).toString('base64');
 
@@ -98,7 +105,7 @@ async function handle(req: AwsHttpRequest, services: AwsService[], headers: Reco
 
   if (service === undefined || !known) return awsError(headers, format, new AwsError('UnknownOperationException'));
 
-  const authError = checkAuthentication(req);
+  const authError = checkAuthentication(req) ?? (secrets === null ? undefined : signatureError(req, secrets));
   if (authError !== undefined) return awsError(headers, format, authError);
 
   try {
@@ -195,6 +202,27 @@ function checkAuthentication(req: AwsHttpRequest): AwsError | undefined {
     if (message !== '') message += 'Re-examine the query-string parameters.';
   }
   return message === '' ? undefined : new AwsError('IncompleteSignatureException', message);
+}
+
+/** --auth sigv4: the signature verified, or the error AWS's JSON services answer, in their words. */
+function signatureError(req: AwsHttpRequest, secrets: ReadonlyMap<string, string>): AwsError | undefined {
+  const v = verifySigV4(req, secrets);
+  if (!('kind' in v)) return undefined;
+  switch (v.kind) {
+    case 'missing':
+      return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    case 'incomplete':
+      return new AwsError('IncompleteSignatureException', v.message);
+    case 'unknown-key':
+      return new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    case 'expired':
+      return new AwsError('InvalidSignatureException', v.message);
+    case 'mismatch':
+      return new AwsError(
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      );
+  }
 }
 
 function awsError(headers: Record<string, string>, format: WireFormat, err: AwsError): AwsHttpResponse {

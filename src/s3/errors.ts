@@ -16,6 +16,10 @@ export const S3_ERRORS = {
   NotImplemented: { httpStatus: 501, retryable: false, message: 'A header you provided implies functionality that is not implemented' },
   PreconditionFailed: { httpStatus: 412, retryable: false, message: 'At least one of the pre-conditions you specified did not hold' },
   InternalError: { httpStatus: 500, retryable: true, message: 'We encountered an internal error. Please try again.' },
+  // Signature Version 4 (--auth sigv4)
+  InvalidAccessKeyId: { httpStatus: 403, retryable: false, message: 'The AWS Access Key Id you provided does not exist in our records.' },
+  SignatureDoesNotMatch: { httpStatus: 403, retryable: false, message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' },
+  RequestTimeTooSkewed: { httpStatus: 403, retryable: false, message: 'The difference between the request time and the current time is too large.' },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean; message: string }>;
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;

@@ -4,6 +4,7 @@
 // errors are S3's XML documents, and HEAD answers carry only their status and headers.
 import { randomBytes } from 'node:crypto';
 import type { AwsHttpRequest, AwsHttpResponse, RestService } from '../aws/http.js';
+import type { SigV4Failure } from '../aws/sigv4.js';
 import { credentialScope } from '../aws/protocol.js';
 import { ETags } from './etags.js';
 import { S3Error } from './errors.js';
@@ -37,6 +38,18 @@ export class S3Service implements RestService {
   /** dir: where the buckets are (resolveS3Dir); it may not exist yet. */
   constructor(dir: string) {
     this.ctx = { store: new ObjectStore(dir), etags: new ETags() };
+  }
+
+  /** A request whose signature did not verify (--auth sigv4), answered with S3's codes and words. */
+  refuse(failure: SigV4Failure): AwsHttpResponse {
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    const hostId = randomBytes(48).toString('base64');
+    let error: S3Error;
+    if (failure.kind === 'unknown-key') error = new S3Error('InvalidAccessKeyId', { details: [['AWSAccessKeyId', failure.accessKeyId]] });
+    else if (failure.kind === 'mismatch') error = new S3Error('SignatureDoesNotMatch', { details: [['StringToSign', failure.stringToSign], ['CanonicalRequest', failure.canonicalRequest]] });
+    else if (failure.kind === 'expired') error = failure.message.startsWith('Request has expired') ? new S3Error('AccessDenied', { message: 'Request has expired' }) : new S3Error('RequestTimeTooSkewed');
+    else error = new S3Error('AccessDenied', failure.kind === 'incomplete' ? { message: failure.message } : {});
+    return { status: error.httpStatus, headers: { 'Content-Type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': hostId }, body: errorDocument(error.code, error.message, error.details, requestId, hostId) };
   }
 
   async handle(http: AwsHttpRequest): Promise<AwsHttpResponse> {

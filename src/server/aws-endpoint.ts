@@ -31,7 +31,8 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   const maxBodyBytes = checkEndpointOptions(options);
   const { services, restServices } = options;
   const admission = options.admission ?? new Admission(options.host);
-  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices));
+  const secrets = options.secrets ?? null;
+  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices, secrets));
   const budget = admission.budget;
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -321,8 +322,11 @@ function serveHttp2(
     const method = String(h2Headers[':method'] ?? '');
     const body = Buffer.concat(chunks, size);
     chunks.length = 0;
-    // :authority is HTTP/2's Host.
-    if (headers.host === undefined && h2Headers[':authority'] !== undefined) headers.host = String(h2Headers[':authority']);
+    // :authority is HTTP/2's Host (and what the AWS SDKs sign over HTTP/2, by that name).
+    if (h2Headers[':authority'] !== undefined) {
+      headers[':authority'] = String(h2Headers[':authority']);
+      headers.host ??= headers[':authority'];
+    }
     route({ method, path, query, headers, body })
       .then((response) => {
         release();

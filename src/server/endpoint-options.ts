@@ -13,6 +13,8 @@ export interface EndpointOptions {
   maxBodyBytes?: number;
   /** Host and Origin checks and the body budget (server/admission.ts); default: loopback only, no origins. */
   admission?: Admission;
+  /** --auth sigv4: access key id → secret, against which every signature is verified (WebSocket upgrades too). */
+  secrets?: ReadonlyMap<string, string> | null;
 }
 
 export interface RunningEndpoint {

@@ -11,6 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
+import { verifySigV4 } from '../aws/sigv4.js';
 import { Admission, bodiesOverBudget, type BodyBudget } from './admission.js';
 import type { AwsHttpRequest, AwsHttpResponse, BodySink, StreamingBody } from '../aws/http.js';
 import type { WsPeer, WsRoute, WsSession } from '../aws/ws.js';
@@ -43,7 +44,7 @@ interface WsUserData {
  * Maps a transport-neutral WsRoute onto uWS. uWS rules kept: the message ArrayBuffer is only valid
  * during the callback (the session copies); a closed WebSocket must never be touched again.
  */
-function wsBehavior(route: WsRoute, admission: Admission): uWS.WebSocketBehavior<WsUserData> {
+function wsBehavior(route: WsRoute, admission: Admission, secrets: ReadonlyMap<string, string> | null): uWS.WebSocketBehavior<WsUserData> {
   return {
     compression: uWS.DISABLED,
     maxPayloadLength: route.maxMessageBytes,
@@ -58,6 +59,16 @@ function wsBehavior(route: WsRoute, admission: Admission): uWS.WebSocketBehavior
       if (!admission.hostAllowed(host) || !admission.originAllowed(origin === '' ? undefined : origin, host)) {
         res.writeStatus('403 Forbidden').end('WebSocket refused: this Host or Origin may not call this server (--allowed-hosts, --allowed-origins).', true);
         return;
+      }
+      // --auth sigv4: the upgrade is signed like any request, in its headers or as a presigned URL.
+      if (secrets !== null) {
+        const headers: Record<string, string> = {};
+        req.forEach((name, value) => (headers[name] = value));
+        const verified = verifySigV4({ method: 'GET', path: req.getUrl(), query: req.getQuery() ?? '', headers, body: Buffer.alloc(0) }, secrets);
+        if ('kind' in verified) {
+          res.writeStatus('403 Forbidden').end(`WebSocket refused: the request is not signed with a known key (${verified.kind}).`, true);
+          return;
+        }
       }
       res.upgrade<WsUserData>(
         { open: false },
@@ -113,9 +124,10 @@ export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<Run
   const maxBodyBytes = checkEndpointOptions(options);
   const { services, restServices } = options;
   const admission = options.admission ?? new Admission(options.host);
-  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices));
+  const secrets = options.secrets ?? null;
+  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices, secrets));
   const app = uWS.App();
-  for (const ws of options.ws ?? []) app.ws<WsUserData>(ws.path, wsBehavior(ws, admission));
+  for (const ws of options.ws ?? []) app.ws<WsUserData>(ws.path, wsBehavior(ws, admission, secrets));
   app.any('/*', (res, req) => serve(res, req, route, maxBodyBytes, admission.budget));
 
   // LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets binds with SO_REUSEPORT by default, which would let a
