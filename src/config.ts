@@ -23,6 +23,9 @@ export interface RiffleConfig {
   auth: 'none' | 'sigv4';
   /** A file of `ACCESS_KEY_ID SECRET_ACCESS_KEY` lines (for --auth sigv4). */
   credentials: string | null;
+  /** PEM certificate (chain) and private key: both ports then serve TLS only (HTTPS with HTTP/2 by ALPN, and wss). */
+  tlsCert: string | null;
+  tlsKey: string | null;
   inMemory: boolean;
   /** Shard logs and the manifest live here; null: in memory (Riffle.start's default; the CLI: ./riffle-data). `inMemory` wins. */
   dataDir: string | null;
@@ -85,6 +88,8 @@ export function defaultConfig(): RiffleConfig {
     requestBodiesBytes: 256 * 1024 * 1024,
     auth: 'none',
     credentials: null,
+    tlsCert: null,
+    tlsKey: null,
     inMemory: false,
     dataDir: null,
     fsync: 'group',
@@ -154,6 +159,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'allowed-origins': { key: 'allowedOrigins', kind: 'list', env: 'RIFFLE_ALLOWED_ORIGINS', help: 'browser origins that may call (comma-separated; * for any)' },
   auth: { key: 'auth', kind: 'auth', env: 'RIFFLE_AUTH', help: 'none (signatures required, not checked) or sigv4 (verified against --credentials)' },
   credentials: { key: 'credentials', kind: 'string', env: 'RIFFLE_CREDENTIALS', help: 'file of ACCESS_KEY_ID SECRET_ACCESS_KEY lines, for --auth sigv4', nullable: true },
+  'tls-cert': { key: 'tlsCert', kind: 'string', env: 'RIFFLE_TLS_CERT', help: 'PEM certificate file: both ports serve TLS (HTTPS, h2 by ALPN, wss)', nullable: true },
+  'tls-key': { key: 'tlsKey', kind: 'string', env: 'RIFFLE_TLS_KEY', help: 'PEM private key file for --tls-cert', nullable: true },
   'request-bodies-bytes': { key: 'requestBodiesBytes', kind: 'bytes', env: 'RIFFLE_REQUEST_BODIES_BYTES', help: 'request bodies held at once, all connections (503 past it)' },
   'in-memory': { key: 'inMemory', kind: 'flag', flagValue: true, env: 'RIFFLE_IN_MEMORY', help: 'keep all data in memory' },
   'data-dir': { key: 'dataDir', kind: 'string', nullable: true, env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },

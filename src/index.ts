@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { checkOptions, ConfigError, resolveS3Dir, type RiffleConfig } from './config.js';
 import { parseCredentialsFile } from './aws/sigv4.js';
 import { Engine } from './engine/engine.js';
@@ -96,9 +97,10 @@ export class Riffle {
       budget: new BodyBudget(this.config.requestBodiesBytes),
     });
     const secrets = loadSecrets(this.config);
-    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices, admission, secrets });
+    const tls = checkTls(this.config);
+    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices, admission, secrets, tls });
     this.endpoints.push(aws);
-    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, admission, secrets, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, admission, secrets, tls, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
     this.endpoints.push(uws);
     return { port: aws.port, streamPort: uws.port };
   }
@@ -121,6 +123,27 @@ function objectSink(config: RiffleConfig): ObjectSink {
 /** Compression threads: half the cores (the shard owners and the main thread need the rest), at least one. */
 function compressThreads(): number {
   return Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
+}
+
+/** --tls-cert and --tls-key: both or neither, readable, and a key that matches the certificate (ConfigError otherwise). */
+function checkTls(config: RiffleConfig): { certFile: string; keyFile: string } | null {
+  const { tlsCert, tlsKey } = config;
+  if (tlsCert === null && tlsKey === null) return null;
+  if (tlsCert === null || tlsKey === null) throw new ConfigError(tlsCert === null ? 'tls-cert' : 'tls-key', '--tls-cert and --tls-key go together');
+  let cert: Buffer;
+  let key: Buffer;
+  try {
+    cert = readFileSync(tlsCert);
+    key = readFileSync(tlsKey);
+  } catch (err) {
+    throw new ConfigError('tls-cert', `--tls-cert/--tls-key: ${(err as Error).message}`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new ConfigError('tls-key', `--tls-cert ${tlsCert} / --tls-key ${tlsKey}: ${(err as Error).message}`);
+  }
+  return { certFile: tlsCert, keyFile: tlsKey };
 }
 
 /** --auth sigv4: the access keys of --credentials (ConfigError naming what is wrong); --auth none: null. */

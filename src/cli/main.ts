@@ -41,10 +41,23 @@ async function serve(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const { port, streamPort } = await riffle.listen();
+  let listening: { port: number; streamPort: number };
+  try {
+    listening = await riffle.listen();
+  } catch (err) {
+    await riffle.close();
+    if (err instanceof ConfigError) {
+      console.error(`riffle: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { port, streamPort } = listening;
+  const scheme = config.tlsCert !== null ? 'https' : 'http';
+  const h2 = config.tlsCert !== null ? 'HTTP/1.1 + HTTP/2 by ALPN' : 'HTTP/1.1 + h2c';
   const mode = config.throttle ? 'per-shard limits on' : 'no per-shard limits';
   console.log(
-    `riffle: listening on http://${config.host}:${port} (AWS API, HTTP/1.1 + h2c) and http://${config.host}:${streamPort} (uWebSockets.js); ` +
+    `riffle: listening on ${scheme}://${config.host}:${port} (AWS API, ${h2}) and ${scheme}://${config.host}:${streamPort} (uWebSockets.js); ` +
       `${config.workers} shard owner thread(s), ${mode}, ` +
       (config.dataDir !== null && !config.inMemory ? `data in ${config.dataDir} (fsync ${config.fsync})` : 'data in memory') +
       `; Firehose objects to ${config.s3Endpoint ?? resolveS3Dir(config)}`,

@@ -3,7 +3,9 @@
 // runtimeConfig) and fails with "Protocol error" against an HTTP/1.1-only server; the AWS CLI,
 // boto3 and the Firehose client speak HTTP/1.1. So a plain TCP server reads the first bytes of each
 // connection and hands the socket to whichever server speaks the protocol they start.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import http from 'node:http';
 import http2 from 'node:http2';
 import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
@@ -59,13 +61,28 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   h2.on('sessionError', () => {});
   h2.on('stream', (stream, headers) => serveHttp2(stream, headers, route, maxBodyBytes, budget));
 
-  const tcp = net.createServer((socket) => {
+  const accept = (socket: net.Socket): boolean => {
     // Past the cap a connection is closed at once (its descriptor back), before it can hold anything.
-    if (sockets.size >= MAX_CONNECTIONS) return void socket.destroy();
+    if (sockets.size >= MAX_CONNECTIONS) return void socket.destroy(), false;
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    routeByPreface(socket, h1, h2, requests);
-  });
+    return true;
+  };
+  // TLS: HTTP/2 or HTTP/1.1 by ALPN (the Go and Java SDKs speak HTTP/2 only over TLS); cleartext:
+  // by the first bytes (h2c with prior knowledge, or HTTP/1.1).
+  const tcp = options.tls
+    ? tls.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile), ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+        if (!accept(socket)) return;
+        socket.on('error', () => socket.destroy());
+        if (socket.alpnProtocol === 'h2') return void h2.emit('connection', socket);
+        h1.emit('connection', socket);
+        deadlines(socket, requests);
+      })
+    : net.createServer((socket) => {
+        if (accept(socket)) routeByPreface(socket, h1, h2, requests);
+      });
+  // A TLS handshake that fails (a cleartext client, a bad certificate) just ends that connection.
+  tcp.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(options.port, options.host, () => {

@@ -15,6 +15,8 @@ export interface EndpointOptions {
   admission?: Admission;
   /** --auth sigv4: access key id → secret, against which every signature is verified (WebSocket upgrades too). */
   secrets?: ReadonlyMap<string, string> | null;
+  /** --tls-cert / --tls-key: PEM files; the endpoint then serves HTTPS (and wss) only. */
+  tls?: { certFile: string; keyFile: string } | null;
 }
 
 export interface RunningEndpoint {

@@ -126,7 +126,8 @@ export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<Run
   const admission = options.admission ?? new Admission(options.host);
   const secrets = options.secrets ?? null;
   const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices, secrets));
-  const app = uWS.App();
+  // TLS: µWS has no HTTP/2, so the stream port serves HTTPS/1.1 and wss.
+  const app = options.tls ? uWS.SSLApp({ cert_file_name: options.tls.certFile, key_file_name: options.tls.keyFile }) : uWS.App();
   for (const ws of options.ws ?? []) app.ws<WsUserData>(ws.path, wsBehavior(ws, admission, secrets));
   app.any('/*', (res, req) => serve(res, req, route, maxBodyBytes, admission.budget));
 

@@ -32,7 +32,7 @@ export async function startServer(args: string[] = []): Promise<RunningServer> {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${err}`)), 15_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on http:\/\/[\d.]+:(\d+) .* and http:\/\/[\d.]+:(\d+)/.exec(out);
+      const m = /listening on https?:\/\/[\d.]+:(\d+) .* and https?:\/\/[\d.]+:(\d+)/.exec(out);
       if (m !== null) {
         clearTimeout(timer);
         resolve({ port: Number(m[1]), streamPort: Number(m[2]) });

@@ -107,6 +107,14 @@ export const TMPFS_MOUNT: ToolSpec = {
   install: 'run the tests as root with CAP_SYS_ADMIN (in a container: --cap-add SYS_ADMIN, or --privileged)',
 };
 
+/** OpenSSL's command line, to make the self-signed certificate the TLS tests serve and trust. */
+export const OPENSSL: ToolSpec = {
+  name: 'openssl',
+  candidates: ['openssl', '/usr/bin/openssl'],
+  probe: ['version'], // 'OpenSSL 3.0.x ...'
+  install: 'apt-get install openssl',
+};
+
 /** GNU gzip, to decompress Firehose's GZIP objects (`gzip -dc`). */
 export const GZIP: ToolSpec = {
   name: 'gzip',
