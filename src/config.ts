@@ -29,6 +29,8 @@ export interface RiffleConfig {
   inMemory: boolean;
   /** Shard logs and the manifest live here; null: in memory (Riffle.start's default; the CLI: ./riffle-data). `inMemory` wins. */
   dataDir: string | null;
+  /** Segment file descriptors the shard owners keep open at most, together (least recently used closed past it); at most half the process's descriptor limit. */
+  openFiles: number;
   /** When durable acknowledgements are synced to disk (see shard/owner-init.ts FsyncMode). */
   fsync: 'always' | 'group' | 'never';
   /** A durable shard starts a new segment file past this many bytes (retention deletes whole files). */
@@ -92,6 +94,7 @@ export function defaultConfig(): RiffleConfig {
     tlsKey: null,
     inMemory: false,
     dataDir: null,
+    openFiles: 4096,
     fsync: 'group',
     segmentBytes: 64 * 1024 * 1024,
     segmentMs: 3_600_000,
@@ -164,6 +167,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'request-bodies-bytes': { key: 'requestBodiesBytes', kind: 'bytes', env: 'RIFFLE_REQUEST_BODIES_BYTES', help: 'request bodies held at once, all connections (503 past it)' },
   'in-memory': { key: 'inMemory', kind: 'flag', flagValue: true, env: 'RIFFLE_IN_MEMORY', help: 'keep all data in memory' },
   'data-dir': { key: 'dataDir', kind: 'string', nullable: true, env: 'RIFFLE_DATA_DIR', help: 'keep streams and records on disk here (durable logs)' },
+  'open-files': { key: 'openFiles', kind: 'count', env: 'RIFFLE_OPEN_FILES', help: 'segment files the shard owners keep open at most (4096; at most half the descriptor limit)' },
   fsync: { key: 'fsync', kind: 'fsync', env: 'RIFFLE_FSYNC', help: 'always | group | never: when acknowledged records reach disk' },
   'segment-bytes': { key: 'segmentBytes', kind: 'bytes', env: 'RIFFLE_SEGMENT_BYTES', help: 'segment file size before a new one starts (64 MiB)' },
   'segment-ms': { key: 'segmentMs', kind: 'age', env: 'RIFFLE_SEGMENT_MS', help: 'segment file age before a new one starts (1 hour)' },

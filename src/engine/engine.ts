@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { RiffleConfig } from '../config.js';
 import type { StoredStream } from '../log/manifest.js';
 import { SharedClock } from '../shard/clock.js';
@@ -16,6 +17,20 @@ import { Resharder } from './reshard.js';
 import { StreamRegistry } from './registry.js';
 import { StreamSettings } from './stream-settings.js';
 import { WritePath } from './write-path.js';
+
+/**
+ * --open-files, but at most half the process's descriptor limit (the rest is for connections and
+ * the main thread's files), read from /proc/self/limits where there is one.
+ */
+function openFilesFor(wanted: number): number {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const soft = line?.[1] === undefined || line[1] === 'unlimited' ? Infinity : Number(line[1]);
+    return Math.max(1, Math.min(wanted, Math.floor(soft / 2)));
+  } catch {
+    return wanted;
+  }
+}
 
 /** How often closed shards past the retention period are looked for (engine/reshard.ts retireExpired). */
 const RETIRE_EVERY_MS = 60_000;
@@ -88,12 +103,13 @@ export class Engine {
     let pool: OwnerPool;
     try {
       stored = persistence.load();
-      pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, hotBytes: config.hotBytes });
+      pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, hotBytes: config.hotBytes, openFiles: openFilesFor(config.openFiles) });
     } catch (err) {
       persistence.unlock();
       throw err;
     }
     const engine = new Engine(config, pool, clock, persistence);
+    pool.restore = (owner) => engine.reopenOwner(owner);
     try {
       let changed = false;
       for (const s of stored) changed = (await engine.lifecycle.restore(s)) || changed;
@@ -107,6 +123,24 @@ export class Engine {
     engine.retireTimer = setInterval(() => void engine.reshards.retireExpired().catch((err: unknown) => console.error('riffle: retiring expired shards:', err)), RETIRE_EVERY_MS);
     engine.retireTimer.unref();
     return engine;
+  }
+
+  /** A replaced shard owner's shards, opened again there (OwnerPool.replace). */
+  private async reopenOwner(owner: number): Promise<void> {
+    let recovered = 0;
+    let lost = 0;
+    for (const stream of this.streams.all()) {
+      for (const shard of stream.shards) {
+        if (shard.owner !== owner || shard.retired === true) continue;
+        if (await this.lifecycle.shards.reopen(stream, shard)) recovered++;
+        else lost++;
+      }
+    }
+    const logs = await this.internalLogs.reopenOn(owner);
+    recovered += logs.recovered;
+    lost += logs.lost;
+    const lostNote = lost > 0 ? `; ${lost} in-memory shard(s) lost their records and answer InternalFailure saying so` : '';
+    console.error(`riffle: shard owner ${owner}: ${recovered} shard(s) recovered from disk${lostNote}`);
   }
 
   async close(): Promise<void> {

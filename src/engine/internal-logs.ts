@@ -1,4 +1,4 @@
-import { decodePutReply, decodeShardRecovery, encodePut, encodeShardControl, MSG, putRequestBytes, SHARD_FLAG_UNMETERED, STATUS, type PutAck, type PutEntry, type ShardRecovery } from '../shard/messages.js';
+import { decodePutReply, decodeShardRecovery, encodePut, encodeShardControl, MSG, putRequestBytes, SHARD_FLAG_LOST, SHARD_FLAG_UNMETERED, STATUS, type PutAck, type PutEntry, type ShardRecovery } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 import { splitHashKeySpace } from './hash-key.js';
 import { routingFor } from './lineage.js';
@@ -28,6 +28,9 @@ const NO_KEY = Buffer.alloc(0);
 
 /** The shards of internal logs, on the same owners and group commit as the streams' shards. */
 export class InternalLogs {
+  /** The logs open now, by shard id, with what reopening one on a replaced owner takes. */
+  private readonly live = new Map<number, { log: InternalLog; dir: string; retentionMs: number }>();
+
   constructor(
     private readonly pool: OwnerPool,
     private readonly persistence: Persistence,
@@ -79,6 +82,7 @@ export class InternalLogs {
         return rec;
       },
     );
+    this.live.set(gid, { log, dir, retentionMs });
     return { log, recovery };
   }
 
@@ -120,7 +124,27 @@ export class InternalLogs {
   }
 
   /** Closes the log in its owner and deletes its files. */
+  /** The logs `owner` had, opened again on its replacement (see ShardOps.reopen); how many came back from disk and how many are LOST. */
+  async reopenOn(owner: number): Promise<{ recovered: number; lost: number }> {
+    const counts = { recovered: 0, lost: 0 };
+    for (const { log, dir, retentionMs } of this.live.values()) {
+      if (log.shard.owner !== owner) continue;
+      const flags = SHARD_FLAG_UNMETERED | (dir === '' ? SHARD_FLAG_LOST : 0);
+      await this.pool.restoreRequest(
+        owner,
+        (id) => encodeShardControl(MSG.CREATE_SHARD, id, log.shard.gid, retentionMs, 0, dir, flags),
+        (h, r) => {
+          const report = dir === '' ? '' : decodeShardRecovery(r).report;
+          if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream: log.stream, shard: log.shard }, report || undefined);
+        },
+      );
+      counts[dir === '' ? 'lost' : 'recovered']++;
+    }
+    return counts;
+  }
+
   async remove(log: InternalLog): Promise<void> {
+    this.live.delete(log.shard.gid);
     await this.pool.request(
       log.shard.owner,
       (id) => encodeShardControl(MSG.DELETE_SHARD, id, log.shard.gid),

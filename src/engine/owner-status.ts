@@ -41,6 +41,8 @@ export function ownerErrorParts(status: number, ctx: StatusContext, internalMess
     case STATUS.SHARD_NOT_FOUND:
       if (ctx.record === true) return INTERNAL;
       return { code: 'ResourceNotFoundException', message: `Shard ${shard.shardId} in stream ${stream.name} under account ${account} does not exist` };
+    case STATUS.LOST:
+      return { code: 'InternalFailure', message: lostMessage(stream, shard, account) };
     case STATUS.ORDERING_AHEAD:
       return { code: 'InvalidArgumentException', message: invalidOrderingMessage(stream, ctx.ordering?.value ?? '', ctx.ordering?.operation ?? 'PutRecord', account) };
     default:
@@ -53,6 +55,10 @@ export function ownerErrorParts(status: number, ctx: StatusContext, internalMess
 export function ownerError(status: number, ctx: StatusContext, internalMessage?: string): AwsError {
   const { code, message } = ownerErrorParts(status, ctx, internalMessage);
   return new AwsError(code, message);
+}
+
+function lostMessage(stream: Stream, shard: Shard, account: string): string {
+  return `Shard ${shard.shardId} in stream ${stream.name} under account ${account} lost its records: the thread that held them in memory failed. Delete and re-create the stream (or run with --data-dir to keep records on disk).`;
 }
 
 function throttledMessage(stream: Stream, shard: Shard, account: string): string {

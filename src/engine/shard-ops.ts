@@ -6,7 +6,7 @@ import { ownerError } from './owner-status.js';
 import type { Persistence } from './persistence.js';
 import type { StreamRegistry } from './registry.js';
 import { formatSequenceNumber, sequencePrefix } from './sequence-number.js';
-import { decodeShardRecovery, encodeShardControl, MSG, STATUS, type ShardRecovery } from '../shard/messages.js';
+import { decodeShardRecovery, encodeShardControl, MSG, SHARD_FLAG_LOST, STATUS, type ShardRecovery } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
 
 const HOUR_MS = 3_600_000;
@@ -90,6 +90,34 @@ export class ShardOps {
         return recovery;
       },
     );
+  }
+
+  /**
+   * The shard again at its owner's replacement (the pool's RestoreOwner): a durable one recovered
+   * from its directory (and closed again if it was), an in-memory one marked LOST, so it answers a
+   * clear error rather than look empty. Returns whether it was recovered from disk.
+   */
+  async reopen(stream: Stream, shard: Shard): Promise<boolean> {
+    const dir = this.persistence.shardDir(stream, shard.index);
+    const ctx = { account: this.account, stream, shard };
+    await this.pool.restoreRequest(
+      shard.owner,
+      (id) => encodeShardControl(MSG.CREATE_SHARD, id, shard.gid, stream.retentionHours * HOUR_MS, shard.index, dir, dir === '' ? SHARD_FLAG_LOST : 0),
+      (h, r) => {
+        const report = dir === '' ? '' : decodeShardRecovery(r).report;
+        if (h.status !== STATUS.OK) throw ownerError(h.status, ctx, report || undefined);
+      },
+    );
+    if (shard.closedMs !== undefined) {
+      await this.pool.restoreRequest(
+        shard.owner,
+        (id) => encodeShardControl(MSG.CLOSE_SHARD, id, shard.gid),
+        (h) => {
+          if (h.status !== STATUS.OK) throw ownerError(h.status, ctx);
+        },
+      );
+    }
+    return dir !== '';
   }
 
   /**

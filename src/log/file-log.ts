@@ -21,7 +21,7 @@
  * the CRC check of the read that reaches it: that read fails (InternalFailure) and the owner
  * reports which segment and byte.
  */
-import { closeSync, fdatasyncSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../config.js';
 import { ChunkPool, CHUNK_BYTES } from './chunk-pool.js';
@@ -33,6 +33,7 @@ import { SparseIndex } from './sparse-index.js';
 import { emptySummary, LogCorruptError, resetReadScratch, SegmentFile, segmentName } from './segment-file.js';
 import { recoverSegments, type Recovery } from './recovery.js';
 import { DATA_FILE_MODE } from './data-dir.js';
+import { fdCache, type FdHolder } from './fd-cache.js';
 
 export { LogCorruptError } from './segment-file.js';
 export type { Recovery } from './recovery.js';
@@ -46,7 +47,17 @@ export interface FileLogOptions {
   hotBytes: number;
   /** Where the hot tail's blocks come from (default: the thread's pool). */
   pool?: ChunkPool;
+  /**
+   * Whether closing the tail's descriptor to make room (fd-cache.ts) fdatasyncs what it wrote first
+   * (default true): --fsync never says false, as it syncs nothing.
+   */
+  syncOnClose?: boolean;
 }
+
+/** A new segment file: created empty (again, if a roll that failed half-way left one), appended to. */
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND;
+/** The tail file reopened after its descriptor was closed to make room. */
+const REOPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND;
 
 /** The server's defaults (--segment-bytes, --segment-ms, --hot-bytes), for logs opened without options. */
 const defaults = defaultConfig();
@@ -70,13 +81,15 @@ function syncDir(dir: string): void {
   }
 }
 
-export class FileLog implements ShardLog {
+export class FileLog implements ShardLog, FdHolder {
   private readonly mem: MemoryLog;
   /** Oldest first; the last is the one being written. */
   private readonly files: SegmentFile[] = [];
   /** Sealed files with a cached index or descriptor, least recently used first. */
   private readonly cached: SegmentFile[] = [];
+  /** The tail file's descriptor for appends (-1: closed, reopened by the next commit), open on `fdName`. */
   private fd = -1;
+  private fdName = '';
   private readonly maxMemSegments: number;
   /**
    * Staged appends, in order, as native frameRecords reads them: per record (arena index, offset,
@@ -113,7 +126,11 @@ export class FileLog implements ShardLog {
       log.mem.evictHead(log.maxMemSegments, Infinity);
     });
     log.files.push(...files);
-    log.fd = tailFd;
+    if (tailFd !== -1) {
+      fdCache().use(log);
+      log.fd = tailFd;
+      log.fdName = (files[files.length - 1] as SegmentFile).name;
+    }
     log.nextCounter = recovery.nextSeq;
     log.horizonSeq = files[0]?.summary.firstSeq ?? 0;
     log.horizonArrivalMs = files[0]?.summary.records ? files[0].summary.firstArrivalMs : -Infinity;
@@ -173,16 +190,24 @@ export class FileLog implements ShardLog {
     let file = this.files[this.files.length - 1];
     if (
       file === undefined ||
-      this.fd === -1 ||
       file.summary.bytes >= this.options.segmentBytes ||
       (file.summary.records > 0 && firstArrivalMs - file.summary.firstArrivalMs >= this.options.segmentMs)
     ) {
       file = this.roll(firstSeq);
+    } else {
+      this.openTail(file);
     }
     if (staging.length < this.stagedBytes) staging = Buffer.allocUnsafe(Math.max(this.stagedBytes, 2 * staging.length));
     const out = staging;
     const framed = native.frameRecords(out, staged, count, this.stagedArenas);
-    for (let written = 0; written < framed; ) written += writeSync(this.fd, out, written, framed - written);
+    try {
+      for (let written = 0; written < framed; ) written += writeSync(this.fd, out, written, framed - written);
+    } catch (err) {
+      // ENOSPC, EIO...: nothing of this commit counts. The records stay staged for the owner to
+      // commit again; the bytes that did get written are cut off when the tail is reopened.
+      this.dropTail();
+      throw err;
+    }
     const summary = file.summary;
     const index = file.index as SparseIndex;
     for (let i = 0, pos = summary.bytes; i < count; i++) {
@@ -225,17 +250,78 @@ export class FileLog implements ShardLog {
     this.unsynced = false;
   }
 
-  /** Seals the current file (synced, closed, index saved) and starts one whose first record is `firstSeq`. */
+  /**
+   * FdHolder: closes the tail's descriptor (the thread's descriptor cache needs room), syncing first
+   * what it wrote unless --fsync never; the next commit reopens it.
+   */
+  closeFd(): void {
+    if (this.fd === -1) return;
+    if (this.unsynced && this.options.syncOnClose !== false) {
+      try {
+        fdatasyncSync(this.fd);
+      } catch (err) {
+        // Never retried (what it should have made durable may be gone): the owner stops.
+        throw new Error(`fdatasync of ${this.dir} failed: ${(err as Error).message}`);
+      }
+    }
+    this.unsynced = false;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Closes the tail's descriptor without syncing (a failed write: see commit). */
+  private dropTail(): void {
+    const fd = this.fd;
+    this.fd = -1;
+    fdCache().closed(this);
+    try {
+      closeSync(fd);
+    } catch {
+      // Closing can only fail for a descriptor that is already gone.
+    }
+  }
+
+  /**
+   * The tail file's descriptor, reopened if it was closed, and the file cut back to what was
+   * committed (a failed write may have left part of a frame after it).
+   */
+  private openTail(file: SegmentFile): void {
+    const cache = fdCache();
+    if (this.fd !== -1 && this.fdName === file.name) return cache.use(this);
+    if (this.fd !== -1) this.dropTail(); // open on a file a failed roll began
+    cache.use(this);
+    try {
+      const fd = openSync(join(this.dir, file.name), REOPEN_FLAGS);
+      this.fd = fd;
+      this.fdName = file.name;
+      ftruncateSync(fd, file.summary.bytes);
+    } catch (err) {
+      if (this.fd !== -1) this.dropTail();
+      else cache.closed(this);
+      throw err;
+    }
+  }
+
+  /**
+   * Seals the current file (synced, closed, index saved) and starts one whose first record is
+   * `firstSeq`. Safe to call again after it failed part-way (EMFILE, ENOSPC): the new file is
+   * created afresh and joins the log only once its header is durable.
+   */
   private roll(firstSeq: number): SegmentFile {
     const old = this.files[this.files.length - 1];
-    if (this.fd !== -1) {
-      this.sync();
-      closeSync(this.fd);
-      this.fd = -1;
-    }
+    const cache = fdCache();
+    this.closeFd();
+    cache.closed(this);
     old?.saveIndex();
     const name = segmentName(firstSeq);
-    this.fd = openSync(join(this.dir, name), 'a', DATA_FILE_MODE);
+    cache.use(this);
+    try {
+      this.fd = openSync(join(this.dir, name), CREATE_FLAGS, DATA_FILE_MODE);
+    } catch (err) {
+      cache.closed(this);
+      throw err;
+    }
+    this.fdName = name;
     writeSync(this.fd, segmentHeader());
     fsyncSync(this.fd);
     syncDir(this.dir); // the new file's directory entry must survive a crash too
@@ -426,6 +512,7 @@ export class FileLog implements ShardLog {
     for (const file of this.files) file.release(false);
     if (this.fd !== -1) closeSync(this.fd);
     this.fd = -1;
+    fdCache().closed(this);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

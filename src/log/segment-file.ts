@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FRAME_HEADER_BYTES, PAYLOAD_FIXED_BYTES, scanFrames, scanSegment, SEGMENT_HEADER_BYTES, type ScannedRecord } from './segment-codec.js';
 import { INDEX_SUFFIX, SparseIndex, type SegmentSummary } from './sparse-index.js';
 import { DATA_FILE_MODE } from './data-dir.js';
+import { fdCache, type FdHolder } from './fd-cache.js';
 
 export const SEGMENT_SUFFIX = '.seg';
 /** Bytes read per pread while scanning (more when one record is larger). */
@@ -64,7 +65,8 @@ export function emptySummary(firstSeq: number, bytes = SEGMENT_HEADER_BYTES): Se
   return { bytes, records: 0, firstSeq, lastSeq: firstSeq - 1, firstArrivalMs: 0, lastArrivalMs: 0 };
 }
 
-export class SegmentFile {
+export class SegmentFile implements FdHolder {
+  /** For disk reads; opened on demand and closed when the thread's descriptor cache needs room (fd-cache.ts). */
   private readFd = -1;
   /** Set when recovery found damage past `summary.bytes`: a read that gets there fails. */
   corrupt: string | null = null;
@@ -111,9 +113,15 @@ export class SegmentFile {
 
   /** Frees what reading cached: the read descriptor and (unless it is being written) the index. */
   release(keepIndex: boolean): void {
+    this.closeFd();
+    fdCache().closed(this);
+    if (!keepIndex) this.index = null;
+  }
+
+  /** FdHolder: the read descriptor is closed; the next read reopens it. */
+  closeFd(): void {
     if (this.readFd !== -1) closeSync(this.readFd);
     this.readFd = -1;
-    if (!keepIndex) this.index = null;
   }
 
   remove(): void {
@@ -133,7 +141,16 @@ export class SegmentFile {
    * tail is known to be damaged.
    */
   visit(offset: number, visit: (r: ScannedRecord, buf: Uint8Array) => boolean): void {
-    if (this.readFd === -1) this.readFd = openSync(this.path, 'r');
+    const cache = fdCache();
+    cache.use(this);
+    if (this.readFd === -1) {
+      try {
+        this.readFd = openSync(this.path, 'r');
+      } catch (err) {
+        cache.closed(this);
+        throw err;
+      }
+    }
     const end = this.summary.bytes;
     let at = offset;
     let chunk = READ_CHUNK_BYTES;

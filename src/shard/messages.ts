@@ -41,6 +41,8 @@ export const STATUS = {
   ORDERING_AHEAD: 5,
   /** The shard is closed (resharded): it takes no more records. The edge routes none there; a bug if seen. */
   SHARD_CLOSED: 6,
+  /** An in-memory shard whose owner thread failed: its records are gone (the pool replaced the owner). */
+  LOST: 7,
 } as const;
 export type Status = (typeof STATUS)[keyof typeof STATUS];
 
@@ -89,6 +91,8 @@ export function readHeader(r: WireReader): Header {
  * delivery stream's, which its service meters with its own quotas), whatever --no-throttle says.
  */
 export const SHARD_FLAG_UNMETERED = 1;
+/** CREATE_SHARD header flag: an in-memory shard re-created on a replacement owner; it answers LOST to everything. */
+export const SHARD_FLAG_LOST = 2;
 
 export function encodeShardControl(type: MsgType, requestId: number, gid: number, retentionMs = 0, shardIndex = 0, dir = '', flags = 0): Uint8Array {
   const path = Buffer.from(dir, 'utf8');

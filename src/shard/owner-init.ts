@@ -16,6 +16,12 @@ export interface OwnerInit {
   segmentMs: number;
   /** Durable shards only: bytes of recent records per shard kept in memory for reads. */
   hotBytes: number;
+  /** This owner's place in the pool (for the server log). */
+  index: number;
+  /** OwnerHealth buffer (owner-health.ts): set while the owner holds acknowledgements it cannot write yet. */
+  health: SharedArrayBuffer;
+  /** Durable shards only: segment file descriptors this owner keeps open at most (its share of --open-files). */
+  openFiles: number;
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AddTagsToStreamCommand, CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand, ListTagsForStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { AddTagsToStreamCommand, CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand, PutRecordCommand, ListTagsForStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { h2Client, startServer, type RunningServer } from './harness.js';
 import { needTool, TMPFS_MOUNT } from './tools.js';
 
@@ -149,39 +149,64 @@ function tinyDisk(size: string): { dir: string; resize(to: string): void; unmoun
 const mount = await needTool(TMPFS_MOUNT, { tests: 'the full-disk test' });
 
 describe('durability: a full disk', () => {
-  it.runIf(mount)('answers InternalFailure once the disk is full, never a false ack, and keeps every ack across a restart', async () => {
+  it.runIf(mount)('holds writes while the disk is full (retryable failures, never a false ack), resumes once there is room, and keeps every ack', async () => {
     const disk = tinyDisk('1m') as NonNullable<ReturnType<typeof tinyDisk>>;
     try {
       let server = await startServer(['--data-dir', disk.dir, '--no-throttle']);
       const client = h2Client(server.port);
       await client.send(new CreateStreamCommand({ StreamName: 'full', ShardCount: 1 }));
       const acked = new Map<string, string>();
-      let failedWith: string | undefined;
-      for (let n = 0; n < 200 && failedWith === undefined; n++) {
+      const put = async (n: number): Promise<string | undefined> => {
         const records = Array.from({ length: 20 }, (_, i) => ({ PartitionKey: 'k', Data: Buffer.from(`full-${n}-${i}-`.padEnd(400, 'z')) }));
-        const out = await client.send(new PutRecordsCommand({ StreamName: 'full', Records: records }));
-        out.Records?.forEach((r, i) => {
-          if (r.SequenceNumber !== undefined) acked.set(r.SequenceNumber, (records[i] as { Data: Buffer }).Data.toString());
-          else failedWith ??= r.ErrorCode;
-        });
-      }
+        try {
+          const out = await client.send(new PutRecordsCommand({ StreamName: 'full', Records: records }));
+          let failed: string | undefined;
+          out.Records?.forEach((r, i) => {
+            if (r.SequenceNumber !== undefined) acked.set(r.SequenceNumber, (records[i] as { Data: Buffer }).Data.toString());
+            else failed ??= r.ErrorCode;
+          });
+          return failed;
+        } catch (err) {
+          return (err as Error).name;
+        }
+      };
+      let failedWith: string | undefined;
+      let n = 0;
+      for (; n < 200 && failedWith === undefined; n++) failedWith = await put(n);
+      // The owner holds the records it cannot write, and acknowledges none: PutRecords reports each
+      // as InternalFailure (the only failure its entries have besides throttling), PutRecord fails
+      // with it (500, retryable).
       expect(failedWith).toBe('InternalFailure');
       expect(acked.size).toBeGreaterThan(100);
       expect(server.alive()).toBe(true);
       // The server's stderr reaches this process through a pipe, maybe after the response: wait for it.
       for (let i = 0; i < 100 && !server.stderr().includes('ENOSPC'); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(server.stderr()).toMatch(/ENOSPC/);
-      // Still refused while the shard's owner is gone (a dead owner is not silently replaced).
-      const again = await client.send(new PutRecordsCommand({ StreamName: 'full', Records: [{ PartitionKey: 'k', Data: Buffer.from('later') }] }));
-      expect(again.Records?.[0]?.ErrorCode).toBe('InternalFailure');
-      await server.stop();
-      // With room again, a restart recovers every acknowledged record (a torn tail is cut off).
+      expect(server.stderr()).toMatch(/shard owner \d+ cannot write its shard logs \(ENOSPC/);
+      expect(await put(n++)).toBe('InternalFailure');
+      const single = await client.send(new PutRecordCommand({ StreamName: 'full', PartitionKey: 'k', Data: Buffer.from('one') })).then(() => 'stored', (e: Error & { $metadata?: { httpStatusCode?: number } }) => `${e.name} ${e.$metadata?.httpStatusCode}`);
+      expect(single).toBe('InternalFailure 500');
+      // Room again: the owner writes what it held and takes new records, without a restart.
       disk.resize('16m');
+      let resumed: string | undefined = 'not yet';
+      for (let i = 0; i < 100 && resumed !== undefined; i++) {
+        resumed = await put(n++);
+        if (resumed !== undefined) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(resumed).toBeUndefined();
+      for (let i = 0; i < 100 && !server.stderr().includes('writes again'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(server.stderr()).toMatch(/shard owner \d+ writes again after \d+ ms/);
+      const live = new Map((await readShard(client, 'full', 'shardId-000000000000')).map((r) => [r.seq, r.data]));
+      for (const [seq, data] of acked) expect(live.get(seq)).toBe(data);
+      await server.stop();
+      // And across a restart.
       server = await startServer(['--data-dir', disk.dir, '--no-throttle']);
       try {
         const stored = await readShard(h2Client(server.port), 'full', 'shardId-000000000000');
         const bySeq = new Map(stored.map((r) => [r.seq, r.data]));
         for (const [seq, data] of acked) expect(bySeq.get(seq)).toBe(data);
+        // Records held while the disk was full and stored once it had room may be there unacknowledged
+        // (their callers were told to retry); none is there twice.
+        expect(new Set(stored.map((r) => r.seq)).size).toBe(stored.length);
       } finally {
         await server.stop();
       }

@@ -18,13 +18,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server process (`riffle serve`) on ephemeral ports. */
-export async function startServer(args: string[] = []): Promise<RunningServer> {
+/**
+ * Starts the real server process (`riffle serve`) on ephemeral ports; with `openFiles`, under that
+ * descriptor limit (`ulimit -n`, then exec: the child is the server itself).
+ */
+export async function startServer(args: string[] = [], options: { openFiles?: number } = {}): Promise<RunningServer> {
   // Durable unless told where: tests that do not name a data directory run in memory.
   const storage = args.some((a) => a.startsWith('--data-dir')) ? [] : ['--in-memory'];
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--stream-port', '0', ...storage, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = [CLI, 'serve', '--port', '0', '--stream-port', '0', ...storage, ...args];
+  const child =
+    options.openFiles === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('sh', ['-c', `ulimit -n ${options.openFiles} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));

@@ -1,17 +1,35 @@
+import { writeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import { native } from '../../native/index.js';
 import type { FileLog } from '../../log/file-log.js';
 import type { ShardLog } from '../../log/shard-log.js';
 import type { FsyncMode } from '../owner-init.js';
+import { isTransientIoError, OwnerHealth } from '../owner-health.js';
+import type { SharedClock } from '../clock.js';
 
 /** fdatasync threads per native call at most, however many shards an owner writes. */
 const SYNC_THREADS_MAX = 64;
+/** Waits between attempts while a commit fails with a transient error: writes resume within the last of these. */
+const RETRY_WAITS_MS = [1, 5, 10, 25, 50, 100];
+
+/** A failed fdatasync: what it should have made durable may be lost, so it is never retried. */
+export class SyncFailedError extends Error {
+  override name = 'SyncFailedError';
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Group commit: the durable logs with records appended since the last commit are written and
  * (unless --fsync never) synced together, before the owner publishes any reply, so an
- * acknowledged record is on disk. A disk error is thrown out of the worker, so the main thread
- * fails this owner's requests with InternalFailure instead of acknowledging.
+ * acknowledged record is on disk.
+ *
+ * A commit that fails with an error that passes (EMFILE, ENOSPC: fd-cache.ts bounds the owner's own
+ * descriptors, but other code or connections can take the rest) keeps its records staged and is
+ * tried again until it works: the owner holds every reply meanwhile (the health word tells the
+ * main thread, which refuses new requests with a retryable error) and resumes within 100 ms of the
+ * disk taking writes again. Nothing is acknowledged that is not written, nothing is lost. Any other
+ * error (a failed fdatasync above all) is thrown out of the worker, and the pool replaces it.
  */
 export class Committer {
   /** Durable logs with records appended since the last commit (ShardState.append adds to it). */
@@ -20,13 +38,42 @@ export class Committer {
   private syncErrs = new Int32Array(16);
   private readonly syncLogs: FileLog[] = [];
 
-  constructor(private readonly fsync: FsyncMode) {}
+  constructor(
+    private readonly fsync: FsyncMode,
+    private readonly health: OwnerHealth,
+    private readonly clock: SharedClock,
+    /** For the server log: 'shard owner 2'. */
+    private readonly who: string,
+  ) {}
 
   commitAll(): void {
     if (this.dirty.size === 0) return;
-    for (const log of this.dirty) (log as FileLog).commit();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Logs committed by an attempt that failed later have nothing staged: their commit is a no-op.
+        for (const log of this.dirty) (log as FileLog).commit();
+        break;
+      } catch (err) {
+        if (!isTransientIoError(err)) throw err;
+        this.holdOn(err as Error, attempt);
+      }
+    }
     if (this.fsync !== 'never') this.syncAll();
     this.dirty.clear();
+    if (this.health.holding) {
+      writeSync(2, `riffle: ${this.who} writes again after ${this.health.heldFor(this.clock.now())} ms; every held record is stored and acknowledged\n`);
+      this.health.release();
+    }
+  }
+
+  /** One failed attempt: say so (once), and wait before the next. */
+  private holdOn(err: Error, attempt: number): void {
+    if (!this.health.holding) {
+      this.health.hold(this.clock.now());
+      // The server log gets the path and the OS's words; clients get a retryable error without them.
+      writeSync(2, `riffle: ${this.who} cannot write its shard logs (${err.message}); holding its acknowledgements and retrying\n`);
+    }
+    Atomics.wait(sleeper, 0, 0, RETRY_WAITS_MS[Math.min(attempt, RETRY_WAITS_MS.length - 1)]);
   }
 
   /** A deleted shard's log is not committed any more. */
@@ -53,7 +100,7 @@ export class Committer {
     }
     logs.forEach((log, i) => {
       const errno = this.syncErrs[i] as number;
-      if (errno !== 0) throw new Error(`fdatasync of ${log.dir} failed: ${getSystemErrorName(-errno)}`);
+      if (errno !== 0) throw new SyncFailedError(`fdatasync of ${log.dir} failed: ${getSystemErrorName(-errno)}`);
       log.markSynced();
     });
   }

@@ -4,6 +4,7 @@ import { HEADER_BYTES, writeHeader, type Header } from '../messages.js';
 import type { OwnerInit } from '../owner-init.js';
 import { WireWriter } from '../wire.js';
 import { Committer } from './commit.js';
+import { OwnerHealth } from '../owner-health.js';
 import { CopyBatch } from './copy-batch.js';
 import type { ShardState } from './shard-state.js';
 
@@ -34,7 +35,7 @@ export class OwnerContext {
     this.requests = new ByteRing(init.requestRing);
     this.replies = new ByteRing(init.replyRing);
     this.clock = new SharedClock(init.clock);
-    this.committer = new Committer(init.fsync);
+    this.committer = new Committer(init.fsync, new OwnerHealth(init.health), this.clock, `shard owner ${init.index}`);
   }
 
   /**

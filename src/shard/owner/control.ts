@@ -1,5 +1,6 @@
+import { writeSync } from 'node:fs';
 import { FileLog } from '../../log/file-log.js';
-import { CLOSE_REPLY_BYTES, decodeShardControl, recoveryReplyBytes, SHARD_FLAG_UNMETERED, STATUS, writeRecovery, type Header } from '../messages.js';
+import { CLOSE_REPLY_BYTES, decodeShardControl, recoveryReplyBytes, SHARD_FLAG_LOST, SHARD_FLAG_UNMETERED, STATUS, writeRecovery, type Header } from '../messages.js';
 import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
 import { answerParkedOf } from './reads.js';
@@ -14,14 +15,19 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
   const { init } = ctx;
   const metered = (h.flags & SHARD_FLAG_UNMETERED) === 0;
   if (dir === '') {
-    ctx.shards.set(gid, new ShardState(index, retentionMs, init.limits, nowMs, metered));
+    const shard = new ShardState(index, retentionMs, init.limits, nowMs, metered);
+    shard.lost = (h.flags & SHARD_FLAG_LOST) !== 0;
+    ctx.shards.set(gid, shard);
     return void ctx.reply(h, STATUS.OK);
   }
   let opened: ReturnType<typeof FileLog.open>;
   try {
-    opened = FileLog.open(dir, { segmentBytes: init.segmentBytes, segmentMs: init.segmentMs, hotBytes: init.hotBytes });
+    opened = FileLog.open(dir, { segmentBytes: init.segmentBytes, segmentMs: init.segmentMs, hotBytes: init.hotBytes, syncOnClose: init.fsync !== 'never' });
   } catch (err) {
-    const text = Buffer.from(`cannot open shard log ${dir}: ${(err as Error).message}`, 'utf8');
+    // The path and the OS's words go to the server log only; the client is told to look there.
+    writeSync(2, `riffle: cannot open shard log ${dir}: ${(err as Error).message}\n`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const text = Buffer.from(`The shard's log could not be opened${code === undefined ? '' : ` (${code})`}; the server log says why.`, 'utf8');
     return void writeRecovery(ctx.reply(h, STATUS.INTERNAL, recoveryReplyBytes(text)), 0, 0, 0, text);
   }
   const { log, recovery } = opened;

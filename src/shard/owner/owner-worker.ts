@@ -6,6 +6,7 @@
  * handle the messages.
  */
 import { workerData } from 'node:worker_threads';
+import { setOpenFilesLimit } from '../../log/fd-cache.js';
 import { MSG, readHeader, STATUS } from '../messages.js';
 import type { OwnerInit } from '../owner-init.js';
 import { WireReader } from '../wire.js';
@@ -20,6 +21,7 @@ const IDLE_WAIT_MS = 200;
 const PUBLISH_EVERY = 64;
 
 const ctx = new OwnerContext(workerData as OwnerInit);
+setOpenFilesLimit(ctx.init.openFiles);
 
 function handle(msg: Uint8Array, nowMs: number): void {
   ctx.copies.begin(msg);

@@ -30,6 +30,7 @@ export function handleRead(ctx: OwnerContext, h: Header, r: WireReader, nowMs: n
   const metered = ctx.init.throttle && (flags & READ_FLAG_UNMETERED) === 0;
   const shard = ctx.shards.get(gid);
   if (shard === undefined) return void ctx.reply(h, STATUS.SHARD_NOT_FOUND);
+  if (shard.lost) return void ctx.reply(h, STATUS.LOST);
   if (metered && !shard.admitRead(nowMs)) return void ctx.reply(h, STATUS.READ_THROTTLED);
   // A closed shard will have nothing more: a read at its end is answered now, with the end flag.
   if ((flags & READ_FLAG_WAIT) !== 0 && fromSeq >= shard.nextSeq && !shard.closed) {
@@ -91,6 +92,7 @@ export function handlePosition(ctx: OwnerContext, h: Header, r: WireReader): voi
   const { gid, kind, value } = decodePosition(r);
   const shard = ctx.shards.get(gid);
   if (shard === undefined) return void ctx.reply(h, STATUS.SHARD_NOT_FOUND);
+  if (shard.lost) return void ctx.reply(h, STATUS.LOST);
   let seq: number;
   try {
     seq = kind === POSITION_KIND.AT_TIMESTAMP ? (shard.log.seekTime(value) ?? shard.nextSeq) : shard.nextSeq;

@@ -23,6 +23,8 @@ export class ShardState {
   nextSeq = FIRST_COUNTER;
   /** Closed by a reshard (CLOSE_SHARD): no more records; readable until retention takes them. */
   closed = false;
+  /** SHARD_FLAG_LOST: an in-memory shard whose records died with its previous owner; every request is answered LOST. */
+  lost = false;
   private lastArrivalMs = 0;
   private readonly writeBytes: TokenBucket;
   private readonly writeRecords: TokenBucket;

@@ -24,6 +24,7 @@ export function handlePut(ctx: OwnerContext, h: Header, r: WireReader, nowMs: nu
     r.pos += keyLen + dataLen;
     const shard = shards.get(gid);
     if (shard === undefined) writePutAck(w, STATUS.SHARD_NOT_FOUND, 0);
+    else if (shard.lost) writePutAck(w, STATUS.LOST, 0);
     // The edge routes nothing to a closed shard (it swaps its routing before sending CLOSE_SHARD).
     else if (shard.closed) writePutAck(w, STATUS.SHARD_CLOSED, 0);
     // A number from this shard's future: AWS rejects it rather than jump the sequence ahead.
@@ -53,8 +54,8 @@ export function handleIngest(ctx: OwnerContext, h: Header, r: WireReader, nowMs:
     const at = pos + INGEST_RECORD_FIXED_BYTES;
     pos = at + keyLen + dataLen;
     const shard = shards.get(gid);
-    if (shard === undefined || shard.closed) {
-      writeIngestAck(w, shard === undefined ? STATUS.SHARD_NOT_FOUND : STATUS.SHARD_CLOSED, shard?.index ?? 0, 0);
+    if (shard === undefined || shard.closed || shard.lost) {
+      writeIngestAck(w, shard === undefined ? STATUS.SHARD_NOT_FOUND : shard.lost ? STATUS.LOST : STATUS.SHARD_CLOSED, shard?.index ?? 0, 0);
       nonAck = true;
     } else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) writeIngestAck(w, STATUS.THROTTLED, shard.index, 0);
     else {

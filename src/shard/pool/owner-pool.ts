@@ -7,10 +7,24 @@ import { readHeader, type Header } from '../messages.js';
 import type { FsyncMode, OwnerInit } from '../owner-init.js';
 import type { SharedClock } from '../clock.js';
 import { checkRingLimits, REPLY_RING_BYTES, REQUEST_RING_BYTES } from './ring-limits.js';
+import { OwnerHealth } from '../owner-health.js';
 
 /** Requests waiting for room in a full request ring, per owner. Past this, callers get 503. */
 const BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
 const PUMP_WAIT_MS = 1000;
+/** How often the pump looks at a holding owner's health. */
+const HOLDING_PUMP_WAIT_MS = 50;
+/**
+ * An owner that has held its acknowledgements this long (its disk refuses writes) fails the requests
+ * it holds with a retryable error instead of keeping their callers waiting: their records may still
+ * be stored once the disk takes them (a retry can duplicate them, as after any 5xx), never lost.
+ */
+const HOLD_ANSWER_MS = 1000;
+/** Owners replaced at most this often (a thread that dies at every start is left failed). */
+const REPLACEMENTS_PER_MINUTE = 5;
+
+const HOLDING_ERROR = new AwsError('ServiceUnavailable', 'Riffle cannot write to its data directory at the moment; retry the request.');
+const RESTARTING_ERROR = new AwsError('ServiceUnavailable', 'A shard owner is being restarted; retry the request.');
 
 type Decode<T> = (header: Header, reader: WireReader) => T;
 
@@ -29,14 +43,23 @@ class Owner {
   private flushing = false;
   failure: AwsError | null = null;
   closed = false;
+  readonly health: OwnerHealth;
+  /** Set while the pool restores a replacement's shards: only its restoring requests go through. */
+  restoring = false;
 
-  constructor(readonly worker: Worker, init: OwnerInit) {
+  constructor(readonly worker: Worker, init: OwnerInit, onDeath: (cause: unknown) => void, private readonly clock: SharedClock) {
     this.requests = new ByteRing(init.requestRing);
     this.replies = new ByteRing(init.replyRing);
-    worker.on('error', (err) => this.fail(err));
-    worker.on('exit', (code) => {
-      if (!this.closed) this.fail(new Error(`shard owner exited with code ${code}`));
-    });
+    this.health = new OwnerHealth(init.health);
+    let died = false;
+    const die = (cause: unknown): void => {
+      if (this.closed || died) return;
+      died = true;
+      this.fail(cause);
+      onDeath(cause);
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => die(new Error(`shard owner exited with code ${code}`)));
     void this.pump();
   }
 
@@ -112,8 +135,15 @@ class Owner {
         }
       }
       if (any) this.replies.release();
-      await this.replies.waitForDataAsync(PUMP_WAIT_MS);
+      if (this.health.holding && this.health.heldFor(this.clock.now()) >= HOLD_ANSWER_MS) this.answerHeld();
+      await this.replies.waitForDataAsync(this.health.holding ? HOLDING_PUMP_WAIT_MS : PUMP_WAIT_MS);
     }
+  }
+
+  /** The owner's disk refuses writes: the requests it holds are answered (retryable); their late replies are dropped. */
+  private answerHeld(): void {
+    for (const p of this.pending.values()) p.reject(HOLDING_ERROR);
+    this.pending.clear();
   }
 
   /** Rejects every pending request and all later ones (a dead owner, or shutdown). */
@@ -126,6 +156,9 @@ class Owner {
   }
 }
 
+/** Reopens the shards a replaced owner had (the engine's: it knows which they are). */
+export type RestoreOwner = (owner: number) => Promise<void>;
+
 export interface OwnerPoolOptions {
   workers: number;
   throttle: boolean;
@@ -135,37 +168,85 @@ export interface OwnerPoolOptions {
   segmentBytes: number;
   segmentMs: number;
   hotBytes: number;
+  /** Segment file descriptors all owners keep open at most (--open-files), shared out evenly. */
+  openFiles: number;
 }
 
 /** The main thread's side of the shard owners: one request ring and one reply ring per owner. */
 export class OwnerPool {
   private nextRequestId = 1;
+  private readonly owners: Owner[] = [];
+  private closing = false;
+  /** When owners were replaced lately (ms), for REPLACEMENTS_PER_MINUTE. */
+  private readonly replacedMs: number[] = [];
+  /** Set by the engine: reopens a replacement's shards. Until it is set, a dead owner stays dead. */
+  restore: RestoreOwner | null = null;
 
-  private constructor(private readonly owners: Owner[]) {}
+  private constructor(private readonly options: OwnerPoolOptions) {}
 
   static async start(options: OwnerPoolOptions): Promise<OwnerPool> {
     checkRingLimits();
-    const owners: Owner[] = [];
-    for (let i = 0; i < options.workers; i++) {
-      const init: OwnerInit = {
-        requestRing: ByteRing.create(REQUEST_RING_BYTES),
-        replyRing: ByteRing.create(REPLY_RING_BYTES),
-        throttle: options.throttle,
-        limits: options.limits,
-        clock: options.clock.buffer,
-        fsync: options.fsync,
-        segmentBytes: options.segmentBytes,
-        segmentMs: options.segmentMs,
-        hotBytes: options.hotBytes,
-      };
-      const worker = new Worker(new URL('../owner/owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${i}` });
-      await new Promise<void>((resolve, reject) => {
-        worker.once('online', resolve);
-        worker.once('error', reject);
-      });
-      owners.push(new Owner(worker, init));
+    const pool = new OwnerPool(options);
+    for (let i = 0; i < options.workers; i++) pool.owners.push(await pool.startOwner(i));
+    return pool;
+  }
+
+  private async startOwner(index: number): Promise<Owner> {
+    const o = this.options;
+    const init: OwnerInit = {
+      requestRing: ByteRing.create(REQUEST_RING_BYTES),
+      replyRing: ByteRing.create(REPLY_RING_BYTES),
+      throttle: o.throttle,
+      limits: o.limits,
+      clock: o.clock.buffer,
+      fsync: o.fsync,
+      segmentBytes: o.segmentBytes,
+      segmentMs: o.segmentMs,
+      hotBytes: o.hotBytes,
+      index,
+      health: OwnerHealth.create(),
+      openFiles: Math.max(1, Math.floor(o.openFiles / o.workers)),
+    };
+    const worker = new Worker(new URL('../owner/owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${index}` });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+    return new Owner(worker, init, (cause) => void this.replace(index, cause), o.clock);
+  }
+
+  /**
+   * A dead owner (a bug, a failed fdatasync) is replaced by a new thread, and the engine reopens its
+   * shards there (durable ones from disk); requests meanwhile get a retryable error.
+   */
+  private async replace(index: number, cause: unknown): Promise<void> {
+    const now = Date.now();
+    while (this.replacedMs.length > 0 && (this.replacedMs[0] as number) < now - 60_000) this.replacedMs.shift();
+    if (this.closing || this.restore === null) return;
+    if (this.replacedMs.length >= REPLACEMENTS_PER_MINUTE) {
+      return void console.error(`riffle: shard owner ${index} failed again (${String(cause)}); ${REPLACEMENTS_PER_MINUTE} replacements in a minute, so it stays down`);
     }
-    return new OwnerPool(owners);
+    this.replacedMs.push(now);
+    let owner: Owner;
+    try {
+      owner = await this.startOwner(index);
+    } catch (err) {
+      return void console.error(`riffle: shard owner ${index} could not be replaced:`, err);
+    }
+    if (this.closing) return void owner.worker.terminate();
+    owner.failure = RESTARTING_ERROR;
+    owner.restoring = true;
+    this.owners[index] = owner;
+    try {
+      await this.restore(index);
+      owner.failure = null;
+      console.error(`riffle: shard owner ${index} replaced; its shards are open again`);
+    } catch (err) {
+      owner.fail(err);
+      console.error(`riffle: shard owner ${index} was replaced but its shards could not be reopened:`, err);
+    } finally {
+      owner.restoring = false;
+    }
   }
 
   get size(): number {
@@ -187,10 +268,12 @@ export class OwnerPool {
    * Sends one request of `size(requestId)` bytes that `fill` writes in place (into the request
    * ring when it has room); resolves with its decoded reply.
    */
-  requestFilled<T>(owner: number, size: (requestId: number) => number, fill: (dst: Uint8Array, requestId: number) => void, decode: Decode<T>): Promise<T> {
+  requestFilled<T>(owner: number, size: (requestId: number) => number, fill: (dst: Uint8Array, requestId: number) => void, decode: Decode<T>, restoring = false): Promise<T> {
     const o = this.owners[owner];
     if (o === undefined) throw new Error(`no shard owner ${owner}`);
-    if (o.failure !== null) return Promise.reject(o.failure);
+    if (o.failure !== null && !(restoring && o.restoring)) return Promise.reject(o.failure);
+    // Its disk refuses writes: new requests are turned away at once rather than queued behind them.
+    if (o.health.holding) return Promise.reject(HOLDING_ERROR);
     const requestId = this.nextRequestId;
     this.nextRequestId = (this.nextRequestId + 1) >>> 0 || 1;
     const len = size(requestId);
@@ -205,7 +288,19 @@ export class OwnerPool {
     });
   }
 
+  /** A request of the engine's restore (RestoreOwner), which goes through while the owner is restoring. */
+  restoreRequest<T>(owner: number, build: (requestId: number) => Uint8Array, decode: Decode<T>): Promise<T> {
+    let message: Uint8Array = new Uint8Array(0);
+    return this.requestFilled(owner, (requestId) => (message = build(requestId)).length, (dst) => dst.set(message), decode, true);
+  }
+
+  /** For tests: the owner's thread ends as a crash would end it (the pool replaces it). */
+  async killOwner(owner: number): Promise<void> {
+    await this.owners[owner]?.worker.terminate();
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(
       this.owners.map(async (o) => {
         o.closed = true;
