@@ -6,7 +6,7 @@
 //   ring/native), so each layer can be read, tested and replaced knowing only what is below it.
 // - Services (kinesis/, firehose/, ...) never import each other: what they share lives in aws/,
 //   which imports only the shared leaves, so adding a service never means untangling another.
-// - config.ts and limits.ts are shared leaves: anything may import them, they import nothing.
+// - config.ts, limits.ts and sigv4-core.ts are shared leaves: anything may import them, they import nothing.
 // - client/ (producers for users and benchmarks) stands alone and only the entry points use it,
 //   so the server never depends on its own clients and clients never drag in the server.
 // - Every file sits in a layer of the map below; a new top-level folder is a decision, not an accident.
@@ -47,7 +47,12 @@ const LAYERS = [
   ['ring/', 'native/'], // 7: leaves
 ];
 const CHAIN = 'cli/index → server → services → fanout → engine → shard → log → ring/native';
-const SHARED_LEAVES = ['config.ts', 'limits.ts']; // importable from anywhere, import nothing
+// Importable from anywhere, import nothing. sigv4-core.ts: SigV4's canonical request, string to sign
+// and signature, which the server's verifier (aws/) and the Producer's signer (client/) must compute
+// the same way; client/ may not import aws/, so the one copy sits here rather than two drifting apart.
+const SHARED_LEAVES = ['config.ts', 'limits.ts', 'sigv4-core.ts'];
+/** 'config.ts, limits.ts and sigv4-core.ts', for the messages. */
+const LEAF_LIST = `${SHARED_LEAVES.slice(0, -1).join(', ')} and ${SHARED_LEAVES.at(-1)}`;
 const AWS = 'aws/'; // shared by the services; importable by layers 0..AWS_MAX_RANK
 const AWS_MAX_RANK = 5;
 const CLIENT = 'client/'; // a separate top: imports only the shared leaves; only layer 0 imports it
@@ -74,9 +79,9 @@ function layerRule(a, b) {
   if (a.key === b.key) return null;
   if (a.kind === 'leaf') return `${a.key} is a shared leaf: it imports nothing from src, so every folder can import it`;
   if (b.kind === 'leaf') return null;
-  if (a.kind === 'client') return `client/ may import only ${SHARED_LEAVES.join(' and ')}, so users and benchmarks get it without the server`;
+  if (a.kind === 'client') return `client/ may import only ${LEAF_LIST}, so users and benchmarks get it without the server`;
   if (b.kind === 'client') return a.rank === 0 ? null : `${a.key} may not import client/: only cli/, index.ts and internal.ts use the clients`;
-  if (a.kind === 'aws') return `aws/ may import only ${SHARED_LEAVES.join(' and ')} (it is shared by every service); move what it needs into aws/`;
+  if (a.kind === 'aws') return `aws/ may import only ${LEAF_LIST} (it is shared by every service); move what it needs into aws/`;
   if (b.kind === 'aws') {
     return a.rank <= AWS_MAX_RANK ? null : `${a.key} (layer ${a.rank}) may not import aws/: only layers 0-${AWS_MAX_RANK} (cli/index down to shard) use AWS code`;
   }

@@ -5,18 +5,21 @@
  * constant time. Time is the wall clock (not the engine clock tests advance): a request more than
  * 5 minutes off, or a presigned one past its X-Amz-Expires, fails.
  *
+ * The canonical request, string to sign and signature are built by sigv4-core.ts, which the
+ * Producer's signer (client/) uses too; what is here is the verifier's own part: reading what a
+ * request carries, the checks before the signature (key, host signed, time) and the comparison.
+ *
  * Pure: no service's wording here. The caller maps a failure to its protocol's error (Kinesis and
  * Firehose: aws/protocol.ts; S3: its XML errors).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { amzDate as amz, canonicalRequest as buildCanonicalRequest, credentialScope, sha256Hex as sha256, signatureHex, SIGV4_ALGORITHM, stringToSign as buildStringToSign } from '../sigv4-core.js';
 import type { AwsHttpRequest, SigV4Failure } from './http.js';
 
 export type { SigV4Failure } from './http.js';
 
-export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS allows a request's time to be this far from its own. */
 export const MAX_SKEW_MS = 5 * 60_000;
-
 
 /** What a verified request was signed as. */
 export interface SigV4Identity {
@@ -36,57 +39,6 @@ interface Parsed {
   /** Presigned: the query's X-Amz-Expires, seconds. */
   expires: number | null;
   presigned: boolean;
-}
-
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
-
-/** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is %XX (upper case). */
-function uriEncode(s: string, keepSlash = false): string {
-  let out = '';
-  for (const byte of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~]/.test(c) || (keepSlash && c === '/')) out += c;
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, '%20'));
-  } catch {
-    return s;
-  }
-}
-
-/** The query as SigV4 signs it: pairs URI-encoded, sorted by name then value; the signature itself left out. */
-function canonicalQuery(query: string): string {
-  if (query === '') return '';
-  const pairs = query
-    .split('&')
-    .filter((p) => p !== '')
-    .map((p) => {
-      const eq = p.indexOf('=');
-      return eq === -1 ? [decode(p), ''] : [decode(p.slice(0, eq)), decode(p.slice(eq + 1))];
-    })
-    .filter(([k]) => k !== 'X-Amz-Signature')
-    .map(([k, v]) => [uriEncode(k as string), uriEncode(v as string)] as const);
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
-}
-
-/**
- * The path as signed: S3 signs it as sent (each segment encoded once); other services encode the
- * already-encoded path once more (SigV4: "each path segment must be URI-encoded twice").
- */
-function canonicalUri(path: string, service: string): string {
-  if (path === '') return '/';
-  if (service === 's3') return path;
-  return path
-    .split('/')
-    .map((seg) => uriEncode(seg))
-    .join('/');
 }
 
 function parse(req: AwsHttpRequest): Parsed | SigV4Failure {
@@ -121,10 +73,6 @@ function timeOf(amzDate: string): number {
   return Date.UTC(Number(amzDate.slice(0, 4)), Number(amzDate.slice(4, 6)) - 1, Number(amzDate.slice(6, 8)), Number(amzDate.slice(9, 11)), Number(amzDate.slice(11, 13)), Number(amzDate.slice(13, 15)));
 }
 
-function amz(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
-
 /**
  * Verifies `req` against the secrets (access key id → secret access key); the identity it was
  * signed as, or why not.
@@ -145,7 +93,6 @@ export function verifySigV4(req: AwsHttpRequest, secrets: ReadonlyMap<string, st
   } else if (t > nowMs + MAX_SKEW_MS) {
     return { kind: 'expired', message: `Signature not yet current: ${p.amzDate} is still later than ${amz(nowMs + MAX_SKEW_MS)} (${amz(nowMs)} + 5 min.)` };
   }
-  const headers = p.signedHeaders.map((name) => `${name}:${(req.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
   // The body is what was signed: a declared x-amz-content-sha256 must be its hash (S3 alone may
   // declare UNSIGNED-PAYLOAD), else a signature over one body would carry another.
   const declared = req.headers['x-amz-content-sha256'];
@@ -153,12 +100,10 @@ export function verifySigV4(req: AwsHttpRequest, secrets: ReadonlyMap<string, st
   if (declared !== undefined && declared !== actual && !(p.service === 's3' && declared === 'UNSIGNED-PAYLOAD')) {
     return { kind: 'mismatch', canonicalRequest: '', stringToSign: 'x-amz-content-sha256 is not the hash of the body' };
   }
-  const payload = declared ?? (p.presigned && p.service === 's3' ? 'UNSIGNED-PAYLOAD' : actual);
-  const canonicalRequest = [req.method, canonicalUri(req.path, p.service), canonicalQuery(req.query), headers, p.signedHeaders.join(';'), payload].join('\n');
-  const scope = `${p.date}/${p.region}/${p.service}/aws4_request`;
-  const stringToSign = [SIGV4_ALGORITHM, p.amzDate, scope, sha256(canonicalRequest)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, p.date), p.region), p.service), 'aws4_request');
-  const expected = Buffer.from(createHmac('sha256', key).update(stringToSign).digest('hex'));
+  const payloadHash = declared ?? (p.presigned && p.service === 's3' ? 'UNSIGNED-PAYLOAD' : actual);
+  const canonicalRequest = buildCanonicalRequest({ method: req.method, path: req.path, query: req.query, service: p.service, headers: req.headers, signedHeaders: p.signedHeaders, payloadHash });
+  const stringToSign = buildStringToSign(p.amzDate, credentialScope(p.date, p.region, p.service), canonicalRequest);
+  const expected = Buffer.from(signatureHex(secret, p.date, p.region, p.service, stringToSign));
   const given = Buffer.from(p.signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { kind: 'mismatch', canonicalRequest, stringToSign };
   return { accessKeyId: p.accessKeyId, region: p.region, service: p.service };

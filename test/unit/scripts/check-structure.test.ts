@@ -151,9 +151,19 @@ describe('checkStructure', () => {
       'limits.ts': ["import { config } from './config.js';", 'export const limit = config;'],
     });
     expect(v).toEqual([
-      'src/aws/x.ts:1: imports src/engine/engine.ts: aws/ may import only config.ts and limits.ts (it is shared by every service); move what it needs into aws/',
+      'src/aws/x.ts:1: imports src/engine/engine.ts: aws/ may import only config.ts, limits.ts and sigv4-core.ts (it is shared by every service); move what it needs into aws/',
       'src/limits.ts:1: imports src/config.ts: limits.ts is a shared leaf: it imports nothing from src, so every folder can import it',
     ]);
+  });
+
+  it('lets client/ and aws/ share sigv4-core.ts, a leaf that imports nothing from src', () => {
+    const v = violations({
+      ...clean,
+      'sigv4-core.ts': ["import { limit } from './limits.js';", 'export const sign = limit;'],
+      'client/signer.ts': ["import { sign } from '../sigv4-core.js';", 'export const s = sign;'],
+      'aws/verifier.ts': ["import { sign } from '../sigv4-core.js';", 'export const v = sign;'],
+    });
+    expect(v).toEqual(['src/sigv4-core.ts:1: imports src/limits.ts: sigv4-core.ts is a shared leaf: it imports nothing from src, so every folder can import it']);
   });
 
   it('keeps log/ and ring/native from aws/', () => {
@@ -168,7 +178,7 @@ describe('checkStructure', () => {
       'server/y.ts': ["import { Producer } from '../client/producer.js';", 'export const y = Producer;'],
     });
     expect(v).toEqual([
-      'src/client/x.ts:1: imports src/aws/errors.ts: client/ may import only config.ts and limits.ts, so users and benchmarks get it without the server',
+      'src/client/x.ts:1: imports src/aws/errors.ts: client/ may import only config.ts, limits.ts and sigv4-core.ts, so users and benchmarks get it without the server',
       'src/server/y.ts:1: imports src/client/producer.ts: server/ may not import client/: only cli/, index.ts and internal.ts use the clients',
     ]);
   });
