@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { verifySigV4 } from './sigv4.js';
 import { AwsError, isAwsError, type AwsErrorCode } from './errors.js';
 import { MalformedBodyError, decodeCborBody, decodeJsonBody, encodeCborBody, encodeJsonBody } from './codec.js';
-import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type RestService, type StreamingBody } from './http.js';
+import { STREAMING_BODY, type AwsHttpRequest, type AwsHttpResponse, type AwsService, type RestService, type SigV4Failure, type StreamingBody } from './http.js';
 
 const AMZ_JSON = 'application/x-amz-json-1.1';
 const AMZ_CBOR = 'application/x-amz-cbor-1.1';
@@ -207,7 +207,11 @@ function checkAuthentication(req: AwsHttpRequest): AwsError | undefined {
 /** --auth sigv4: the signature verified, or the error AWS's JSON services answer, in their words. */
 function signatureError(req: AwsHttpRequest, secrets: ReadonlyMap<string, string>): AwsError | undefined {
   const v = verifySigV4(req, secrets);
-  if (!('kind' in v)) return undefined;
+  return 'kind' in v ? sigV4Error(v) : undefined;
+}
+
+/** A signature that did not verify as AWS's JSON services word it (also a refused WebSocket upgrade's answer). */
+export function sigV4Error(v: SigV4Failure): AwsError {
   switch (v.kind) {
     case 'missing':
       return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token');

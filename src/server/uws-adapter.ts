@@ -10,7 +10,7 @@
 // - Writes outside the synchronous handler are wrapped in cork() so they go out in one syscall.
 import { STATUS_CODES } from 'node:http';
 import uWS from '@trufflesuite/uws-js-unofficial';
-import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
+import { handleAwsRequest, payloadTooLarge, sigV4Error } from '../aws/protocol.js';
 import { verifySigV4 } from '../aws/sigv4.js';
 import { Admission, bodiesOverBudget, type BodyBudget } from './admission.js';
 import type { AwsHttpRequest, AwsHttpResponse, BodySink, StreamingBody } from '../aws/http.js';
@@ -66,7 +66,15 @@ function wsBehavior(route: WsRoute, admission: Admission, secrets: ReadonlyMap<s
         req.forEach((name, value) => (headers[name] = value));
         const verified = verifySigV4({ method: 'GET', path: req.getUrl(), query: req.getQuery() ?? '', headers, body: Buffer.alloc(0) }, secrets);
         if ('kind' in verified) {
-          res.writeStatus('403 Forbidden').end(`WebSocket refused: the request is not signed with a known key (${verified.kind}).`, true);
+          // 403 as before, now carrying the AWS error the same signature gets on the AWS port, so
+          // a client can name it: a WebSocket client handles a non-101 answer as an HTTP response
+          // (RFC 6455 section 4.1), and the Producer's WsTransport reads x-amzn-ErrorType.
+          const err = sigV4Error(verified);
+          res
+            .writeStatus('403 Forbidden')
+            .writeHeader('Content-Type', 'application/x-amz-json-1.1')
+            .writeHeader('x-amzn-ErrorType', err.code)
+            .end(JSON.stringify(err.toWire()), true);
           return;
         }
       }

@@ -110,21 +110,30 @@ describe('SigV4 verification', () => {
   });
 
   it('signs WebSocket upgrades: refused unsigned, taken with a presigned URL', async () => {
+    // A refusal: its status and the AWS error it names (x-amzn-ErrorType and the JSON body's __type).
     const open = (url: string) =>
-      new Promise<number>((resolve) => {
+      new Promise<number | string>((resolve) => {
         const ws = new WebSocket(url);
         ws.once('open', () => (ws.close(), resolve(101)));
-        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('unexpected-response', (req, res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => {
+            resolve(`${res.statusCode} ${String(res.headers['x-amzn-errortype'])} ${String((JSON.parse(body) as { __type: string }).__type)}`);
+            req.destroy();
+          });
+        });
         ws.once('error', () => resolve(-1));
       });
-    expect(await open(`ws://127.0.0.1:${server.streamPort}/ingest`)).toBe(403);
+    expect(await open(`ws://127.0.0.1:${server.streamPort}/ingest`)).toBe('403 MissingAuthenticationTokenException MissingAuthenticationTokenException');
     const presign = async (credentials: typeof KEY) => {
       const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'kinesis', sha256: Sha256 });
       const req = await signer.presign({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: server.streamPort, path: '/ingest', headers: { host: `127.0.0.1:${server.streamPort}` }, query: {} }, { expiresIn: 60 });
       return `ws://127.0.0.1:${server.streamPort}/ingest?${new URLSearchParams(req.query as Record<string, string>).toString()}`;
     };
     expect(await open(await presign(KEY))).toBe(101);
-    expect(await open(await presign(WRONG))).toBe(403);
+    expect(await open(await presign(WRONG))).toBe('403 InvalidSignatureException InvalidSignatureException');
+    expect(await open(await presign(UNKNOWN))).toBe('403 UnrecognizedClientException UnrecognizedClientException');
   });
 
   it.runIf(aws !== undefined)('takes the AWS CLI with the right keys and refuses it with wrong ones', async () => {
