@@ -32,6 +32,7 @@ export { ConfigError, parseConfig, defaultConfig, type RiffleConfig, type ShardL
 export type * from './kinesis/client-api.js';
 export type * from './firehose/client-api.js';
 export { Producer, ProducerError, type ProducerOptions, type Stored } from './client/producer.js';
+export type { AwsCredentials } from './client/sigv4-signer.js';
 
 export type RiffleOptions = Partial<Omit<RiffleConfig, 'limits'>> & { limits?: Partial<RiffleConfig['limits']> };
 

@@ -23,6 +23,7 @@ export { findRangeBytes, implementations } from './native/index.js';
 export { SPAN_WORDS } from './native/ingest.js';
 export { HttpTransport } from './client/http-transport.js';
 export { WsTransport } from './client/ws-transport.js';
+export { presignUrl, PRESIGN_EXPIRES_S, signHeaders } from './client/sigv4-signer.js';
 export * as limits from './limits.js';
 export { encodeShardControl, MSG } from './shard/messages.js';
 export type { OwnerPool } from './shard/pool/owner-pool.js';

@@ -15,9 +15,18 @@
  * Consumers that must not see duplicates dedupe on their own ids.
  *
  * Every queue is bounded: `put` waits while `maxPendingRecords` records are unsettled.
+ *
+ * Authentication: with `credentials`, every request is signed with SigV4 (service 'kinesis',
+ * `region`), as a server run with `--auth sigv4 --credentials FILE` requires: each PutRecords
+ * request in its Authorization header, each WebSocket connection (and reconnect) with a freshly
+ * presigned URL (client/sigv4-signer.ts). A refused signature is not retried: the put rejects with
+ * a ProducerError naming AWS's code (InvalidSignatureException for a wrong secret or a stale
+ * clock, UnrecognizedClientException for an unknown key). Without credentials the requests carry
+ * a fixed placeholder signature, which a server without --auth takes.
  */
 import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_MAX, RECORD_BYTES_LIMIT, RECORD_BYTES_MAX } from '../limits.js';
 import { BatchError, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
+import { checkSigningOptions, type AwsCredentials, type SigningOptions } from './sigv4-signer.js';
 import { HttpTransport } from './http-transport.js';
 import { WsTransport } from './ws-transport.js';
 
@@ -41,6 +50,13 @@ export interface ProducerOptions {
    * UpdateMaxRecordSize raised it). A larger record is refused at put(), before it is sent.
    */
   maxRecordBytes?: number;
+  /**
+   * Sign every request with SigV4 using these keys (for a server run with --auth sigv4). Only for
+   * an `endpoint` URL: a Transport given as `endpoint` signs, or not, by itself.
+   */
+  credentials?: AwsCredentials;
+  /** The region in the signature's credential scope (default us-east-1); used only with `credentials`. */
+  region?: string;
 }
 
 export interface Stored {
@@ -66,6 +82,9 @@ interface Entry extends OutRecord {
   resolve: (s: Stored) => void;
   reject: (e: ProducerError) => void;
 }
+
+/** The region signatures name when `credentials` come without one. Riffle verifies whatever region a signature names; AWS would want the stream's. */
+const DEFAULT_REGION = 'us-east-1';
 
 const DEFAULTS = {
   maxBatchRecords: PUT_RECORDS_MAX,
@@ -106,7 +125,15 @@ export class Producer {
     }
     if (options.compression !== undefined && !['none', 'lz4'].includes(options.compression)) throw new RangeError(`Producer: compression is 'none' or 'lz4', got ${String(options.compression)}`);
     const ep = options.endpoint;
-    this.transport = typeof ep !== 'string' ? ep : ep.startsWith('ws') ? new WsTransport(ep, { compression: options.compression }) : new HttpTransport(ep, this.o.maxInFlight);
+    let signing: SigningOptions | undefined;
+    if (options.credentials !== undefined) {
+      // Silently sending unsigned requests would fail later, at the server, and less clearly.
+      if (typeof ep !== 'string') throw new RangeError('Producer: credentials apply to an endpoint URL; a Transport given as endpoint signs its own requests');
+      signing = { credentials: options.credentials, region: options.region ?? DEFAULT_REGION };
+      checkSigningOptions(signing);
+    }
+    this.transport =
+      typeof ep !== 'string' ? ep : ep.startsWith('ws') ? new WsTransport(ep, { compression: options.compression, signing }) : new HttpTransport(ep, this.o.maxInFlight, { signing });
   }
 
   /** Resolves when the record is stored (its shard and sequence number), rejects if given up. */

@@ -1,15 +1,33 @@
 import { compressSync } from 'lz4-napi';
 import WebSocket from 'ws';
+import type { IncomingMessage } from 'node:http';
+import { PRESIGN_EXPIRES_S, presignUrl, type SigningOptions } from './sigv4-signer.js';
 import { BatchError, REQUEST_TIMEOUT_MS, RETRYABLE_CODES, type OutRecord, type RecordOutcome, type Transport } from './transport.js';
 
 const ACK_ERRORS: Record<number, string> = { 1: 'ProvisionedThroughputExceededException', 2: 'InternalFailure' };
 /** PUT frame flag: the records are one LZ4 block (docs/ws-protocol.md). */
 const FRAME_FLAG_LZ4 = 1;
+/** Of a refused upgrade's answer, what is read for its error (an AWS error body is far smaller). */
+const REFUSAL_BYTES_MAX = 16 * 1024;
+
+export interface WsTransportOptions {
+  compression?: 'none' | 'lz4' | undefined;
+  requestTimeoutMs?: number;
+  /** Connect with a SigV4-presigned URL (a server run with --auth sigv4), signed anew for every connection. */
+  signing?: SigningOptions | undefined;
+  /** How long each presigned URL is valid, seconds (default PRESIGN_EXPIRES_S). */
+  presignExpiresS?: number;
+}
 
 /**
  * Binary PUT frames over one WebSocket (docs/ws-protocol.md), replies matched by batch id. A lost
  * connection fails its in-flight batches as retryable; the next send opens a new connection (the
  * producer's backoff spaces the attempts). A batch with no reply in REQUEST_TIMEOUT_MS fails too.
+ *
+ * With `signing`, every connection (the first and each reconnect) is opened with a URL presigned
+ * at that moment, so a reconnect never reuses an expired signature. An upgrade the server refuses
+ * (a bad signature: 403 with an AWS error, x-amzn-ErrorType and {"__type", "message"}) fails the
+ * batch with that AWS code, not retryable unless the code or a 5xx says so.
  */
 export class WsTransport implements Transport {
   private ws!: WebSocket;
@@ -22,20 +40,34 @@ export class WsTransport implements Transport {
   private readonly lz4: boolean;
   private readonly timeoutMs: number;
 
+  private readonly signing: SigningOptions | undefined;
+  private readonly presignExpiresS: number;
+
   /** `endpoint`: ws://host:stream-port (the /ingest path is added). */
-  constructor(endpoint: string, options: { compression?: 'none' | 'lz4' | undefined; requestTimeoutMs?: number } = {}) {
+  constructor(endpoint: string, options: WsTransportOptions = {}) {
     this.url = endpoint.replace(/\/$/, '') + '/ingest';
     this.lz4 = options.compression === 'lz4';
     this.timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.signing = options.signing;
+    this.presignExpiresS = options.presignExpiresS ?? PRESIGN_EXPIRES_S;
     this.connect();
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.url);
+    const url = this.signing === undefined ? this.url : presignUrl(this.signing, new URL(this.url), Date.now(), this.presignExpiresS);
+    const ws = new WebSocket(url);
     this.ws = ws;
     this.ready = new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', (err) => reject(new BatchError('InternalFailure', err.message, true)));
+      // Listening here makes the refusal ours to read (ws would only say "Unexpected server
+      // response: 403"), and ours to end: terminate() aborts the request and closes the socket.
+      ws.once('unexpected-response', (_req, res) => {
+        void readRefusal(res).then((err) => {
+          reject(err);
+          ws.terminate();
+        });
+      });
     });
     this.ready.catch(() => undefined);
     ws.on('error', () => undefined); // reported through `ready` or `close`
@@ -137,4 +169,37 @@ export class WsTransport implements Transport {
       this.ws.close();
     });
   }
+}
+
+/** The BatchError for a refused upgrade: the AWS code the server names (x-amzn-ErrorType, else the body's __type), its message. */
+function readRefusal(res: IncomingMessage): Promise<BatchError> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let settled = false;
+    const done = (): void => {
+      if (settled) return; // 'end' is followed by 'close'
+      settled = true;
+      const status = res.statusCode ?? 0;
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // Not an AWS error: the text itself is the message.
+      }
+      const header = res.headers['x-amzn-errortype'];
+      const named = (typeof header === 'string' ? header : typeof body.__type === 'string' ? body.__type : '').split(':')[0]?.split('#').pop() ?? '';
+      const message = typeof body.message === 'string' ? body.message : `the WebSocket upgrade was answered with HTTP ${status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`;
+      const code = named === '' ? 'InternalFailure' : named;
+      resolve(new BatchError(code, message, status >= 500 || status === 429 || (named !== '' && RETRYABLE_CODES.has(named))));
+    };
+    res.on('data', (c: Buffer) => {
+      if (bytes < REFUSAL_BYTES_MAX) chunks.push(c.subarray(0, REFUSAL_BYTES_MAX - bytes));
+      bytes += c.length;
+    });
+    res.once('end', done);
+    res.once('error', done);
+    res.once('close', done);
+  });
 }

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { rawRequest, startServer, type RunningServer } from './harness.js';
 import { AWS_CLI_V2, needTool, PYTHON_WITH_BOTO3 } from './tools.js';
+import { Sha256 } from '../smithy-sha256.js';
 
 // --auth sigv4: every request's Signature Version 4 is verified against the --credentials file,
 // with AWS's errors for each failure, for every real client we have (SDK v3 over HTTP/2 and
@@ -153,17 +153,3 @@ describe('SigV4 verification', () => {
     expect(await py(UNKNOWN)).toBe('UnrecognizedClientException');
   });
 });
-
-/** The SHA-256 the Smithy signer takes (hash, or HMAC with a secret). */
-class Sha256 {
-  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: Uint8Array | string) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
-  }
-  update(data: Uint8Array | string): void {
-    this.h.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.h.digest()));
-  }
-}
