@@ -22,7 +22,8 @@ export interface WsTransportOptions {
 /**
  * Binary PUT frames over one WebSocket (docs/ws-protocol.md), replies matched by batch id. A lost
  * connection fails its in-flight batches as retryable; the next send opens a new connection (the
- * producer's backoff spaces the attempts). A batch with no reply in REQUEST_TIMEOUT_MS fails too.
+ * producer's backoff spaces the attempts). A batch with no reply in REQUEST_TIMEOUT_MS fails too,
+ * and so does a connection whose upgrade is not answered in that time.
  *
  * With `signing`, every connection (the first and each reconnect) is opened with a URL presigned
  * at that moment, so a reconnect never reuses an expired signature. An upgrade the server refuses
@@ -55,7 +56,7 @@ export class WsTransport implements Transport {
 
   private connect(): void {
     const url = this.signing === undefined ? this.url : presignUrl(this.signing, new URL(this.url), Date.now(), this.presignExpiresS);
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { handshakeTimeout: this.timeoutMs });
     this.ws = ws;
     this.ready = new Promise((resolve, reject) => {
       ws.once('open', () => resolve());

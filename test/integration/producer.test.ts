@@ -127,6 +127,12 @@ it('both transports fail a batch whose reply never comes, as retryable, after th
     await expect(http.send('s', [{ partitionKey: 'k', data: Buffer.from('v') }])).rejects.toMatchObject({ code: 'InternalFailure', retryable: true, detail: 'no reply within 300 ms' });
     expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
     await http.close();
+    // A server that takes the connection but never answers the upgrade: the same time limit.
+    const hung = new WsTransport(`ws://127.0.0.1:${(silent.address() as { port: number }).port}`, { requestTimeoutMs: 300 });
+    const t2 = Date.now();
+    await expect(hung.send('s', [{ partitionKey: 'k', data: Buffer.from('v') }])).rejects.toMatchObject({ code: 'InternalFailure', retryable: true, detail: 'Opening handshake has timed out' });
+    expect(Date.now() - t2).toBeGreaterThanOrEqual(290);
+    await hung.close();
   } finally {
     wss.close();
     silent.close();
