@@ -273,4 +273,63 @@ describe('slow clients', () => {
     // Everyone else was served meanwhile.
     expect((await rawRequest(server.port, 'Kinesis_20131202.ListStreams', '{}')).status).toBe(200);
   }, 40_000);
+
+  it('closes an HTTP/1.1 connection whose body drips for longer than 60 s after its headers', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - started)));
+    socket.write('POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-amz-json-1.1\r\nx-amz-target: Kinesis_20131202.ListStreams\r\ncontent-length: 1000\r\n\r\n');
+    const started = Date.now();
+    const drip = setInterval(() => socket.write(' '), 1000);
+    const ms = await closed;
+    clearInterval(drip);
+    expect(ms).toBeGreaterThanOrEqual(59_000);
+    expect(ms).toBeLessThan(66_000);
+    expect((await rawRequest(server.port, 'Kinesis_20131202.ListStreams', '{}')).status).toBe(200);
+  }, 80_000);
+});
+
+/** The soft descriptor limit of this process (the server started by it inherits it). */
+function openFilesLimit(): number {
+  const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return m === null ? Infinity : Number(m[1]);
+}
+
+// 10,000 connections in this process and 10,000 in the server's, with room to spare.
+describe.runIf(openFilesLimit() >= 20_000)('the connection cap', () => {
+  it('holds at most 10,000 connections on the AWS port: the next is closed at once, and one is served again when one leaves', async () => {
+    const held: ReturnType<typeof connect>[] = [];
+    try {
+      for (let i = 0; i < 10_000; i++) {
+        const s = connect(server.port, '127.0.0.1');
+        s.on('error', () => undefined);
+        held.push(s);
+        if (i % 500 === 499) await new Promise((r) => s.once('connect', r));
+      }
+      await Promise.all(held.map((s) => (s.readyState === 'open' ? undefined : new Promise((r) => s.once('connect', r)))));
+      // Wait until the server has taken them all (accept runs behind connect): a new one is then closed unserved.
+      const refusedAtOnce = async (): Promise<boolean> => {
+        const s = connect(server.port, '127.0.0.1');
+        s.on('error', () => undefined);
+        return new Promise<boolean>((resolve) => {
+          s.once('close', () => resolve(true));
+          s.once('connect', () => s.write('POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n'));
+          s.once('data', () => (s.destroy(), resolve(false)));
+        });
+      };
+      let refused = false;
+      for (let i = 0; i < 50 && !refused; i++) refused = await refusedAtOnce();
+      expect(refused).toBe(true);
+      for (const s of held.splice(0, 10)) s.destroy();
+      let served = false;
+      for (let i = 0; i < 100 && !served; i++) {
+        served = (await rawRequest(server.port, 'Kinesis_20131202.ListStreams', '{}').then((r) => r.status === 200, () => false));
+        if (!served) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(served).toBe(true);
+    } finally {
+      for (const s of held) s.destroy();
+    }
+    expect(server.alive()).toBe(true);
+  }, 60_000);
 });
