@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { Decoder, encode as cborEncode } from 'cbor-x';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, PutRecordCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand } from '@aws-sdk/client-kinesis';
 import { FirehoseClient, ListDeliveryStreamsCommand } from '@aws-sdk/client-firehose';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -97,6 +98,26 @@ describe('SigV4 verification', () => {
     const bogus = await rawRequest(server.port, 'Kinesis_20131202.ListStreams', '{}');
     expect(bogus.json().__type).toBe('UnrecognizedClientException');
     expect(server.alive()).toBe(true);
+  });
+
+  it('verifies CBOR requests (as the Java SDK and the KCL send them) on both ports, and answers in CBOR', async () => {
+    const body = cborEncode({ StreamName: 'signed-h2' });
+    const send = async (port: number, credentials: typeof KEY) => {
+      const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'kinesis', sha256: Sha256 });
+      const headers = { host: `127.0.0.1:${port}`, 'content-type': 'application/x-amz-cbor-1.1', 'x-amz-target': 'Kinesis_20131202.DescribeStreamSummary' };
+      const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: '/', headers, body, query: {} });
+      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+      return { status: res.status, type: res.headers.get('content-type'), value: new Decoder({ int64AsNumber: true, mapsAsObjects: true }).decode(Buffer.from(await res.arrayBuffer())) as Record<string, Record<string, unknown> | string> };
+    };
+    for (const port of [server.port, server.streamPort]) {
+      const ok = await send(port, KEY);
+      expect(ok.status).toBe(200);
+      expect((ok.value.StreamDescriptionSummary as Record<string, unknown>).StreamName).toBe('signed-h2');
+      const bad = await send(port, WRONG);
+      expect(bad.status).toBe(400);
+      expect(bad.type).toBe('application/x-amz-cbor-1.1');
+      expect(bad.value.__type).toBe('InvalidSignatureException');
+    }
   });
 
   it('verifies Firehose (HTTP/1.1) and S3 (with its own XML errors)', async () => {
