@@ -192,7 +192,7 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBod
   const tooLarge = (response = payloadTooLarge()): void => {
     pending.chunks = [];
     release();
-    write(res, pending, response, true);
+    write(res, pending, response, true, method); // a HEAD's refusal has no body either
   };
   if (Number(headers['content-length']) > maxBodyBytes) return tooLarge(); // res is done: no onData
   // uWS calls onData once with an empty last chunk when there is no body.
@@ -230,10 +230,16 @@ function write(res: uWS.HttpResponse, pending: PendingRequest, response: AwsHttp
   res.cork(() => {
     writeHead(res, response);
     if (!bodiless) return void res.end(response.body, closeConnection);
+    // An empty answer (a 413) can end as any: its Content-Length: 0 is the body's, and µWS closes.
+    if (closeConnection && response.body.length === 0 && response.headLength === undefined) return void res.end('', true);
     // endWithoutBody writes no Content-Length itself; given one, this build (20.30) drops the
     // connection without a response, so the length goes as a header of our own.
     const length = response.headLength ?? (method === 'HEAD' ? Buffer.byteLength(response.body) : undefined);
     if (length !== undefined) res.writeHeader('Content-Length', String(length));
+    // closeConnection is not kept here: this build cannot end a bodiless response and close
+    // (endWithoutBody(length, true) says Connection: close, then waits for `length` body bytes).
+    // So a HEAD refused with an error document (a 503) keeps its connection, as node's port keeps
+    // every such one, and the rest of its body is read and dropped (pending.finished).
     res.endWithoutBody();
   });
 }
