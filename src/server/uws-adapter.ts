@@ -16,6 +16,7 @@ import { Admission, bodiesOverBudget, type BodyBudget } from './admission.js';
 import type { AwsHttpRequest, AwsHttpResponse, BodySink, StreamingBody } from '../aws/http.js';
 import type { WsPeer, WsRoute, WsSession } from '../aws/ws.js';
 import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
+import { FramingCheck, type FramingFault } from './http-framing.js';
 
 export interface UwsEndpointOptions extends EndpointOptions {
   /** WebSocket routes, registered before the catch-all HTTP route. */
@@ -171,9 +172,13 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBod
   const path = req.getUrl();
   const query = req.getQuery() ?? '';
   const headers: Record<string, string> = {};
+  const framing = new FramingCheck(path, query);
   req.forEach((name, value) => {
+    framing.header(name, value);
     headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
   });
+  const fault = framing.fault();
+  if (fault !== undefined) return refuseFraming(res, fault);
 
   const pending: PendingRequest = { finished: false, chunks: [], size: 0 };
   let held = 0; // bytes of the shared body budget this request holds
@@ -215,6 +220,22 @@ function serve(res: uWS.HttpResponse, req: uWS.HttpRequest, route: Route, maxBod
         write(res, pending, response, false, method);
       })
       .catch((err: unknown) => console.error('riffle: uWS response write failed:', err));
+  });
+}
+
+/**
+ * Answers a request node's parser would refuse (see http-framing.ts) as node does: the status, no
+ * body, and the connection closed. Not from inside the handler: µWS keeps parsing the rest of the
+ * read it is in and would serve a request pipelined behind this one (a smuggled one, when the
+ * framing was ambiguous) even after a close was asked for. Left pending until the read is done,
+ * the response makes µWS drop the connection at such a request instead (a request arriving while
+ * one is pending closes it in 20.30), unserved; then, with nothing behind it, the refusal goes out.
+ */
+function refuseFraming(res: uWS.HttpResponse, status: FramingFault): void {
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  setImmediate(() => {
+    if (!aborted) res.cork(() => res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`).end('', true));
   });
 }
 
