@@ -25,8 +25,9 @@ const PORTS = [
   ['µWS', () => server.streamPort],
 ] as const;
 
-/** Answers arrive at once. */
+/** A refusal arrives at once; µWS's own idle timeout for a request it cannot parse is 10 s. */
 const ANSWER_MS = 5_000;
+const UWS_IDLE_MS = 30_000;
 
 const SIGNED =
   'Content-Type: application/x-amz-json-1.1\r\n' +
@@ -178,4 +179,49 @@ describe('HEAD', () => {
       await stillServes(port());
     }
   });
+});
+
+// What µWS 20.30 refuses or cannot parse by itself: the adapter never sees the request, or (a
+// Content-Length that is not a number) µWS closes the connection as soon as the handler returns,
+// dropping any answer it wrote. No hook of uWebSockets.js shows the raw bytes or flushes an answer
+// first, so the stream port cannot answer these as node does. The tests record what each port
+// does (node's answer; µWS's close without a byte, the request not served); a µWS that answers
+// them would fail here, and the adapter could then be held to node's answers.
+describe.concurrent('what µWS handles before the adapter can answer (recorded, not fixable above µWS)', () => {
+  /** node: `nodeStatus` first. µWS: closed without a byte within `uwsCloseMs`. */
+  async function expectUnanswered(request: string, uwsCloseMs: number, nodeStatus = 'HTTP/1.1 400 Bad Request'): Promise<void> {
+    if (nodeStatus.endsWith('400 Bad Request')) await expectRefused(server.port, request, nodeStatus);
+    else {
+      const node = await RawConnection.open(server.port);
+      node.write(request);
+      const [answer] = await node.responses(1, ANSWER_MS);
+      expect(answer?.statusLine).toBe(nodeStatus);
+      node.destroy();
+    }
+    const conn = await RawConnection.open(server.streamPort);
+    conn.write(request);
+    await conn.closedByServer(uwsCloseMs);
+    expect(conn.received.length).toBe(0);
+    for (const [, port] of PORTS) await stillServes(port());
+  }
+  const IDLE_TEST_MS = UWS_IDLE_MS + 10_000;
+
+  // µWS refuses these itself, at once, closing the connection.
+  it('Content-Length with Transfer-Encoding: chunked', () => expectUnanswered(call('ListStreams', '{}', 'Content-Length: 2\r\nTransfer-Encoding: chunked\r\n', '2\r\n{}\r\n0\r\n\r\n'), ANSWER_MS));
+  it('a non-numeric Content-Length', () => expectUnanswered(call('ListStreams', '{}', 'Content-Length: two\r\n'), ANSWER_MS));
+  it('a negative Content-Length', () => expectUnanswered(call('ListStreams', '{}', 'Content-Length: -2\r\n'), ANSWER_MS));
+
+  // µWS never finds the end of these headers (it needs CR LF after every line) and waits for
+  // more until its idle timeout (10 s) closes the connection.
+  it('LF-only line ends', () => expectUnanswered(LIST.replaceAll('\r\n', '\n'), UWS_IDLE_MS), IDLE_TEST_MS);
+  it('obs-fold (a header continued on the next line)', () => expectUnanswered(call('ListStreams', '{}', 'X-Folded: a\r\n b\r\nContent-Length: 2\r\n'), UWS_IDLE_MS), IDLE_TEST_MS);
+  it('a bare CR inside a header value', () => expectUnanswered(call('ListStreams', '{}', 'X-Cr: a\rb\r\nContent-Length: 2\r\n'), UWS_IDLE_MS), IDLE_TEST_MS);
+
+  // Well-formed requests node serves and this µWS never parses either (found on the way).
+  it('49 header lines or more (µWS 20.30 parses into 50 entries: the request line, 48 headers, an end mark)', () => {
+    // 49 lines: the five of call(), 43, and Content-Length.
+    const many = Array.from({ length: 43 }, (_, i) => `X-H${i}: v\r\n`).join('');
+    return expectUnanswered(call('ListStreams', '{}', `${many}Content-Length: 2\r\n`), UWS_IDLE_MS, 'HTTP/1.1 200 OK');
+  }, IDLE_TEST_MS);
+  it('HTTP/1.0', () => expectUnanswered(LIST.replace('HTTP/1.1', 'HTTP/1.0'), UWS_IDLE_MS, 'HTTP/1.1 200 OK'), IDLE_TEST_MS);
 });
