@@ -43,6 +43,29 @@ it('bench/fanout.mjs pushes every record to every consumer exactly once, in well
   }
 }, 150_000);
 
+it('riffle bench recovery (bench/recovery.mjs) times restarts and kill -9 against the disk, loses nothing, and writes its JSON', async () => {
+  const out = join(tmpdir(), `riffle-recovery-${process.pid}.json`);
+  await run(process.execPath, ['dist/cli/main.js', 'bench', 'recovery', '--bytes', '2000000', '--runs', '1', '--streams', '1', '--shards', '2', '--kill-after-ms', '300', '--kill-load-mbps', '5', '--out', out], { timeout: 90_000 });
+  type Row = { listeningMs: number; firstGetRecordsMs: number; segmentBytes: number; newestSegmentBytes: number; listeningSecPerGB: number };
+  const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    layouts: Array<{ layout: string; write: { acceptedBytes: number }; runs: Array<{ restarts: Array<{ kind: string; recoveredRecords: number }> }>; medians: { clean: Row; cold: Row; kill: Row; emptyStartMs: number; lostAcknowledged: number; physical: Record<string, number | null> } }>;
+  };
+  expect(report.layouts.map((l) => l.layout)).toEqual(['tails', 'sealed']);
+  for (const l of report.layouts) {
+    expect(l.write.acceptedBytes).toBeGreaterThanOrEqual(2_000_000);
+    expect(l.runs[0]?.restarts.map((r) => r.kind)).toEqual(['clean', 'cold', 'kill']);
+    for (const row of [l.medians.clean, l.medians.cold, l.medians.kill]) {
+      expect(row.segmentBytes).toBeGreaterThan(2_000_000);
+      expect(row.newestSegmentBytes).toBeGreaterThan(0);
+      expect(row.firstGetRecordsMs).toBeGreaterThanOrEqual(row.listeningMs);
+      expect(row.listeningSecPerGB).toBeGreaterThan(0);
+    }
+    expect(l.medians.emptyStartMs).toBeGreaterThan(0);
+    expect(l.medians.lostAcknowledged).toBe(0);
+    for (const k of ['coldCatSecPerGB', 'warmCatSecPerGB', 'chunkCrcSecPerGB', 'recordCrcSecPerGB']) expect(l.medians.physical[k]).toBeGreaterThan(0);
+  }
+}, 120_000);
+
 it('bench/native/route.bench.mjs checks all three routers agree, then times them', async () => {
   const out = join(tmpdir(), `riffle-route-${process.pid}.json`);
   await run(process.execPath, ['bench/native/route.bench.mjs', '--keys', '64', '--time', '50', '--json', out], { timeout: 60_000 });
