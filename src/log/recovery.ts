@@ -25,8 +25,9 @@ export interface Recovery {
 
 /**
  * Recovers the segments in `dir` (created if missing), oldest first. The newest segment's records
- * are handed to `onTailRecord` as they are scanned (they become the hot tail in memory); it is
- * left open for appends as `tailFd` (-1 when there is no segment yet).
+ * are handed to `onTailRecord` as they are scanned (they become the hot tail in memory), in a
+ * buffer that is read into again after the call: copy what is kept. The newest segment is left
+ * open for appends as `tailFd` (-1 when there is no segment yet).
  */
 export function recoverSegments(dir: string, onTailRecord: (r: ScannedRecord, buf: Uint8Array) => void): { files: SegmentFile[]; recovery: Recovery; tailFd: number } {
   mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });

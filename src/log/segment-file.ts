@@ -4,9 +4,9 @@
  * dropped again, for sealed files), and reads of records from any offset in bounded chunks, so a
  * read never loads a whole segment.
  */
-import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FRAME_HEADER_BYTES, PAYLOAD_FIXED_BYTES, scanFrames, scanSegment, SEGMENT_HEADER_BYTES, type ScannedRecord } from './segment-codec.js';
+import { checkSegmentHeader, FRAME_HEADER_BYTES, PAYLOAD_FIXED_BYTES, scanFrames, SEGMENT_HEADER_BYTES, type ScannedRecord, type SegmentScan } from './segment-codec.js';
 import { INDEX_SUFFIX, SparseIndex, type SegmentSummary } from './sparse-index.js';
 import { DATA_FILE_MODE } from './data-dir.js';
 import { fdCache, type FdHolder } from './fd-cache.js';
@@ -183,7 +183,7 @@ export class SegmentFile implements FdHolder {
   }
 }
 
-function readFully(fd: number, buf: Buffer, position: number): void {
+function readFully(fd: number, buf: Uint8Array, position: number): void {
   for (let got = 0; got < buf.length; ) {
     const n = readSync(fd, buf, got, buf.length - got, position + got);
     if (n === 0) throw new LogCorruptError(`segment file ended at byte ${position + got}, before its committed length`);
@@ -199,21 +199,93 @@ export function readIndexFile(path: string): ReturnType<typeof SparseIndex.decod
   }
 }
 
+/**
+ * Where scans of whole files (recovery, an index rebuilt) read: one buffer per thread, reused from
+ * chunk to chunk and file to file. A buffer per file would be a fresh allocation of up to 64 MiB
+ * per segment, whose new pages the kernel zeroes first: on the 2-core development VM that took as
+ * long as checking the records (bench/recovery.mjs). Grows only for a record larger than a chunk
+ * (to at most the largest frame, PAYLOAD_MAX_BYTES), keeping the bytes it holds, for that scan.
+ */
+let scanBuffer = new Uint8Array(0);
+
+function scanBufferOf(bytes: number, keep: number): Uint8Array {
+  if (scanBuffer.length < bytes) {
+    const grown = new Uint8Array(Math.max(bytes, READ_CHUNK_BYTES));
+    grown.set(scanBuffer.subarray(0, keep));
+    scanBuffer = grown;
+  }
+  return scanBuffer;
+}
+
+/**
+ * Scans a whole segment file a chunk at a time, calling `onRecord` for each valid record in order
+ * with the buffer holding it (valid only during the call) and the buffer's offset in the file, and
+ * stops at the first invalid record: numbered at or below `afterSeq` or below the one before it,
+ * failing its CRC-32C, or cut short by the end of the file (a torn tail). The file is read front
+ * to back, each byte once: a record cut by a chunk's end is moved to the buffer's start and the
+ * rest read after it. Reading again from that record's start instead made the reads overlap, and
+ * from a cold page cache that scan took two to three times as long (readahead no longer kept up).
+ */
+export function scanSegmentFile(path: string, afterSeq: number, onRecord: (r: ScannedRecord, buf: Uint8Array, base: number) => void): { scan: SegmentScan; fileBytes: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const fileBytes = fstatSync(fd).size;
+    const scan: SegmentScan = { goodBytes: 0, records: 0, firstSeq: null, lastSeq: null, lastArrivalMs: null, problem: null };
+    let buf = scanBufferOf(READ_CHUNK_BYTES, 0);
+    let base = 0; // the file offset of buf[0]
+    let have = 0; // bytes of the file in buf[0, have)
+    let lastArrivalMs = -Infinity;
+    for (;;) {
+      const want = Math.min(buf.length - have, fileBytes - base - have);
+      readFully(fd, buf.subarray(have, have + want), base + have);
+      have += want;
+      const view = buf.subarray(0, have);
+      let from = 0;
+      if (base === 0) {
+        scan.problem = checkSegmentHeader(view.subarray(0, SEGMENT_HEADER_BYTES));
+        if (scan.problem !== null) break;
+        from = SEGMENT_HEADER_BYTES;
+      }
+      const at = base;
+      const frames = scanFrames(view, from, (r) => onRecord(r, view, at), scan.lastSeq ?? afterSeq, lastArrivalMs, base);
+      if (frames.records > 0) {
+        scan.records += frames.records;
+        scan.firstSeq ??= frames.firstSeq;
+        scan.lastSeq = frames.lastSeq;
+        lastArrivalMs = scan.lastArrivalMs = frames.lastArrivalMs as number;
+      }
+      scan.goodBytes = base + frames.end;
+      const atEnd = base + have >= fileBytes;
+      // Cut short by the chunk's end is a cue to read on; anything else, or a cut at the file's
+      // end, is where the good records end.
+      if (frames.problem !== null && (!frames.short || atEnd)) {
+        scan.problem = frames.problem;
+        break;
+      }
+      if (atEnd) break;
+      buf.copyWithin(0, frames.end, have);
+      base += frames.end;
+      have -= frames.end;
+      // A record larger than the buffer: make room for all of it.
+      if (have >= FRAME_HEADER_BYTES) buf = scanBufferOf(FRAME_HEADER_BYTES + new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true), have);
+    }
+    return { scan, fileBytes };
+  } finally {
+    closeSync(fd);
+    if (scanBuffer.length > READ_CHUNK_BYTES) scanBuffer = new Uint8Array(0); // no owner keeps a 10 MiB buffer for one record
+  }
+}
+
 /** Scans a whole segment file and indexes it: what recovery does for a segment without a usable index. */
 export function rebuildIndex(path: string, afterSeq: number, onRecord?: (r: ScannedRecord, buf: Uint8Array) => void): {
   index: SparseIndex;
-  scan: ReturnType<typeof scanSegment>;
+  scan: SegmentScan;
   fileBytes: number;
 } {
-  const bytes = readFileSync(path);
   const index = new SparseIndex();
-  const scan = scanSegment(
-    bytes,
-    (r) => {
-      index.offer(r.seq, r.arrivalMs, r.keyOffset - PAYLOAD_FIXED_BYTES - FRAME_HEADER_BYTES);
-      onRecord?.(r, bytes);
-    },
-    afterSeq,
-  );
-  return { index, scan, fileBytes: bytes.length };
+  const { scan, fileBytes } = scanSegmentFile(path, afterSeq, (r, buf, base) => {
+    index.offer(r.seq, r.arrivalMs, base + r.keyOffset - PAYLOAD_FIXED_BYTES - FRAME_HEADER_BYTES);
+    onRecord?.(r, buf);
+  });
+  return { index, scan, fileBytes };
 }
