@@ -32,6 +32,20 @@ function openFilesFor(wanted: number): number {
   }
 }
 
+/** Reopens one shard of a replaced owner again after 1, 2, 4... s, until it works or 8 tries failed. */
+async function retryReopen(owner: number, name: string, reopen: () => Promise<boolean | null>): Promise<void> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt).unref());
+    try {
+      await reopen();
+      return void console.error(`riffle: shard owner ${owner}: ${name} reopened`);
+    } catch {
+      // tried again below
+    }
+  }
+  console.error(`riffle: shard owner ${owner}: ${name} could not be reopened; its requests fail until a restart`);
+}
+
 /** How often closed shards past the retention period are looked for (engine/reshard.ts retireExpired). */
 const RETIRE_EVERY_MS = 60_000;
 
@@ -125,22 +139,40 @@ export class Engine {
     return engine;
   }
 
-  /** A replaced shard owner's shards, opened again there (OwnerPool.replace). */
+  /**
+   * A replaced shard owner's shards, opened again there (OwnerPool.replace). One that cannot be
+   * opened (a full disk, no descriptor) does not keep the others closed: it is tried again in the
+   * background (after 1, 2, 4... s, 8 times) while the rest serve.
+   */
   private async reopenOwner(owner: number): Promise<void> {
+    const reopeners = [
+      ...[...this.streams.all()].flatMap((stream) =>
+        stream.shards
+          .filter((shard) => shard.owner === owner && shard.retired !== true)
+          .map((shard) => ({
+            name: `${stream.name} ${shard.shardId}`,
+            // null: the stream was deleted meanwhile.
+            reopen: () => (this.streams.has(stream.name) && this.streams.get({ name: stream.name }) === stream ? this.lifecycle.shards.reopen(stream, shard) : Promise.resolve(null)),
+          })),
+      ),
+      ...this.internalLogs.reopenersOn(owner),
+    ];
     let recovered = 0;
     let lost = 0;
-    for (const stream of this.streams.all()) {
-      for (const shard of stream.shards) {
-        if (shard.owner !== owner || shard.retired === true) continue;
-        if (await this.lifecycle.shards.reopen(stream, shard)) recovered++;
-        else lost++;
+    const failed: typeof reopeners = [];
+    for (const r of reopeners) {
+      try {
+        const fromDisk = await r.reopen();
+        if (fromDisk === true) recovered++;
+        if (fromDisk === false) lost++;
+      } catch (err) {
+        console.error(`riffle: shard owner ${owner}: ${r.name} could not be reopened (${(err as Error).message}); trying again`);
+        failed.push(r);
       }
     }
-    const logs = await this.internalLogs.reopenOn(owner);
-    recovered += logs.recovered;
-    lost += logs.lost;
     const lostNote = lost > 0 ? `; ${lost} in-memory shard(s) lost their records and answer InternalFailure saying so` : '';
     console.error(`riffle: shard owner ${owner}: ${recovered} shard(s) recovered from disk${lostNote}`);
+    for (const r of failed) void retryReopen(owner, r.name, r.reopen);
   }
 
   async close(): Promise<void> {

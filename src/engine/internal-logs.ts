@@ -124,23 +124,30 @@ export class InternalLogs {
   }
 
   /** Closes the log in its owner and deletes its files. */
-  /** The logs `owner` had, opened again on its replacement (see ShardOps.reopen); how many came back from disk and how many are LOST. */
-  async reopenOn(owner: number): Promise<{ recovered: number; lost: number }> {
-    const counts = { recovered: 0, lost: 0 };
-    for (const { log, dir, retentionMs } of this.live.values()) {
-      if (log.shard.owner !== owner) continue;
-      const flags = SHARD_FLAG_UNMETERED | (dir === '' ? SHARD_FLAG_LOST : 0);
-      await this.pool.restoreRequest(
-        owner,
-        (id) => encodeShardControl(MSG.CREATE_SHARD, id, log.shard.gid, retentionMs, 0, dir, flags),
-        (h, r) => {
-          const report = dir === '' ? '' : decodeShardRecovery(r).report;
-          if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream: log.stream, shard: log.shard }, report || undefined);
+  /**
+   * The logs `owner` had, each a thunk that opens it again on the owner's replacement (see
+   * ShardOps.reopen), resolving true when it came back from disk, false when it is LOST (in memory),
+   * and null when the log was removed meanwhile.
+   */
+  reopenersOn(owner: number): Array<{ name: string; reopen: () => Promise<boolean | null> }> {
+    return [...this.live.values()]
+      .filter(({ log }) => log.shard.owner === owner)
+      .map(({ log, dir, retentionMs }) => ({
+        name: log.stream.name,
+        reopen: async () => {
+          if (!this.live.has(log.shard.gid)) return null;
+          const flags = SHARD_FLAG_UNMETERED | (dir === '' ? SHARD_FLAG_LOST : 0);
+          await this.pool.restoreRequest(
+            owner,
+            (id) => encodeShardControl(MSG.CREATE_SHARD, id, log.shard.gid, retentionMs, 0, dir, flags),
+            (h, r) => {
+              const report = dir === '' ? '' : decodeShardRecovery(r).report;
+              if (h.status !== STATUS.OK) throw ownerError(h.status, { account: this.account, stream: log.stream, shard: log.shard }, report || undefined);
+            },
+          );
+          return dir !== '';
         },
-      );
-      counts[dir === '' ? 'lost' : 'recovered']++;
-    }
-    return counts;
+      }));
   }
 
   async remove(log: InternalLog): Promise<void> {

@@ -241,7 +241,14 @@ export class StreamLifecycle {
     this.persist(); // a restart finishes the deletion: the stream is no longer recorded
     this.after(stream, this.config.deleteStreamMs, () => {
       if (!this.streams.remove(stream)) return;
-      void Promise.allSettled(stream.shards.map((s) => this.shards.control(stream, s, MSG.DELETE_SHARD))).then(() => this.persistence.removeStream(stream));
+      // The files go at once, even if an owner cannot take the deletion now (its disk is full:
+      // deleting a stream is how an operator makes room); that owner is told again until it is done.
+      void Promise.allSettled(stream.shards.map((s) => this.shards.control(stream, s, MSG.DELETE_SHARD))).then((outcomes) => {
+        this.persistence.removeStream(stream);
+        outcomes.forEach((o, i) => {
+          if (o.status === 'rejected') void this.shards.deleteLater(stream, stream.shards[i] as Shard);
+        });
+      });
     });
   }
 

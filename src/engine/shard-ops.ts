@@ -147,6 +147,20 @@ export class ShardOps {
     }
   }
 
+  /** DELETE_SHARD again after 1, 2, 4... s (at most a minute apart, for an hour) until the owner has done it. */
+  async deleteLater(stream: Stream, shard: Shard): Promise<void> {
+    for (let attempt = 0, waited = 0; waited < 3_600_000; attempt++) {
+      const ms = Math.min(60_000, 1000 * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, ms).unref());
+      waited += ms;
+      try {
+        return await this.control(stream, shard, MSG.DELETE_SHARD);
+      } catch {
+        // the owner still cannot take it
+      }
+    }
+  }
+
   control(stream: Stream, shard: Shard, type: typeof MSG.DELETE_SHARD | typeof MSG.SET_RETENTION, retentionMs = 0): Promise<void> {
     return this.pool.request(
       shard.owner,

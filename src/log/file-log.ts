@@ -21,7 +21,7 @@
  * the CRC check of the read that reaches it: that read fails (InternalFailure) and the owner
  * reports which segment and byte.
  */
-import { closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../config.js';
 import { ChunkPool, CHUNK_BYTES } from './chunk-pool.js';
@@ -109,6 +109,8 @@ export class FileLog implements ShardLog, FdHolder {
   /** The first record a disk read saw but did not return: answers the arrivalAt() that follows. */
   private peekSeq = -1;
   private peekArrivalMs = 0;
+  /** The shard's directory was removed under it (its stream deleted while its owner could not write): nothing more is written. */
+  private gone = false;
 
   private constructor(
     readonly dir: string,
@@ -184,18 +186,24 @@ export class FileLog implements ShardLog, FdHolder {
   commit(): void {
     const count = this.stagedCount;
     if (count === 0) return;
+    if (this.gone) return this.dropStaged();
     const staged = this.staged;
     const firstSeq = staged[4] as number;
     const firstArrivalMs = staged[5] as number;
     let file = this.files[this.files.length - 1];
-    if (
-      file === undefined ||
-      file.summary.bytes >= this.options.segmentBytes ||
-      (file.summary.records > 0 && firstArrivalMs - file.summary.firstArrivalMs >= this.options.segmentMs)
-    ) {
-      file = this.roll(firstSeq);
-    } else {
-      this.openTail(file);
+    try {
+      if (
+        file === undefined ||
+        file.summary.bytes >= this.options.segmentBytes ||
+        (file.summary.records > 0 && firstArrivalMs - file.summary.firstArrivalMs >= this.options.segmentMs)
+      ) {
+        file = this.roll(firstSeq);
+      } else {
+        this.openTail(file);
+      }
+    } catch (err) {
+      if (!this.vanished(err)) throw err;
+      return this.dropStaged();
     }
     if (staging.length < this.stagedBytes) staging = Buffer.allocUnsafe(Math.max(this.stagedBytes, 2 * staging.length));
     const out = staging;
@@ -204,7 +212,13 @@ export class FileLog implements ShardLog, FdHolder {
       for (let written = 0; written < framed; ) written += writeSync(this.fd, out, written, framed - written);
     } catch (err) {
       // ENOSPC, EIO...: nothing of this commit counts. The records stay staged for the owner to
-      // commit again; the bytes that did get written are cut off when the tail is reopened.
+      // commit again; the bytes that did get written are cut off now (so a full disk gets back the
+      // room they took while the owner waits) and again when the tail is reopened.
+      try {
+        ftruncateSync(this.fd, file.summary.bytes);
+      } catch {
+        // the reopen cuts them
+      }
       this.dropTail();
       throw err;
     }
@@ -228,6 +242,24 @@ export class FileLog implements ShardLog, FdHolder {
     this.lastArena = null;
     this.stagedBytes = 0;
     this.unsynced = true;
+  }
+
+  /**
+   * Whether `err` says the shard's directory is gone: its stream was deleted while this log still
+   * had records staged (its owner could not write; the deletion did not wait for it). What is
+   * staged then has nowhere to go and no stream to belong to.
+   */
+  private vanished(err: unknown): boolean {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(this.dir)) return false;
+    this.gone = true;
+    return true;
+  }
+
+  private dropStaged(): void {
+    this.stagedCount = 0;
+    this.stagedArenas.length = 0;
+    this.lastArena = null;
+    this.stagedBytes = 0;
   }
 
   /**
@@ -265,8 +297,10 @@ export class FileLog implements ShardLog, FdHolder {
       }
     }
     this.unsynced = false;
-    closeSync(this.fd);
+    const fd = this.fd;
+    // -1 first: a close that throws must not leave a number the next open may reuse.
     this.fd = -1;
+    closeSync(fd);
   }
 
   /** Closes the tail's descriptor without syncing (a failed write: see commit). */
@@ -322,7 +356,8 @@ export class FileLog implements ShardLog, FdHolder {
       throw err;
     }
     this.fdName = name;
-    writeSync(this.fd, segmentHeader());
+    const header = segmentHeader();
+    for (let written = 0; written < header.length; ) written += writeSync(this.fd, header, written, header.length - written);
     fsyncSync(this.fd);
     syncDir(this.dir); // the new file's directory entry must survive a crash too
     const index = new SparseIndex();
@@ -467,6 +502,15 @@ export class FileLog implements ShardLog, FdHolder {
    * whole files (never the one being written) whose records all arrived before it.
    */
   trimBefore(cutoffMs: number): void {
+    if (this.gone) return;
+    try {
+      this.trimFiles(cutoffMs);
+    } catch (err) {
+      if (!this.vanished(err)) throw err;
+    }
+  }
+
+  private trimFiles(cutoffMs: number): void {
     resetReadScratch();
     if (this.horizonArrivalMs < cutoffMs) {
       const memFirstArrival = this.mem.firstArrivalMs();

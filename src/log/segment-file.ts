@@ -120,8 +120,9 @@ export class SegmentFile implements FdHolder {
 
   /** FdHolder: the read descriptor is closed; the next read reopens it. */
   closeFd(): void {
-    if (this.readFd !== -1) closeSync(this.readFd);
-    this.readFd = -1;
+    const fd = this.readFd;
+    this.readFd = -1; // first: see FileLog.closeFd
+    if (fd !== -1) closeSync(fd);
   }
 
   remove(): void {

@@ -69,20 +69,24 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
     return true;
   };
   // TLS: HTTP/2 or HTTP/1.1 by ALPN (the Go and Java SDKs speak HTTP/2 only over TLS); cleartext:
-  // by the first bytes (h2c with prior knowledge, or HTTP/1.1).
-  const tcp = options.tls
-    ? tls.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile), ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
-        if (!accept(socket)) return;
+  // by the first bytes (h2c with prior knowledge, or HTTP/1.1). Either way a plain TCP server
+  // accepts, so a connection still in its TLS handshake counts against the cap, is closed on
+  // shutdown, and has PEEK_TIMEOUT_MS to finish the handshake.
+  const secure = options.tls
+    ? tls.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile), ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout: PEEK_TIMEOUT_MS }, (socket) => {
         socket.on('error', () => socket.destroy());
         if (socket.alpnProtocol === 'h2') return void h2.emit('connection', socket);
         h1.emit('connection', socket);
         deadlines(socket, requests);
       })
-    : net.createServer((socket) => {
-        if (accept(socket)) routeByPreface(socket, h1, h2, requests);
-      });
-  // A TLS handshake that fails (a cleartext client, a bad certificate) just ends that connection.
-  tcp.on('tlsClientError', () => undefined);
+    : null;
+  // A TLS handshake that fails (a cleartext client, a bad certificate, too slow) just ends that connection.
+  secure?.on('tlsClientError', (_err, socket) => socket.destroy());
+  const tcp = net.createServer((socket) => {
+    if (!accept(socket)) return;
+    if (secure !== null) return void secure.emit('connection', socket);
+    routeByPreface(socket, h1, h2, requests);
+  });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(options.port, options.host, () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AddTagsToStreamCommand, CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand, PutRecordCommand, ListTagsForStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { AddTagsToStreamCommand, CreateStreamCommand, DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand, PutRecordCommand, ListTagsForStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { h2Client, startServer, type RunningServer } from './harness.js';
 import { needTool, TMPFS_MOUNT } from './tools.js';
 
@@ -207,6 +207,42 @@ describe('durability: a full disk', () => {
         // Records held while the disk was full and stored once it had room may be there unacknowledged
         // (their callers were told to retry); none is there twice.
         expect(new Set(stored.map((r) => r.seq)).size).toBe(stored.length);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      disk.unmount();
+    }
+  }, 60_000);
+});
+
+describe('durability: a full disk, freed by deleting a stream', () => {
+  it.runIf(mount)('lets DeleteStream make room while the owner holds, and the owner writes again without failing', async () => {
+    const disk = tinyDisk('1m') as NonNullable<ReturnType<typeof tinyDisk>>;
+    try {
+      const server = await startServer(['--data-dir', disk.dir, '--no-throttle', '--workers', '1']);
+      try {
+        const client = h2Client(server.port);
+        await client.send(new CreateStreamCommand({ StreamName: 'big', ShardCount: 1 }));
+        await client.send(new CreateStreamCommand({ StreamName: 'small', ShardCount: 1 }));
+        let full = false;
+        for (let n = 0; n < 300 && !full; n++) {
+          const records = Array.from({ length: 20 }, () => ({ PartitionKey: 'k', Data: Buffer.alloc(400, 'b') }));
+          const out = await client.send(new PutRecordsCommand({ StreamName: 'big', Records: records })).catch(() => ({ FailedRecordCount: 1 }));
+          full = (out.FailedRecordCount ?? 0) > 0;
+        }
+        expect(full).toBe(true);
+        await client.send(new DeleteStreamCommand({ StreamName: 'big' }));
+        let stored = false;
+        for (let i = 0; i < 200 && !stored; i++) {
+          stored = await client.send(new PutRecordCommand({ StreamName: 'small', PartitionKey: 'k', Data: Buffer.from('room again') })).then(() => true, () => false);
+          if (!stored) await new Promise((r) => setTimeout(r, 25));
+        }
+        expect(stored).toBe(true);
+        expect((await readShard(client, 'small', 'shardId-000000000000')).map((r) => r.data)).toContain('room again');
+        // The owner held, then wrote again: it never failed (no replacement was needed).
+        expect(server.stderr()).not.toMatch(/shard owner failed|replaced/);
+        expect(server.alive()).toBe(true);
       } finally {
         await server.stop();
       }

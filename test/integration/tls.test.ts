@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -93,6 +94,16 @@ describe.runIf(openssl !== undefined)('TLS', () => {
     expect((await h1.send(new ListStreamsCommand({}))).StreamNames).toEqual(['secure']);
     expect(server.alive()).toBe(true);
   });
+
+  it('closes a connection that does not finish its TLS handshake within 10 s', async () => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    const started = Date.now();
+    await new Promise((r) => socket.once('close', r));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+    expect(Date.now() - started).toBeLessThan(14_000);
+  }, 20_000);
 
   it.runIf(aws !== undefined)('takes the AWS CLI with --ca-bundle', async () => {
     const { stdout } = await run(aws!.command, ['kinesis', 'list-streams', '--endpoint-url', `https://127.0.0.1:${server.port}`, '--ca-bundle', join(dir, 'cert.pem'), '--region', 'us-east-1', '--output', 'json'], {

@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import { native } from '../../native/index.js';
 import type { FileLog } from '../../log/file-log.js';
@@ -6,6 +5,7 @@ import type { ShardLog } from '../../log/shard-log.js';
 import type { FsyncMode } from '../owner-init.js';
 import { isTransientIoError, OwnerHealth } from '../owner-health.js';
 import type { SharedClock } from '../clock.js';
+import { serverLog } from './server-log.js';
 
 /** fdatasync threads per native call at most, however many shards an owner writes. */
 const SYNC_THREADS_MAX = 64;
@@ -61,7 +61,7 @@ export class Committer {
     if (this.fsync !== 'never') this.syncAll();
     this.dirty.clear();
     if (this.health.holding) {
-      writeSync(2, `riffle: ${this.who} writes again after ${this.health.heldFor(this.clock.now())} ms; every held record is stored and acknowledged\n`);
+      serverLog(`riffle: ${this.who} writes again after ${this.health.heldFor(this.clock.now())} ms; every held record is stored and acknowledged`);
       this.health.release();
     }
   }
@@ -71,7 +71,7 @@ export class Committer {
     if (!this.health.holding) {
       this.health.hold(this.clock.now());
       // The server log gets the path and the OS's words; clients get a retryable error without them.
-      writeSync(2, `riffle: ${this.who} cannot write its shard logs (${err.message}); holding its acknowledgements and retrying\n`);
+      serverLog(`riffle: ${this.who} cannot write its shard logs (${err.message}); holding its acknowledgements and retrying`);
     }
     Atomics.wait(sleeper, 0, 0, RETRY_WAITS_MS[Math.min(attempt, RETRY_WAITS_MS.length - 1)]);
   }

@@ -1,10 +1,10 @@
-import { writeSync } from 'node:fs';
 import { FileLog } from '../../log/file-log.js';
 import { CLOSE_REPLY_BYTES, decodeShardControl, recoveryReplyBytes, SHARD_FLAG_LOST, SHARD_FLAG_UNMETERED, STATUS, writeRecovery, type Header } from '../messages.js';
 import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
 import { answerParkedOf } from './reads.js';
 import { ShardState } from './shard-state.js';
+import { serverLog } from './server-log.js';
 
 /**
  * CREATE_SHARD: in memory, or durable: the shard's directory is opened and recovered (torn tail
@@ -25,7 +25,7 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
     opened = FileLog.open(dir, { segmentBytes: init.segmentBytes, segmentMs: init.segmentMs, hotBytes: init.hotBytes, syncOnClose: init.fsync !== 'never' });
   } catch (err) {
     // The path and the OS's words go to the server log only; the client is told to look there.
-    writeSync(2, `riffle: cannot open shard log ${dir}: ${(err as Error).message}\n`);
+    serverLog(`riffle: cannot open shard log ${dir}: ${(err as Error).message}`);
     const code = (err as NodeJS.ErrnoException).code;
     const text = Buffer.from(`The shard's log could not be opened${code === undefined ? '' : ` (${code})`}; the server log says why.`, 'utf8');
     return void writeRecovery(ctx.reply(h, STATUS.INTERNAL, recoveryReplyBytes(text)), 0, 0, 0, text);

@@ -11,6 +11,8 @@ import { MSG, readHeader, STATUS } from '../messages.js';
 import type { OwnerInit } from '../owner-init.js';
 import { WireReader } from '../wire.js';
 import { OwnerContext } from './context.js';
+import { serverLog } from './server-log.js';
+import type { ShardLog } from '../../log/shard-log.js';
 import { closeShard, createShard, deleteShard, trimShard, setRetention } from './control.js';
 import { answerParked, handlePosition, handleRead } from './reads.js';
 import { handleIngest, handlePut } from './writes.js';
@@ -69,6 +71,19 @@ function publish(): void {
   ctx.requests.release();
 }
 
+/** Retention for one shard: a file it cannot delete now (EACCES, EIO) is tried again at the next trim, and says so once. */
+function trim(log: ShardLog, cutoffMs: number): void {
+  try {
+    log.trimBefore(cutoffMs);
+  } catch (err) {
+    const line = `riffle: shard owner ${ctx.init.index}: retention could not delete a file (${(err as Error).message}); trying again`;
+    if (!ctx.reported.has(line)) {
+      ctx.reported.add(line);
+      serverLog(line);
+    }
+  }
+}
+
 function run(): void {
   const { requests, clock } = ctx;
   const always = ctx.init.fsync === 'always';
@@ -84,7 +99,7 @@ function run(): void {
     if (handled > 0) publish();
     const nowMs = clock.now();
     if (nowMs - lastTrimMs >= TRIM_INTERVAL_MS) {
-      for (const shard of ctx.shards.values()) shard.log.trimBefore(nowMs - shard.retentionMs);
+      for (const shard of ctx.shards.values()) trim(shard.log, nowMs - shard.retentionMs);
       lastTrimMs = nowMs;
     }
     requests.waitForData(IDLE_WAIT_MS);

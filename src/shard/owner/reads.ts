@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import { LogCorruptError, type FileLog } from '../../log/file-log.js';
 import type { ReadResult } from '../../log/shard-log.js';
 import {
@@ -20,6 +19,7 @@ import {
 import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
 import type { ShardState } from './shard-state.js';
+import { serverLog } from './server-log.js';
 
 /**
  * READ: GetRecords (metered by the shard's read buckets) and enhanced fan-out reads (unmetered;
@@ -114,7 +114,7 @@ function damaged(ctx: OwnerContext, shard: ShardState, err: unknown): number {
   const line = `riffle: shard log ${(shard.log as FileLog).dir}: ${(err as Error).message}; reads that reach it fail with InternalFailure`;
   if (!ctx.reported.has(line)) {
     ctx.reported.add(line);
-    writeSync(2, line + '\n'); // before the reply goes out (a worker's process.stderr is asynchronous)
+    serverLog(line); // before the reply goes out (a worker's process.stderr is asynchronous)
   }
   return STATUS.INTERNAL;
 }

@@ -3,7 +3,7 @@ import { ByteRing } from '../../ring/byte-ring.js';
 import { AwsError, internalFailure } from '../../aws/errors.js';
 import type { ShardLimits } from '../../config.js';
 import { WireReader } from '../wire.js';
-import { readHeader, type Header } from '../messages.js';
+import { MSG, readHeader, type Header } from '../messages.js';
 import type { FsyncMode, OwnerInit } from '../owner-init.js';
 import type { SharedClock } from '../clock.js';
 import { checkRingLimits, REPLY_RING_BYTES, REQUEST_RING_BYTES } from './ring-limits.js';
@@ -29,6 +29,8 @@ const RESTARTING_ERROR = new AwsError('ServiceUnavailable', 'A shard owner is be
 type Decode<T> = (header: Header, reader: WireReader) => T;
 
 interface Pending {
+  /** The message's type (its first byte): a held owner answers only data requests early (answerHeld). */
+  type: number;
   decode: Decode<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -56,6 +58,12 @@ class Owner {
       if (this.closed || died) return;
       died = true;
       this.fail(cause);
+      // Callers from now until the replacement is up are told to retry.
+      this.failure = RESTARTING_ERROR;
+      // Done with: the pump and the backlog's flush stop, so the rings can be collected.
+      this.closed = true;
+      this.backlog.length = 0;
+      this.backlogBytes = 0;
       onDeath(cause);
     };
     worker.on('error', die);
@@ -140,10 +148,18 @@ class Owner {
     }
   }
 
-  /** The owner's disk refuses writes: the requests it holds are answered (retryable); their late replies are dropped. */
+  /**
+   * The owner's disk refuses writes: the data requests it holds (puts, reads) are answered
+   * (retryable) and their late replies dropped. Control requests (a shard created, closed,
+   * deleted) wait for their true answer: their callers act on it, and one answered early would
+   * still take effect later.
+   */
   private answerHeld(): void {
-    for (const p of this.pending.values()) p.reject(HOLDING_ERROR);
-    this.pending.clear();
+    for (const [id, p] of this.pending) {
+      if (p.type !== MSG.PUT && p.type !== MSG.INGEST && p.type !== MSG.READ && p.type !== MSG.POSITION) continue;
+      p.reject(HOLDING_ERROR);
+      this.pending.delete(id);
+    }
   }
 
   /** Rejects every pending request and all later ones (a dead owner, or shutdown). */
@@ -224,14 +240,18 @@ export class OwnerPool {
     while (this.replacedMs.length > 0 && (this.replacedMs[0] as number) < now - 60_000) this.replacedMs.shift();
     if (this.closing || this.restore === null) return;
     if (this.replacedMs.length >= REPLACEMENTS_PER_MINUTE) {
-      return void console.error(`riffle: shard owner ${index} failed again (${String(cause)}); ${REPLACEMENTS_PER_MINUTE} replacements in a minute, so it stays down`);
+      // A thread that dies at every start would spin: the next try waits for the window to pass.
+      const waitMs = (this.replacedMs[0] as number) + 60_000 - now;
+      console.error(`riffle: shard owner ${index} failed again (${String(cause)}); ${REPLACEMENTS_PER_MINUTE} replacements in a minute, so the next is in ${Math.ceil(waitMs / 1000)} s`);
+      return void setTimeout(() => void this.replace(index, cause), waitMs).unref();
     }
     this.replacedMs.push(now);
     let owner: Owner;
     try {
       owner = await this.startOwner(index);
     } catch (err) {
-      return void console.error(`riffle: shard owner ${index} could not be replaced:`, err);
+      console.error(`riffle: shard owner ${index} could not be replaced (trying again in 1 s):`, err);
+      return void setTimeout(() => void this.replace(index, cause), 1000).unref();
     }
     if (this.closing) return void owner.worker.terminate();
     owner.failure = RESTARTING_ERROR;
@@ -278,9 +298,13 @@ export class OwnerPool {
     this.nextRequestId = (this.nextRequestId + 1) >>> 0 || 1;
     const len = size(requestId);
     return new Promise<T>((resolve, reject) => {
-      o.pending.set(requestId, { decode, resolve: resolve as (v: unknown) => void, reject });
+      const pending: Pending = { type: 0, decode, resolve: resolve as (v: unknown) => void, reject };
+      o.pending.set(requestId, pending);
       try {
-        o.sendFilled(len, (dst) => fill(dst, requestId));
+        o.sendFilled(len, (dst) => {
+          fill(dst, requestId);
+          pending.type = dst[0] as number;
+        });
       } catch (err) {
         o.pending.delete(requestId);
         reject(err);
