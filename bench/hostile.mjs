@@ -84,7 +84,7 @@ const attacks = {
   'ws-fuzz': (a) => wsFuzz({ ...a, r, maxRequests: opt['max-requests'], concurrency: Math.max(2, Math.ceil(opt.concurrency / 2)), ctx: { ...ctx, consumerArn: ctx.wsConsumerArn } }),
   'h2-abuse': (a) => h2Abuse(a),
   'slow-idle': (a) => slowAndIdle({ ...a, fdMargin: opt['fd-margin'], maxIdle: opt['idle-max'], bodyDrippers: drippers }),
-  'body-flood': (a) => bodyFlood({ ...a, budgetBytes: opt['bodies-bytes'], stream: 'fuzz' }),
+  'body-flood': (a) => bodyFlood({ ...a, budgetBytes: opt['bodies-bytes'] }),
 };
 
 /** Runs one attack on the main server and measures around it. */

@@ -15,6 +15,7 @@ import { startServer } from './server.mjs';
 import { hold, release } from './sockets.mjs';
 
 const PROBE_EVERY_MS = 250;
+const RECOVERY_PROBE_MS = 50;
 /** How long after the release each write is tried at most: the phase's seconds, from 2 to 10. */
 const recoveryMaxMs = (seconds) => Math.min(10, Math.max(2, seconds * 2)) * 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -49,8 +50,12 @@ export async function descriptorExhaustion({ fdLimit, seconds, normal, serverArg
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const p = probes(server, agent);
     let logSince = 0;
-    /** The server's log lines since logSince (the first few). */
-    const log = () => server.log.filter((l) => l.at >= logSince).map((l) => l.line.slice(0, 200)).slice(0, 12);
+    /** The server's log since logSince: its distinct lines (stack frames left out) with counts. */
+    const log = () => {
+      const counts = new Map();
+      for (const l of server.log) if (l.at >= logSince && !/^\s+(at |errno:|code:|syscall:|path:)|^\s*[{}]$/.test(l.line)) counts.set(l.line.slice(0, 240), (counts.get(l.line.slice(0, 240)) ?? 0) + 1);
+      return [...counts].slice(0, 10).map(([line, n]) => (n === 1 ? line : `${line} (×${n})`));
+    };
     await sleep(1000); // the normal client's first calls
     const before = { serverFds: server.fds(), keptConnection: await p.keptConnection(), freshAwsPort: await p.freshAwsPort(), freshStreamPort: await p.freshStreamPort() };
     logSince = Date.now();
@@ -79,12 +84,16 @@ export async function descriptorExhaustion({ fdLimit, seconds, normal, serverArg
     const created = await h1Request(server.port, agent, 'POST', '/', HEADERS('Kinesis_20131202.CreateStream'), Buffer.from('{"StreamName":"fdnew","ShardCount":1}'), 3000);
     during.createStream = created.status ?? created.error ?? 'no answer';
     const holdUntil = Date.now() + seconds * 1000;
-    while (Date.now() < holdUntil && server.alive()) {
-      const tick = sleep(PROBE_EVERY_MS);
-      const round = probes(server, agent, 'fdnew');
-      await Promise.all(Object.entries(round).map(async ([name, f]) => count(name, await f())));
-      await tick;
-    }
+    // Each kind of probe on its own schedule (one that waits for its time limit does not hold up the others).
+    await Promise.all(
+      Object.entries(probes(server, agent, 'fdnew')).map(async ([name, f]) => {
+        while (Date.now() < holdUntil && server.alive()) {
+          const tick = sleep(PROBE_EVERY_MS);
+          count(name, await f());
+          await tick;
+        }
+      }),
+    );
     const stillHeld = held.filter((h) => h.closedMs === null).length;
     const logDuring = log();
 
@@ -93,19 +102,18 @@ export async function descriptorExhaustion({ fdLimit, seconds, normal, serverArg
     const releasedMs = Date.now();
     logSince = releasedMs;
     const recovered = {};
-    const round = probes(server, agent, 'fdnew');
-    const pending = new Set(Object.keys(round));
-    const lastAnswer = {};
-    while (pending.size > 0 && Date.now() - releasedMs < recoveryMaxMs(seconds) && server.alive()) {
-      const tick = sleep(50);
-      await Promise.all([...pending].map(async (name) => {
-        const v = await round[name]();
-        lastAnswer[name] = v;
-        if (v === 200 && pending.delete(name)) recovered[name] = Date.now() - releasedMs;
-      }));
-      await tick;
-    }
-    for (const name of pending) recovered[name] = { notWithinMs: recoveryMaxMs(seconds), lastAnswer: lastAnswer[name] };
+    await Promise.all(
+      Object.entries(probes(server, agent, 'fdnew')).map(async ([name, f]) => {
+        let last = null;
+        while (Date.now() - releasedMs < recoveryMaxMs(seconds) && server.alive()) {
+          const tick = sleep(RECOVERY_PROBE_MS);
+          last = await f();
+          if (last === 200) return void (recovered[name] = Date.now() - releasedMs);
+          await tick;
+        }
+        recovered[name] = { notWithinMs: recoveryMaxMs(seconds), lastAnswer: last };
+      }),
+    );
     const windowTo = Date.now();
     const rssPeakBytes = sampler.stop();
     const settled = await settle(server, rssBeforeBytes, settleMs);

@@ -16,7 +16,10 @@ const CONNECTIONS_MAX = 200;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const bound = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
-/** A PutRecords body of exactly `bytes` (its one record too large to store: the answer is a 400). */
+/** A stream that does not exist: a whole flood body is received and parsed, then answered 400, storing nothing. */
+const FLOOD_STREAM = 'hostile-flood-no-such-stream';
+
+/** A PutRecords body of exactly `bytes` (to FLOOD_STREAM, so what the fuzzers did to their streams cannot change the answer). */
 function floodBody(stream, bytes) {
   const head = `{"StreamName":"${stream}","Records":[{"PartitionKey":"k","Data":"`;
   const tail = '"}]}';
@@ -80,9 +83,9 @@ function h2Flood(port, body, sendMs, track) {
   });
 }
 
-export async function bodyFlood({ server, deadline, track, budgetBytes, stream }) {
+export async function bodyFlood({ server, deadline, track, budgetBytes }) {
   const n = Math.min(CONNECTIONS_MAX, Math.ceil((1.5 * budgetBytes) / BODY_BYTES));
-  const body = floodBody(stream, BODY_BYTES);
+  const body = floodBody(FLOOD_STREAM, BODY_BYTES);
   const sendMs = Math.max(200, (deadline - Date.now()) * 0.6);
   const kinds = ['awsPortH1', 'awsPortH2', 'streamPortH1'];
   const jobs = Array.from({ length: n }, (_, i) => {
@@ -103,9 +106,9 @@ export async function bodyFlood({ server, deadline, track, budgetBytes, stream }
     else if (r.status >= 500) fivexx++, findings.length < 10 && findings.push({ kind: r.kind, status: r.status, response: r.body.slice(0, 300) });
   }
   await sleep(300);
-  // The budget is back: a 1 MiB request on each port is answered as usual (400: its record is too large).
+  // The budget is back: a 1 MiB request on each port is answered as usual (400, not the budget's 503).
   const after = {};
-  const probe = floodBody(stream, MiB);
+  const probe = floodBody(FLOOD_STREAM, MiB);
   for (const [name, port] of [['awsPort', server.port], ['streamPort', server.streamPort]]) {
     const r = await h1Request(port, undefined, 'POST', '/', HEADERS, probe, 10_000);
     after[name] = r.status === undefined ? `error:${r.error ?? 'timeout'}` : isBudget503(r.status, r.body) ? '503 budget' : r.status;

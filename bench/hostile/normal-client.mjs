@@ -3,13 +3,14 @@
 // them: the default one (NodeHttp2Handler, h2c) against the AWS port and one over HTTP/1.1
 // keep-alive (NodeHttpHandler) against the stream port. Each sends, on a fixed schedule (open loop:
 // a stalled server piles requests up instead of hiding them), a PutRecord to one of its shards
-// followed by a GetRecords of that shard, round robin over its shards so that no shard passes its
-// 5 reads/s. Every call is one attempt (maxAttempts 1) with a time limit; results go to the
+// followed by a GetRecords of that shard (or, when it has no iterator in hand, a GetShardIterator),
+// round robin over its shards so that no shard passes its 5 reads/s. Every call is one attempt (maxAttempts 1) with a time limit; results go to the
 // parent over IPC as [client, op, startMs, ms, httpStatus, errorName] rows (client 0: AWS port over
 // h2c, 1: stream port over HTTP/1.1; op 0: PutRecord, 1: GetRecords, 2: a tick skipped).
 //   parent → child: { type: 'target', port, streamPort, stream, shards: [{ id, hashKey }], perSec, timeoutMs }
 //                   { type: 'stop' }
 //   child → parent: { type: 'ready' } once iterators are in hand, { type: 'samples', rows }
+// HOSTILE_DEBUG=1 in the environment prints every failed call (time, error, message) to stderr.
 import http from 'node:http';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -51,18 +52,22 @@ async function startLoop(kind, target, shards) {
       // The body budget's 503 is load, not a fault: told apart by its message.
       const budget = err?.name === 'ServiceUnavailable' && /request bodies/.test(err?.message ?? '') ? ' (body budget)' : '';
       const name = abortSignal.aborted ? 'Timeout' : `${err?.name ?? 'Error'}${budget}`;
+      if (process.env.HOSTILE_DEBUG) console.error('normal', kind, op, new Date().toISOString(), name, err?.message?.slice(0, 200), err?.code);
       rows.push([kind, op, t0, performance.now() - p0, err?.$metadata?.httpStatusCode ?? 0, String(name).slice(0, 80)]);
       return null;
     }
   };
-  const iterator = async (shard) => {
+  // A shard's iterator: the one the last GetRecords returned, else a fresh one (that call is timed
+  // and counted as the read's, so a failing GetShardIterator shows as a failed read, not a 0 ms one).
+  const iterator = async (shard, timedCall) => {
     const cached = iterators.get(shard.id);
     if (cached !== undefined) return cached;
-    const out = await client.send(new GetShardIteratorCommand({ StreamName: target.stream, ShardId: shard.id, ShardIteratorType: 'LATEST' }), { abortSignal: AbortSignal.timeout(target.timeoutMs) }).catch(() => null);
+    const command = new GetShardIteratorCommand({ StreamName: target.stream, ShardId: shard.id, ShardIteratorType: 'LATEST' });
+    const out = timedCall ? await timed(1, command) : await client.send(command, { abortSignal: AbortSignal.timeout(target.timeoutMs) }).catch(() => null);
     return out?.ShardIterator ?? null;
   };
   for (const shard of shards) {
-    const it = await iterator(shard);
+    const it = await iterator(shard, false);
     if (it !== null) iterators.set(shard.id, it);
   }
   let n = 0;
@@ -70,8 +75,8 @@ async function startLoop(kind, target, shards) {
   const data = Buffer.alloc(100, 0x61);
   const once = async (shard) => {
     await timed(0, new PutRecordCommand({ StreamName: target.stream, PartitionKey: 'normal', ExplicitHashKey: shard.hashKey, Data: data }));
-    const it = await iterator(shard);
-    if (it === null) return void rows.push([kind, 1, Date.now(), 0, 0, 'NoIterator']);
+    const it = await iterator(shard, true);
+    if (it === null) return;
     const out = await timed(1, new GetRecordsCommand({ ShardIterator: it, Limit: 100 }));
     if (out?.NextShardIterator !== undefined) iterators.set(shard.id, out.NextShardIterator);
     else iterators.delete(shard.id); // expired, or an error: a fresh one next time

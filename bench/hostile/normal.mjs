@@ -10,6 +10,7 @@ const CLIENTS = ['awsPortH2', 'streamPortH1'];
 export const HANG_MS = 1000;
 export const NORMAL_STREAM = 'hostile-normal-client';
 const SHARDS = 8;
+const SLOWEST_KEPT = 5;
 
 /** Creates the normal client's stream on `server` and returns its shards with a hash key inside each. */
 export async function createNormalStream(server) {
@@ -58,6 +59,12 @@ export class NormalClient {
     const rows = this.rows.filter((r) => r[2] >= fromMs && r[2] < toMs);
     const out = { all: summarize(rows) };
     CLIENTS.forEach((name, i) => (out[name] = summarize(rows.filter((r) => r[0] === i))));
+    // The slowest calls, with when they started (ms into the window), to set beside the attack's events.
+    out.slowest = rows
+      .filter((r) => r[1] !== 2)
+      .sort((a, b) => b[3] - a[3])
+      .slice(0, SLOWEST_KEPT)
+      .map((r) => ({ atMs: r[2] - fromMs, ms: round(r[3]), client: CLIENTS[r[0]], op: r[1] === 0 ? 'PutRecord' : 'GetRecords', error: r[5] || undefined }));
     return out;
   }
 

@@ -21,6 +21,7 @@ function row(p, normal) {
   const recovery = res.writesWorkingAgainMs;
   const out = {
     name: p.name,
+    startedAt: new Date(p.window[0]).toISOString(),
     seconds: p.seconds,
     requests: res.requests ?? 0,
     crashes: p.server.crashed ? 1 : 0,
@@ -64,6 +65,7 @@ function findingsOf(rows) {
     if (r.crashes > 0) add('server crashed', r.serverExit);
     if (r.normalClientHangs > 0) add(`normal client calls over ${HANG_MS} ms`, { hangs: r.normalClientHangs, maxMs: r.normalClient.all.maxMs, errors: r.normalClient.all.errors });
     if (r.status5xx.normalClient > 0) add('normal client got 5xx', r.normalClient.all.errors);
+    else if (r.normalClient.all.calls > r.normalClient.all.ok + r.budget503.normalClient) add('normal client calls failed', { awsPortH2: r.normalClient.awsPortH2.errors, streamPortH1: r.normalClient.streamPortH1.errors });
     for (const f of r.details.findings ?? []) add(f.kind, f);
     if (r.targets.rssBackWithin10Percent === false) add('RSS not back within 10%', r.rss);
     if (r.targets.writesWithin1sOfDescriptorsFree === false) add('writes not back within 1 s of descriptors becoming free', r.details.writesWorkingAgainMs);
@@ -75,10 +77,10 @@ function findingsOf(rows) {
 
 function table(rows) {
   const f = (v) => (v === null || v === undefined ? '-' : String(v));
-  const head = ['phase', 's', 'requests', 'crash', 'hangs', '5xx', '503 budget', 'normal p50/p99/max ms', 'RSS MB before/peak/after', 'targets'];
+  const head = ['phase', 's', 'requests', 'crash', 'hangs', '5xx', '503 budget', 'normal errors', 'normal p50/p99/max ms', 'RSS MB before/peak/after', 'targets'];
   const lines = rows.map((r) => {
     const missed = Object.entries(r.targets).filter(([, v]) => v === false).map(([k]) => k);
-    return [r.name, r.seconds.toFixed(1), f(r.requests), f(r.crashes), f(r.normalClientHangs), f(r.status5xx.total), f(r.budget503.attackers + r.budget503.normalClient), `${f(r.normalClient.all.p50Ms)}/${f(r.normalClient.all.p99Ms)}/${f(r.normalClient.all.maxMs)}`, `${f(r.rss.beforeMB)}/${f(r.rss.peakMB)}/${f(r.rss.afterMB)}`, missed.length === 0 ? 'met' : `missed: ${missed.join(', ')}`];
+    return [r.name, r.seconds.toFixed(1), f(r.requests), f(r.crashes), f(r.normalClientHangs), f(r.status5xx.total), f(r.budget503.attackers + r.budget503.normalClient), f(r.normalClient.all.calls - r.normalClient.all.ok), `${f(r.normalClient.all.p50Ms)}/${f(r.normalClient.all.p99Ms)}/${f(r.normalClient.all.maxMs)}`, `${f(r.rss.beforeMB)}/${f(r.rss.peakMB)}/${f(r.rss.afterMB)}`, missed.length === 0 ? 'met' : `missed: ${missed.join(', ')}`];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [head, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n');

@@ -14,15 +14,16 @@ const LOG_LINES_MAX = 200;
 
 /**
  * Starts a server on ephemeral ports with a fresh data directory (durable: the default storage).
- * options: { args: extra flags, fdLimit: descriptors (ulimit -n) or undefined for the inherited }.
+ * options: { args: extra flags, fdLimit: descriptors (ulimit -n) or undefined for the inherited, env: extra environment }.
  */
 export async function startServer(options = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'riffle-hostile-'));
   const argv = [CLI, 'serve', '--port', '0', '--stream-port', '0', '--data-dir', dataDir, ...(options.args ?? [])];
+  const spawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } };
   const child =
     options.fdLimit === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('sh', ['-c', `ulimit -n ${Number(options.fdLimit)} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(process.execPath, argv, spawnOptions)
+      : spawn('sh', ['-c', `ulimit -n ${Number(options.fdLimit)} && exec "$0" "$@"`, process.execPath, ...argv], spawnOptions);
   const server = {
     child,
     pid: child.pid,

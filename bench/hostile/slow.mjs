@@ -81,7 +81,7 @@ export async function slowAndIdle({ server, deadline, track, fdMargin, maxIdle, 
   const awsIdle = await holdMany(server.port, awsTarget - keepAliveIdle, { track, untilMs: deadline, onOpen: reopen });
   aws.push(...awsIdle.held);
   const stream = await holdMany(server.streamPort, streamTarget, { track, untilMs: deadline });
-  const openedInMs = Date.now() - t0;
+  const openedInMs = Date.now() - t0; // the normal client's slowest calls (atMs) can be set beside it
   const fresh = await probe(server, deadline);
   clearInterval(fdTimer);
   const all = [...keepAlive.held, ...aws, ...stream.held, ...drips.aws, ...drips.stream].filter((h) => h !== null);

@@ -76,10 +76,7 @@ export function templates(ctx) {
   return { kinesis, firehose };
 }
 
-/**
- * Whether a body may be sent: it must not touch the normal client's stream, and what could create
- * streams, shards or delivery streams stays within the fuzz names and a few shards.
- */
+/** Whether a body may be sent: it must not name the normal client's stream or another protected one. */
 export function harmless(body, protectedNames) {
   const text = body.toString('latin1');
   return !protectedNames.some((n) => text.includes(n));
