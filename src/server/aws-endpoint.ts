@@ -12,22 +12,12 @@ import { handleAwsRequest, payloadTooLarge } from '../aws/protocol.js';
 import type { AwsHttpRequest, AwsHttpResponse, BodySink } from '../aws/http.js';
 import { Admission, bodiesOverBudget, type BodyBudget } from './admission.js';
 import { checkEndpointOptions, type EndpointOptions, type RunningEndpoint } from './endpoint-options.js';
+import { BODY_TIMEOUT_MS, ConnectionCap, deadlines, PEEK_TIMEOUT_MS, routeByPreface, type RequestListener } from './connections.js';
 
-/** RFC 9113 §3.4: every h2c-with-prior-knowledge connection starts with these 24 octets. */
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-/** A connection must say which protocol it speaks within this time (bounds half-open peeks). */
-const PEEK_TIMEOUT_MS = 10_000;
 /** Idle connections and sessions are closed after this; Node's pre-v13 default server timeout. */
 const IDLE_TIMEOUT_MS = 120_000;
-/**
- * An HTTP/1.1 request's headers must be complete this long after its first byte, and its body
- * this long after its headers: a client dripping a byte now and then (which keeps resetting the
- * idle timeout) holds a connection no longer than that. µWS drops slow headers in 10-20 s itself.
- */
-export const HEADERS_TIMEOUT_MS = 20_000;
-export const BODY_TIMEOUT_MS = 60_000;
-/** Connections the AWS port holds at once; more are closed as they come (each holds a descriptor). */
-export const MAX_CONNECTIONS = 10_000;
+/** Concurrent streams per HTTP/2 session (SETTINGS_MAX_CONCURRENT_STREAMS; Node's default is 2^32 - 1). */
+export const H2_MAX_STREAMS = 128;
 
 export async function startAwsEndpoint(options: EndpointOptions): Promise<RunningEndpoint> {
   const maxBodyBytes = checkEndpointOptions(options);
@@ -36,7 +26,8 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   const secrets = options.secrets ?? null;
   const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices, secrets));
   const budget = admission.budget;
-  const sockets = new Set<net.Socket>();
+  const cap = new ConnectionCap();
+  const sockets = cap.sockets;
   const sessions = new Set<http2.ServerHttp2Session>();
 
   // Each HTTP/1.1 connection's time limits, told of its requests by one listener (deadlines()).
@@ -50,7 +41,7 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   h1.timeout = IDLE_TIMEOUT_MS;
   // Malformed HTTP/1 gets Node's default clientError handling: a 400 (or 408/431) and a close.
 
-  const h2 = http2.createServer();
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: H2_MAX_STREAMS } });
   h2.on('session', (session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
@@ -61,13 +52,6 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   h2.on('sessionError', () => {});
   h2.on('stream', (stream, headers) => serveHttp2(stream, headers, route, maxBodyBytes, budget));
 
-  const accept = (socket: net.Socket): boolean => {
-    // Past the cap a connection is closed at once (its descriptor back), before it can hold anything.
-    if (sockets.size >= MAX_CONNECTIONS) return void socket.destroy(), false;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    return true;
-  };
   // TLS: HTTP/2 or HTTP/1.1 by ALPN (the Go and Java SDKs speak HTTP/2 only over TLS); cleartext:
   // by the first bytes (h2c with prior knowledge, or HTTP/1.1). Either way a plain TCP server
   // accepts, so a connection still in its TLS handshake counts against the cap, is closed on
@@ -83,7 +67,7 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   // A TLS handshake that fails (a cleartext client, a bad certificate, too slow) just ends that connection.
   secure?.on('tlsClientError', (_err, socket) => socket.destroy());
   const tcp = net.createServer((socket) => {
-    if (!accept(socket)) return;
+    if (!cap.admit(socket)) return;
     if (secure !== null) return void secure.emit('connection', socket);
     routeByPreface(socket, h1, h2, requests);
   });
@@ -126,82 +110,6 @@ function bodilessLength(method: string, response: AwsHttpResponse): number | und
   return response.headLength ?? (method === 'HEAD' ? Buffer.byteLength(response.body) : undefined);
 }
 
-/**
- * Reads until the bytes so far either diverge from the HTTP/2 preface or complete it (a preface may
- * arrive split over several packets), then puts them back and emits the socket on the right server.
- */
-function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, requests: WeakMap<net.Socket, RequestListener>): void {
-  let peeked: Buffer = Buffer.alloc(0);
-  const onData = (chunk: Buffer): void => {
-    peeked = peeked.length === 0 ? chunk : Buffer.concat([peeked, chunk]);
-    const n = Math.min(peeked.length, H2_PREFACE.length);
-    const isH2 = peeked.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    if (isH2 && peeked.length < H2_PREFACE.length) return;
-    stopPeeking();
-    socket.pause();
-    socket.unshift(peeked);
-    if (isH2) {
-      // Http2Session drains bytes already in the socket's buffer on the next tick (node#35475) and
-      // then reads the handle natively; resuming here would hand those bytes to nobody.
-      h2.emit('connection', socket);
-    } else {
-      // The HTTP/1 parser reads through 'data' events, which a paused socket does not emit.
-      h1.emit('connection', socket);
-      deadlines(socket, requests);
-      socket.resume();
-    }
-  };
-  const onError = (): void => {
-    socket.destroy();
-  };
-  const onTimeout = onError;
-  const stopPeeking = (): void => {
-    socket.off('data', onData);
-    socket.off('error', onError);
-    socket.off('timeout', onTimeout);
-    socket.setTimeout(0);
-  };
-  socket.on('data', onData);
-  socket.on('error', onError);
-  socket.on('timeout', onTimeout);
-  socket.setTimeout(PEEK_TIMEOUT_MS);
-}
-
-/**
- * The time limits of an HTTP/1.1 connection's requests (HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS): a
- * request's first byte starts the headers' clock, its headers the body's; its end stops it. A
- * connection over either is destroyed. Between requests only the idle timeout applies.
- */
-function deadlines(socket: net.Socket, requests: WeakMap<net.Socket, RequestListener>): void {
-  let timer: NodeJS.Timeout | null = null;
-  let inRequest = false;
-  const arm = (ms: number): void => {
-    if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(() => socket.destroy(), ms);
-    timer.unref();
-  };
-  const clear = (): void => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-  };
-  // A byte while no request is under way starts a request's headers.
-  socket.on('data', () => {
-    if (!inRequest && timer === null) arm(HEADERS_TIMEOUT_MS);
-  });
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    inRequest = true;
-    arm(BODY_TIMEOUT_MS);
-    req.once('end', clear);
-    res.once('finish', () => {
-      inRequest = false;
-      clear();
-    });
-  };
-  requests.set(socket, onRequest);
-  socket.once('close', clear);
-}
-
-type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 function serveHttp1(req: http.IncomingMessage, res: http.ServerResponse, route: Route, maxBodyBytes: number, budget: BodyBudget): void {
   let chunks: Buffer[] = [];
@@ -307,7 +215,13 @@ function serveHttp2(
     held = 0;
   };
   stream.on('error', release); // RST_STREAM from the client, session teardown
-  stream.once('close', release);
+  // As for HTTP/1.1 (BODY_TIMEOUT_MS): a body still arriving a minute after its headers is cut off.
+  const deadline = setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), BODY_TIMEOUT_MS);
+  deadline.unref();
+  stream.once('close', () => {
+    clearTimeout(deadline);
+    release();
+  });
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;
@@ -333,6 +247,7 @@ function serveHttp2(
     }
   });
   stream.on('end', () => {
+    clearTimeout(deadline); // the body is in: the response (SubscribeToShard's lasts minutes) has no deadline
     if (tooLarge) return;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(h2Headers)) {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import http2 from 'node:http2';
 import { connect } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -274,7 +275,14 @@ describe('slow clients', () => {
     expect((await rawRequest(server.port, 'Kinesis_20131202.ListStreams', '{}')).status).toBe(200);
   }, 40_000);
 
-  it('closes an HTTP/1.1 connection whose body drips for longer than 60 s after its headers', async () => {
+  it('cuts off a body that drips for longer than 60 s after its headers: an HTTP/1.1 connection closed, an HTTP/2 stream reset', async () => {
+    const session = http2.connect(`http://127.0.0.1:${server.port}`);
+    session.on('error', () => undefined);
+    const h2Started = Date.now();
+    const h2Stream = session.request({ ':method': 'POST', ':path': '/', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Kinesis_20131202.ListStreams', 'content-length': '1000' });
+    h2Stream.on('error', () => undefined);
+    const h2Closed = new Promise<{ ms: number; code: number }>((r) => h2Stream.once('close', () => r({ ms: Date.now() - h2Started, code: h2Stream.rstCode ?? -1 })));
+    const h2Drip = setInterval(() => h2Stream.write(' '), 1000);
     const socket = connect(server.port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - started)));
@@ -285,8 +293,22 @@ describe('slow clients', () => {
     clearInterval(drip);
     expect(ms).toBeGreaterThanOrEqual(59_000);
     expect(ms).toBeLessThan(66_000);
+    const h2 = await h2Closed;
+    clearInterval(h2Drip);
+    session.destroy();
+    expect(h2.ms).toBeGreaterThanOrEqual(59_000);
+    expect(h2.ms).toBeLessThan(66_000);
+    expect(h2.code).toBe(http2.constants.NGHTTP2_CANCEL);
     expect((await rawRequest(server.port, 'Kinesis_20131202.ListStreams', '{}')).status).toBe(200);
   }, 80_000);
+
+  it('takes at most 128 concurrent streams on an HTTP/2 session', async () => {
+    const session = http2.connect(`http://127.0.0.1:${server.port}`);
+    session.on('error', () => undefined);
+    await new Promise((r) => session.once('remoteSettings', r));
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(128);
+    session.destroy();
+  });
 });
 
 /** The soft descriptor limit of this process (the server started by it inherits it). */
@@ -297,7 +319,7 @@ function openFilesLimit(): number {
 
 // 10,000 connections in this process and 10,000 in the server's, with room to spare.
 describe.runIf(openFilesLimit() >= 20_000)('the connection cap', () => {
-  it('holds at most 10,000 connections on the AWS port: the next is closed at once, and one is served again when one leaves', async () => {
+  it('holds at most 10,000 connections on the AWS port: a new one takes the place of the oldest silent one, and is closed at once when none is silent', async () => {
     const held: ReturnType<typeof connect>[] = [];
     try {
       for (let i = 0; i < 10_000; i++) {
@@ -307,8 +329,7 @@ describe.runIf(openFilesLimit() >= 20_000)('the connection cap', () => {
         if (i % 500 === 499) await new Promise((r) => s.once('connect', r));
       }
       await Promise.all(held.map((s) => (s.readyState === 'open' ? undefined : new Promise((r) => s.once('connect', r)))));
-      // Wait until the server has taken them all (accept runs behind connect): a new one is then closed unserved.
-      const refusedAtOnce = async (): Promise<boolean> => {
+      const closedAtOnce = async (): Promise<boolean> => {
         const s = connect(server.port, '127.0.0.1');
         s.on('error', () => undefined);
         return new Promise<boolean>((resolve) => {
@@ -317,8 +338,35 @@ describe.runIf(openFilesLimit() >= 20_000)('the connection cap', () => {
           s.once('data', () => (s.destroy(), resolve(false)));
         });
       };
+      // All 10,000 silent: a client that speaks is served, in the place of the oldest of them. (The
+      // server may still be accepting the last of them: until it is at the cap a probe is served
+      // without taking anyone's place, so probe until one does.)
+      let evicted = false;
+      held[0]?.once('close', () => (evicted = true));
+      for (let i = 0; i < 200 && !evicted; i++) {
+        expect(await closedAtOnce()).toBe(false);
+        if (!evicted) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(evicted).toBe(true);
+      // None silent (each sends a byte of a request): past the cap a new connection is closed
+      // unserved. Until the server has read every byte, a probe may still take a silent one's place:
+      // that one is replaced by a connection that speaks at once, and the probe tried again.
+      const speaking = (): ReturnType<typeof connect> => {
+        const s = connect(server.port, '127.0.0.1', () => s.write('P'));
+        s.on('error', () => undefined);
+        return s;
+      };
+      held[0] = speaking();
+      for (const s of held) s.write('P');
       let refused = false;
-      for (let i = 0; i < 50 && !refused; i++) refused = await refusedAtOnce();
+      for (let i = 0; i < 200 && !refused; i++) {
+        refused = await closedAtOnce();
+        if (refused) break;
+        held.forEach((s, k) => {
+          if (s.destroyed) held[k] = speaking();
+        });
+        await new Promise((r) => setTimeout(r, 20));
+      }
       expect(refused).toBe(true);
       for (const s of held.splice(0, 10)) s.destroy();
       let served = false;
