@@ -22,16 +22,29 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const put = (stream) => JSON.stringify({ StreamName: stream, PartitionKey: `k${Math.random()}`, Data: Buffer.alloc(1500, 0x61).toString('base64') });
 const HEADERS = (target) => ({ 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, authorization: AUTH, 'x-amz-date': '20260101T000000Z' });
 
-/** One round of probes, each resolving to an HTTP status or an error word; `newStream` adds a write to that stream. */
-function probes(server, agent, newStream) {
+/**
+ * One round of probes, each resolving to an HTTP status or an error word; `newStream` adds a write
+ * to that stream (with `recreate`, created again first if it does not exist).
+ */
+function probes(server, agent, newStream, recreate = false) {
   const fresh = (port) => sendRaw(port, validRequest(`127.0.0.1:${port}`, 'Kinesis_20131202.PutRecord', put('fdprobe')), 2000).then((r) => r.status ?? (r.closed ? 'closed' : 'no answer'));
   const kept = (stream) => h1Request(server.port, agent, 'POST', '/', HEADERS('Kinesis_20131202.PutRecord'), Buffer.from(put(stream)), 2000).then((r) => r.status ?? (r.timeout ? 'no answer' : (r.error ?? 'error')));
   return {
     freshAwsPort: () => fresh(server.port),
     freshStreamPort: () => fresh(server.streamPort),
     keptConnection: () => kept('fdprobe'),
-    ...(newStream === undefined ? {} : { newStream: () => kept(newStream) }),
+    ...(newStream === undefined ? {} : { newStream: () => kept(newStream).then((status) => (status === 400 && recreate ? createThenPut(server, agent, newStream, kept) : status)) }),
   };
+}
+
+/**
+ * A CreateStream that failed while descriptors were out did not create the stream (all or nothing:
+ * its PutRecord answers 400 ResourceNotFound), so a client creates it again, as after any 5xx.
+ */
+async function createThenPut(server, agent, stream, kept) {
+  const created = await h1Request(server.port, agent, 'POST', '/', HEADERS('Kinesis_20131202.CreateStream'), Buffer.from(JSON.stringify({ StreamName: stream, ShardCount: 1 })), 2000);
+  if (created.status !== 200 && created.status !== 400) return created.status ?? 'no answer';
+  return kept(stream);
 }
 
 /**
@@ -103,7 +116,7 @@ export async function descriptorExhaustion({ fdLimit, seconds, normal, serverArg
     logSince = releasedMs;
     const recovered = {};
     await Promise.all(
-      Object.entries(probes(server, agent, 'fdnew')).map(async ([name, f]) => {
+      Object.entries(probes(server, agent, 'fdnew', true)).map(async ([name, f]) => {
         let last = null;
         while (Date.now() - releasedMs < recoveryMaxMs(seconds) && server.alive()) {
           const tick = sleep(RECOVERY_PROBE_MS);

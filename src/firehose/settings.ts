@@ -1,3 +1,4 @@
+import { AwsError } from '../aws/errors.js';
 import { FIREHOSE_DIRECT_PUT_RETRY_HOURS } from '../limits.js';
 import { extensionOf, isCompressionFormat } from './codecs/formats.js';
 import { appendsDelimiter, bucketOf } from './destination.js';
@@ -9,13 +10,18 @@ import type { ObjectSink } from './sinks/sink.js';
 
 const MiB = 1024 * 1024;
 
+/** A bucket name every sink takes, to ask a sink about a key alone. */
+const ANY_BUCKET = 'riffle-key-check';
+
 /**
  * Checks what the shape pass cannot (prefix expressions, the time zone) and throws
  * InvalidArgumentException in AWS's words; CreateDeliveryStream and UpdateDestination run it
- * before they change anything. Returns why the sink could never hold this destination's objects
- * (a bucket name S3 refuses, a prefix a directory cannot hold, such as an empty segment), tried on
- * a key as delivery would make it now, or undefined: AWS accepts such a destination and fails its
- * deliveries, and so does Riffle, saying so at once in the server log.
+ * before they change anything. A prefix whose keys the sink could never hold (a directory cannot
+ * hold an empty, `.` or `..` segment, a leading `/`, a NUL), tried on a key as delivery would make
+ * it now, is refused too (InvalidArgumentException): S3 takes such keys and AWS such prefixes, but
+ * accepting them here would mean acknowledging records that could only be dropped. A bucket the
+ * sink could never hold (a name S3 refuses) is accepted, as AWS accepts it and fails its deliveries:
+ * the returned text says so for the server log; undefined when all is well.
  */
 export function checkDestination(d: S3DestinationDescription, sink: ObjectSink, streamName = 'x'): string | undefined {
   const prefixes = compilePrefixes({ prefix: d.Prefix, errorOutputPrefix: d.ErrorOutputPrefix, dynamicPartitioning: d.DynamicPartitioningConfiguration?.Enabled === true });
@@ -23,6 +29,13 @@ export function checkDestination(d: S3DestinationDescription, sink: ObjectSink, 
   const format = isCompressionFormat(d.CompressionFormat) ? d.CompressionFormat : 'UNCOMPRESSED';
   const now = Date.now();
   const key = objectKey({ prefix: prefixes.evaluate(now, timeZone), streamName, version: 1, timestampMs: now, timeZone, extension: objectExtension(d.FileExtension, extensionOf(format)) });
+  const keyProblem = sink.problem(ANY_BUCKET, key);
+  if (keyProblem !== undefined) {
+    throw new AwsError(
+      'InvalidArgumentException',
+      `Objects like s3://${bucketOf(d)}/${key} cannot be stored where this server delivers: ${keyProblem}. Choose another Prefix${sink.holdsAnyKey === true ? '' : ', or run Riffle with --s3-endpoint to deliver to an S3-compatible server'}.`,
+    );
+  }
   const problem = sink.problem(bucketOf(d), key);
   return problem === undefined ? undefined : `objects like s3://${bucketOf(d)}/${key} cannot be stored at ${sink.description}: ${problem}; they will be dropped`;
 }

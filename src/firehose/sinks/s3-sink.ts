@@ -125,6 +125,8 @@ export class S3Sink implements ObjectSink {
   }
 
   /** S3's own rules: a valid bucket name, keys of 1-1024 bytes. */
+  readonly holdsAnyKey = true;
+
   problem(bucket: string, key: string): string | undefined {
     const bytes = Buffer.byteLength(key);
     return bucketProblem(bucket) ?? (bytes === 0 || bytes > 1024 ? `an S3 key is 1-1024 bytes of UTF-8 (this one is ${bytes})` : undefined);

@@ -24,6 +24,8 @@ export interface ObjectSink {
   put(bucket: string, key: string, body: Uint8Array, meta: ObjectMeta): Promise<void>;
   /** Removes what a crash left of puts into `bucket` (a directory's temp files); how many. Sinks without such leftovers have none. */
   sweep?(bucket: string): Promise<number>;
+  /** True for a sink that holds any key S3 takes (an S3 server); a directory does not. */
+  readonly holdsAnyKey?: boolean;
   /** Why the sink could never hold an object under this bucket and key, or undefined (checked when a delivery stream is configured). */
   problem(bucket: string, key: string): string | undefined;
   /** Waits for puts in flight, then refuses new ones and releases what the sink holds. */

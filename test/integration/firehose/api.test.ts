@@ -97,6 +97,11 @@ describe('Firehose control plane', () => {
       [{ S3DestinationConfiguration: s3('b'), ExtendedS3DestinationConfiguration: s3('b') }, /Exactly one destination configuration/],
       [{ DeliveryStreamType: 'KinesisStreamAsSource', ExtendedS3DestinationConfiguration: s3('b') }, /KinesisStreamSourceConfiguration is required/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { CustomTimeZone: 'EST' }) }, /non-3-letter/],
+      // Keys a directory cannot hold as files: refused, not acknowledged and then dropped.
+      [{ ExtendedS3DestinationConfiguration: s3('bkt', { Prefix: 'a//b/' }) }, /^Objects like s3:\/\/bkt\/a\/\/b\/\d{4}\/.* cannot be stored where this server delivers: a key stored as a file has no empty segment .*--s3-endpoint/],
+      [{ ExtendedS3DestinationConfiguration: s3('bkt', { Prefix: '/x/' }) }, /does not start with "\/"/],
+      [{ ExtendedS3DestinationConfiguration: s3('bkt', { Prefix: '../../x/' }) }, /has no "\.\." segment/],
+      [{ ExtendedS3DestinationConfiguration: s3('bkt', { Prefix: 'a\u0000b/' }) }, /no NUL character/],
     ];
     for (const [input, message] of bad) {
       await expect(client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'bad', ...input }))).rejects.toMatchObject({ name: 'InvalidArgumentException', message: expect.stringMatching(message) });
