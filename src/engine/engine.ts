@@ -32,18 +32,21 @@ function openFilesFor(wanted: number): number {
   }
 }
 
-/** Reopens one shard of a replaced owner again after 1, 2, 4... s, until it works or 8 tries failed. */
+/**
+ * Reopens one shard of a replaced owner again after 1, 2, 4... s (then every minute) until it
+ * works; meanwhile its requests fail (ResourceNotFound, InternalFailure per record). Reopening a
+ * shard already open is a no-op at the owner.
+ */
 async function retryReopen(owner: number, name: string, reopen: () => Promise<boolean | null>): Promise<void> {
-  for (let attempt = 0; attempt < 8; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt).unref());
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, 1000 * 2 ** attempt)).unref());
     try {
-      await reopen();
-      return void console.error(`riffle: shard owner ${owner}: ${name} reopened`);
+      if ((await reopen()) !== null) console.error(`riffle: shard owner ${owner}: ${name} reopened`);
+      return;
     } catch {
-      // tried again below
+      if (attempt === 7) console.error(`riffle: shard owner ${owner}: ${name} still cannot be reopened; trying every minute`);
     }
   }
-  console.error(`riffle: shard owner ${owner}: ${name} could not be reopened; its requests fail until a restart`);
 }
 
 /** How often closed shards past the retention period are looked for (engine/reshard.ts retireExpired). */

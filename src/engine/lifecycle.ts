@@ -241,10 +241,16 @@ export class StreamLifecycle {
     this.persist(); // a restart finishes the deletion: the stream is no longer recorded
     this.after(stream, this.config.deleteStreamMs, () => {
       if (!this.streams.remove(stream)) return;
-      // The files go at once, even if an owner cannot take the deletion now (its disk is full:
-      // deleting a stream is how an operator makes room); that owner is told again until it is done.
-      void Promise.allSettled(stream.shards.map((s) => this.shards.control(stream, s, MSG.DELETE_SHARD))).then((outcomes) => {
+      // The files go first, without waiting for the owners: one whose disk is full holds its
+      // messages until there is room, and deleting a stream is how an operator makes it (a log whose
+      // directory vanished makes it again for what it still had staged; DELETE_SHARD removes that).
+      // An owner that cannot take the deletion now is told again until it is done.
+      try {
         this.persistence.removeStream(stream);
+      } catch (err) {
+        console.error(`riffle: removing the files of stream ${stream.name}:`, err);
+      }
+      void Promise.allSettled(stream.shards.map((s) => this.shards.control(stream, s, MSG.DELETE_SHARD))).then((outcomes) => {
         outcomes.forEach((o, i) => {
           if (o.status === 'rejected') void this.shards.deleteLater(stream, stream.shards[i] as Shard);
         });

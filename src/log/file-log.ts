@@ -21,7 +21,7 @@
  * the CRC check of the read that reaches it: that read fails (InternalFailure) and the owner
  * reports which segment and byte.
  */
-import { closeSync, constants, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../config.js';
 import { ChunkPool, CHUNK_BYTES } from './chunk-pool.js';
@@ -32,7 +32,7 @@ import { frameBytes, segmentHeader, SEGMENT_HEADER_BYTES } from './segment-codec
 import { SparseIndex } from './sparse-index.js';
 import { emptySummary, LogCorruptError, resetReadScratch, SegmentFile, segmentName } from './segment-file.js';
 import { recoverSegments, type Recovery } from './recovery.js';
-import { DATA_FILE_MODE } from './data-dir.js';
+import { DATA_DIR_MODE, DATA_FILE_MODE } from './data-dir.js';
 import { fdCache, type FdHolder } from './fd-cache.js';
 
 export { LogCorruptError } from './segment-file.js';
@@ -109,8 +109,6 @@ export class FileLog implements ShardLog, FdHolder {
   /** The first record a disk read saw but did not return: answers the arrivalAt() that follows. */
   private peekSeq = -1;
   private peekArrivalMs = 0;
-  /** The shard's directory was removed under it (its stream deleted while its owner could not write): nothing more is written. */
-  private gone = false;
 
   private constructor(
     readonly dir: string,
@@ -186,7 +184,6 @@ export class FileLog implements ShardLog, FdHolder {
   commit(): void {
     const count = this.stagedCount;
     if (count === 0) return;
-    if (this.gone) return this.dropStaged();
     const staged = this.staged;
     const firstSeq = staged[4] as number;
     const firstArrivalMs = staged[5] as number;
@@ -203,7 +200,10 @@ export class FileLog implements ShardLog, FdHolder {
       }
     } catch (err) {
       if (!this.vanished(err)) throw err;
-      return this.dropStaged();
+      // Made again, with what is staged in a new segment: the stream may still exist (its files
+      // removed by hand); if it was deleted, its DELETE_SHARD removes this too, or the next start.
+      mkdirSync(this.dir, { recursive: true, mode: DATA_DIR_MODE });
+      file = this.roll(firstSeq);
     }
     if (staging.length < this.stagedBytes) staging = Buffer.allocUnsafe(Math.max(this.stagedBytes, 2 * staging.length));
     const out = staging;
@@ -245,21 +245,17 @@ export class FileLog implements ShardLog, FdHolder {
   }
 
   /**
-   * Whether `err` says the shard's directory is gone: its stream was deleted while this log still
-   * had records staged (its owner could not write; the deletion did not wait for it). What is
-   * staged then has nowhere to go and no stream to belong to.
+   * Whether `err` says the shard's directory is gone (its stream deleted while its owner could
+   * not write, as DeleteStream does not wait for a held owner; or removed by hand). Its files are
+   * then forgotten: reads of what they held find nothing on disk, and what is in memory stays.
    */
   private vanished(err: unknown): boolean {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(this.dir)) return false;
-    this.gone = true;
+    for (const file of this.files) file.release(false);
+    this.files.length = 0;
+    this.cached.length = 0;
+    if (this.fd !== -1) this.dropTail();
     return true;
-  }
-
-  private dropStaged(): void {
-    this.stagedCount = 0;
-    this.stagedArenas.length = 0;
-    this.lastArena = null;
-    this.stagedBytes = 0;
   }
 
   /**
@@ -502,7 +498,6 @@ export class FileLog implements ShardLog, FdHolder {
    * whole files (never the one being written) whose records all arrived before it.
    */
   trimBefore(cutoffMs: number): void {
-    if (this.gone) return;
     try {
       this.trimFiles(cutoffMs);
     } catch (err) {
@@ -533,10 +528,11 @@ export class FileLog implements ShardLog, FdHolder {
     }
     this.mem.trimBefore(cutoffMs);
     while (this.files.length > 1 && (this.files[0] as SegmentFile).summary.lastArrivalMs < cutoffMs) {
-      const file = this.files.shift() as SegmentFile;
+      const file = this.files[0] as SegmentFile;
+      file.remove(); // first: a file that cannot be deleted now stays listed, and the next trim tries again
+      this.files.shift();
       const at = this.cached.indexOf(file);
       if (at !== -1) this.cached.splice(at, 1);
-      file.remove();
     }
   }
 

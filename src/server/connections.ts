@@ -36,10 +36,18 @@ export class ConnectionCap {
   admit(socket: net.Socket): boolean {
     const { sockets, silent } = this;
     if (sockets.size >= MAX_CONNECTIONS) {
-      const oldest = silent.values().next().value as net.Socket | undefined;
+      // A TLS connection's bytes go to the TLS layer natively, without 'data' events on the TCP
+      // socket: bytesRead says whether it has spoken.
+      let oldest: net.Socket | undefined;
+      for (const s of silent) {
+        silent.delete(s);
+        if (s.bytesRead === 0) {
+          oldest = s;
+          break;
+        }
+      }
       // None silent: closed at once (its descriptor back), before it can hold anything.
       if (oldest === undefined) return void socket.destroy(), false;
-      silent.delete(oldest);
       sockets.delete(oldest);
       oldest.destroy();
     }

@@ -14,6 +14,14 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
   const { gid, retentionMs, index, dir } = decodeShardControl(r);
   const { init } = ctx;
   const metered = (h.flags & SHARD_FLAG_UNMETERED) === 0;
+  // Already open (a retried reopen after a replacement that opened it too): opening its directory
+  // a second time would give it two logs. Answered as a recovery that found nothing new.
+  const open = ctx.shards.get(gid);
+  if (open !== undefined) {
+    if (dir === '') return void ctx.reply(h, STATUS.OK);
+    const none = Buffer.alloc(0);
+    return void writeRecovery(ctx.reply(h, STATUS.OK, recoveryReplyBytes(none)), 0, open.nextSeq, 0, none);
+  }
   if (dir === '') {
     const shard = new ShardState(index, retentionMs, init.limits, nowMs, metered);
     shard.lost = (h.flags & SHARD_FLAG_LOST) !== 0;

@@ -164,10 +164,11 @@ class Owner {
 
   /** Rejects every pending request and all later ones (a dead owner, or shutdown). */
   fail(cause: unknown, report = true): void {
-    if (this.failure !== null) return;
     if (report) console.error('riffle: shard owner failed:', cause);
-    this.failure = cause instanceof AwsError ? cause : internalFailure(cause);
-    for (const p of this.pending.values()) p.reject(this.failure);
+    const error = cause instanceof AwsError ? cause : internalFailure(cause);
+    this.failure ??= error;
+    // Whatever it said before (restarting, say), what it holds now is answered: nothing is left pending.
+    for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }
 }

@@ -280,3 +280,24 @@ describe('FileLog, damaged or many files', () => {
     expect(head).toBeGreaterThanOrEqual(fourth);
   });
 });
+
+describe('a shard directory removed under the log', () => {
+  it('is made again for the next commit, whose records are stored and recovered; nothing already acknowledged is claimed from it', () => {
+    const dir = freshDir();
+    const opts: FileLogOptions = { segmentBytes: 64 * 1024, segmentMs: 3_600_000, hotBytes: 4 * CHUNK_BYTES };
+    const { log } = FileLog.open(dir, opts);
+    const first = Array.from({ length: 50 }, (_, i) => record(i + 1, 1000 + i));
+    write(log, first, 10);
+    // Removed by hand (or by DeleteStream while the owner could not write), with the tail's
+    // descriptor closed (the descriptor cache took it): the next commit must open files again.
+    log.closeFd();
+    rmSync(dir, { recursive: true, force: true });
+    const later = Array.from({ length: 20 }, (_, i) => record(51 + i, 2000 + i));
+    write(log, later, 5);
+    const { log: reopened } = FileLog.open(dir, opts);
+    const got = readAll(reopened, 0, 1000, 1 << 30);
+    expect(got.map((r) => r.seq)).toEqual(later.map((r) => r.seq));
+    got.forEach((r, i) => expect(same(r, later[i] as Written)).toBe(true));
+    reopened.dispose();
+  });
+});
