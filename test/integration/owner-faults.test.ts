@@ -96,20 +96,18 @@ describe('out of descriptors (EMFILE)', () => {
           (e: Error) => `${e.name}: ${e.message}`,
         );
       for (let n = 0; n < 5; n++) expect(await put(n)).toBeUndefined();
-      // Take every descriptor the server has left: idle connections, until one is not served.
-      for (let i = 0; i < 400; i++) {
+      // Take every descriptor the server has left: connections, each served once and then kept
+      // alive (a silent one would be closed after 10 s, a kept-alive one stays 120 s), until one is
+      // not served.
+      for (let i = 0; i < 600; i++) {
         const s = net.connect(server.port, '127.0.0.1');
         s.on('error', () => undefined);
         idle.push(s);
-        await new Promise((r) => s.once('connect', r));
         const served = await new Promise<boolean>((resolve) => {
-          const probe = net.connect(server.port, '127.0.0.1');
-          probe.on('error', () => resolve(false));
-          probe.once('connect', () => {
-            probe.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-            probe.once('data', () => (probe.destroy(), resolve(true)));
-            probe.once('close', () => resolve(false));
-          });
+          const timer = setTimeout(() => resolve(false), 5000);
+          s.once('connect', () => s.write('GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+          s.once('data', () => (clearTimeout(timer), resolve(true)));
+          s.once('close', () => (clearTimeout(timer), resolve(false)));
         });
         if (!served) break;
       }
