@@ -245,15 +245,22 @@ export class StreamLifecycle {
       // messages until there is room, and deleting a stream is how an operator makes it (a log whose
       // directory vanished makes it again for what it still had staged; DELETE_SHARD removes that).
       // An owner that cannot take the deletion now is told again until it is done.
-      try {
-        this.persistence.removeStream(stream);
-      } catch (err) {
-        console.error(`riffle: removing the files of stream ${stream.name}:`, err);
-      }
+      const remove = (): boolean => {
+        try {
+          this.persistence.removeStream(stream);
+          return true;
+        } catch (err) {
+          console.error(`riffle: removing the files of stream ${stream.name}: ${(err as Error).message}`);
+          return false;
+        }
+      };
+      remove();
       void Promise.allSettled(stream.shards.map((s) => this.shards.control(stream, s, MSG.DELETE_SHARD))).then((outcomes) => {
         outcomes.forEach((o, i) => {
           if (o.status === 'rejected') void this.shards.deleteLater(stream, stream.shards[i] as Shard);
         });
+        // Once the owners are done with it, whatever a segment roll added meanwhile goes too.
+        remove();
       });
     });
   }

@@ -147,12 +147,10 @@ export class ShardOps {
     }
   }
 
-  /** DELETE_SHARD again after 1, 2, 4... s (at most a minute apart, for an hour) until the owner has done it. */
+  /** DELETE_SHARD again after 1, 2, 4... s (then every minute) until the owner has done it. */
   async deleteLater(stream: Stream, shard: Shard): Promise<void> {
-    for (let attempt = 0, waited = 0; waited < 3_600_000; attempt++) {
-      const ms = Math.min(60_000, 1000 * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, ms).unref());
-      waited += ms;
+    for (let attempt = 0; ; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, 1000 * 2 ** attempt)).unref());
       try {
         return await this.control(stream, shard, MSG.DELETE_SHARD);
       } catch {

@@ -139,7 +139,8 @@ export class Manifest {
     return removed;
   }
 
+  /** Its files; retried a few times, as an owner may be adding a segment meanwhile (ENOTEMPTY). */
   removeStream(name: string, createdMs: number): void {
-    rmSync(this.streamDir(name, createdMs), { recursive: true, force: true });
+    rmSync(this.streamDir(name, createdMs), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 }

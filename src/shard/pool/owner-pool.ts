@@ -57,6 +57,8 @@ class Owner {
     const die = (cause: unknown): void => {
       if (this.closed || died) return;
       died = true;
+      // A replacement dying while it restores: its restore's requests are not let through any more.
+      this.restoring = false;
       this.fail(cause);
       // Callers from now until the replacement is up are told to retry.
       this.failure = RESTARTING_ERROR;
@@ -260,6 +262,8 @@ export class OwnerPool {
     this.owners[index] = owner;
     try {
       await this.restore(index);
+      // Unless it died meanwhile (its own replacement is on the way).
+      if (this.owners[index] !== owner || owner.closed) return;
       owner.failure = null;
       console.error(`riffle: shard owner ${index} replaced; its shards are open again`);
     } catch (err) {
@@ -292,6 +296,7 @@ export class OwnerPool {
   requestFilled<T>(owner: number, size: (requestId: number) => number, fill: (dst: Uint8Array, requestId: number) => void, decode: Decode<T>, restoring = false): Promise<T> {
     const o = this.owners[owner];
     if (o === undefined) throw new Error(`no shard owner ${owner}`);
+    if (o.closed) return Promise.reject(o.failure ?? RESTARTING_ERROR);
     if (o.failure !== null && !(restoring && o.restoring)) return Promise.reject(o.failure);
     // Its disk refuses writes: new requests are turned away at once rather than queued behind them.
     if (o.health.holding) return Promise.reject(HOLDING_ERROR);
