@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { RiffleConfig } from '../config.js';
 import type { StoredStream } from '../log/manifest.js';
 import { SharedClock } from '../shard/clock.js';
-import { OwnerPool } from '../shard/pool/owner-pool.js';
+import { OwnerPool, type OwnerStats } from '../shard/pool/owner-pool.js';
 import { ConsumerRegistry } from './consumers.js';
 import { InternalLogs } from './internal-logs.js';
 import { IteratorCodec } from './iterator-token.js';
@@ -13,6 +13,7 @@ import { PushReads } from './push-reads.js';
 import { ReadPath } from './read-path.js';
 import { AccountSettings } from './account-settings.js';
 import { OnDemandScaler } from './on-demand.js';
+import { OpMetrics } from './op-metrics.js';
 import { Resharder } from './reshard.js';
 import { StreamRegistry } from './registry.js';
 import { StreamSettings } from './stream-settings.js';
@@ -75,6 +76,8 @@ export class Engine {
   readonly pushReads: PushReads;
   /** Services' own logs on the shard owners (Firehose's delivery streams). */
   readonly internalLogs: InternalLogs;
+  /** Stream-level counters of the Kinesis operations (the per-shard ones are the owners': ownerStats). */
+  readonly ops = new OpMetrics();
   /** Set by the fan-out layer: a consumer is being deregistered (end its subscriptions). */
   onConsumerEnded: (consumer: Consumer) => void = () => undefined;
   private retireTimer: NodeJS.Timeout | null = null;
@@ -109,7 +112,7 @@ export class Engine {
     this.settings = new StreamSettings(config, this.streams, this.lifecycle, this.consumers);
     this.account = new AccountSettings(() => persistence.account, clock, () => this.lifecycle.persist());
     this.internalLogs = new InternalLogs(pool, persistence, this.pushReads, () => this.lifecycle.newGid(), account);
-    this.reads = new ReadPath(this.streams, pool, account, clock, new IteratorCodec(`riffle-iterator:${account}:${config.region}`));
+    this.reads = new ReadPath(this.streams, pool, account, clock, new IteratorCodec(`riffle-iterator:${account}:${config.region}`), this.ops);
   }
 
   /** Starts the shard owners and, for a durable engine, takes its data directory and recovers every stream in it. */
@@ -176,6 +179,15 @@ export class Engine {
     const lostNote = lost > 0 ? `; ${lost} in-memory shard(s) lost their records and answer InternalFailure saying so` : '';
     console.error(`riffle: shard owner ${owner}: ${recovered} shard(s) recovered from disk${lostNote}`);
     for (const r of failed) void retryReopen(owner, r.name, r.reopen);
+  }
+
+  get owners(): number {
+    return this.pool.size;
+  }
+
+  /** Owner `index`'s counters (shard/shard-metrics.ts), its rings' fill and its health. */
+  ownerStats(index: number): OwnerStats {
+    return this.pool.stats(index);
   }
 
   async close(): Promise<void> {

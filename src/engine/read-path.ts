@@ -3,7 +3,8 @@ import { GET_RECORDS_BYTES_MAX, ITERATOR_TTL_MS } from '../limits.js';
 import type { SharedClock } from '../shard/clock.js';
 import { decodePositionReply, decodeReadReply, encodePosition, encodeRead, POSITION_KIND, READ_REPLY_SHARD_END, STATUS, type ReadRecord } from '../shard/messages.js';
 import type { OwnerPool } from '../shard/pool/owner-pool.js';
-import type { IteratorCodec } from './iterator-token.js';
+import type { IteratorCodec, IteratorState } from './iterator-token.js';
+import type { OpMetrics } from './op-metrics.js';
 import { childShardsOut, type ChildShardOut } from './lineage.js';
 import { isReadable, shardIdFor, type Shard, type Stream, type StreamLookup, type StreamRef } from './model.js';
 import { ownerError } from './owner-status.js';
@@ -45,6 +46,7 @@ export class ReadPath {
     private readonly account: string,
     private readonly clock: SharedClock,
     private readonly iterators: IteratorCodec,
+    private readonly ops: OpMetrics,
   ) {}
 
   private shardGone(streamName: string, shardId: string): AwsError {
@@ -138,6 +140,19 @@ export class ReadPath {
     const stream = this.streams.ifSame(it.streamName, it.streamCreatedMs);
     const shard = stream?.shards[it.shardIndex];
     if (stream === undefined || !isReadable(stream) || shard === undefined) throw this.shardGone(it.streamName, shardIdFor(it.shardIndex));
+    const started = performance.now();
+    try {
+      const result = await this.read(stream, shard, it, limit);
+      let bytes = 0;
+      for (const record of result.records) bytes += record.data.length;
+      this.ops.getRecords(stream, result.records.length, bytes, result.millisBehindLatest);
+      return result;
+    } finally {
+      this.ops.latency(stream, 'GetRecords', (performance.now() - started) / 1000);
+    }
+  }
+
+  private async read(stream: Stream, shard: Shard, it: IteratorState, limit: number): Promise<GetRecordsResult> {
     const reply = await this.pool.request(
       shard.owner,
       (id) => encodeRead(id, shard.gid, it.position, limit, GET_RECORDS_BYTES_MAX),

@@ -54,6 +54,13 @@ export class FanoutHub implements PushListener {
     this.byShard.get(shard)?.committed();
   }
 
+  /** The subscriptions open now (for the metrics and the dashboard: each consumer's lag per shard). */
+  subscriptions(): Subscription[] {
+    const open: Subscription[] = [];
+    for (const { sub } of this.byConsumerShard.values()) if (sub.active) open.push(sub);
+    return open;
+  }
+
   /**
    * Starts a subscription at counter `position`. Checks what AWS checks before the stream opens:
    * the consumer is ACTIVE, and no subscription to this shard started less than 5 seconds ago
@@ -74,6 +81,7 @@ export class FanoutHub implements PushListener {
     if (previous !== undefined && (previous.sub.active || (previous.sessionMs > 0 && sessionMs > 0))) {
       const window = previous.sessionMs > 0 ? Math.min(RESUBSCRIBE_MS, previous.sessionMs) : RESUBSCRIBE_MS;
       if (now - previous.startedMs < window) {
+        this.engine.ops.subscribeRefused(consumer);
         throw new AwsError(
           'ResourceInUseException',
           `Another subscription was started for consumer ${consumer.arn} and shard ${shard.shardId} less than 5 seconds ago; wait 5 seconds after subscribing before subscribing again.`,
@@ -89,7 +97,9 @@ export class FanoutHub implements PushListener {
       now: () => this.engine.clock.now(),
       bytesPerSec: config.throttle ? config.pushBytesPerSec : 0,
       sessionMs,
+      sent: (batch) => this.engine.ops.event(consumer, batch.count, batch.bytes, batch.millisBehindLatest),
     });
+    this.engine.ops.subscribed(consumer);
     this.byConsumerShard.set(key, { sub, startedMs: now, sessionMs });
     sub.onEnd = () => {
       this.left(stream, shard, feed);

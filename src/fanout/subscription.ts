@@ -38,6 +38,8 @@ export interface SubscriptionOptions {
   readonly bytesPerSec: number;
   /** When the session ends on its own (AWS: 5 minutes); 0: never. */
   readonly sessionMs: number;
+  /** Each event sent (records, heartbeats, the shard's end): for the metrics. */
+  readonly sent?: (batch: PushBatch) => void;
 }
 
 export class Subscription implements FeedReader {
@@ -72,6 +74,11 @@ export class Subscription implements FeedReader {
 
   get active(): boolean {
     return !this.ended;
+  }
+
+  /** The last event's MillisBehindLatest: how far this consumer is behind the shard's tip. */
+  get millisBehindLatest(): number {
+    return this.millisBehind;
   }
 
   /** Records were acknowledged on this shard. */
@@ -186,6 +193,7 @@ export class Subscription implements FeedReader {
 
   private send(batch: PushBatch): void {
     if (this.ended) return;
+    this.options.sent?.(batch);
     if (!this.sink.push(batch)) this.paused = true;
     this.armHeartbeat();
   }

@@ -8,6 +8,7 @@ import { Delivery, type DeliverySource } from './delivery/delivery.js';
 import { ObjectWriter } from './delivery/object-writer.js';
 import { bucketOf, describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
 import { Ingest } from './ingest.js';
+import { FirehoseMetrics } from './metrics.js';
 import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type DeliveryStream, type DeliveryStreamType, type KinesisSource as KinesisSourceConfig } from './model.js';
 import { DeliveryStreamRegistry } from './registry.js';
 import { checkDestination, deliverySettings } from './settings.js';
@@ -27,6 +28,20 @@ export interface FirehoseParts {
   log?: (line: string) => void;
 }
 
+/** One delivery stream as Firehose.observe() shows it. */
+export interface DeliveryStreamView {
+  stream: DeliveryStream;
+  /** metrics.ts FH words. */
+  counters: Float64Array;
+  /** What the buffer holds now, and its size (SizeInMBs) and interval. */
+  bufferedBytes: number;
+  bufferedRecords: number;
+  bufferBytes: number;
+  intervalMs: number;
+  /** Arrival of the oldest record not delivered yet (Infinity: none). */
+  oldestPendingMs: number;
+}
+
 export interface NewDeliveryStream {
   name: string;
   type: DeliveryStreamType;
@@ -43,6 +58,8 @@ export interface NewDeliveryStream {
 export class Firehose {
   readonly streams: DeliveryStreamRegistry;
   readonly ingest: Ingest;
+  /** Counters per delivery stream (metrics.ts); observe() adds what the deliveries hold now. */
+  readonly metrics = new FirehoseMetrics();
   private readonly deliveries = new Map<DeliveryStream, Delivery>();
   private readonly ticker: NodeJS.Timeout;
   private lastCreatedMs = 0;
@@ -71,6 +88,7 @@ export class Firehose {
       engine.internalLogs,
       { throttle: config.throttle, recordsPerSec: config.firehoseRecordsPerSec, callsPerSec: config.firehoseCallsPerSec, bytesPerSec: config.firehoseBytesPerSec },
       () => engine.clock.now(),
+      this.metrics,
     );
     this.log = parts.log ?? ((line) => console.error(line));
     this.sources = new SourceStreams(engine, store, this.log);
@@ -213,6 +231,7 @@ export class Firehose {
         t.unref();
         d.timers.add(t);
       },
+      delivered: (records, bytes, stored) => this.metrics.delivered(d, records, bytes, stored, this.engine.clock.now()),
       log: this.log,
     });
     this.deliveries.set(d, delivery);
@@ -340,6 +359,22 @@ export class Firehose {
   }
 
   /** Until every object being written is stored (tests, and a clean shutdown). */
+  /** What metrics and the dashboard show of each delivery stream now: its counters and its buffer. */
+  observe(): DeliveryStreamView[] {
+    return [...this.streams.all()].map((d) => {
+      const delivery = this.deliveries.get(d);
+      return {
+        stream: d,
+        counters: this.metrics.of(d),
+        bufferedBytes: delivery?.batch.bytes ?? 0,
+        bufferedRecords: delivery?.batch.count ?? 0,
+        bufferBytes: delivery?.bufferBytes ?? d.destination.BufferingHints.SizeInMBs * 1024 * 1024,
+        intervalMs: delivery?.intervalMs ?? d.destination.BufferingHints.IntervalInSeconds * 1000,
+        oldestPendingMs: delivery?.oldestPendingMs ?? Infinity,
+      };
+    });
+  }
+
   async idle(): Promise<void> {
     await Promise.all([...this.deliveries.values()].map((d) => d.idle()));
   }

@@ -3,6 +3,7 @@ import type { InternalLogs } from '../engine/internal-logs.js';
 import { FIREHOSE_BATCH_BYTES_MAX } from '../limits.js';
 import { STATUS } from '../shard/messages.js';
 import { TokenBucket } from '../shard/token-bucket.js';
+import type { FirehoseMetrics } from './metrics.js';
 import type { DeliveryStream } from './model.js';
 
 /** One record's answer, as PutRecordBatch's RequestResponses entry carries it. */
@@ -58,6 +59,7 @@ export class Ingest {
     private readonly logs: InternalLogs,
     private readonly limits: IngestQuotas,
     private readonly now: () => number,
+    private readonly metrics: FirehoseMetrics,
   ) {}
 
   private quotasOf(d: DeliveryStream, nowMs: number): StreamQuotas {
@@ -79,7 +81,10 @@ export class Ingest {
     if (this.limits.throttle) {
       const nowMs = this.now();
       const q = this.quotasOf(d, nowMs);
-      if (!q.calls.take(1, nowMs)) throw new AwsError('ServiceUnavailableException', SLOW_DOWN);
+      if (!q.calls.take(1, nowMs)) {
+        this.metrics.incoming(d, 0, 0, records.length);
+        throw new AwsError('ServiceUnavailableException', SLOW_DOWN);
+      }
       records.forEach((r, i) => {
         if (q.records.peek(nowMs) < 1 || q.bytes.peek(nowMs) < r.length) admitted[i] = false;
         else {
@@ -87,11 +92,17 @@ export class Ingest {
           q.bytes.charge(r.length, nowMs);
         }
       });
-      if (single && admitted[0] === false) throw new AwsError('ServiceUnavailableException', SLOW_DOWN);
+      if (single && admitted[0] === false) {
+        this.metrics.incoming(d, 0, 0, 1);
+        throw new AwsError('ServiceUnavailableException', SLOW_DOWN);
+      }
     }
     const toStore = records.filter((_, i) => admitted[i]);
     const results: PutRecordResult[] = new Array(records.length);
-    if (toStore.length === 0) return results.fill(THROTTLED);
+    if (toStore.length === 0) {
+      this.metrics.incoming(d, 0, 0, records.length);
+      return results.fill(THROTTLED);
+    }
     let acks;
     try {
       acks = await this.logs.append(log, toStore);
@@ -100,16 +111,28 @@ export class Ingest {
       throw new AwsError('ServiceUnavailableException', SLOW_DOWN, { cause: err });
     }
     let next = 0;
+    let stored = 0;
+    let storedBytes = 0;
+    let throttled = 0;
     for (let i = 0; i < records.length; i++) {
       if (admitted[i] !== true) {
         results[i] = THROTTLED;
+        throttled++;
         continue;
       }
       const ack = acks[next++];
-      if (ack !== undefined && ack.status === STATUS.OK) results[i] = { RecordId: recordId(d.createdMs, ack.seq) };
+      if (ack !== undefined && ack.status === STATUS.OK) {
+        results[i] = { RecordId: recordId(d.createdMs, ack.seq) };
+        stored++;
+        storedBytes += records[i]!.length;
+      }
       // The log is unmetered; should an owner still refuse a record as over a limit, it is Firehose's "Slow down.".
-      else results[i] = ack?.status === STATUS.THROTTLED ? THROTTLED : INTERNAL;
+      else if (ack?.status === STATUS.THROTTLED) {
+        results[i] = THROTTLED;
+        throttled++;
+      } else results[i] = INTERNAL;
     }
+    this.metrics.incoming(d, stored, storedBytes, throttled);
     return results;
   }
 

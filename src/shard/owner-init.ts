@@ -22,6 +22,8 @@ export interface OwnerInit {
   health: SharedArrayBuffer;
   /** Durable shards only: segment file descriptors this owner keeps open at most (its share of --open-files). */
   openFiles: number;
+  /** shard-metrics.ts table: the owner's counters, per shard and its own, read by the main thread. */
+  metrics: SharedArrayBuffer;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface DeliveryHooks {
    * checkpoint (the records are still in the source).
    */
   reread(): void;
+  /** An object was stored, or given up on (its records dropped): for the metrics. */
+  delivered(records: number, bytes: number, stored: boolean): void;
   log(line: string): void;
 }
 
@@ -40,6 +42,8 @@ export interface DeliverySource {
 export class Delivery {
   readonly batch: Batch;
   private writing: Promise<void> | null = null;
+  /** The oldest arrival in the object being written (Infinity: none). */
+  private writingOldestMs = Infinity;
   private stopped = false;
   private readonly roomWaiters: Array<() => void> = [];
 
@@ -114,6 +118,23 @@ export class Delivery {
     this.roomWaiters.length = 0;
   }
 
+  /**
+   * The arrival of the oldest record not delivered yet, buffered or being written (Infinity: none):
+   * DeliveryToS3.DataFreshness is its age.
+   */
+  get oldestPendingMs(): number {
+    return Math.min(this.writingOldestMs, this.batch.count > 0 ? this.batch.oldestArrivalMs : Infinity);
+  }
+
+  /** SizeInMBs, in bytes: the buffer's size. */
+  get bufferBytes(): number {
+    return this.settings.sizeBytes;
+  }
+
+  get intervalMs(): number {
+    return this.settings.intervalMs;
+  }
+
   /** Until the object being written (if any) is stored or given up. */
   async idle(): Promise<void> {
     while (this.writing !== null) await this.writing;
@@ -124,8 +145,10 @@ export class Delivery {
     if (this.writing !== null || this.batch.count === 0 || this.stopped) return;
     const taken = this.batch.take();
     for (const wake of this.roomWaiters.splice(0)) wake();
+    this.writingOldestMs = taken.oldestArrivalMs;
     this.writing = this.write(taken).finally(() => {
       this.writing = null;
+      this.writingOldestMs = Infinity;
       if (this.due()) this.flush();
     });
   }
@@ -135,6 +158,7 @@ export class Delivery {
     if (taken.bytes > 0) {
       const outcome = await this.writer.write(taken, settings);
       if (this.stopped && !outcome.stored) return;
+      if (outcome.stored || !outcome.reread) this.hooks.delivered(taken.count, taken.bytes, outcome.stored);
       if (!outcome.stored && outcome.reread) {
         this.hooks.log(`riffle: firehose ${settings.streamName}: ${outcome.reason}; delivering again from the last checkpoint`);
         this.stop();

@@ -1,5 +1,6 @@
 import { AwsError, internalFailure } from '../../aws/errors.js';
 import { sequenceNumberOf } from '../../engine/write-path.js';
+import type { Engine } from '../../engine/engine.js';
 import { defineOperation } from '../operation.js';
 import { encryptionOf } from '../describe-shape.js';
 import { checkRecordSize } from '../record-size.js';
@@ -22,22 +23,33 @@ export const putRecord = defineOperation<Input>({
   membersFor: (engine, input) => (namesAutoStream(engine, input) ? AUTO_MEMBERS : MEMBERS),
   async run(engine, input) {
     const partitionKey = input.PartitionKey ?? '';
-    checkRecordSize(engine.streams.readable(refOf(input)), partitionKey, input.Data);
-    const { stream, results } = await engine.writes.putRecords(
-      refOf(input),
-      [
-        {
-          partitionKey,
-          data: input.Data,
-          explicitHashKey: input.ExplicitHashKey,
-          sequenceNumberForOrdering: input.SequenceNumberForOrdering,
-        },
-      ],
-      'PutRecord',
-    );
-    const result = results[0];
-    if (result === undefined) throw internalFailure();
-    if (!result.ok) throw new AwsError(result.errorCode, result.errorMessage);
-    return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result), ...encryptionOf(stream) };
+    const named = engine.streams.readable(refOf(input));
+    checkRecordSize(named, partitionKey, input.Data);
+    const started = performance.now();
+    try {
+      return await put(engine, input, partitionKey);
+    } finally {
+      engine.ops.latency(named, 'PutRecord', (performance.now() - started) / 1000);
+    }
   },
 });
+
+async function put(engine: Engine, input: Input, partitionKey: string) {
+  const { stream, results } = await engine.writes.putRecords(
+    refOf(input),
+    [
+      {
+        partitionKey,
+        data: input.Data,
+        explicitHashKey: input.ExplicitHashKey,
+        sequenceNumberForOrdering: input.SequenceNumberForOrdering,
+      },
+    ],
+    'PutRecord',
+  );
+  const result = results[0];
+  if (result === undefined) throw internalFailure();
+  if (!result.ok) throw new AwsError(result.errorCode, result.errorMessage);
+  engine.ops.putRecord(stream, input.Data.length);
+  return { ShardId: result.shard.shardId, SequenceNumber: sequenceNumberOf(result), ...encryptionOf(stream) };
+}

@@ -6,6 +6,7 @@ import type { FsyncMode } from '../owner-init.js';
 import { isTransientIoError, OwnerHealth } from '../owner-health.js';
 import type { SharedClock } from '../clock.js';
 import { serverLog } from './server-log.js';
+import { OWNER, type MetricsWriter } from '../shard-metrics.js';
 
 /** fdatasync threads per native call at most, however many shards an owner writes. */
 const SYNC_THREADS_MAX = 64;
@@ -44,6 +45,7 @@ export class Committer {
     private readonly clock: SharedClock,
     /** For the server log: 'shard owner 2'. */
     private readonly who: string,
+    private readonly metrics: MetricsWriter,
   ) {}
 
   commitAll(): void {
@@ -58,7 +60,11 @@ export class Committer {
         this.holdOn(err as Error, attempt);
       }
     }
-    if (this.fsync !== 'never') this.syncAll();
+    this.metrics.words[OWNER.COMMITS]! += 1;
+    if (this.fsync !== 'never') {
+      const t0 = performance.now();
+      if (this.syncAll() > 0) this.metrics.sync((performance.now() - t0) / 1000);
+    }
     this.dirty.clear();
     if (this.health.holding) {
       serverLog(`riffle: ${this.who} writes again after ${this.health.heldFor(this.clock.now())} ms; every held record is stored and acknowledged`);
@@ -85,7 +91,7 @@ export class Committer {
    * fdatasync of every log written since its last sync, all at once: the cost of a group commit is
    * one journal commit however many shards this owner writes.
    */
-  private syncAll(): void {
+  private syncAll(): number {
     const logs = this.syncLogs;
     logs.length = 0;
     for (const log of this.dirty as Set<FileLog>) if (log.unsyncedFd !== -1) logs.push(log);
@@ -103,5 +109,6 @@ export class Committer {
       if (errno !== 0) throw new SyncFailedError(`fdatasync of ${log.dir} failed: ${getSystemErrorName(-errno)}`);
       log.markSynced();
     });
+    return logs.length;
   }
 }

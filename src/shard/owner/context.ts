@@ -6,6 +6,7 @@ import { WireWriter } from '../wire.js';
 import { Committer } from './commit.js';
 import { OwnerHealth } from '../owner-health.js';
 import { CopyBatch } from './copy-batch.js';
+import { MetricsWriter } from '../shard-metrics.js';
 import type { ShardState } from './shard-state.js';
 
 /** A READ_FLAG_WAIT read that found nothing, waiting for the shard's next commit. */
@@ -24,6 +25,8 @@ export class OwnerContext {
   readonly shards = new Map<number, ShardState>();
   readonly copies = new CopyBatch();
   readonly committer: Committer;
+  /** Counters the main thread reads (shard-metrics.ts). */
+  readonly metrics: MetricsWriter;
   /** READ_FLAG_WAIT reads that found nothing, by shard gid, answered after the next commit that appends there. */
   readonly parked = new Map<number, ParkedRead[]>();
   /** Shards appended to since the last commit. */
@@ -35,7 +38,8 @@ export class OwnerContext {
     this.requests = new ByteRing(init.requestRing);
     this.replies = new ByteRing(init.replyRing);
     this.clock = new SharedClock(init.clock);
-    this.committer = new Committer(init.fsync, new OwnerHealth(init.health), this.clock, `shard owner ${init.index}`);
+    this.metrics = new MetricsWriter(init.metrics);
+    this.committer = new Committer(init.fsync, new OwnerHealth(init.health), this.clock, `shard owner ${init.index}`, this.metrics);
   }
 
   /**

@@ -25,6 +25,7 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
   if (dir === '') {
     const shard = new ShardState(index, retentionMs, init.limits, nowMs, metered);
     shard.lost = (h.flags & SHARD_FLAG_LOST) !== 0;
+    shard.metrics = ctx.metrics.claim(gid);
     ctx.shards.set(gid, shard);
     return void ctx.reply(h, STATUS.OK);
   }
@@ -43,6 +44,7 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
   shard.resume(recovery.nextSeq, recovery.lastArrivalMs);
   // Records that expired while the server was down are not served, not even until the next trim.
   log.trimBefore(nowMs - retentionMs);
+  shard.metrics = ctx.metrics.claim(gid);
   ctx.shards.set(gid, shard);
   const text = Buffer.from(recovery.notes.join('\n'), 'utf8');
   writeRecovery(ctx.reply(h, STATUS.OK, recoveryReplyBytes(text)), recovery.records, shard.nextSeq, recovery.truncatedBytes, text);
@@ -66,9 +68,11 @@ export function trimShard(ctx: OwnerContext, h: Header, r: WireReader): void {
 /** DELETE_SHARD: its log is disposed of; reads parked on it are answered SHARD_NOT_FOUND. */
 export function deleteShard(ctx: OwnerContext, h: Header, r: WireReader): void {
   const { gid } = decodeShardControl(r);
-  const log = ctx.shards.get(gid)?.log;
+  const shard = ctx.shards.get(gid);
+  const log = shard?.log;
   if (log !== undefined) ctx.committer.forget(log);
   log?.dispose();
+  if (shard !== undefined) ctx.metrics.release(shard.metrics);
   ctx.shards.delete(gid);
   for (const p of ctx.parked.get(gid) ?? []) ctx.reply(p.h, STATUS.SHARD_NOT_FOUND);
   ctx.parked.delete(gid);

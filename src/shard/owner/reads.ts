@@ -20,6 +20,7 @@ import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
 import type { ShardState } from './shard-state.js';
 import { serverLog } from './server-log.js';
+import { SHARD } from '../shard-metrics.js';
 
 /**
  * READ: GetRecords (metered by the shard's read buckets) and enhanced fan-out reads (unmetered;
@@ -27,22 +28,26 @@ import { serverLog } from './server-log.js';
  */
 export function handleRead(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
   const { gid, limit, maxBytes, fromSeq, flags } = decodeRead(r);
-  const metered = ctx.init.throttle && (flags & READ_FLAG_UNMETERED) === 0;
+  const push = (flags & READ_FLAG_UNMETERED) !== 0;
+  const metered = ctx.init.throttle && !push;
   const shard = ctx.shards.get(gid);
   if (shard === undefined) return void ctx.reply(h, STATUS.SHARD_NOT_FOUND);
   if (shard.lost) return void ctx.reply(h, STATUS.LOST);
-  if (metered && !shard.admitRead(nowMs)) return void ctx.reply(h, STATUS.READ_THROTTLED);
+  if (metered && !shard.admitRead(nowMs)) {
+    if (shard.metrics >= 0) ctx.metrics.words[shard.metrics + SHARD.READ_THROTTLED]! += 1;
+    return void ctx.reply(h, STATUS.READ_THROTTLED);
+  }
   // A closed shard will have nothing more: a read at its end is answered now, with the end flag.
   if ((flags & READ_FLAG_WAIT) !== 0 && fromSeq >= shard.nextSeq && !shard.closed) {
     const list = ctx.parked.get(gid) ?? [];
     // Full: the oldest is answered (empty) to make room; its reader is likely gone.
     const oldest = list.length >= PARKED_READS_MAX ? list.shift() : undefined;
-    if (oldest !== undefined) answerRead(ctx, oldest.h, shard, oldest.fromSeq, oldest.limit, oldest.maxBytes, false, nowMs);
+    if (oldest !== undefined) answerRead(ctx, oldest.h, shard, oldest.fromSeq, oldest.limit, oldest.maxBytes, false, true, nowMs);
     list.push({ h, fromSeq, limit, maxBytes });
     ctx.parked.set(gid, list);
     return;
   }
-  answerRead(ctx, h, shard, fromSeq, limit, maxBytes, metered, nowMs);
+  answerRead(ctx, h, shard, fromSeq, limit, maxBytes, metered, push, nowMs);
 }
 
 /** CLOSE_SHARD: the reads parked on the shard are answered at once (empty, at its end). */
@@ -51,7 +56,7 @@ export function answerParkedOf(ctx: OwnerContext, gid: number, nowMs: number): v
   const shard = ctx.shards.get(gid);
   if (list === undefined || shard === undefined) return;
   ctx.parked.delete(gid);
-  for (const p of list) answerRead(ctx, p.h, shard, p.fromSeq, p.limit, p.maxBytes, false, nowMs);
+  for (const p of list) answerRead(ctx, p.h, shard, p.fromSeq, p.limit, p.maxBytes, false, true, nowMs);
 }
 
 /** After a commit: the parked reads of shards that got records are answered (before the publish). */
@@ -61,12 +66,13 @@ export function answerParked(ctx: OwnerContext, nowMs: number): void {
     const shard = ctx.shards.get(gid);
     if (list === undefined || shard === undefined) continue;
     ctx.parked.delete(gid);
-    for (const p of list) answerRead(ctx, p.h, shard, p.fromSeq, p.limit, p.maxBytes, false, nowMs);
+    for (const p of list) answerRead(ctx, p.h, shard, p.fromSeq, p.limit, p.maxBytes, false, true, nowMs);
   }
   ctx.appended.clear();
 }
 
-function answerRead(ctx: OwnerContext, h: Header, shard: ShardState, fromSeq: number, limit: number, maxBytes: number, metered: boolean, nowMs: number): void {
+/** `push`: an enhanced fan-out read (READ_FLAG_UNMETERED; parked reads are); else GetRecords'. */
+function answerRead(ctx: OwnerContext, h: Header, shard: ShardState, fromSeq: number, limit: number, maxBytes: number, metered: boolean, push: boolean, nowMs: number): void {
   let result: ReadResult;
   let behindAt: number | null;
   try {
@@ -83,8 +89,26 @@ function answerRead(ctx: OwnerContext, h: Header, shard: ShardState, fromSeq: nu
   const w = ctx.reply(h, STATUS.OK, readReplyBytes(result.records));
   // AWS: "The number of milliseconds the GetRecords response is from the tip of the stream";
   // zero when nothing newer is waiting.
-  writeReadReply(w, nextSeq, behindAt === null || end ? 0 : Math.max(0, nowMs - behindAt), result.records);
+  const behindMs = behindAt === null || end ? 0 : Math.max(0, nowMs - behindAt);
+  writeReadReply(w, nextSeq, behindMs, result.records);
+  if (shard.metrics >= 0) countRead(ctx.metrics.words, shard.metrics, push, result, behindMs);
   if (end) setReplyFlags(w, READ_REPLY_SHARD_END);
+}
+
+/** Bytes are the records' data, as IncomingBytes counts them (writes.ts). */
+function countRead(m: Float64Array, base: number, push: boolean, result: ReadResult, behindMs: number): void {
+  let bytes = 0;
+  for (const record of result.records) bytes += record.data.length;
+  if (push) {
+    m[base + SHARD.PUSH_BYTES]! += bytes;
+    m[base + SHARD.PUSH_RECORDS]! += result.records.length;
+    m[base + SHARD.PUSH_BEHIND_MS] = behindMs;
+  } else {
+    m[base + SHARD.GET_BYTES]! += bytes;
+    m[base + SHARD.GET_RECORDS]! += result.records.length;
+    m[base + SHARD.GET_CALLS]! += 1;
+    m[base + SHARD.GET_BEHIND_MS] = behindMs;
+  }
 }
 
 /** POSITION: the counter a LATEST or AT_TIMESTAMP reader starts at. */

@@ -25,6 +25,8 @@ export class ShardState {
   closed = false;
   /** SHARD_FLAG_LOST: an in-memory shard whose records died with its previous owner; every request is answered LOST. */
   lost = false;
+  /** The base word of its counters in the owner's metrics table (shard-metrics.ts); -1: not counted (table full). */
+  metrics = -1;
   private lastArrivalMs = 0;
   private readonly writeBytes: TokenBucket;
   private readonly writeRecords: TokenBucket;

@@ -2,6 +2,7 @@ import { INGEST_RECORD_FIXED_BYTES } from '../../native/ingest.js';
 import { INGEST_REPLY_NON_ACK, ingestReplyBytes, PUT_FLAG_ORDERING, putReplyBytes, setReplyFlags, STATUS, writeIngestAck, writePutAck, type Header } from '../messages.js';
 import type { WireReader } from '../wire.js';
 import type { OwnerContext } from './context.js';
+import { SHARD } from '../shard-metrics.js';
 
 /**
  * PUT: records from PutRecord and PutRecords' object path. Each is refused if its shard is gone,
@@ -11,6 +12,7 @@ import type { OwnerContext } from './context.js';
 export function handlePut(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
   const { shards, copies, appended } = ctx;
   const throttle = ctx.init.throttle;
+  const m = ctx.metrics.words;
   const count = r.u32();
   const w = ctx.reply(h, STATUS.OK, putReplyBytes(count));
   w.u32(count);
@@ -29,10 +31,13 @@ export function handlePut(ctx: OwnerContext, h: Header, r: WireReader, nowMs: nu
     else if (shard.closed) writePutAck(w, STATUS.SHARD_CLOSED, 0);
     // A number from this shard's future: AWS rejects it rather than jump the sequence ahead.
     else if (ordering >= shard.nextSeq) writePutAck(w, STATUS.ORDERING_AHEAD, 0);
-    else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) writePutAck(w, STATUS.THROTTLED, 0);
-    else {
+    else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) {
+      writePutAck(w, STATUS.THROTTLED, 0);
+      if (shard.metrics >= 0) m[shard.metrics + SHARD.WRITE_THROTTLED]! += 1;
+    } else {
       writePutAck(w, STATUS.OK, shard.append(copies, at, keyLen, dataLen, nowMs));
       appended.add(gid);
+      if (shard.metrics >= 0) countIncoming(m, shard.metrics, dataLen, nowMs);
     }
   }
 }
@@ -41,6 +46,7 @@ export function handlePut(ctx: OwnerContext, h: Header, r: WireReader, nowMs: nu
 export function handleIngest(ctx: OwnerContext, h: Header, r: WireReader, nowMs: number): void {
   const { shards, copies, appended } = ctx;
   const throttle = ctx.init.throttle;
+  const m = ctx.metrics.words;
   const count = r.u32();
   const w = ctx.reply(h, STATUS.OK, ingestReplyBytes(count));
   w.u32(count);
@@ -57,11 +63,21 @@ export function handleIngest(ctx: OwnerContext, h: Header, r: WireReader, nowMs:
     if (shard === undefined || shard.closed || shard.lost) {
       writeIngestAck(w, shard === undefined ? STATUS.SHARD_NOT_FOUND : shard.lost ? STATUS.LOST : STATUS.SHARD_CLOSED, shard?.index ?? 0, 0);
       nonAck = true;
-    } else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) writeIngestAck(w, STATUS.THROTTLED, shard.index, 0);
-    else {
+    } else if (throttle && !shard.admitWrite(keyLen + dataLen, nowMs)) {
+      writeIngestAck(w, STATUS.THROTTLED, shard.index, 0);
+      if (shard.metrics >= 0) m[shard.metrics + SHARD.WRITE_THROTTLED]! += 1;
+    } else {
       writeIngestAck(w, STATUS.OK, shard.index, shard.append(copies, at, keyLen, dataLen, nowMs));
       appended.add(gid);
+      if (shard.metrics >= 0) countIncoming(m, shard.metrics, dataLen, nowMs);
     }
   }
   if (nonAck) setReplyFlags(w, INGEST_REPLY_NON_ACK);
+}
+
+/** IncomingBytes counts the data blobs (AWS: "the number of bytes successfully put"), not the keys. */
+function countIncoming(m: Float64Array, base: number, dataLen: number, nowMs: number): void {
+  m[base + SHARD.INCOMING_BYTES]! += dataLen;
+  m[base + SHARD.INCOMING_RECORDS]! += 1;
+  m[base + SHARD.LAST_ARRIVAL_MS] = nowMs;
 }

@@ -8,6 +8,7 @@ import type { FsyncMode, OwnerInit } from '../owner-init.js';
 import type { SharedClock } from '../clock.js';
 import { checkRingLimits, REPLY_RING_BYTES, REQUEST_RING_BYTES } from './ring-limits.js';
 import { OwnerHealth } from '../owner-health.js';
+import { createMetricsBuffer, MetricsReader } from '../shard-metrics.js';
 
 /** Requests waiting for room in a full request ring, per owner. Past this, callers get 503. */
 const BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
@@ -46,6 +47,8 @@ class Owner {
   failure: AwsError | null = null;
   closed = false;
   readonly health: OwnerHealth;
+  /** The owner's counters (shard-metrics.ts): a replacement's start at zero. */
+  readonly metrics: MetricsReader;
   /** Set while the pool restores a replacement's shards: only its restoring requests go through. */
   restoring = false;
 
@@ -53,6 +56,7 @@ class Owner {
     this.requests = new ByteRing(init.requestRing);
     this.replies = new ByteRing(init.replyRing);
     this.health = new OwnerHealth(init.health);
+    this.metrics = new MetricsReader(init.metrics);
     let died = false;
     const die = (cause: unknown): void => {
       if (this.closed || died) return;
@@ -191,6 +195,17 @@ export interface OwnerPoolOptions {
   openFiles: number;
 }
 
+export interface OwnerStats {
+  metrics: MetricsReader;
+  requestRingBytes: number;
+  requestRingCapacity: number;
+  replyRingBytes: number;
+  replyRingCapacity: number;
+  holding: boolean;
+  /** Dead or being replaced: requests are refused meanwhile. */
+  down: boolean;
+}
+
 /** The main thread's side of the shard owners: one request ring and one reply ring per owner. */
 export class OwnerPool {
   private nextRequestId = 1;
@@ -224,6 +239,7 @@ export class OwnerPool {
       hotBytes: o.hotBytes,
       index,
       health: OwnerHealth.create(),
+      metrics: createMetricsBuffer(),
       openFiles: Math.max(1, Math.floor(o.openFiles / o.workers)),
     };
     const worker = new Worker(new URL('../owner/owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${index}` });
@@ -276,6 +292,20 @@ export class OwnerPool {
 
   get size(): number {
     return this.owners.length;
+  }
+
+  /** What metrics read of owner `index`: its counters, its rings' fill, whether it holds or is down. */
+  stats(index: number): OwnerStats {
+    const o = this.owners[index]!;
+    return {
+      metrics: o.metrics,
+      requestRingBytes: o.requests.usedBytes(),
+      requestRingCapacity: REQUEST_RING_BYTES,
+      replyRingBytes: o.replies.usedBytes(),
+      replyRingCapacity: REPLY_RING_BYTES,
+      holding: o.health.holding,
+      down: o.failure !== null,
+    };
   }
 
   /** Owners are assigned round-robin by the engine-wide shard id. */

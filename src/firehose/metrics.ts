@@ -1,0 +1,54 @@
+import type { DeliveryStream } from './model.js';
+
+/**
+ * A delivery stream's counters, with CloudWatch's names (AWS/Firehose: IncomingBytes,
+ * IncomingRecords, IncomingPutRequests, ThrottledRecords, DeliveryToS3.Records/Bytes/Success),
+ * counted once per call and once per object on the main thread. DeliveryToS3.DataFreshness is a
+ * gauge read from the delivery itself (Firehose.observe).
+ */
+export const FH = {
+  INCOMING_BYTES: 0,
+  INCOMING_RECORDS: 1,
+  /** PutRecord and PutRecordBatch calls that stored records (CloudWatch's IncomingPutRequests). */
+  INCOMING_PUT_REQUESTS: 2,
+  /** Records refused by the delivery stream's quotas (ThrottledRecords). */
+  THROTTLED_RECORDS: 3,
+  /** Records, and bytes of the objects before compression (the records, with newlines when Firehose adds them), that the destination stored. */
+  DELIVERY_RECORDS: 4,
+  DELIVERY_BYTES: 5,
+  /** Objects stored, and objects tried (stored or given up): DeliveryToS3.Success is their ratio. */
+  DELIVERY_SUCCESS: 6,
+  DELIVERY_ATTEMPTS: 7,
+  /** When the last object was stored (engine ms; 0: none yet). */
+  LAST_DELIVERY_MS: 8,
+} as const;
+const WORDS = 9;
+
+export class FirehoseMetrics {
+  private readonly streams = new WeakMap<DeliveryStream, Float64Array>();
+
+  /** The delivery stream's counters (zero at first; gone with it). */
+  of(d: DeliveryStream): Float64Array {
+    let words = this.streams.get(d);
+    if (words === undefined) this.streams.set(d, (words = new Float64Array(WORDS)));
+    return words;
+  }
+
+  incoming(d: DeliveryStream, records: number, bytes: number, throttled: number): void {
+    const w = this.of(d);
+    if (records > 0) w[FH.INCOMING_PUT_REQUESTS]! += 1;
+    w[FH.INCOMING_RECORDS]! += records;
+    w[FH.INCOMING_BYTES]! += bytes;
+    w[FH.THROTTLED_RECORDS]! += throttled;
+  }
+
+  delivered(d: DeliveryStream, records: number, bytes: number, stored: boolean, nowMs: number): void {
+    const w = this.of(d);
+    w[FH.DELIVERY_ATTEMPTS]! += 1;
+    if (!stored) return;
+    w[FH.DELIVERY_SUCCESS]! += 1;
+    w[FH.DELIVERY_RECORDS]! += records;
+    w[FH.DELIVERY_BYTES]! += bytes;
+    w[FH.LAST_DELIVERY_MS] = nowMs;
+  }
+}
