@@ -2,7 +2,7 @@
 // Structure checker (in the spirit of TigerBeetle's tidy.zig): `node scripts/check-structure.mjs [srcDir]`.
 // It reads the imports of every src/**/*.ts and enforces the layout, so the shape of the code stays
 // what the docs say it is without anyone having to remember:
-// - Layers: imports go down (cli/index → server → services → fanout → engine → shard → log →
+// - Layers: imports go down (cli/index → server/observe → services → fanout → engine → shard → log →
 //   ring/native), so each layer can be read, tested and replaced knowing only what is below it.
 // - Services (kinesis/, firehose/, ...) never import each other: what they share lives in aws/,
 //   which imports only the shared leaves, so adding a service never means untangling another.
@@ -38,7 +38,7 @@ export const MAX_LINES = 400;
 /** The layers, top (0) to bottom; an entry is a folder ('x/') or a file directly in src/. */
 const LAYERS = [
   ['cli/', 'index.ts', 'internal.ts'], // 0: the public and internal entry points
-  ['server/'], // 1: transports
+  ['server/', 'observe/'], // 1: transports; metrics, health and the dashboard (they read the services and the engine)
   SERVICES.map((s) => `${s}/`), // 2: services
   ['fanout/'], // 3
   ['engine/'], // 4
@@ -46,7 +46,7 @@ const LAYERS = [
   ['log/'], // 6
   ['ring/', 'native/'], // 7: leaves
 ];
-const CHAIN = 'cli/index → server → services → fanout → engine → shard → log → ring/native';
+const CHAIN = 'cli/index → server/observe → services → fanout → engine → shard → log → ring/native';
 // Importable from anywhere, import nothing. sigv4-core.ts: SigV4's canonical request, string to sign
 // and signature, which the server's verifier (aws/) and the Producer's signer (client/) must compute
 // the same way; client/ may not import aws/, so the one copy sits here rather than two drifting apart.

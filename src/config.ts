@@ -40,6 +40,8 @@ export interface RiffleConfig {
   /** Bytes of each durable shard's newest records kept in memory to serve reads; older reads go to disk. */
   hotBytes: number;
   throttle: boolean;
+  /** The live page at / on the stream port (off with --no-dashboard). */
+  dashboard: boolean;
   createStreamMs: number;
   deleteStreamMs: number;
   updateStreamMs: number;
@@ -100,6 +102,7 @@ export function defaultConfig(): RiffleConfig {
     segmentMs: 3_600_000,
     hotBytes: 64 * 1024 * 1024,
     throttle: true,
+    dashboard: true,
     createStreamMs: 0,
     deleteStreamMs: 0,
     updateStreamMs: 0,
@@ -173,6 +176,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'segment-ms': { key: 'segmentMs', kind: 'age', env: 'RIFFLE_SEGMENT_MS', help: 'segment file age before a new one starts (1 hour)' },
   'hot-bytes': { key: 'hotBytes', kind: 'bytes', env: 'RIFFLE_HOT_BYTES', help: 'newest records per durable shard kept in memory for reads (64 MiB); older reads come from disk' },
   'no-throttle': { key: 'throttle', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_THROTTLE', help: 'no per-shard limits' },
+  'no-dashboard': { key: 'dashboard', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_DASHBOARD', help: 'no live page at / on the stream port (/metrics and /health stay)' },
   'create-stream-ms': { key: 'createStreamMs', kind: 'ms', env: 'RIFFLE_CREATE_STREAM_MS', help: 'CREATING → ACTIVE delay' },
   'delete-stream-ms': { key: 'deleteStreamMs', kind: 'ms', env: 'RIFFLE_DELETE_STREAM_MS', help: 'DELETING → gone delay' },
   'update-stream-ms': { key: 'updateStreamMs', kind: 'ms', env: 'RIFFLE_UPDATE_STREAM_MS', help: 'UPDATING → ACTIVE delay' },

@@ -24,6 +24,10 @@ import { DirSink } from './firehose/sinks/dir-sink.js';
 import { S3Sink } from './firehose/sinks/s3-sink.js';
 import type { ObjectSink } from './firehose/sinks/sink.js';
 import { S3Service } from './s3/service.js';
+import { Metrics } from './observe/prometheus.js';
+import { Health } from './observe/health.js';
+import { Dashboard } from './observe/dashboard.js';
+import { pages } from './observe/pages.js';
 
 export { AwsError, AWS_ERRORS, type AwsErrorCode } from './aws/errors.js';
 /** The name AwsError had while Riffle served only Kinesis; the same class. */
@@ -47,6 +51,8 @@ export class Riffle {
   /** Typed Firehose operations, the same way. */
   readonly firehose: FirehoseApi;
   private endpoints: Array<{ close(): Promise<void> }> = [];
+  /** The metrics /metrics exports, also read in process (`riffle.metrics.text()`). */
+  readonly metrics: Metrics;
 
   private constructor(
     readonly config: RiffleConfig,
@@ -58,6 +64,7 @@ export class Riffle {
   ) {
     this.kinesis = kinesisClient((op, input) => this.service.call(op, input));
     this.firehose = firehoseClient((op, input) => this.firehoseService.call(op, input));
+    this.metrics = new Metrics(engine, delivery);
   }
 
   /** Options over defaultConfig() (data in memory unless `dataDir` names a directory), each checked as
@@ -99,10 +106,15 @@ export class Riffle {
     });
     const secrets = loadSecrets(this.config);
     const tls = checkTls(this.config);
-    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices, admission, secrets, tls });
+    // /metrics and /health on both ports; the dashboard on the stream port.
+    const health = new Health(this.config, this.engine, this.delivery);
+    const dashboard = this.config.dashboard ? new Dashboard(this.metrics) : null;
+    const aws = await startAwsEndpoint({ host: this.config.host, port: this.config.port, services, restServices, admission, secrets, tls, pages: pages(this.metrics, health, null) });
     this.endpoints.push(aws);
-    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, admission, secrets, tls, ws: [ingestRoute(this.engine), pushRoute(this.engine)] });
+    const ws = [ingestRoute(this.engine), pushRoute(this.engine), ...(dashboard === null ? [] : [dashboard.route()])];
+    const uws = await startUwsEndpoint({ host: this.config.host, port: this.config.streamPort, services, restServices, admission, secrets, tls, ws, pages: pages(this.metrics, health, dashboard) });
     this.endpoints.push(uws);
+    if (dashboard !== null) this.endpoints.push({ close: () => Promise.resolve(dashboard.stop()) });
     return { port: aws.port, streamPort: uws.port };
   }
 

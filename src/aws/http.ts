@@ -39,6 +39,13 @@ export interface RestService {
   refuse(failure: SigV4Failure): AwsHttpResponse;
 }
 
+/**
+ * The unsigned pages served beside the AWS API (GET /metrics, /health, the dashboard): the answer
+ * to a request that is one of them, or undefined for every other request (which goes on to the
+ * services). Host and Origin rules are checked before it.
+ */
+export type PageHandler = (req: AwsHttpRequest) => Promise<AwsHttpResponse> | undefined;
+
 export interface AwsHttpRequest {
   method: string;
   path: string;

@@ -24,5 +24,7 @@ export interface WsRoute {
   readonly path: string;
   /** Largest message accepted; a larger one closes the connection (WebSocket code 1009). */
   readonly maxMessageBytes: number;
+  /** Served without SigV4 under --auth sigv4 (the dashboard's feed, as its page); Host and Origin rules still hold. */
+  readonly unsigned?: boolean;
   open(peer: WsPeer): WsSession;
 }

@@ -24,7 +24,8 @@ export async function startAwsEndpoint(options: EndpointOptions): Promise<Runnin
   const { services, restServices } = options;
   const admission = options.admission ?? new Admission(options.host);
   const secrets = options.secrets ?? null;
-  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices, secrets));
+  const pages = options.pages ?? (() => undefined);
+  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? pages(req) ?? handleAwsRequest(req, services, restServices, secrets));
   const budget = admission.budget;
   const cap = new ConnectionCap();
   const sockets = cap.sockets;

@@ -1,4 +1,4 @@
-import type { AwsService, RestService } from '../aws/http.js';
+import type { AwsService, PageHandler, RestService } from '../aws/http.js';
 import type { Admission } from './admission.js';
 
 /** What every endpoint (server/aws-endpoint.ts, server/uws-adapter.ts) is started with. */
@@ -17,6 +17,8 @@ export interface EndpointOptions {
   secrets?: ReadonlyMap<string, string> | null;
   /** --tls-cert / --tls-key: PEM files; the endpoint then serves HTTPS (and wss) only. */
   tls?: { certFile: string; keyFile: string } | null;
+  /** Unsigned GET pages (/metrics, /health, the dashboard), asked before the services. */
+  pages?: PageHandler;
 }
 
 export interface RunningEndpoint {

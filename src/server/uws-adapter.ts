@@ -62,7 +62,7 @@ function wsBehavior(route: WsRoute, admission: Admission, secrets: ReadonlyMap<s
         return;
       }
       // --auth sigv4: the upgrade is signed like any request, in its headers or as a presigned URL.
-      if (secrets !== null) {
+      if (secrets !== null && route.unsigned !== true) {
         const headers: Record<string, string> = {};
         req.forEach((name, value) => (headers[name] = value));
         const verified = verifySigV4({ method: 'GET', path: req.getUrl(), query: req.getQuery() ?? '', headers, body: Buffer.alloc(0) }, secrets);
@@ -134,7 +134,8 @@ export async function startUwsEndpoint(options: UwsEndpointOptions): Promise<Run
   const { services, restServices } = options;
   const admission = options.admission ?? new Admission(options.host);
   const secrets = options.secrets ?? null;
-  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? handleAwsRequest(req, services, restServices, secrets));
+  const pages = options.pages ?? (() => undefined);
+  const route: Route = (req) => Promise.resolve(admission.refusal(req) ?? pages(req) ?? handleAwsRequest(req, services, restServices, secrets));
   // TLS: µWS has no HTTP/2, so the stream port serves HTTPS/1.1 and wss.
   const app = options.tls ? uWS.SSLApp({ cert_file_name: options.tls.certFile, key_file_name: options.tls.keyFile }) : uWS.App();
   for (const ws of options.ws ?? []) app.ws<WsUserData>(ws.path, wsBehavior(ws, admission, secrets));

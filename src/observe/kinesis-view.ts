@@ -1,0 +1,142 @@
+import type { Engine } from '../engine/engine.js';
+import { isOpen } from '../engine/lineage.js';
+import { CONSUMER_STATUS, type Consumer, type Shard, type Stream } from '../engine/model.js';
+import { FanoutHub } from '../fanout/hub.js';
+import { SHARD, type MetricsReader } from '../shard/shard-metrics.js';
+
+/**
+ * The streams as metrics and the dashboard see them, read in one pass: each shard's counters from
+ * its owner's table (shard/shard-metrics.ts), made monotonic here. An owner that is replaced
+ * starts its counters at zero, and a shard whose log retention deleted leaves its owner's table;
+ * neither takes back what was counted (CounterFold).
+ */
+
+/** The owner counters that only grow, in this order in ShardView.counters. */
+export const SHARD_COUNTERS = [
+  SHARD.INCOMING_BYTES,
+  SHARD.INCOMING_RECORDS,
+  SHARD.WRITE_THROTTLED,
+  SHARD.GET_BYTES,
+  SHARD.GET_RECORDS,
+  SHARD.GET_CALLS,
+  SHARD.READ_THROTTLED,
+  SHARD.PUSH_BYTES,
+  SHARD.PUSH_RECORDS,
+] as const;
+/** ShardView.counters[C.X]: where SHARD.X sits among SHARD_COUNTERS. */
+export const C = {
+  INCOMING_BYTES: 0,
+  INCOMING_RECORDS: 1,
+  WRITE_THROTTLED: 2,
+  GET_BYTES: 3,
+  GET_RECORDS: 4,
+  GET_CALLS: 5,
+  READ_THROTTLED: 6,
+  PUSH_BYTES: 7,
+  PUSH_RECORDS: 8,
+} as const;
+
+export interface ShardView {
+  shard: Shard;
+  open: boolean;
+  /** SHARD_COUNTERS, monotonic. */
+  counters: Float64Array;
+  /** The last GetRecords answer's distance from the tip (IteratorAgeMilliseconds), ms. */
+  iteratorAgeMs: number;
+  /** When its last record arrived (engine ms; 0: none since its owner took it). */
+  lastArrivalMs: number;
+}
+
+export interface SessionView {
+  shardId: string;
+  millisBehindLatest: number;
+}
+
+export interface ConsumerView {
+  consumer: Consumer;
+  /** op-metrics.ts EVENT words. */
+  counters: Float64Array;
+  /** Its open subscriptions, one per shard. */
+  sessions: SessionView[];
+}
+
+export interface StreamView {
+  stream: Stream;
+  /** Every shard, closed ones too, but not those whose logs retention deleted. */
+  shards: ShardView[];
+  /** SHARD_COUNTERS summed over every shard the stream has had. */
+  totals: Float64Array;
+  /** op-metrics.ts OP words. */
+  ops: Float64Array;
+  consumers: ConsumerView[];
+}
+
+/** Keeps each shard's counters monotonic across owner restarts and retirement. */
+class CounterFold {
+  /** Per shard gid: the last raw values seen, then what earlier runs of them counted. */
+  private readonly seen = new WeakMap<Stream, Map<number, Float64Array>>();
+
+  fold(stream: Stream, gid: number, raw: Float64Array | null): Float64Array {
+    let byGid = this.seen.get(stream);
+    if (byGid === undefined) this.seen.set(stream, (byGid = new Map()));
+    const n = SHARD_COUNTERS.length;
+    let state = byGid.get(gid);
+    if (state === undefined) byGid.set(gid, (state = new Float64Array(2 * n)));
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const last = state[i]!;
+      if (raw !== null) {
+        const now = raw[i]!;
+        if (now < last) state[n + i]! += last; // a new owner counts from zero
+        state[i] = now;
+      }
+      out[i] = state[n + i]! + state[i]!;
+    }
+    return out;
+  }
+}
+
+export class KinesisView {
+  private readonly fold = new CounterFold();
+
+  constructor(private readonly engine: Engine) {}
+
+  streams(): StreamView[] {
+    const engine = this.engine;
+    const owners: Array<{ reader: MetricsReader; slots: Map<number, number> }> = [];
+    for (let i = 0; i < engine.owners; i++) {
+      const reader = engine.ownerStats(i).metrics;
+      owners.push({ reader, slots: reader.slots() });
+    }
+    const sessions = new Map<Consumer, SessionView[]>();
+    for (const sub of FanoutHub.for(engine).subscriptions()) {
+      let list = sessions.get(sub.consumer);
+      if (list === undefined) sessions.set(sub.consumer, (list = []));
+      list.push({ shardId: sub.shard.shardId, millisBehindLatest: sub.millisBehindLatest });
+    }
+    const raw = new Float64Array(SHARD_COUNTERS.length);
+    return engine.streams.list().map((stream) => {
+      const totals = new Float64Array(SHARD_COUNTERS.length);
+      const shards: ShardView[] = [];
+      for (const shard of stream.shards) {
+        const owner = owners[shard.owner];
+        const base = owner?.slots.get(shard.gid);
+        if (base !== undefined) for (let i = 0; i < SHARD_COUNTERS.length; i++) raw[i] = owner!.reader.read(base, SHARD_COUNTERS[i]!);
+        const counters = this.fold.fold(stream, shard.gid, base === undefined ? null : raw);
+        for (let i = 0; i < counters.length; i++) totals[i]! += counters[i]!;
+        if (shard.retired === true) continue;
+        shards.push({
+          shard,
+          open: isOpen(shard),
+          counters,
+          iteratorAgeMs: base === undefined ? 0 : owner!.reader.read(base, SHARD.GET_BEHIND_MS),
+          lastArrivalMs: base === undefined ? 0 : owner!.reader.read(base, SHARD.LAST_ARRIVAL_MS),
+        });
+      }
+      const consumers = [...stream.consumers.values()]
+        .filter((c) => c.status !== CONSUMER_STATUS.DELETING)
+        .map((consumer) => ({ consumer, counters: engine.ops.ofConsumer(consumer), sessions: sessions.get(consumer) ?? [] }));
+      return { stream, shards, totals, ops: engine.ops.of(stream), consumers };
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import type { AwsHttpRequest, AwsHttpResponse, PageHandler } from '../aws/http.js';
+import type { Dashboard } from './dashboard.js';
+import type { Health } from './health.js';
+import type { Metrics } from './prometheus.js';
+
+/** Every page gets these: nothing cached, nothing sniffed, never framed by another site. */
+const COMMON = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
+/** The dashboard loads only its own files and talks only to its own server. */
+const PAGE_HEADERS = { ...COMMON, 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'" } as const;
+
+/**
+ * A SigV4-signed request is never a page: it is an AWS call (S3's GET on a bucket named "metrics"
+ * goes to S3). Pages are GET and HEAD only.
+ */
+function isPageRequest(req: AwsHttpRequest): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (req.headers.authorization !== undefined) return false;
+  return !/(^|&)x-amz-credential=/i.test(req.query);
+}
+
+/**
+ * GET /metrics and /health on both ports; the dashboard (/ and /dashboard/*) where `dashboard` is
+ * given (the stream port, unless --no-dashboard). Everything else is not a page.
+ */
+export function pages(metrics: Metrics, health: Health, dashboard: Dashboard | null): PageHandler {
+  return (req) => {
+    if (!isPageRequest(req)) return undefined;
+    if (req.path === '/metrics') {
+      return metrics.text().then((text) => ({ status: 200, headers: { ...COMMON, 'Content-Type': metrics.contentType }, body: text }));
+    }
+    if (req.path === '/health') {
+      const report = health.report();
+      const response: AwsHttpResponse = { status: report.status === 'ok' ? 200 : 503, headers: { ...COMMON, 'Content-Type': 'application/json' }, body: JSON.stringify(report) };
+      return Promise.resolve(response);
+    }
+    const asset = dashboard?.assets.get(req.path);
+    if (asset === undefined) return undefined;
+    return Promise.resolve({ status: 200, headers: { ...PAGE_HEADERS, 'Content-Type': asset.type }, body: asset.body });
+  };
+}
