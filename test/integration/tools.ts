@@ -107,6 +107,25 @@ export const TMPFS_MOUNT: ToolSpec = {
   install: 'run the tests as root with CAP_SYS_ADMIN (in a container: --cap-add SYS_ADMIN, or --privileged)',
 };
 
+/**
+ * A python with the Prometheus project's Python client: its text-format parser
+ * (prometheus_client.parser) reads what /metrics serves (test/integration/metrics.test.ts).
+ */
+export const PYTHON_WITH_PROMETHEUS_CLIENT: ToolSpec = {
+  name: 'python with prometheus_client',
+  candidates: ['$RIFFLE_PYTHON', '/usr/bin/python3', 'python3'],
+  probe: ['-c', 'import sys, prometheus_client; from prometheus_client.parser import text_string_to_metric_families; print(f"python {sys.version.split()[0]}, prometheus_client")'],
+  install: 'apt-get install python3-prometheus-client, or pip install prometheus-client',
+};
+
+/** Debian's Chromium, which puppeteer-core drives headless (test/integration/dashboard.test.ts). */
+export const CHROMIUM: ToolSpec = {
+  name: 'Chromium',
+  candidates: ['$RIFFLE_CHROMIUM', '/usr/bin/chromium', 'chromium'],
+  probe: ['--version'], // 'Chromium 156.0.8078.114 built on Debian GNU/Linux 12 (bookworm)'
+  install: 'apt-get install chromium',
+};
+
 /** OpenSSL's command line, to make the self-signed certificate the TLS tests serve and trust. */
 export const OPENSSL: ToolSpec = {
   name: 'openssl',
