@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 
 let previous = null; // the last frame
 let selected = null; // the stream whose shards are shown
+let chosen = false; // picked by a click (else the busiest stream is shown)
 const history = new Map(); // stream name → { t: [], in: Map<shardId, []>, out: Map<shardId, []>, wthr: [], rthr: [] }
 const charts = { in: null, out: null, throttle: null, key: '' };
 
@@ -116,7 +117,13 @@ function renderStreams(frame, rates) {
   const body = $('streams').tBodies[0];
   body.replaceChildren();
   $('no-streams').hidden = frame.streams.length > 0;
-  if (selected === null || !frame.streams.some((s) => s.name === selected)) selected = frame.streams.length > 0 ? frame.streams[0].name : null;
+  if (!chosen || !frame.streams.some((s) => s.name === selected)) {
+    chosen = false;
+    let busiest = null;
+    for (const s of frame.streams) if (busiest === null || s.incomingRecords > busiest.incomingRecords) busiest = s;
+    if (busiest !== null && busiest.name !== selected) charts.key = '';
+    selected = busiest === null ? null : busiest.name;
+  }
   for (const s of frame.streams) {
     const r = rates.get(s.name);
     const open = s.shards.filter((sh) => sh.open).length;
@@ -138,6 +145,7 @@ function renderStreams(frame, rates) {
     if (s.name === selected) tr.className = 'selected';
     tr.addEventListener('click', () => {
       selected = s.name;
+      chosen = true;
       charts.key = '';
       render(previous, rates);
     });

@@ -71,26 +71,29 @@ export interface StreamView {
   consumers: ConsumerView[];
 }
 
-/** Keeps each shard's counters monotonic across owner restarts and retirement. */
+/** Keeps each shard's counters monotonic across owner replacements and retirement. */
 class CounterFold {
-  /** Per shard gid: the last raw values seen, then what earlier runs of them counted. */
-  private readonly seen = new WeakMap<Stream, Map<number, Float64Array>>();
+  /** Per shard gid: the table the last values came from, those values, then what earlier tables counted. */
+  private readonly seen = new WeakMap<Stream, Map<number, { table: MetricsReader | null; values: Float64Array }>>();
 
-  fold(stream: Stream, gid: number, raw: Float64Array | null): Float64Array {
+  /** `raw`: the shard's counters in `table` now; null when no table has the shard (retired, or its owner is being replaced). */
+  fold(stream: Stream, gid: number, table: MetricsReader | null, raw: Float64Array | null): Float64Array {
     let byGid = this.seen.get(stream);
     if (byGid === undefined) this.seen.set(stream, (byGid = new Map()));
     const n = SHARD_COUNTERS.length;
     let state = byGid.get(gid);
-    if (state === undefined) byGid.set(gid, (state = new Float64Array(2 * n)));
+    if (state === undefined) byGid.set(gid, (state = { table, values: new Float64Array(2 * n) }));
+    const v = state.values;
+    // Another table (a replacement owner) counts from zero: what the last one counted is carried.
+    const moved = raw !== null && state.table !== table;
+    if (raw !== null) state.table = table;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const last = state[i]!;
       if (raw !== null) {
-        const now = raw[i]!;
-        if (now < last) state[n + i]! += last; // a new owner counts from zero
-        state[i] = now;
+        if (moved || raw[i]! < v[i]!) v[n + i]! += v[i]!;
+        v[i] = raw[i]!;
       }
-      out[i] = state[n + i]! + state[i]!;
+      out[i] = v[n + i]! + v[i]!;
     }
     return out;
   }
@@ -122,7 +125,7 @@ export class KinesisView {
         const owner = owners[shard.owner];
         const base = owner?.slots.get(shard.gid);
         if (base !== undefined) for (let i = 0; i < SHARD_COUNTERS.length; i++) raw[i] = owner!.reader.read(base, SHARD_COUNTERS[i]!);
-        const counters = this.fold.fold(stream, shard.gid, base === undefined ? null : raw);
+        const counters = this.fold.fold(stream, shard.gid, owner?.reader ?? null, base === undefined ? null : raw);
         for (let i = 0; i < counters.length; i++) totals[i]! += counters[i]!;
         if (shard.retired === true) continue;
         shards.push({

@@ -170,8 +170,12 @@ describe('a shard owner that dies', () => {
       const shards = riffle.engine.streams.get({ name: 'phoenix' }).shards;
       const before = await riffle.kinesis.putRecords({ StreamName: 'phoenix', Records: shards.map((_, i) => ({ PartitionKey: 'k', ExplicitHashKey: keyOf(i, 4), Data: Buffer.from(`before-${i}`) })) });
       expect(before.FailedRecordCount).toBe(0);
+      const incoming = async () => Number(/^aws_kinesis_incoming_records_total\{stream_name="phoenix"\} (\d+)$/m.exec(await riffle.metrics.text())?.[1]);
+      expect(await incoming()).toBe(4);
       await killOwner(riffle, 0);
       await untilWritable(riffle, 'phoenix', keyOf(0, 4));
+      // The replacement counts from zero; the metrics do not go back (what was read before the death stays counted).
+      expect(await incoming()).toBe(5);
       for (const [i, shard] of shards.entries()) {
         const it = (await riffle.kinesis.getShardIterator({ StreamName: 'phoenix', ShardId: shard.shardId, ShardIteratorType: 'TRIM_HORIZON' })).ShardIterator as string;
         const records = (await riffle.kinesis.getRecords({ ShardIterator: it })).Records ?? [];
