@@ -40,7 +40,7 @@ export interface RestService {
 }
 
 /**
- * The unsigned pages served beside the AWS API (GET /metrics, /health, the dashboard): the answer
+ * The unsigned pages served beside the AWS API (GET /metrics, /health, /stats, the dashboard): the answer
  * to a request that is one of them, or undefined for every other request (which goes on to the
  * services). Host and Origin rules are checked before it.
  */

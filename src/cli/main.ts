@@ -9,6 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, resolveS3Dir, parseConfig, usage } from '../config.js';
 import { Riffle } from '../index.js';
 import { DataDirError, DEFAULT_DATA_DIR, prepareDataDir } from '../log/data-dir.js';
+import { UsageError } from './args.js';
+import { describeCommand } from './describe.js';
+import { loadCommand } from './load.js';
+import { putCommand } from './put.js';
+import { statsCommand } from './stats.js';
+import { streamsCommand } from './streams.js';
+import { tailCommand } from './tail.js';
 
 async function serve(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -103,9 +110,44 @@ function version(): string {
   return pkg.version;
 }
 
-const COMMANDS = 'serve, bench, help, version';
+/** The client commands: they call a Kinesis endpoint (Riffle's, or AWS's) with the AWS SDK. */
+const CLIENT_COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  streams: streamsCommand,
+  describe: describeCommand,
+  put: putCommand,
+  tail: tailCommand,
+  load: loadCommand,
+  stats: statsCommand,
+};
+
+/**
+ * A bad option or argument: its message and exit code 2. An AWS error (no such stream, a refused
+ * signature): its name and message and exit code 1, without a stack trace.
+ */
+async function client(name: string, argv: string[]): Promise<void> {
+  try {
+    await CLIENT_COMMANDS[name]!(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`riffle ${name}: ${err.message}`);
+      process.exit(2);
+    }
+    const e = err as Error & { $metadata?: unknown };
+    if (e.$metadata !== undefined || e.name === 'CredentialsProviderError' || (e as NodeJS.ErrnoException).code !== undefined) {
+      console.error(`riffle ${name}: ${e.name}: ${e.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+const COMMANDS = `serve, ${Object.keys(CLIENT_COMMANDS).join(', ')}, bench, help, version`;
 const [command = 'serve', ...rest] = process.argv.slice(2);
-if (command === 'serve') {
+if (CLIENT_COMMANDS[command] !== undefined) {
+  await client(command, rest);
+} else if (command === 'help' && rest[0] !== undefined && CLIENT_COMMANDS[rest[0]] !== undefined) {
+  await client(rest[0], ['--help']);
+} else if (command === 'serve') {
   await serve(rest);
 } else if (command === 'bench') {
   bench(rest);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { WsPeer, WsRoute } from '../aws/ws.js';
 import { dashboardFrame } from './dashboard-data.js';
 import type { Metrics } from './prometheus.js';
@@ -18,8 +18,6 @@ interface Asset {
   body: Buffer;
 }
 
-const require = createRequire(import.meta.url);
-
 /** The page's files: web/ at the package root (dist/observe/ → ../../web/), uPlot from its package. */
 function loadAssets(): Map<string, Asset> {
   const web = (name: string) => readFileSync(new URL(`../../web/${name}`, import.meta.url));
@@ -27,8 +25,8 @@ function loadAssets(): Map<string, Asset> {
     ['/', { type: 'text/html; charset=utf-8', body: web('index.html') }],
     ['/dashboard/app.js', { type: 'text/javascript; charset=utf-8', body: web('app.js') }],
     ['/dashboard/app.css', { type: 'text/css; charset=utf-8', body: web('app.css') }],
-    ['/dashboard/uPlot.iife.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')) }],
-    ['/dashboard/uPlot.min.css', { type: 'text/css; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')) }],
+    ['/dashboard/uPlot.iife.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(fileURLToPath(import.meta.resolve('uplot/dist/uPlot.iife.min.js'))) }],
+    ['/dashboard/uPlot.min.css', { type: 'text/css; charset=utf-8', body: readFileSync(fileURLToPath(import.meta.resolve('uplot/dist/uPlot.min.css'))) }],
   ]);
 }
 

@@ -1,5 +1,6 @@
 import type { AwsHttpRequest, AwsHttpResponse, PageHandler } from '../aws/http.js';
 import type { Dashboard } from './dashboard.js';
+import { dashboardFrame } from './dashboard-data.js';
 import type { Health } from './health.js';
 import type { Metrics } from './prometheus.js';
 
@@ -19,7 +20,7 @@ function isPageRequest(req: AwsHttpRequest): boolean {
 }
 
 /**
- * GET /metrics and /health on both ports; the dashboard (/ and /dashboard/*) where `dashboard` is
+ * GET /metrics, /health and /stats on both ports; the dashboard (/ and /dashboard/*) where `dashboard` is
  * given (the stream port, unless --no-dashboard). Everything else is not a page.
  */
 export function pages(metrics: Metrics, health: Health, dashboard: Dashboard | null): PageHandler {
@@ -27,6 +28,11 @@ export function pages(metrics: Metrics, health: Health, dashboard: Dashboard | n
     if (!isPageRequest(req)) return undefined;
     if (req.path === '/metrics') {
       return metrics.text().then((text) => ({ status: 200, headers: { ...COMMON, 'Content-Type': metrics.contentType }, body: text }));
+    }
+    // The dashboard's frame as one JSON document: what `riffle stats` and `riffle streams` read.
+    if (req.path === '/stats') {
+      const frame = dashboardFrame(metrics.snapshot(), health.report().uptimeSeconds);
+      return Promise.resolve({ status: 200, headers: { ...COMMON, 'Content-Type': 'application/json' }, body: JSON.stringify(frame) });
     }
     if (req.path === '/health') {
       const report = health.report();

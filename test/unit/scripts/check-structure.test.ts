@@ -113,7 +113,7 @@ describe('checkStructure', () => {
     });
     expect(v).toEqual([
       'src/engine/records.ts:3: imports src/server/http.ts: engine/ (layer 4) may not import server/ (layer 1); ' +
-        'imports go down: cli/index → server → services → fanout → engine → shard → log → ring/native',
+        'imports go down: cli/index → server/observe → services → fanout → engine → shard → log → ring/native',
     ]);
   });
 
@@ -128,7 +128,7 @@ describe('checkStructure', () => {
     });
     expect(v).toEqual(
       ['a.ts:1', 'b.ts:1', 'c.ts:1', 'd.ts:2', 'e.ts:1'].map(
-        (at) => `src/log/${at}: imports src/shard/pool.ts: log/ (layer 6) may not import shard/ (layer 5); imports go down: cli/index → server → services → fanout → engine → shard → log → ring/native`,
+        (at) => `src/log/${at}: imports src/shard/pool.ts: log/ (layer 6) may not import shard/ (layer 5); imports go down: cli/index → server/observe → services → fanout → engine → shard → log → ring/native`,
       ),
     );
   });
