@@ -42,6 +42,8 @@ export interface RiffleConfig {
   throttle: boolean;
   /** The live page at / on the stream port (off with --no-dashboard). */
   dashboard: boolean;
+  /** Counting for /metrics, /stats and the dashboard (off with --no-metrics: the counters stay at zero). */
+  metrics: boolean;
   createStreamMs: number;
   deleteStreamMs: number;
   updateStreamMs: number;
@@ -103,6 +105,7 @@ export function defaultConfig(): RiffleConfig {
     hotBytes: 64 * 1024 * 1024,
     throttle: true,
     dashboard: true,
+    metrics: true,
     createStreamMs: 0,
     deleteStreamMs: 0,
     updateStreamMs: 0,
@@ -176,6 +179,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'segment-ms': { key: 'segmentMs', kind: 'age', env: 'RIFFLE_SEGMENT_MS', help: 'segment file age before a new one starts (1 hour)' },
   'hot-bytes': { key: 'hotBytes', kind: 'bytes', env: 'RIFFLE_HOT_BYTES', help: 'newest records per durable shard kept in memory for reads (64 MiB); older reads come from disk' },
   'no-throttle': { key: 'throttle', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_THROTTLE', help: 'no per-shard limits' },
+  'no-metrics': { key: 'metrics', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_METRICS', help: 'count nothing for /metrics, /stats and the dashboard (their counters stay at zero): to measure what counting costs' },
   'no-dashboard': { key: 'dashboard', kind: 'flag', flagValue: false, env: 'RIFFLE_NO_DASHBOARD', help: 'no live page at / on the stream port (/metrics and /health stay)' },
   'create-stream-ms': { key: 'createStreamMs', kind: 'ms', env: 'RIFFLE_CREATE_STREAM_MS', help: 'CREATING → ACTIVE delay' },
   'delete-stream-ms': { key: 'deleteStreamMs', kind: 'ms', env: 'RIFFLE_DELETE_STREAM_MS', help: 'DELETING → gone delay' },

@@ -91,11 +91,18 @@ async function serve(argv: string[]): Promise<void> {
  * `riffle bench firehose [options]`: the Firehose delivery benchmark (bench/firehose/run.mjs);
  * `riffle bench reshard [options]`: resharding under load (bench/reshard.mjs);
  * `riffle bench recovery [options]`: restart and kill -9 recovery of the durable log (bench/recovery.mjs);
- * `riffle bench hostile [options]`: the server under attack, a normal client measured alongside (bench/hostile.mjs).
+ * `riffle bench hostile [options]`: the server under attack, a normal client measured alongside (bench/hostile.mjs);
+ * `riffle bench metrics [options]`: what the metrics cost, on and off in interleaved pairs (bench/metrics-cost.mjs).
  * Same options as the scripts (`--help` lists them).
  */
 /** `riffle bench [firehose | reshard | recovery] [options]`: the script of each benchmark. */
-const BENCHES: Record<string, string> = { firehose: '../../bench/firehose/run.mjs', reshard: '../../bench/reshard.mjs', recovery: '../../bench/recovery.mjs', hostile: '../../bench/hostile.mjs' };
+const BENCHES: Record<string, string> = {
+  firehose: '../../bench/firehose/run.mjs',
+  reshard: '../../bench/reshard.mjs',
+  recovery: '../../bench/recovery.mjs',
+  hostile: '../../bench/hostile.mjs',
+  metrics: '../../bench/metrics-cost.mjs',
+};
 
 function bench(argv: string[]): never {
   const named = BENCHES[argv[0] ?? ''];

@@ -77,7 +77,7 @@ export class Engine {
   /** Services' own logs on the shard owners (Firehose's delivery streams). */
   readonly internalLogs: InternalLogs;
   /** Stream-level counters of the Kinesis operations (the per-shard ones are the owners': ownerStats). */
-  readonly ops = new OpMetrics();
+  readonly ops: OpMetrics;
   /** Set by the fan-out layer: a consumer is being deregistered (end its subscriptions). */
   onConsumerEnded: (consumer: Consumer) => void = () => undefined;
   private retireTimer: NodeJS.Timeout | null = null;
@@ -92,6 +92,7 @@ export class Engine {
     readonly persistence: Persistence,
   ) {
     const account = config.accountId;
+    this.ops = new OpMetrics(config.metrics);
     this.streams = new StreamRegistry(config.region, account);
     this.lifecycle = new StreamLifecycle(config, this.streams, pool, clock, persistence);
     this.consumers = new ConsumerRegistry({
@@ -123,7 +124,7 @@ export class Engine {
     let pool: OwnerPool;
     try {
       stored = persistence.load();
-      pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, hotBytes: config.hotBytes, openFiles: openFilesFor(config.openFiles) });
+      pool = await OwnerPool.start({ workers: config.workers, throttle: config.throttle, limits: config.limits, clock, fsync: config.fsync, segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, hotBytes: config.hotBytes, openFiles: openFilesFor(config.openFiles), countMetrics: config.metrics });
     } catch (err) {
       persistence.unlock();
       throw err;

@@ -56,6 +56,9 @@ export class OpMetrics {
   private readonly streams = new WeakMap<Stream, Float64Array>();
   private readonly consumers = new WeakMap<Consumer, Float64Array>();
 
+  /** false (--no-metrics): nothing is counted; every stream's words stay zero. */
+  constructor(readonly enabled = true) {}
+
   /** The stream's counters (zero until its first call; gone with it). */
   of(stream: Stream): Float64Array {
     let words = this.streams.get(stream);
@@ -71,6 +74,7 @@ export class OpMetrics {
 
   /** Counted before it answers, success or not (its _count is the calls made). */
   latency(stream: Stream, op: LatencyOp, seconds: number): void {
+    if (!this.enabled) return;
     const words = this.of(stream);
     const base = OP.LATENCY + LATENCY_OPS.indexOf(op) * HISTOGRAM_WORDS;
     let b = 0;
@@ -86,6 +90,7 @@ export class OpMetrics {
 
   /** A PutRecords call's outcome: each record stored, throttled, or failed otherwise. */
   putRecords(stream: Stream, stored: number, storedBytes: number, throttled: number, failed: number): void {
+    if (!this.enabled) return;
     const w = this.of(stream);
     w[OP.PUT_RECORDS_SUCCESS]! += 1;
     w[OP.PUT_RECORDS_BYTES]! += storedBytes;
@@ -96,12 +101,14 @@ export class OpMetrics {
   }
 
   putRecord(stream: Stream, bytes: number): void {
+    if (!this.enabled) return;
     const w = this.of(stream);
     w[OP.PUT_RECORD_SUCCESS]! += 1;
     w[OP.PUT_RECORD_BYTES]! += bytes;
   }
 
   getRecords(stream: Stream, records: number, bytes: number, millisBehindLatest: number): void {
+    if (!this.enabled) return;
     const w = this.of(stream);
     w[OP.GET_RECORDS_SUCCESS]! += 1;
     w[OP.GET_RECORDS_RECORDS]! += records;
@@ -110,15 +117,18 @@ export class OpMetrics {
   }
 
   subscribed(consumer: Consumer): void {
+    if (!this.enabled) return;
     this.ofConsumer(consumer)[EVENT.SUBSCRIBE_SUCCESS]! += 1;
   }
 
   subscribeRefused(consumer: Consumer): void {
+    if (!this.enabled) return;
     this.ofConsumer(consumer)[EVENT.SUBSCRIBE_RATE_EXCEEDED]! += 1;
   }
 
   /** One SubscribeToShardEvent sent to the consumer. */
   event(consumer: Consumer, records: number, bytes: number, millisBehindLatest: number): void {
+    if (!this.enabled) return;
     const w = this.ofConsumer(consumer);
     w[EVENT.SUCCESS]! += 1;
     w[EVENT.RECORDS]! += records;

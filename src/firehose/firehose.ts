@@ -59,7 +59,7 @@ export class Firehose {
   readonly streams: DeliveryStreamRegistry;
   readonly ingest: Ingest;
   /** Counters per delivery stream (metrics.ts); observe() adds what the deliveries hold now. */
-  readonly metrics = new FirehoseMetrics();
+  readonly metrics: FirehoseMetrics;
   private readonly deliveries = new Map<DeliveryStream, Delivery>();
   private readonly ticker: NodeJS.Timeout;
   private lastCreatedMs = 0;
@@ -83,6 +83,7 @@ export class Firehose {
     private readonly parts: FirehoseParts,
   ) {
     const { config } = engine;
+    this.metrics = new FirehoseMetrics(config.metrics);
     this.streams = new DeliveryStreamRegistry(config.region, config.accountId);
     this.ingest = new Ingest(
       engine.internalLogs,

@@ -27,6 +27,9 @@ const WORDS = 9;
 export class FirehoseMetrics {
   private readonly streams = new WeakMap<DeliveryStream, Float64Array>();
 
+  /** false (--no-metrics): nothing is counted. */
+  constructor(readonly enabled = true) {}
+
   /** The delivery stream's counters (zero at first; gone with it). */
   of(d: DeliveryStream): Float64Array {
     let words = this.streams.get(d);
@@ -35,6 +38,7 @@ export class FirehoseMetrics {
   }
 
   incoming(d: DeliveryStream, records: number, bytes: number, throttled: number): void {
+    if (!this.enabled) return;
     const w = this.of(d);
     if (records > 0) w[FH.INCOMING_PUT_REQUESTS]! += 1;
     w[FH.INCOMING_RECORDS]! += records;
@@ -43,6 +47,7 @@ export class FirehoseMetrics {
   }
 
   delivered(d: DeliveryStream, records: number, bytes: number, stored: boolean, nowMs: number): void {
+    if (!this.enabled) return;
     const w = this.of(d);
     w[FH.DELIVERY_ATTEMPTS]! += 1;
     if (!stored) return;

@@ -24,6 +24,8 @@ export interface OwnerInit {
   openFiles: number;
   /** shard-metrics.ts table: the owner's counters, per shard and its own, read by the main thread. */
   metrics: SharedArrayBuffer;
+  /** false (--no-metrics): no shard gets a slot in the table, so nothing is counted per record. */
+  countMetrics: boolean;
 }
 
 /**

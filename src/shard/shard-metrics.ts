@@ -60,13 +60,18 @@ export function createMetricsBuffer(): SharedArrayBuffer {
 
 /** The owner's side: slots claimed and freed as shards come and go, counters added to. */
 export class MetricsWriter {
-  /** Length-tracking: it sees the buffer grow. */
-  readonly words: Float64Array;
+  /**
+   * A fixed-length view, made again when the table grows (only claim() grows it, in a control
+   * message: a PUT's handler holds one view throughout). Not length-tracking: V8 checks a
+   * length-tracking view's bounds against the buffer's current length on every access, which
+   * costs on the per-record path.
+   */
+  words: Float64Array;
   private readonly free: number[] = [];
   private used = 0;
 
   constructor(private readonly buffer: SharedArrayBuffer) {
-    this.words = new Float64Array(buffer);
+    this.words = new Float64Array(buffer, 0, buffer.byteLength / WORD);
   }
 
   /** The base word of a new slot for the shard `gid`, its counters zero; -1 when the table is full. */
@@ -76,7 +81,10 @@ export class MetricsWriter {
       if (this.used === SLOTS_MAX) return -1;
       slot = this.used++;
       const need = (OWNER_WORDS + this.used * SLOT_WORDS) * WORD;
-      if (need > this.buffer.byteLength) this.buffer.grow(Math.min(this.buffer.maxByteLength, Math.max(need, 2 * this.buffer.byteLength)));
+      if (need > this.buffer.byteLength) {
+        this.buffer.grow(Math.min(this.buffer.maxByteLength, Math.max(need, 2 * this.buffer.byteLength)));
+        this.words = new Float64Array(this.buffer, 0, this.buffer.byteLength / WORD);
+      }
     }
     const base = OWNER_WORDS + slot * SLOT_WORDS;
     this.words.fill(0, base + 1, base + SLOT_WORDS);

@@ -32,7 +32,7 @@ describe('riffle serve options', () => {
       code: 2,
       stderr: "riffle: --write-bytes-per-sec: expected a whole number from 1 to 1000000000, got 'fast'\n",
     });
-    expect(await exit(['launch'])).toEqual({ code: 2, stderr: "riffle: unknown command 'launch' (commands: serve, bench, help, version; riffle help for usage)\n" });
+    expect(await exit(['launch'])).toEqual({ code: 2, stderr: "riffle: unknown command 'launch' (commands: serve, streams, describe, put, tail, load, stats, bench, help, version; riffle help for usage)\n" });
     expect(await exit(['serve', '--constructor', '1'])).toEqual({ code: 2, stderr: 'riffle: unknown option --constructor (try --help)\n' });
     expect(await exit(['bench', '--speed', '9'])).toEqual({
       code: 2,

@@ -69,6 +69,7 @@ const SAMPLES: Record<string, { good: unknown[]; bad: unknown[]; accepts: string
   inMemory: { good: [true, false], bad: ['true', 'yes', 1, 0, null, ''], accepts: 'true or false' },
   throttle: { good: [true, false], bad: ['false', 'no', 0, null], accepts: 'true or false' },
   dashboard: { good: [true, false], bad: ['false', 'no', 0, null], accepts: 'true or false' },
+  metrics: { good: [true, false], bad: ['false', 'no', 0, null], accepts: 'true or false' },
   host: { good: ['0.0.0.0', 'localhost', '::1'], bad: ['', 0, null, false, ['127.0.0.1']], accepts: 'a non-empty string' },
   auth: { good: ['none', 'sigv4'], bad: ['', 'SIGV4', 'basic', 1, null, true], accepts: "'none' or 'sigv4'" },
   credentials: { good: ['/etc/riffle/credentials', './creds', null], bad: ['', 0, false], accepts: 'a non-empty string or null' },
@@ -286,7 +287,7 @@ describe('the CLI and Riffle.start agree', () => {
   });
 
   it('every config the CLI makes passes Riffle.start unchanged (the CLI hands its config to Riffle.start)', () => {
-    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--allowed-hosts=riffle.test', '--allowed-origins=http://localhost:3000', '--request-bodies-bytes=8192', '--auth=sigv4', '--credentials=/tmp/creds', '--tls-cert=/tmp/c.pem', '--tls-key=/tmp/k.pem', '--in-memory', '--data-dir=/tmp/x', '--open-files=64', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--no-dashboard', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--s3-dir=/tmp/o', '--s3-endpoint=http://127.0.0.1:9000', '--s3-region=eu-west-2', '--firehose-records-per-sec=15', '--firehose-calls-per-sec=16', '--firehose-bytes-per-sec=17', '--on-demand-window-ms=5000', '--on-demand-split-percent=40', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
+    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--allowed-hosts=riffle.test', '--allowed-origins=http://localhost:3000', '--request-bodies-bytes=8192', '--auth=sigv4', '--credentials=/tmp/creds', '--tls-cert=/tmp/c.pem', '--tls-key=/tmp/k.pem', '--in-memory', '--data-dir=/tmp/x', '--open-files=64', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--no-dashboard', '--no-metrics', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--s3-dir=/tmp/o', '--s3-endpoint=http://127.0.0.1:9000', '--s3-region=eu-west-2', '--firehose-records-per-sec=15', '--firehose-calls-per-sec=16', '--firehose-bytes-per-sec=17', '--on-demand-window-ms=5000', '--on-demand-split-percent=40', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
     expect(argv.map((a) => a.replace(/^--|=.*$/g, '')).sort()).toEqual(Object.keys(OPTIONS).sort());
     const config = parseConfig(argv, {});
     expect(checkOptions(config)).toEqual(config);

@@ -25,7 +25,7 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
   if (dir === '') {
     const shard = new ShardState(index, retentionMs, init.limits, nowMs, metered);
     shard.lost = (h.flags & SHARD_FLAG_LOST) !== 0;
-    shard.metrics = ctx.metrics.claim(gid);
+    if (init.countMetrics) shard.metrics = ctx.metrics.claim(gid);
     ctx.shards.set(gid, shard);
     return void ctx.reply(h, STATUS.OK);
   }
@@ -44,7 +44,7 @@ export function createShard(ctx: OwnerContext, h: Header, r: WireReader, nowMs: 
   shard.resume(recovery.nextSeq, recovery.lastArrivalMs);
   // Records that expired while the server was down are not served, not even until the next trim.
   log.trimBefore(nowMs - retentionMs);
-  shard.metrics = ctx.metrics.claim(gid);
+  if (init.countMetrics) shard.metrics = ctx.metrics.claim(gid);
   ctx.shards.set(gid, shard);
   const text = Buffer.from(recovery.notes.join('\n'), 'utf8');
   writeRecovery(ctx.reply(h, STATUS.OK, recoveryReplyBytes(text)), recovery.records, shard.nextSeq, recovery.truncatedBytes, text);

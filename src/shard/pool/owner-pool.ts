@@ -193,6 +193,8 @@ export interface OwnerPoolOptions {
   hotBytes: number;
   /** Segment file descriptors all owners keep open at most (--open-files), shared out evenly. */
   openFiles: number;
+  /** false (--no-metrics): the owners count nothing. */
+  countMetrics: boolean;
 }
 
 export interface OwnerStats {
@@ -240,6 +242,7 @@ export class OwnerPool {
       index,
       health: OwnerHealth.create(),
       metrics: createMetricsBuffer(),
+      countMetrics: o.countMetrics,
       openFiles: Math.max(1, Math.floor(o.openFiles / o.workers)),
     };
     const worker = new Worker(new URL('../owner/owner-worker.js', import.meta.url), { workerData: init, name: `riffle-owner-${index}` });
