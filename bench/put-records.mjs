@@ -1,20 +1,26 @@
 // End-to-end PutRecords benchmark: Riffle (both ports) and kinesalite side by side in one run.
 // Servers and the load generator are separate processes on 127.0.0.1; each scenario is bounded
-// in time. Writes bench/results/put-records-<time>.json and prints a table with ratios.
+// in time. With --target, the Riffle rows run against a server already running (the user's own,
+// with its limits on) instead. Writes bench/results/put-records-<time>.json and .html (charts),
+// prints a table with ratios.
 //   node bench/put-records.mjs [--seconds 5] [--concurrency 8] [--batch 500] [--bytes 100] [--shards 4]
-//                              [--out file.json] [--only text]   (--help describes each)
+//                              [--keys uniform:N] [--target URL] [--out file.json] [--only text] [--open]
+//   (--help describes each)
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { api } from './lib/aws-api.mjs';
+import { htmlReport } from './lib/html-report.mjs';
 import { parseOptions } from './lib/options.mjs';
+import { openInBrowser, probeTarget, targetScenarios, targetStreams } from './lib/target.mjs';
 
 const opt = parseOptions(process.argv.slice(2), {
   command: 'riffle bench',
-  defaults: { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, out: '', only: '' },
-  text: ['out', 'only'],
+  defaults: { seconds: 5, concurrency: 8, batch: 500, bytes: 100, shards: 4, keys: '', target: '', 'stream-target': '', out: '', only: '', open: false },
+  text: ['out', 'only', 'keys', 'target', 'stream-target'],
+  flags: ['open'],
   positive: true,
   intro: [
     'usage: riffle bench [options]   (also: node bench/put-records.mjs [options]; npm run bench -- [options] builds first)',
@@ -29,8 +35,12 @@ const opt = parseOptions(process.argv.slice(2), {
     ['--batch <n>', 500, 'records per PutRecords request'],
     ['--bytes <n>', 100, 'bytes of data per record (the "1 KiB records" row always uses 1024)'],
     ['--shards <n>', 4, 'shards per stream (the in-process row always uses 4)'],
-    ['--out <file>', 'bench/results/put-records-<time>.json', 'where the JSON report is written'],
+    ['--keys <dist>', 'key-0 … key-<batch-1>', 'partition keys: uniform:N | zipf:N,s | hot:P (as riffle load --keys)'],
+    ['--target <url>', 'start servers here', "benchmark a server already running (its AWS port, e.g. http://127.0.0.1:4567), limits and all: its rows replace Riffle's (kinesalite still runs here as the baseline)"],
+    ['--stream-target <url>', 'the target port + 1', "--target's stream port (Riffle's uWS port: the WebSocket row); found by GET /health when not given"],
+    ['--out <file>', 'bench/results/put-records-<time>.json', 'where the JSON report is written (the HTML report beside it, .html)'],
     ['--only <text>', 'every scenario', 'run only the scenarios whose label contains text (kinesalite and the reference row always run)'],
+    ['--open', '', 'open the HTML report in a browser when done (xdg-open)'],
   ],
   footer: ['The enhanced fan-out benchmark is separate: node bench/fanout.mjs --help'],
 });
@@ -80,7 +90,8 @@ function runLoad(url, s, stream, bytes, rate) {
     mode === 'inproc'
       ? [here('./load/in-process-load.mjs'), opt.seconds, opt.concurrency, opt.batch, bytes]
       : [here('./load/put-records-load.mjs'), url, mode, protocol, stream, opt.seconds, opt.concurrency, opt.batch, bytes, rate];
-  const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: (opt.seconds + 30) * 1000 });
+  const env = { ...process.env, RIFFLE_BENCH_PROGRESS: '1', ...(opt.keys === '' ? {} : { RIFFLE_BENCH_KEYS: opt.keys }), ...(s.signed ? { RIFFLE_BENCH_CREDENTIALS: 'chain' } : {}) };
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: (opt.seconds + 30) * 1000, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
@@ -106,6 +117,12 @@ const scenarios = [
   { engine: 'kinesalite', port: 'aws', mode: 'sdk', protocol: 'http1', label: 'AWS SDK v3 HTTP/1.1 → kinesalite' },
 ];
 
+const target = opt.target === '' ? null : await probeTarget(opt.target, opt['stream-target']);
+if (target !== null) {
+  // The user's server replaces the Riffle rows; kinesalite stays as the baseline.
+  scenarios.splice(0, scenarios.length, ...targetScenarios(target), ...scenarios.filter((s) => s.engine === 'kinesalite'));
+  process.stderr.write(`target ${target.url}: ${target.riffle ? `Riffle ${target.version}` : 'a Kinesis endpoint'}${target.streamUrl ? `, stream port ${target.streamUrl}` : ''}${target.signed ? ', signed requests (the SDK rows only)' : ''}\n`);
+}
 if (opt.only !== '') {
   const keep = scenarios.filter((s) => s.label.includes(opt.only) || s.reference || s.engine === 'kinesalite');
   scenarios.splice(0, scenarios.length, ...keep);
@@ -137,16 +154,29 @@ async function timeRecovery(proc, dataDir) {
   again.child.kill('SIGTERM');
   return { recoveryMs: ms, recoveredBytes: bytes, recoverySecPerGB: ms / 1000 / (bytes / 1e9) };
 }
-const riffle = await startRiffle();
+const riffle = target === null ? await startRiffle() : null;
 const kinesalite = await startProcess([here('./servers/kinesalite.cjs'), '0'], /listening on http:\/\/[\d.]+:(\d+)/);
 const results = [];
 try {
   for (const [i, s] of scenarios.entries()) {
     const dataDir = s.durable ? mkdtempSync(join(tmpdir(), 'riffle-bench-')) : null;
-    const proc = s.fresh ? await startRiffle(dataDir) : s.engine === 'riffle' ? riffle : kinesalite;
-    const port = s.engine === 'riffle' && s.port === 'uws' ? proc.ports[1] : proc.ports[0];
-    const stream = `bench-${i}`;
+    const proc = s.engine === 'target' ? null : s.fresh ? await startRiffle(dataDir) : s.engine === 'riffle' ? riffle : kinesalite;
+    const port = proc === null ? null : s.engine === 'riffle' && s.port === 'uws' ? proc.ports[1] : proc.ports[0];
+    const stream = s.engine === 'target' ? `riffle-bench-${process.pid}-${i}` : `bench-${i}`;
     process.stderr.write(`  ${s.label} ... `);
+    if (s.engine === 'target') {
+      const streams = targetStreams(target, opt.shards);
+      try {
+        await streams.create(stream);
+        const load = runLoad(s.port === 'uws' ? target.streamUrl : target.url, s, stream, opt.bytes, 0);
+        results.push({ ...s, ...load, serverCpuCores: null, serverRssBytes: null });
+      } finally {
+        await streams.delete(stream);
+      }
+      Object.assign(results[results.length - 1], { bytes: opt.bytes, offeredRecordsPerSec: null, megabytesPerSec: (results[results.length - 1].recordsPerSec * opt.bytes) / 1e6 });
+      process.stderr.write(`\n  = ${Math.round(results[results.length - 1].recordsPerSec)} records/s (${results[results.length - 1].failed} refused)\n`);
+      continue;
+    }
     const bytes = s.bytes ?? opt.bytes;
     let rate = 0;
     if (s.mode === 'inproc') {
@@ -175,10 +205,10 @@ try {
     }
     Object.assign(results[results.length - 1], { bytes, offeredRecordsPerSec: rate || null, megabytesPerSec: (results[results.length - 1].recordsPerSec * bytes) / 1e6 });
     const load = results[results.length - 1];
-    process.stderr.write(`${Math.round(load.recordsPerSec)} records/s\n`);
+    process.stderr.write(`\n  = ${Math.round(load.recordsPerSec)} records/s\n`);
   }
 } finally {
-  riffle.child.kill('SIGTERM');
+  riffle?.child.kill('SIGTERM');
   kinesalite.child.kill('SIGTERM');
 }
 
@@ -189,24 +219,27 @@ for (const r of results) r.ratioVsKinesalite = base(r.mode) && r.bytes === opt.b
 // The durable log against a fresh in-memory server in the same run (issue 4's target: at least half).
 const memoryWs = results.find((r) => r.reference)?.recordsPerSec;
 for (const r of results) if (r.durable && !r.paced && memoryWs) r.ratioVsInMemory = r.recordsPerSec / memoryWs;
-const report = { benchmark: 'put-records', when: new Date().toISOString(), node: process.version, options: opt, results };
+const report = { benchmark: 'put-records', when: new Date().toISOString(), node: process.version, options: opt, ...(target === null ? {} : { target: { url: target.url, riffle: target.riffle, version: target.version } }), results };
 const file = opt.out || here(`./results/put-records-${report.when.replace(/[:.]/g, '-')}.json`);
 mkdirSync(here('./results'), { recursive: true });
 writeFileSync(file, JSON.stringify(report, null, 2));
+const htmlFile = file.replace(/\.json$/, '') + '.html';
+writeFileSync(htmlFile, htmlReport(report));
 
 const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toFixed(d));
-console.log(`\nPutRecords, ${opt.batch} × ${opt.bytes} B, ${opt.concurrency} in flight, ${opt.seconds} s each, ${opt.shards} shards, Riffle --no-throttle --in-memory`);
-console.log(['scenario'.padEnd(48), 'records/s'.padStart(10), 'MB/s'.padStart(7), 'vs kinesalite'.padStart(14), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'server CPU'.padStart(11), 'RSS MiB'.padStart(8)].join(' '));
+console.log(`\nPutRecords, ${opt.batch} × ${opt.bytes} B, ${opt.concurrency} in flight, ${opt.seconds} s each, ${opt.shards} shards${opt.keys ? `, keys ${opt.keys}` : ''}, ${target === null ? 'Riffle --no-throttle --in-memory' : `target ${target.url}`}`);
+console.log(['scenario'.padEnd(48), 'records/s'.padStart(10), 'MB/s'.padStart(7), 'vs kinesalite'.padStart(14), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'refused'.padStart(9), 'server CPU'.padStart(11), 'RSS MiB'.padStart(8)].join(' '));
 for (const r of results) {
   console.log(
-    [r.label.padEnd(48), fmt(r.recordsPerSec).padStart(10), fmt(r.megabytesPerSec, 1).padStart(7), (r.ratioVsKinesalite === null ? '-' : `${fmt(r.ratioVsKinesalite, 1)}×`).padStart(14), fmt(r.p50Ms, 1).padStart(8), fmt(r.p99Ms, 1).padStart(8), fmt(r.serverCpuCores, 2).padStart(11), (r.serverRssBytes === null ? '-' : fmt(r.serverRssBytes / 2 ** 20)).padStart(8)].join(' '),
+    [r.label.padEnd(48), fmt(r.recordsPerSec).padStart(10), fmt(r.megabytesPerSec, 1).padStart(7), (r.ratioVsKinesalite === null ? '-' : `${fmt(r.ratioVsKinesalite, 1)}×`).padStart(14), fmt(r.p50Ms, 1).padStart(8), fmt(r.p99Ms, 1).padStart(8), fmt(r.failed).padStart(9), fmt(r.serverCpuCores, 2).padStart(11), (r.serverRssBytes === null ? '-' : fmt(r.serverRssBytes / 2 ** 20)).padStart(8)].join(' '),
   );
 }
-console.log('MB/s counts record data only (10^6 bytes). p50/p99: each batch from send to its reply (put → ack).');
+console.log('MB/s counts record data only (10^6 bytes). p50/p99: each batch from send to its reply (put → ack). refused: records answered with an error (throttled, on a target with limits).');
 for (const r of results.filter((x) => x.durable && !x.paced)) {
   console.log(
     `durable vs in-memory WebSocket: ${fmt(r.ratioVsInMemory * 100)}%; recovery of ${fmt(r.recoveredBytes / 1e6)} MB took ${fmt(r.recoveryMs)} ms ` +
       `(${fmt(r.recoverySecPerGB, 1)} s per GB, server start included)`,
   );
 }
-console.log(`\nJSON: ${file}`);
+console.log(`\nJSON: ${file}\nHTML: ${htmlFile}`);
+if (opt.open) openInBrowser(htmlFile);

@@ -33,3 +33,4 @@ export { DirSink, readObjectMeta, isReservedName, TEMP_PREFIX } from './firehose
 export { SinkInputError } from './firehose/sinks/sink.js';
 export { S3Sink } from './firehose/sinks/s3-sink.js';
 export { deaggregate } from './firehose/sources/kpl.js';
+export { keyPicker, prng } from './cli/key-dist.js';

@@ -1,7 +1,8 @@
 // One AWS JSON 1.1 Kinesis call from a benchmark orchestrator (unsigned: Riffle and kinesalite
-// check only that a signature is present). Throws with the error body on a non-200 answer.
-export async function api(port, op, body) {
-  const res = await fetch(`http://127.0.0.1:${port}/`, {
+// check only that a signature is present). `at`: a port on 127.0.0.1, or a base URL. Throws with
+// the error body on a non-200 answer.
+export async function api(at, op, body) {
+  const res = await fetch(typeof at === 'number' ? `http://127.0.0.1:${at}/` : `${at}/`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',

@@ -3,7 +3,7 @@
 
 /**
  * spec: { command, intro: string[], rows: [[name, default shown, what]], defaults, text: [names],
- *         positive (numbers must be > 0; else >= 0), footer: string[] }.
+ *         flags: [names that take no value: true when given], positive (numbers must be > 0; else >= 0), footer: string[] }.
  * Returns the options (defaults overridden); prints help and exits 0 on --help, exits 2 on a bad option.
  */
 export function parseOptions(argv, spec) {
@@ -14,6 +14,7 @@ export function parseOptions(argv, spec) {
     console.error(`${spec.command}: ${message}`);
     process.exit(2);
   };
+  const flags = spec.flags ?? [];
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--help' || argv[i] === '-h') {
       console.log(helpText(spec));
@@ -21,6 +22,11 @@ export function parseOptions(argv, spec) {
     }
     if (!argv[i].startsWith('--')) fail(`unexpected argument '${argv[i]}'${list}`);
     const name = argv[i].slice(2);
+    if (flags.includes(name)) {
+      opt[name] = true;
+      i--; // a flag takes no value
+      continue;
+    }
     const value = argv[i + 1];
     if (!Object.hasOwn(opt, name)) fail(`unknown option ${argv[i]}${list}`);
     if (value === undefined) fail(`--${name} needs a value`);

@@ -9,31 +9,48 @@
 // fixed schedule whatever the replies do (at most 1,024 in flight), so latency is measured at that
 // offered load rather than at saturation. Latencies of batches sent in the first second (new
 // connections, cold JIT) are left out of its percentiles; their records still count.
+// RIFFLE_BENCH_KEYS=uniform:N|zipf:N,s|hot:P draws the partition keys from that distribution (as
+// `riffle load --keys`; 16 batches are prepared and sent in turn, so bodies stay pre-encoded);
+// without it, record i of every batch has key-i. RIFFLE_BENCH_PROGRESS=1 prints a line per second
+// on stderr. The JSON line always has perSecond: records accepted in each second of the run.
 import { writeSync } from 'node:fs';
 import http from 'node:http';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import WebSocket from 'ws';
+import { keyPicker, prng } from 'riffle/internal';
 
 const [url, mode, protocol, stream, seconds, concurrency, batch, bytes, rateArg] = process.argv.slice(2);
 const rate = Number(rateArg ?? 0);
 const endAt = Date.now() + Number(seconds) * 1000;
-const records = Array.from({ length: Number(batch) }, (_, i) => ({ PartitionKey: `key-${i}`, Data: Buffer.alloc(Number(bytes), i % 251) }));
+const keySpec = process.env.RIFFLE_BENCH_KEYS ?? '';
+const nextKey = keySpec === '' ? null : keyPicker(keySpec, prng(1));
+/** The batches sent in turn: one with fixed keys, or 16 drawn from RIFFLE_BENCH_KEYS. */
+const batches = Array.from({ length: nextKey === null ? 1 : 16 }, () =>
+  Array.from({ length: Number(batch) }, (_, i) => ({ PartitionKey: nextKey === null ? `key-${i}` : nextKey(), Data: Buffer.alloc(Number(bytes), i % 251) })),
+);
+const records = batches[0];
+let turnOfBatch = 0;
+const nextBatch = () => turnOfBatch++ % batches.length;
 
 let send;
 if (mode === 'raw') {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Number(concurrency) });
-  const body = Buffer.from(JSON.stringify({ StreamName: stream, Records: records.map((r) => ({ PartitionKey: r.PartitionKey, Data: r.Data.toString('base64') })) }));
+  const bodies = batches.map((b) => Buffer.from(JSON.stringify({ StreamName: stream, Records: b.map((r) => ({ PartitionKey: r.PartitionKey, Data: r.Data.toString('base64') })) })));
   const u = new URL(url);
-  const headers = {
+  const headersOf = (body) => ({
     'content-type': 'application/x-amz-json-1.1',
     'x-amz-target': 'Kinesis_20131202.PutRecords',
     authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0',
     'x-amz-date': '20260101T000000Z',
     'content-length': String(body.length),
-  };
+  });
+  const allHeaders = bodies.map(headersOf);
   send = () =>
     new Promise((resolve, reject) => {
+      const k = nextBatch();
+      const body = bodies[k];
+      const headers = allHeaders[k];
       const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: '/', agent, headers }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -46,25 +63,30 @@ if (mode === 'raw') {
       req.end(body);
     });
 } else if (mode === 'ws') {
-  // One frame, reused with a fresh batch id per send.
+  // One frame per prepared batch, reused with a fresh batch id per send.
   const name = Buffer.from(stream);
-  const parts = [Buffer.alloc(8), Buffer.alloc(2), name, Buffer.alloc(4)];
-  parts[0].writeUInt8(1, 0);
-  parts[0].writeUInt8(1, 1);
-  parts[1].writeUInt16LE(name.length);
-  parts[3].writeUInt32LE(records.length);
-  for (const r of records) {
-    const key = Buffer.from(r.PartitionKey);
-    const h = Buffer.alloc(3);
-    h.writeUInt16LE(key.length, 1);
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(r.Data.length);
-    parts.push(h, key, len, r.Data);
-  }
-  const template = Buffer.concat(parts);
+  const frameParts = (rs) => {
+    const parts = [Buffer.alloc(8), Buffer.alloc(2), name, Buffer.alloc(4)];
+    parts[0].writeUInt8(1, 0);
+    parts[0].writeUInt8(1, 1);
+    parts[1].writeUInt16LE(name.length);
+    parts[3].writeUInt32LE(rs.length);
+    for (const r of rs) {
+      const key = Buffer.from(r.PartitionKey);
+      const h = Buffer.alloc(3);
+      h.writeUInt16LE(key.length, 1);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(r.Data.length);
+      parts.push(h, key, len, r.Data);
+    }
+    return parts;
+  };
+  const parts = frameParts(records);
+  const templates = batches.map((b) => Buffer.concat(frameParts(b)));
   // STAMP_DATA=1: each send writes the wall time (ms, f64) into the first 8 bytes of every
   // record's data, so a push consumer can measure put → push latency (bench/fanout.mjs).
   const stampAt = [];
+  if (process.env.STAMP_DATA === '1' && batches.length > 1) throw new Error('STAMP_DATA=1 takes fixed keys (no RIFFLE_BENCH_KEYS)');
   if (process.env.STAMP_DATA === '1') {
     let at = parts.slice(0, 4).reduce((n, b) => n + b.length, 0);
     for (const r of records) {
@@ -101,7 +123,7 @@ if (mode === 'raw') {
     let conn = sockets[turn++ % sockets.length];
     for (let k = 0; k < sockets.length && conn.pending.size >= WS_WINDOW; k++) conn = sockets[turn++ % sockets.length];
     const id = nextId++;
-    const frame = Buffer.from(template);
+    const frame = Buffer.from(templates[nextBatch()]);
     frame.writeUInt32LE(id, 4);
     if (stampAt.length > 0) {
       const now = performance.timeOrigin + performance.now();
@@ -113,14 +135,17 @@ if (mode === 'raw') {
     });
   };
 } else {
+  // RIFFLE_BENCH_CREDENTIALS=chain (bench --target at a server that checks signatures): the
+  // credentials and region of the AWS environment, as any SDK application gets them.
+  const chain = process.env.RIFFLE_BENCH_CREDENTIALS === 'chain';
   const client = new KinesisClient({
     endpoint: url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+    region: chain ? (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1') : 'us-east-1',
+    ...(chain ? {} : { credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }),
     maxAttempts: 1,
     ...(protocol === 'http1' ? { requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: Number(concurrency) }) }) } : {}),
   });
-  send = async () => (await client.send(new PutRecordsCommand({ StreamName: stream, Records: records }))).FailedRecordCount;
+  send = async () => (await client.send(new PutRecordsCommand({ StreamName: stream, Records: batches[nextBatch()] }))).FailedRecordCount;
 }
 
 const latencies = [];
@@ -130,13 +155,28 @@ let accepted = 0;
 let failed = 0;
 let errors = 0;
 const start = Date.now();
+/** Records accepted in each second of the run (by when their reply came). */
+const perSecond = [];
+const count = (n) => {
+  const s = Math.floor((Date.now() - start) / 1000);
+  while (perSecond.length <= s) perSecond.push(0);
+  perSecond[s] += n;
+  accepted += n;
+};
+const progress =
+  process.env.RIFFLE_BENCH_PROGRESS === '1'
+    ? setInterval(() => {
+        const s = Math.floor((Date.now() - start) / 1000);
+        process.stderr.write(`\n    ${Math.min(Number(seconds), (Date.now() - start) / 1000).toFixed(1)}/${seconds} s  ${Math.round(perSecond[s - 1] ?? 0).toLocaleString('en-US')} records/s`);
+      }, 1000)
+    : null;
 async function worker() {
   while (Date.now() < endAt) {
     const t = performance.now();
     try {
       const f = await send();
       failed += f;
-      accepted += records.length - f;
+      count(records.length - f);
       latencies.push(performance.now() - t);
     } catch (e) {
       errors++;
@@ -184,7 +224,7 @@ async function paced() {
         send().then(
           (f) => {
             failed += f;
-            accepted += records.length - f;
+            count(records.length - f);
             if (warmup) return;
             const ms = performance.now() - t;
             latencies.push(ms);
@@ -205,9 +245,13 @@ const workers = mode === 'ws' ? Number(concurrency) * 16 : Number(concurrency);
 if (rate > 0) await paced();
 else await Promise.all(Array.from({ length: workers }, worker));
 const elapsed = (Date.now() - start) / 1000;
+if (progress !== null) {
+  clearInterval(progress);
+  process.stderr.write('\n');
+}
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
 const cpu = process.cpuUsage(cpu0);
 // Written synchronously: process.exit below would cut off an asynchronous write to a pipe.
-writeSync(1, JSON.stringify({ accepted, failed, errors, requests: latencies.length, elapsedSec: elapsed, recordsPerSec: accepted / elapsed, p50Ms: pct(50), p99Ms: pct(99), latencyWarmupSec: rate > 0 ? WARMUP_MS / 1000 : 0, loadCpuSec: (cpu.user + cpu.system) / 1e6, ...(timeline === null ? {} : { timeline }) }) + '\n');
+writeSync(1, JSON.stringify({ accepted, failed, errors, requests: latencies.length, elapsedSec: elapsed, recordsPerSec: accepted / elapsed, p50Ms: pct(50), p99Ms: pct(99), latencyWarmupSec: rate > 0 ? WARMUP_MS / 1000 : 0, loadCpuSec: (cpu.user + cpu.system) / 1e6, perSecond, p90Ms: pct(90), ...(timeline === null ? {} : { timeline }) }) + '\n');
 process.exit(0);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { startServer } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -88,3 +89,30 @@ it('bench/micro/decode.bench.mjs checks every decoder agrees, then times them an
   for (const r of report.rows) expect(r.recordsPerSec).toBeGreaterThan(0);
   expect(report.binaryVsJson).toBeGreaterThan(0);
 }, 90_000);
+
+it('riffle bench --target benchmarks a running server with its limits on, in its own streams, removed after', async () => {
+  const server = await startServer();
+  try {
+    const out = join(tmpdir(), `riffle-bench-target-${process.pid}.json`);
+    const { stderr } = await run(process.execPath, ['dist/cli/main.js', 'bench', '--target', `http://127.0.0.1:${server.port}`, '--stream-target', `http://127.0.0.1:${server.streamPort}`, '--seconds', '1.5', '--concurrency', '2', '--batch', '100', '--shards', '1', '--keys', 'uniform:50', '--out', out], { timeout: 90_000 });
+    expect(stderr).toContain(`target http://127.0.0.1:${server.port}: Riffle`);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { target: { riffle: boolean }; results: Array<{ engine: string; label: string; accepted: number; failed: number; perSecond: number[] }> };
+    expect(report.target.riffle).toBe(true);
+    const rows = report.results.filter((r) => r.engine === 'target');
+    // With the stream port (Riffle's: its GET /health answers), the WebSocket row runs too.
+    expect(rows.map((r) => r.label)).toEqual(['pre-encoded HTTP/1.1 → target', 'AWS SDK v3 default (HTTP/2) → target', 'AWS SDK v3 HTTP/1.1 → target', 'binary WebSocket → target stream port /ingest']);
+    for (const r of rows) {
+      // One shard takes 1,000 records/s (plus a second's burst): the rest is refused, as AWS would.
+      expect(r.accepted).toBeGreaterThan(0);
+      expect(r.accepted).toBeLessThan(4000);
+      expect(r.failed).toBeGreaterThan(0);
+      expect(r.perSecond.reduce((a, b) => a + b, 0)).toBe(r.accepted);
+    }
+    expect(readFileSync(out.replace(/\.json$/, '.html'), 'utf8')).toContain('<h1>riffle bench</h1>');
+    // Its streams are gone from the server.
+    const list = (await (await fetch(`http://127.0.0.1:${server.port}/stats`)).json()) as { streams: unknown[] };
+    expect(list.streams).toEqual([]);
+  } finally {
+    await server.stop();
+  }
+}, 120_000);

@@ -1,4 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,11 +8,12 @@ import { CreateStreamCommand, PutRecordsCommand, RegisterStreamConsumerCommand, 
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { h2Client, startServer, uniqueName, type RunningServer } from './harness.js';
+import { CLI, h2Client, startServer, uniqueName, type RunningServer } from './harness.js';
 import { httpRequest } from './metrics-scrape.js';
 import { CHROMIUM, needTool } from './tools.js';
 
 const chromium = await needTool(CHROMIUM);
+const run = promisify(execFile);
 /** Where the screenshot goes (git ignores it): look at it after a run. */
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
@@ -78,6 +81,27 @@ describe.runIf(chromium)('the dashboard, in Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it("renders riffle bench's HTML report offline: its table and both charts, no request and no error", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'riffle-bench-html-')), 'report.json');
+    await run(process.execPath, [CLI, 'bench', '--seconds', '0.4', '--concurrency', '2', '--batch', '20', '--only', 'SDK v3 default', '--out', out], { timeout: 90_000 });
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ label: string }> };
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    // Self-contained: nothing is fetched beyond the file itself.
+    await page.setRequestInterception(true);
+    page.on('request', (r) => (r.url().startsWith('file:') ? r.continue() : (problems.push(`fetched ${r.url()}`), r.abort())));
+    await page.goto(`file://${out.replace(/\.json$/, '.html')}`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.body.getAttribute('data-rendered') === 'yes', { timeout: 10_000 });
+    expect(await page.$$eval('#results tbody tr', (rows) => rows.map((r) => (r.children[1] as HTMLElement).innerText))).toEqual(report.results.map((r) => r.label));
+    expect(await page.$$eval('#throughput canvas', (c) => c.length)).toBe(1);
+    expect(await page.$$eval('#latency canvas', (c) => c.length)).toBe(1);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}bench-report.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('refuses the live feed to a page of another origin, and serves no page on the AWS port', async () => {
     const refused = await new Promise<number>((resolve) => {
