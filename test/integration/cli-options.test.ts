@@ -36,7 +36,7 @@ describe('riffle serve options', () => {
     expect(await exit(['serve', '--constructor', '1'])).toEqual({ code: 2, stderr: 'riffle: unknown option --constructor (try --help)\n' });
     expect(await exit(['bench', '--speed', '9'])).toEqual({
       code: 2,
-      stderr: 'riffle bench: unknown option --speed (options: --seconds, --concurrency, --batch, --bytes, --shards, --out, --only; --help explains them)\n',
+      stderr: 'riffle bench: unknown option --speed (options: --seconds, --concurrency, --batch, --bytes, --shards, --keys, --target, --stream-target, --out, --only, --open; --help explains them)\n',
     });
     expect(await exit(['bench', '--out'])).toEqual({ code: 2, stderr: 'riffle bench: --out needs a value\n' });
     expect(await exit(['bench', '--seconds', 'zero'])).toEqual({ code: 2, stderr: "riffle bench: --seconds needs a positive number, got 'zero'\n" });

@@ -58,7 +58,7 @@ describe.runIf(aws !== undefined && python !== undefined)('README walkthrough', 
 
   it('runs every step as written, each giving the output the README shows', async () => {
     const blocks = walkthrough();
-    expect(blocks.map((b) => b.lang)).toEqual(['sh', 'js', 'python', 'js', 'js', 'js', 'js', 'sh', 'sh']);
+    expect(blocks.map((b) => b.lang)).toEqual(['sh', 'js', 'python', 'js', 'js', 'js', 'js', 'sh', 'sh', 'sh']);
     for (const [i, block] of blocks.entries()) {
       const code = block.code
         .replaceAll('127.0.0.1:4567', `127.0.0.1:${server.port}`)
