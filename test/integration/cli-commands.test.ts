@@ -140,6 +140,12 @@ describe('riffle streams, describe, put, tail, load, stats', () => {
     for (const seqs of byShard.values()) expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? -1 : 1)));
     // The singles were put one after another: they come out in that order.
     expect(seen.map((r) => r.data).filter((d) => d.startsWith('single'))).toEqual(put.slice(0, 20));
+    // From a time: what arrived since, not the record put before the tail started (when it is older).
+    const since = seen[0]!.arrival;
+    const again = await riffle(['tail', stream, ...endpoint, '--from', since, '--limit', '60', '--poll-ms', '50']);
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim().split('\n').sort()).toEqual([...put].sort());
+    expect((await riffle(['tail', stream, ...endpoint, '--from', 'yesterday-ish'])).stderr).toBe('riffle tail: --from "yesterday-ish": latest, trim_horizon or an ISO 8601 time\n');
   });
 
   it("tail: follows a split into the shard's children, the parent's records first", async () => {

@@ -83,6 +83,28 @@ describe.runIf(openssl !== undefined)('TLS', () => {
     ws.close();
   });
 
+  it('serves /metrics, /health and the dashboard over TLS only', async () => {
+    const get = (port: number, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        https.get({ host: '127.0.0.1', port, path, ca, servername: 'localhost' }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).once('error', reject);
+      });
+    for (const port of [server.port, server.streamPort]) {
+      expect((await get(port, '/health')).body).toContain('"status":"ok"');
+      expect((await get(port, '/metrics')).body).toContain('aws_kinesis_incoming_records_total{stream_name="secure"} 1');
+      const plain = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.status, (e: Error) => e.name);
+      expect(plain).not.toBe(200);
+    }
+    expect((await get(server.streamPort, '/')).body).toContain('<title>Riffle</title>');
+    const ws = new WebSocket(`wss://127.0.0.1:${server.streamPort}/dashboard/live`, { ca });
+    const frame = await new Promise<Record<string, unknown>>((resolve, reject) => (ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)), ws.once('error', reject)));
+    expect((frame.streams as Array<{ name: string }>).map((s) => s.name)).toEqual(['secure']);
+    ws.close();
+  });
+
   it('refuses clients that do not trust the certificate, and cleartext, and stays up', async () => {
     const untrusting = new KinesisClient({ ...base(server.port), requestHandler: new NodeHttpHandler() });
     await expect(untrusting.send(new ListStreamsCommand({}))).rejects.toThrow(/self[- ]signed/i);
