@@ -96,8 +96,9 @@ function record(frame) {
       pushShard(h.in, sh.shardId, shardRates.get(sh.shardId).in, h.t.length);
       pushShard(h.out, sh.shardId, shardRates.get(sh.shardId).out, h.t.length);
     }
-    for (const [id, arr] of h.in) if (!shardRates.has(id) && arr.length < h.t.length) push(arr, null);
-    for (const [id, arr] of h.out) if (!shardRates.has(id) && arr.length < h.t.length) push(arr, null);
+    // A shard gone from the frame (retired) keeps its place on the time axis with gaps.
+    for (const [id, arr] of h.in) if (!shardRates.has(id)) push(arr, null);
+    for (const [id, arr] of h.out) if (!shardRates.has(id)) push(arr, null);
     push(h.wthr, r.wthr);
     push(h.rthr, r.rthr);
   }
@@ -247,7 +248,7 @@ function renderDeliveries(frame) {
           cell(fmtCount(d.incomingRecords), 'num'),
           buffer,
           cell(fmtCount(d.deliveredRecords) + ' rec', 'num'),
-          cell(fmtCount(d.objects) + (d.failedObjects > 0 ? ` (${fmtCount(d.failedObjects)} failed)` : ''), 'num'),
+          cell(fmtCount(d.objects) + (d.failedPuts > 0 ? ` (${fmtCount(d.failedPuts)} failed puts)` : ''), 'num'),
           cell(last),
           cell(d.dataFreshnessSeconds > 0 ? fmtAge(d.dataFreshnessSeconds * 1000) : '–', 'num'),
         ],

@@ -140,8 +140,8 @@ if (mode === 'raw') {
   const chain = process.env.RIFFLE_BENCH_CREDENTIALS === 'chain';
   const client = new KinesisClient({
     endpoint: url,
-    region: chain ? (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1') : 'us-east-1',
-    ...(chain ? {} : { credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }),
+    // The chain resolves the region too (environment, then ~/.aws/config), as the orchestrator's client does.
+    ...(chain ? {} : { region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }),
     maxAttempts: 1,
     ...(protocol === 'http1' ? { requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: Number(concurrency) }) }) } : {}),
   });

@@ -67,8 +67,10 @@ export async function loadCommand(argv: string[]): Promise<void> {
   const inFlightMax = num(p, 'in-flight', 64);
   const quiet = flag(p, 'quiet');
   const target = targetOf(p);
+  // The http and ws transports sign by themselves, with what the SDK's chain resolved (placeholder
+  // keys for a loopback endpoint with none: a server without --auth sigv4 takes any).
   const credentials = transportName === 'sdk' ? null : await target.credentials().catch(() => null);
-  const transport = transportOf(transportName, target, p, target.local && transportName !== 'sdk' ? null : credentials);
+  const transport = transportOf(transportName, target, p, credentials);
   const data = randomBytes(bytes);
 
   let scheduled = 0;
@@ -119,7 +121,7 @@ export async function loadCommand(argv: string[]): Promise<void> {
       },
       (err: unknown) => {
         failed += n;
-        fail(err instanceof BatchError ? err.code : (err as Error).name, n);
+        fail(err instanceof BatchError ? err.code : ((err as NodeJS.ErrnoException).code ?? (err as Error).name), n);
       },
     );
     const tracked: Promise<void> = request.finally(() => {
@@ -194,4 +196,9 @@ export async function loadCommand(argv: string[]): Promise<void> {
     timeline,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
+  // Nothing stored and something refused (no such stream, the server down): a failed run.
+  if (stored === 0 && failed > 0) {
+    process.stderr.write(`riffle load: nothing was stored (${[...errors].map(([code, n]) => `${code} × ${n}`).join(', ')})\n`);
+    process.exitCode = 1;
+  }
 }

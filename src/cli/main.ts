@@ -132,6 +132,12 @@ const CLIENT_COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
  * signature): its name and message and exit code 1, without a stack trace.
  */
 async function client(name: string, argv: string[]): Promise<void> {
+  // `riffle tail s | head`: the reader went away, which ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    console.error(`riffle ${name}: standard output: ${err.message}`);
+    process.exit(1);
+  });
   try {
     await CLIENT_COMMANDS[name]!(argv);
   } catch (err) {

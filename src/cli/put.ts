@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { RETRYABLE_CODES } from '../client/transport.js';
-import { PUT_RECORDS_BYTES_MAX, PUT_RECORDS_MAX } from '../limits.js';
+import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_BYTES_MAX, PUT_RECORDS_MAX, RECORD_BYTES_LIMIT } from '../limits.js';
 import { flag, helpText, num, parseArgs, str, UsageError, type OptionTable } from './args.js';
 import { TARGET_OPTIONS, targetOf } from './target.js';
 
@@ -19,6 +19,9 @@ export const PUT_HELP = helpText(
   'Puts each line of standard input as one record (its text, without the newline), in PutRecords batches sent as lines come; throttled records are sent again. Prints what was stored on standard error; exits 1 if a record could not be stored.',
   OPTIONS,
 );
+
+/** A whole PutRecords refused for one of its records: the batch is sent again record by record. */
+const BAD_RECORD_ERRORS = new Set(['ValidationException', 'InvalidArgumentException']);
 
 /** A line becomes a record after this long without another (a slow pipe is not held back). */
 const LINGER_MS = 50;
@@ -57,7 +60,20 @@ export async function putCommand(argv: string[]): Promise<void> {
   const send = async (batch: Array<{ entry: PutRecordsRequestEntry; line: number }>): Promise<void> => {
     let todo = batch;
     for (let attempt = 0; todo.length > 0; attempt++) {
-      const out = await target.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: todo.map((t) => t.entry) }));
+      let out;
+      try {
+        out = await target.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: todo.map((t) => t.entry) }));
+      } catch (err) {
+        // A record the stream refuses (larger than its maximum record size) fails the whole call:
+        // each record is then sent alone, so only the bad line fails, by its number.
+        if (!BAD_RECORD_ERRORS.has((err as Error).name)) throw err;
+        if (todo.length === 1) {
+          failures.push(`line ${todo[0]!.line}: ${(err as Error).name}: ${(err as Error).message}`);
+          return;
+        }
+        for (const one of todo) await send([one]);
+        return;
+      }
       const again: typeof todo = [];
       (out.Records ?? []).forEach((r, i) => {
         if (r.SequenceNumber !== undefined) stored++;
@@ -77,7 +93,7 @@ export async function putCommand(argv: string[]): Promise<void> {
       let bytes = 0;
       while (pending.length > 0 && batch.length < PUT_RECORDS_MAX) {
         const next = pending[0]!;
-        const size = (next.entry.Data?.length ?? 0) + (next.entry.PartitionKey?.length ?? 0);
+        const size = (next.entry.Data?.length ?? 0) + Buffer.byteLength(next.entry.PartitionKey ?? '');
         if (batch.length > 0 && bytes + size > PUT_RECORDS_BYTES_MAX) break;
         bytes += size;
         batch.push(pending.shift()!);
@@ -110,11 +126,24 @@ export async function putCommand(argv: string[]): Promise<void> {
       }
       key = typeof value === 'string' ? value : JSON.stringify(value);
     }
-    pending.push({ entry: { PartitionKey: key ?? randomBytes(8).toString('hex'), Data: Buffer.from(text, 'utf8') }, line: lineNo });
+    const partitionKey = key ?? randomBytes(8).toString('hex');
+    // What no stream takes is refused here, by its line (the stream's own record size limit, 1 to
+    // 10 MiB, is the server's to say: such a record fails alone, by its line, when sent).
+    if (partitionKey.length > PARTITION_KEY_CHARS_MAX) {
+      failures.push(`line ${lineNo}: the key is ${partitionKey.length} characters; Kinesis takes 1 to ${PARTITION_KEY_CHARS_MAX}`);
+      return;
+    }
+    const data = Buffer.from(text, 'utf8');
+    if (data.length + Buffer.byteLength(partitionKey) > RECORD_BYTES_LIMIT) {
+      failures.push(`line ${lineNo}: ${data.length} bytes; a record is at most ${RECORD_BYTES_LIMIT} bytes of data and key`);
+      return;
+    }
+    pending.push({ entry: { PartitionKey: partitionKey, Data: data }, line: lineNo });
     if (pending.length >= PUT_RECORDS_MAX) flush();
     else timer ??= setTimeout(flush, LINGER_MS);
     if (queued + pending.length >= PENDING_MAX) input.pause();
   });
+  let fatal: unknown = null;
   try {
     await new Promise<void>((resolve) => input.once('close', resolve));
     flush();
@@ -122,10 +151,14 @@ export async function putCommand(argv: string[]): Promise<void> {
     let last: Promise<void>;
     do await (last = sending);
     while (last !== sending);
+  } catch (err) {
+    fatal = err; // the whole call was refused (no such stream, a refused signature): said below, after what was stored
   } finally {
     target.kinesis.destroy();
   }
   for (const f of failures) process.stderr.write(`riffle put: ${f}\n`);
-  process.stderr.write(`riffle put: ${stored} record(s) stored in ${stream}${retried > 0 ? ` (${retried} sent again after throttling)` : ''}${failures.length > 0 ? `; ${failures.length} not stored` : ''}\n`);
+  const notStored = failures.length > 0 ? `; ${failures.length} not stored` : fatal !== null ? '; the rest not stored' : '';
+  process.stderr.write(`riffle put: ${stored} record(s) stored in ${stream}${retried > 0 ? ` (${retried} sent again after throttling)` : ''}${notStored}\n`);
+  if (fatal !== null) throw fatal;
   if (failures.length > 0) process.exitCode = 1;
 }

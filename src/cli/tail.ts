@@ -61,7 +61,8 @@ export async function tailCommand(argv: string[]): Promise<void> {
   if (p.help) return void process.stdout.write(TAIL_HELP);
   const stream = p.positional[0];
   if (stream === undefined) throw new UsageError('name the stream: riffle tail <stream>');
-  const from = (str(p, 'from') ?? 'latest').toLowerCase();
+  const fromText = str(p, 'from') ?? 'latest';
+  const from = fromText.toLowerCase();
   let type: ShardIteratorType;
   let timestamp: Date | undefined;
   if (from === 'latest') type = 'LATEST';
@@ -98,7 +99,7 @@ export async function tailCommand(argv: string[]): Promise<void> {
     const closed = (s: Shard) => s.SequenceNumberRange?.EndingSequenceNumber !== undefined;
     const first = type === 'LATEST' ? shards.filter((s) => !closed(s)) : shards.filter((s) => parentsOf.get(s.ShardId!)!.length === 0);
     for (const s of first) await open(s.ShardId!, type, timestamp);
-    process.stderr.write(`riffle tail: following ${stream} (${readers.length} shard(s)) from ${from}\n`);
+    process.stderr.write(`riffle tail: following ${stream} (${readers.length} shard(s)) from ${fromText}\n`);
 
     let printed = 0;
     while (!stopping && printed < limit && Date.now() < deadline && readers.length > 0) {
@@ -140,7 +141,8 @@ export async function tailCommand(argv: string[]): Promise<void> {
       for (let i = readers.length - 1; i >= 0; i--) if (readers[i]!.iterator === undefined) readers.splice(i, 1);
       for (const [shardId, parents] of parentsOf) {
         if (ended.has(shardId) || readers.some((r) => r.shardId === shardId) || parents.length === 0 || !parents.every((x) => ended.has(x))) continue;
-        await open(shardId, 'TRIM_HORIZON');
+        // A child from its start; from a time, from that time (its older records are before it too).
+        await open(shardId, type === 'AT_TIMESTAMP' ? 'AT_TIMESTAMP' : 'TRIM_HORIZON', timestamp);
         busy = true;
       }
       if (!busy) await new Promise((resolve) => setTimeout(resolve, pollMs));

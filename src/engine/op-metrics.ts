@@ -1,4 +1,4 @@
-import type { Consumer, Stream } from './model.js';
+import type { Consumer, Shard, Stream } from './model.js';
 
 /**
  * Stream-level metrics of the Kinesis operations, with CloudWatch's names (PutRecords.Bytes,
@@ -25,7 +25,7 @@ export const OP = {
   GET_RECORDS_SUCCESS: 8,
   GET_RECORDS_BYTES: 9,
   GET_RECORDS_RECORDS: 10,
-  /** The last GetRecords answer's MillisBehindLatest (a gauge: CloudWatch reports its maximum). */
+  /** The last GetRecords answer's MillisBehindLatest (the stream-level gauge is the maximum over its shards' last: kinesis-view). */
   GET_RECORDS_ITERATOR_AGE_MS: 11,
   /** Three latency histograms follow: PutRecord, PutRecords, GetRecords. */
   LATENCY: 12,
@@ -52,9 +52,13 @@ export interface Histogram {
   sum: number;
 }
 
+/** A shard's enhanced fan-out deliveries: every event sent to every consumer (its OutgoingRecords/Bytes part). */
+export const PUSHED = { RECORDS: 0, BYTES: 1 } as const;
+
 export class OpMetrics {
   private readonly streams = new WeakMap<Stream, Float64Array>();
   private readonly consumers = new WeakMap<Consumer, Float64Array>();
+  private readonly pushed = new WeakMap<Shard, Float64Array>();
 
   /** false (--no-metrics): nothing is counted; every stream's words stay zero. */
   constructor(readonly enabled = true) {}
@@ -92,7 +96,8 @@ export class OpMetrics {
   putRecords(stream: Stream, stored: number, storedBytes: number, throttled: number, failed: number): void {
     if (!this.enabled) return;
     const w = this.of(stream);
-    w[OP.PUT_RECORDS_SUCCESS]! += 1;
+    // AWS: "the number of PutRecords operations where at least one record succeeded".
+    if (stored > 0) w[OP.PUT_RECORDS_SUCCESS]! += 1;
     w[OP.PUT_RECORDS_BYTES]! += storedBytes;
     w[OP.PUT_RECORDS_TOTAL_RECORDS]! += stored + failed;
     w[OP.PUT_RECORDS_SUCCESSFUL_RECORDS]! += stored;
@@ -126,9 +131,22 @@ export class OpMetrics {
     this.ofConsumer(consumer)[EVENT.SUBSCRIBE_RATE_EXCEEDED]! += 1;
   }
 
-  /** One SubscribeToShardEvent sent to the consumer. */
-  event(consumer: Consumer, records: number, bytes: number, millisBehindLatest: number): void {
+  /** What fan-out sent from the shard (zeros if nothing yet). */
+  pushedFrom(shard: Shard): Float64Array {
+    let words = this.pushed.get(shard);
+    if (words === undefined) this.pushed.set(shard, (words = new Float64Array(2)));
+    return words;
+  }
+
+  /**
+   * One SubscribeToShardEvent sent to the consumer from `shard` (`bytes`: data only). Counted per
+   * event sent, not per read: one owner read at the tip feeds every subscription of the shard.
+   */
+  event(consumer: Consumer, shard: Shard, records: number, bytes: number, millisBehindLatest: number): void {
     if (!this.enabled) return;
+    const p = this.pushedFrom(shard);
+    p[PUSHED.RECORDS]! += records;
+    p[PUSHED.BYTES]! += bytes;
     const w = this.ofConsumer(consumer);
     w[EVENT.SUCCESS]! += 1;
     w[EVENT.RECORDS]! += records;

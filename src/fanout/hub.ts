@@ -97,7 +97,7 @@ export class FanoutHub implements PushListener {
       now: () => this.engine.clock.now(),
       bytesPerSec: config.throttle ? config.pushBytesPerSec : 0,
       sessionMs,
-      sent: (batch) => this.engine.ops.event(consumer, batch.count, batch.bytes, batch.millisBehindLatest),
+      sent: (batch) => this.engine.ops.event(consumer, shard, batch.count, batch.count === 0 ? 0 : batch.dataBytes, batch.millisBehindLatest),
     });
     this.engine.ops.subscribed(consumer);
     this.byConsumerShard.set(key, { sub, startedMs: now, sessionMs });

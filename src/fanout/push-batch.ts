@@ -21,6 +21,8 @@ export const RECORDS_HEADER_BYTES = 28;
 /** Per record: f64 counter, f64 arrival ms, u16 key length, u32 data length; then key, then data. */
 export const PUSH_RECORD_FIXED_BYTES = READ_RECORD_FIXED_BYTES;
 
+const DATA_BYTES = Symbol('dataBytes');
+
 export class PushBatch {
   /** Where each record starts in `frame`. */
   private readonly starts: Uint32Array;
@@ -88,6 +90,15 @@ export class PushBatch {
   /** Key and data bytes, what a consumer's push limit is charged. */
   get bytes(): number {
     return this.frame.length - RECORDS_HEADER_BYTES - PUSH_RECORD_FIXED_BYTES * this.count;
+  }
+
+  /** Data bytes only (what IncomingBytes and SubscribeToShardEvent.Bytes count), summed once. */
+  get dataBytes(): number {
+    return this.memo(DATA_BYTES, () => {
+      let n = 0;
+      for (let i = 0; i < this.count; i++) n += this.frame.readUInt32LE((this.starts[i] as number) + 18);
+      return n;
+    });
   }
 
   seqAt(i: number): number {

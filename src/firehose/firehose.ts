@@ -217,7 +217,7 @@ export class Firehose {
     const source: DeliverySource =
       d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.sources.open(d, checkpoint?.shards);
     if (!this.live(d)) return; // deleted or shut down while the source was being found
-    const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log);
+    const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log, (stored) => this.metrics.attempted(d, stored));
     const delivery: Delivery = new Delivery(deliverySettings(d, this.sources.retryHours(d)), source, writer, this.engine.clock, {
       checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
       reread: () => {

@@ -16,7 +16,7 @@ export const FH = {
   /** Records, and bytes of the objects before compression (the records, with newlines when Firehose adds them), that the destination stored. */
   DELIVERY_RECORDS: 4,
   DELIVERY_BYTES: 5,
-  /** Objects stored, and objects tried (stored or given up): DeliveryToS3.Success is their ratio. */
+  /** Puts into the destination that stored an object, and every put (each retry counts): DeliveryToS3.Success is their ratio. */
   DELIVERY_SUCCESS: 6,
   DELIVERY_ATTEMPTS: 7,
   /** When the last object was stored (engine ms; 0: none yet). */
@@ -46,12 +46,18 @@ export class FirehoseMetrics {
     w[FH.THROTTLED_RECORDS]! += throttled;
   }
 
-  delivered(d: DeliveryStream, records: number, bytes: number, stored: boolean, nowMs: number): void {
+  /** One put into the destination (each retry of an object is one). */
+  attempted(d: DeliveryStream, stored: boolean): void {
     if (!this.enabled) return;
     const w = this.of(d);
     w[FH.DELIVERY_ATTEMPTS]! += 1;
-    if (!stored) return;
-    w[FH.DELIVERY_SUCCESS]! += 1;
+    if (stored) w[FH.DELIVERY_SUCCESS]! += 1;
+  }
+
+  /** An object stored (its records and bytes count as delivered), or given up on (they do not). */
+  delivered(d: DeliveryStream, records: number, bytes: number, stored: boolean, nowMs: number): void {
+    if (!this.enabled || !stored) return;
+    const w = this.of(d);
     w[FH.DELIVERY_RECORDS]! += records;
     w[FH.DELIVERY_BYTES]! += bytes;
     w[FH.LAST_DELIVERY_MS] = nowMs;

@@ -1,7 +1,8 @@
+import { getHeapStatistics } from 'node:v8';
 import type { Snapshot } from './families.js';
 import { C } from './kinesis-view.js';
 import { FH } from '../firehose/metrics.js';
-import { EVENT, OP } from '../engine/op-metrics.js';
+import { EVENT } from '../engine/op-metrics.js';
 
 /**
  * What the dashboard's WebSocket sends each second: one snapshot as plain JSON. Counters are
@@ -56,7 +57,8 @@ export interface DeliveryFrame {
   deliveredRecords: number;
   deliveredBytes: number;
   objects: number;
-  failedObjects: number;
+  /** Puts into the destination that failed (each retry counts). */
+  failedPuts: number;
   bufferedBytes: number;
   bufferedRecords: number;
   bufferBytes: number;
@@ -65,8 +67,22 @@ export interface DeliveryFrame {
   dataFreshnessSeconds: number;
 }
 
+/**
+ * RSS and heap without a descriptor: process.memoryUsage() reads /proc and throws EMFILE when the
+ * process has none left, which is exactly when someone looks at the dashboard.
+ */
+function memory(): { rss: number; heapUsed: number } {
+  let rss = 0;
+  try {
+    rss = process.memoryUsage.rss();
+  } catch {
+    // no descriptor to read it with: 0 until there is
+  }
+  return { rss, heapUsed: getHeapStatistics().used_heap_size };
+}
+
 export function dashboardFrame(s: Snapshot, uptimeSeconds: number): DashboardFrame {
-  const mem = process.memoryUsage();
+  const mem = memory();
   return {
     nowMs: s.nowMs,
     process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, uptimeSeconds },
@@ -90,7 +106,7 @@ export function dashboardFrame(s: Snapshot, uptimeSeconds: number): DashboardFra
       incomingBytes: v.totals[C.INCOMING_BYTES]!,
       writeThrottled: v.totals[C.WRITE_THROTTLED]!,
       readThrottled: v.totals[C.READ_THROTTLED]!,
-      getRecordsIteratorAgeMs: v.ops[OP.GET_RECORDS_ITERATOR_AGE_MS]!,
+      getRecordsIteratorAgeMs: Math.max(0, ...v.shards.map((sh) => sh.iteratorAgeMs)),
       shards: v.shards.map((sh) => ({
         shardId: sh.shard.shardId,
         open: sh.open,
@@ -101,8 +117,8 @@ export function dashboardFrame(s: Snapshot, uptimeSeconds: number): DashboardFra
         adjacentParentShardId: sh.shard.adjacentParentShardId ?? null,
         incomingRecords: sh.counters[C.INCOMING_RECORDS]!,
         incomingBytes: sh.counters[C.INCOMING_BYTES]!,
-        outgoingRecords: sh.counters[C.GET_RECORDS]! + sh.counters[C.PUSH_RECORDS]!,
-        outgoingBytes: sh.counters[C.GET_BYTES]! + sh.counters[C.PUSH_BYTES]!,
+        outgoingRecords: sh.counters[C.GET_RECORDS]! + sh.pushedRecords,
+        outgoingBytes: sh.counters[C.GET_BYTES]! + sh.pushedBytes,
         writeThrottled: sh.counters[C.WRITE_THROTTLED]!,
         readThrottled: sh.counters[C.READ_THROTTLED]!,
         iteratorAgeMs: sh.iteratorAgeMs,
@@ -124,7 +140,7 @@ export function dashboardFrame(s: Snapshot, uptimeSeconds: number): DashboardFra
       deliveredRecords: d.counters[FH.DELIVERY_RECORDS]!,
       deliveredBytes: d.counters[FH.DELIVERY_BYTES]!,
       objects: d.counters[FH.DELIVERY_SUCCESS]!,
-      failedObjects: d.counters[FH.DELIVERY_ATTEMPTS]! - d.counters[FH.DELIVERY_SUCCESS]!,
+      failedPuts: d.counters[FH.DELIVERY_ATTEMPTS]! - d.counters[FH.DELIVERY_SUCCESS]!,
       bufferedBytes: d.bufferedBytes,
       bufferedRecords: d.bufferedRecords,
       bufferBytes: d.bufferBytes,

@@ -58,7 +58,11 @@ export class Dashboard {
           return { message: () => undefined, drain: () => undefined, closed: () => undefined };
         }
         this.peers.add(peer);
-        peer.send(this.frame());
+        try {
+          peer.send(this.frame());
+        } catch (err) {
+          console.error('riffle: the dashboard frame failed:', err);
+        }
         this.timer ??= setInterval(() => this.broadcast(), FRAME_MS);
         this.timer.unref();
         return {
@@ -76,7 +80,14 @@ export class Dashboard {
   private broadcast(): void {
     const ready = [...this.peers].filter((p) => p.bufferedBytes() < PEER_BACKLOG_BYTES);
     if (ready.length === 0) return;
-    const frame = this.frame();
+    let frame: string;
+    try {
+      frame = this.frame();
+    } catch (err) {
+      // The next second tries again; a timer callback that throws would end the process.
+      console.error('riffle: the dashboard frame failed:', err);
+      return;
+    }
     for (const peer of ready) peer.send(frame);
   }
 

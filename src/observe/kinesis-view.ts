@@ -2,6 +2,7 @@ import type { Engine } from '../engine/engine.js';
 import { isOpen } from '../engine/lineage.js';
 import { CONSUMER_STATUS, type Consumer, type Shard, type Stream } from '../engine/model.js';
 import { FanoutHub } from '../fanout/hub.js';
+import { PUSHED } from '../engine/op-metrics.js';
 import { SHARD, type MetricsReader } from '../shard/shard-metrics.js';
 
 /**
@@ -20,8 +21,6 @@ export const SHARD_COUNTERS = [
   SHARD.GET_RECORDS,
   SHARD.GET_CALLS,
   SHARD.READ_THROTTLED,
-  SHARD.PUSH_BYTES,
-  SHARD.PUSH_RECORDS,
 ] as const;
 /** ShardView.counters[C.X]: where SHARD.X sits among SHARD_COUNTERS. */
 export const C = {
@@ -32,8 +31,6 @@ export const C = {
   GET_RECORDS: 4,
   GET_CALLS: 5,
   READ_THROTTLED: 6,
-  PUSH_BYTES: 7,
-  PUSH_RECORDS: 8,
 } as const;
 
 export interface ShardView {
@@ -45,6 +42,9 @@ export interface ShardView {
   iteratorAgeMs: number;
   /** When its last record arrived (engine ms; 0: none since its owner took it). */
   lastArrivalMs: number;
+  /** Records and data bytes fan-out sent from it, to every consumer (engine/op-metrics.ts PUSHED). */
+  pushedRecords: number;
+  pushedBytes: number;
 }
 
 export interface SessionView {
@@ -71,30 +71,40 @@ export interface StreamView {
   consumers: ConsumerView[];
 }
 
-/** Keeps each shard's counters monotonic across owner replacements and retirement. */
+/**
+ * Keeps each shard's counters monotonic across owner replacements and retirement. It remembers
+ * where it last read a shard (which owner's table, which slot): when the shard has left that slot
+ * (retired, or its owner died and a replacement reopened it elsewhere), the slot's final counts are
+ * read first (a released slot keeps them until it is reused; a dead owner's table stays readable),
+ * then carried, and the new slot's counts add to them.
+ */
 class CounterFold {
-  /** Per shard gid: the table the last values came from, those values, then what earlier tables counted. */
-  private readonly seen = new WeakMap<Stream, Map<number, { table: MetricsReader | null; values: Float64Array }>>();
+  private readonly seen = new WeakMap<Stream, Map<number, { table: MetricsReader | null; base: number; values: Float64Array }>>();
 
-  /** `raw`: the shard's counters in `table` now; null when no table has the shard (retired, or its owner is being replaced). */
-  fold(stream: Stream, gid: number, table: MetricsReader | null, raw: Float64Array | null): Float64Array {
+  /** `table` and `base`: where the shard is counted now; null and -1 when no table has it. */
+  fold(stream: Stream, gid: number, table: MetricsReader | null, base: number): Float64Array {
     let byGid = this.seen.get(stream);
     if (byGid === undefined) this.seen.set(stream, (byGid = new Map()));
     const n = SHARD_COUNTERS.length;
     let state = byGid.get(gid);
-    if (state === undefined) byGid.set(gid, (state = { table, values: new Float64Array(2 * n) }));
-    const v = state.values;
-    // Another table (a replacement owner) counts from zero: what the last one counted is carried.
-    const moved = raw !== null && state.table !== table;
-    if (raw !== null) state.table = table;
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      if (raw !== null) {
-        if (moved || raw[i]! < v[i]!) v[n + i]! += v[i]!;
-        v[i] = raw[i]!;
+    if (state === undefined) byGid.set(gid, (state = { table: null, base: -1, values: new Float64Array(2 * n) }));
+    const v = state.values; // [0, n): the current slot's counts; [n, 2n): what earlier slots counted
+    if (state.table !== null && (table !== state.table || base !== state.base)) {
+      if (state.table.holds(state.base, gid)) for (let i = 0; i < n; i++) v[i] = Math.max(v[i]!, state.table.read(state.base, SHARD_COUNTERS[i]!));
+      if (table !== null) {
+        for (let i = 0; i < n; i++) {
+          v[n + i]! += v[i]!;
+          v[i] = 0;
+        }
       }
-      out[i] = v[n + i]! + v[i]!;
     }
+    if (table !== null) {
+      state.table = table;
+      state.base = base;
+      for (let i = 0; i < n; i++) v[i] = table.read(base, SHARD_COUNTERS[i]!);
+    }
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = v[n + i]! + v[i]!;
     return out;
   }
 }
@@ -117,23 +127,24 @@ export class KinesisView {
       if (list === undefined) sessions.set(sub.consumer, (list = []));
       list.push({ shardId: sub.shard.shardId, millisBehindLatest: sub.millisBehindLatest });
     }
-    const raw = new Float64Array(SHARD_COUNTERS.length);
     return engine.streams.list().map((stream) => {
       const totals = new Float64Array(SHARD_COUNTERS.length);
       const shards: ShardView[] = [];
       for (const shard of stream.shards) {
         const owner = owners[shard.owner];
         const base = owner?.slots.get(shard.gid);
-        if (base !== undefined) for (let i = 0; i < SHARD_COUNTERS.length; i++) raw[i] = owner!.reader.read(base, SHARD_COUNTERS[i]!);
-        const counters = this.fold.fold(stream, shard.gid, owner?.reader ?? null, base === undefined ? null : raw);
+        const counters = base === undefined ? this.fold.fold(stream, shard.gid, null, -1) : this.fold.fold(stream, shard.gid, owner!.reader, base);
         for (let i = 0; i < counters.length; i++) totals[i]! += counters[i]!;
         if (shard.retired === true) continue;
+        const pushed = engine.ops.pushedFrom(shard);
         shards.push({
           shard,
           open: isOpen(shard),
           counters,
           iteratorAgeMs: base === undefined ? 0 : owner!.reader.read(base, SHARD.GET_BEHIND_MS),
           lastArrivalMs: base === undefined ? 0 : owner!.reader.read(base, SHARD.LAST_ARRIVAL_MS),
+          pushedRecords: pushed[PUSHED.RECORDS]!,
+          pushedBytes: pushed[PUSHED.BYTES]!,
         });
       }
       const consumers = [...stream.consumers.values()]

@@ -11,12 +11,14 @@ const PAGE_HEADERS = { ...COMMON, 'X-Frame-Options': 'DENY', 'Content-Security-P
 
 /**
  * A SigV4-signed request is never a page: it is an AWS call (S3's GET on a bucket named "metrics"
- * goes to S3). Pages are GET and HEAD only.
+ * goes to S3). Pages are GET and HEAD only, without a query.
  */
 function isPageRequest(req: AwsHttpRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (req.headers.authorization !== undefined) return false;
-  return !/(^|&)x-amz-credential=/i.test(req.query);
+  // Pages take no query: an unsigned S3 request (`aws --no-sign-request s3 ls s3://stats`, a
+  // ListObjectsV2 with its query) is S3's to answer.
+  return req.query === '';
 }
 
 /**
@@ -24,7 +26,7 @@ function isPageRequest(req: AwsHttpRequest): boolean {
  * given (the stream port, unless --no-dashboard). Everything else is not a page.
  */
 export function pages(metrics: Metrics, health: Health, dashboard: Dashboard | null): PageHandler {
-  return (req) => {
+  const page = (req: AwsHttpRequest): Promise<AwsHttpResponse> | undefined => {
     if (!isPageRequest(req)) return undefined;
     if (req.path === '/metrics') {
       return metrics.text().then((text) => ({ status: 200, headers: { ...COMMON, 'Content-Type': metrics.contentType }, body: text }));
@@ -42,5 +44,18 @@ export function pages(metrics: Metrics, health: Health, dashboard: Dashboard | n
     const asset = dashboard?.assets.get(req.path);
     if (asset === undefined) return undefined;
     return Promise.resolve({ status: 200, headers: { ...PAGE_HEADERS, 'Content-Type': asset.type }, body: asset.body });
+  };
+  // A page that fails (a bug, a resource the process has run out of) is a 500 for that request,
+  // never a throw into the transport's handler.
+  const failed = (err: unknown): AwsHttpResponse => {
+    console.error('riffle: a page failed:', err);
+    return { status: 500, headers: { ...COMMON, 'Content-Type': 'text/plain; charset=utf-8' }, body: 'The page failed; the server log says why.\n' };
+  };
+  return (req) => {
+    try {
+      return page(req)?.catch(failed);
+    } catch (err) {
+      return Promise.resolve(failed(err));
+    }
   };
 }

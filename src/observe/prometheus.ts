@@ -10,6 +10,21 @@ import { KinesisView } from './kinesis-view.js';
  * lag, GC, heap). Nothing is counted here: the counters live where the work is done (the shard
  * owners' tables, the operations' per-stream words) and are only read when asked.
  */
+/**
+ * prom-client's process metrics, once per process: collecting them installs a process-wide GC
+ * observer and an event loop monitor that are never removed, which would keep every Riffle started
+ * in the process (tests, embedders) alive through its registry.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    // process_resident_memory_bytes, nodejs_eventloop_lag_*, GC, heap...
+    collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 10 });
+  }
+  return processRegistry;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly kinesis: KinesisView;
@@ -20,8 +35,7 @@ export class Metrics {
     private readonly firehose: Firehose,
   ) {
     this.kinesis = new KinesisView(engine);
-    // prom-client's process metrics: process_resident_memory_bytes, nodejs_eventloop_lag_*, GC, heap...
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    processMetrics();
     for (const family of FAMILIES) this.registry.registerMetric(this.metricOf(family) as never);
   }
 
@@ -56,11 +70,14 @@ export class Metrics {
   /** The exposition text. The families read `current` synchronously inside registry.metrics(). */
   async text(): Promise<string> {
     this.current = this.snapshot();
+    let ours: Promise<string>;
     try {
-      return await this.registry.metrics();
+      ours = this.registry.metrics();
     } finally {
-      this.current = null;
+      this.current = null; // the families have read it: prom-client calls every get() before it awaits
     }
+    // Two registries' text, one after the other: families of distinct names, one exposition.
+    return `${await processMetrics().metrics()}\n${await ours}`;
   }
 
   /** A prom-client metric (what Registry.registerMetric takes) whose samples come from the snapshot. */

@@ -7,7 +7,12 @@
  *
  * Layout, float64 words over a growable SharedArrayBuffer (the owner grows it as it takes shards):
  *   [0, OWNER_WORDS)  the owner's own: commits, syncs, sync seconds, a histogram of sync times
- *   then one slot of SLOT_WORDS per shard the owner has: word 0 is the shard's gid + 1 (0: free)
+ *   then one slot of SLOT_WORDS per shard the owner has. A slot's first word is its state, as an
+ *   int32 through Atomics (the counters are plain stores): gid + 1 while the owner has the shard,
+ *   -(gid + 1) once it let it go (its counters stay readable, final, until the slot is claimed
+ *   again), 0 never used. Atomics order it: a claim zeroes the counters before it stores the gid,
+ *   and a reader loads the gid before it reads them, so a reused slot never shows the last shard's
+ *   counts under the new one's gid, on any CPU.
  */
 
 /** Upper bounds (seconds) of the sync-time histogram's buckets; the last bucket is +Inf. */
@@ -25,9 +30,14 @@ export const OWNER = {
 } as const;
 const OWNER_WORDS = 24;
 
-/** Per shard. Counted by the owner: what the shard took and served, and what it refused. */
+/**
+ * Per shard. Counted by the owner: what the shard took, what GetRecords read, and what it refused.
+ * Enhanced fan-out is counted per event sent, on the main thread (engine/op-metrics.ts): one owner
+ * read at the tip feeds every subscription of the shard.
+ */
 export const SHARD = {
-  GID_PLUS_ONE: 0,
+  /** The slot's state (an int32 in the word's first 4 bytes, through Atomics): see the layout above. */
+  STATE: 0,
   INCOMING_BYTES: 1,
   INCOMING_RECORDS: 2,
   /** Records refused by the shard's write limit. */
@@ -39,12 +49,8 @@ export const SHARD = {
   READ_THROTTLED: 7,
   /** Milliseconds the last GetRecords answer was behind the shard's tip (its IteratorAgeMilliseconds). */
   GET_BEHIND_MS: 8,
-  /** Enhanced fan-out reads (unmetered): bytes and records sent. */
-  PUSH_BYTES: 9,
-  PUSH_RECORDS: 10,
-  PUSH_BEHIND_MS: 11,
   /** When the shard's last record arrived (engine ms; 0: none since the owner took the shard). */
-  LAST_ARRIVAL_MS: 12,
+  LAST_ARRIVAL_MS: 9,
 } as const;
 export const SLOT_WORDS = 16;
 
@@ -67,11 +73,13 @@ export class MetricsWriter {
    * costs on the per-record path.
    */
   words: Float64Array;
+  private states: Int32Array;
   private readonly free: number[] = [];
   private used = 0;
 
   constructor(private readonly buffer: SharedArrayBuffer) {
     this.words = new Float64Array(buffer, 0, buffer.byteLength / WORD);
+    this.states = new Int32Array(buffer, 0, buffer.byteLength / Int32Array.BYTES_PER_ELEMENT);
   }
 
   /** The base word of a new slot for the shard `gid`, its counters zero; -1 when the table is full. */
@@ -84,17 +92,20 @@ export class MetricsWriter {
       if (need > this.buffer.byteLength) {
         this.buffer.grow(Math.min(this.buffer.maxByteLength, Math.max(need, 2 * this.buffer.byteLength)));
         this.words = new Float64Array(this.buffer, 0, this.buffer.byteLength / WORD);
+        this.states = new Int32Array(this.buffer, 0, this.buffer.byteLength / Int32Array.BYTES_PER_ELEMENT);
       }
     }
     const base = OWNER_WORDS + slot * SLOT_WORDS;
     this.words.fill(0, base + 1, base + SLOT_WORDS);
-    this.words[base + SHARD.GID_PLUS_ONE] = gid + 1;
+    Atomics.store(this.states, 2 * (base + SHARD.STATE), gid + 1);
     return base;
   }
 
+  /** The shard is gone from this owner: its final counts stay readable until the slot is claimed again. */
   release(base: number): void {
     if (base < 0) return;
-    this.words[base + SHARD.GID_PLUS_ONE] = 0;
+    const i = 2 * (base + SHARD.STATE);
+    Atomics.store(this.states, i, -Math.abs(Atomics.load(this.states, i)));
     this.free.push((base - OWNER_WORDS) / SLOT_WORDS);
   }
 
@@ -120,10 +131,13 @@ export interface OwnerCounters {
 
 /** The main thread's side: a snapshot of the owner's counters, and each shard's slot by gid. */
 export class MetricsReader {
+  /** Length-tracking: they see the owner grow the table. */
   private readonly words: Float64Array;
+  private readonly states: Int32Array;
 
   constructor(buffer: SharedArrayBuffer) {
     this.words = new Float64Array(buffer);
+    this.states = new Int32Array(buffer);
   }
 
   owner(): OwnerCounters {
@@ -133,15 +147,19 @@ export class MetricsReader {
     return { commits: w[OWNER.COMMITS]!, syncs: w[OWNER.SYNCS]!, syncSeconds: w[OWNER.SYNC_SECONDS]!, syncBuckets: buckets };
   }
 
-  /** Every claimed slot's base word by gid, as of now (one pass over the table). */
+  /** The slot of every shard the owner has, by gid, as of now (one pass over the table). */
   slots(): Map<number, number> {
-    const w = this.words;
     const out = new Map<number, number>();
-    for (let base = OWNER_WORDS; base + SLOT_WORDS <= w.length; base += SLOT_WORDS) {
-      const g = w[base + SHARD.GID_PLUS_ONE]!;
-      if (g !== 0) out.set(g - 1, base);
+    for (let base = OWNER_WORDS; base + SLOT_WORDS <= this.words.length; base += SLOT_WORDS) {
+      const g = Atomics.load(this.states, 2 * (base + SHARD.STATE));
+      if (g > 0) out.set(g - 1, base);
     }
     return out;
+  }
+
+  /** Whether the slot at `base` still holds `gid`'s counts: the owner has the shard, or let it go and has not reused the slot. */
+  holds(base: number, gid: number): boolean {
+    return Math.abs(Atomics.load(this.states, 2 * (base + SHARD.STATE))) === gid + 1;
   }
 
   /** One counter of the slot at `base` (from slots()). */

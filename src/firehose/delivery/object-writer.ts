@@ -52,6 +52,8 @@ export class ObjectWriter {
     private readonly sink: ObjectSink,
     private readonly clock: Clock,
     private readonly log: (line: string) => void,
+    /** Each put into the sink, and whether it stored the object (DeliveryToS3.Success counts them all). */
+    private readonly attempted: (stored: boolean) => void = () => undefined,
   ) {}
 
   async write(batch: TakenBatch, settings: ObjectSettings): Promise<WriteOutcome> {
@@ -72,10 +74,12 @@ export class ObjectWriter {
       if (this.stopped) return { stored: false, reason: 'delivery stopped' };
       try {
         await this.sink.put(settings.bucket, key, body, { contentType: 'application/octet-stream', contentEncoding: contentEncodingOf(settings.format) });
+        this.attempted(true);
         return { stored: true, key, bytes: body.length };
       } catch (err) {
         const message = (err as Error).message;
         if (err instanceof SinkClosedError) return { stored: false, reason: 'delivery stopped', reread: true };
+        this.attempted(false);
         // Not the sink failing but the object it was given (a key it cannot hold): trying again cannot help.
         if (err instanceof SinkInputError) return { stored: false, reason: `${this.sink.description} cannot hold s3://${settings.bucket}/${key}: ${message}` };
         const now = this.clock.now();

@@ -91,24 +91,19 @@ function answerRead(ctx: OwnerContext, h: Header, shard: ShardState, fromSeq: nu
   // zero when nothing newer is waiting.
   const behindMs = behindAt === null || end ? 0 : Math.max(0, nowMs - behindAt);
   writeReadReply(w, nextSeq, behindMs, result.records);
-  if (shard.metrics >= 0) countRead(ctx.metrics.words, shard.metrics, push, result, behindMs);
+  // GetRecords' reads; fan-out is counted per event sent, on the main thread.
+  if (shard.metrics >= 0 && !push) countRead(ctx.metrics.words, shard.metrics, result, behindMs);
   if (end) setReplyFlags(w, READ_REPLY_SHARD_END);
 }
 
 /** Bytes are the records' data, as IncomingBytes counts them (writes.ts). */
-function countRead(m: Float64Array, base: number, push: boolean, result: ReadResult, behindMs: number): void {
+function countRead(m: Float64Array, base: number, result: ReadResult, behindMs: number): void {
   let bytes = 0;
   for (const record of result.records) bytes += record.data.length;
-  if (push) {
-    m[base + SHARD.PUSH_BYTES]! += bytes;
-    m[base + SHARD.PUSH_RECORDS]! += result.records.length;
-    m[base + SHARD.PUSH_BEHIND_MS] = behindMs;
-  } else {
-    m[base + SHARD.GET_BYTES]! += bytes;
-    m[base + SHARD.GET_RECORDS]! += result.records.length;
-    m[base + SHARD.GET_CALLS]! += 1;
-    m[base + SHARD.GET_BEHIND_MS] = behindMs;
-  }
+  m[base + SHARD.GET_BYTES]! += bytes;
+  m[base + SHARD.GET_RECORDS]! += result.records.length;
+  m[base + SHARD.GET_CALLS]! += 1;
+  m[base + SHARD.GET_BEHIND_MS] = behindMs;
 }
 
 /** POSITION: the counter a LATEST or AT_TIMESTAMP reader starts at. */
