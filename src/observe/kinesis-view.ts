@@ -81,13 +81,20 @@ export interface StreamView {
 class CounterFold {
   private readonly seen = new WeakMap<Stream, Map<number, { table: MetricsReader | null; base: number; values: Float64Array }>>();
 
-  /** `table` and `base`: where the shard is counted now; null and -1 when no table has it. */
-  fold(stream: Stream, gid: number, table: MetricsReader | null, base: number): Float64Array {
+  /**
+   * `table` and `base`: where the shard is counted now; null and -1 when no table has it.
+   * `earlier`: where a dead owner counted it, for a shard not seen before (no read came between
+   * its first records and its owner's death).
+   */
+  fold(stream: Stream, gid: number, table: MetricsReader | null, base: number, earlier: () => { table: MetricsReader; base: number } | null): Float64Array {
     let byGid = this.seen.get(stream);
     if (byGid === undefined) this.seen.set(stream, (byGid = new Map()));
     const n = SHARD_COUNTERS.length;
     let state = byGid.get(gid);
-    if (state === undefined) byGid.set(gid, (state = { table: null, base: -1, values: new Float64Array(2 * n) }));
+    if (state === undefined) {
+      const before = earlier();
+      byGid.set(gid, (state = { table: before?.table ?? null, base: before?.base ?? -1, values: new Float64Array(2 * n) }));
+    }
     const v = state.values; // [0, n): the current slot's counts; [n, 2n): what earlier slots counted
     if (state.table !== null && (table !== state.table || base !== state.base)) {
       if (state.table.holds(state.base, gid)) for (let i = 0; i < n; i++) v[i] = Math.max(v[i]!, state.table.read(state.base, SHARD_COUNTERS[i]!));
@@ -109,6 +116,15 @@ class CounterFold {
   }
 }
 
+/** The newest dead owner's table that still holds `gid`'s counts (rare: only for a shard never read before). */
+function earlierSlot(previous: readonly MetricsReader[], gid: number): { table: MetricsReader; base: number } | null {
+  for (const table of previous) {
+    const base = table.slotOf(gid);
+    if (base !== -1) return { table, base };
+  }
+  return null;
+}
+
 export class KinesisView {
   private readonly fold = new CounterFold();
 
@@ -116,10 +132,10 @@ export class KinesisView {
 
   streams(): StreamView[] {
     const engine = this.engine;
-    const owners: Array<{ reader: MetricsReader; slots: Map<number, number> }> = [];
+    const owners: Array<{ reader: MetricsReader; slots: Map<number, number>; previous: readonly MetricsReader[] }> = [];
     for (let i = 0; i < engine.owners; i++) {
-      const reader = engine.ownerStats(i).metrics;
-      owners.push({ reader, slots: reader.slots() });
+      const stats = engine.ownerStats(i);
+      owners.push({ reader: stats.metrics, slots: stats.metrics.slots(), previous: stats.previous });
     }
     const sessions = new Map<Consumer, SessionView[]>();
     for (const sub of FanoutHub.for(engine).subscriptions()) {
@@ -133,7 +149,8 @@ export class KinesisView {
       for (const shard of stream.shards) {
         const owner = owners[shard.owner];
         const base = owner?.slots.get(shard.gid);
-        const counters = base === undefined ? this.fold.fold(stream, shard.gid, null, -1) : this.fold.fold(stream, shard.gid, owner!.reader, base);
+        const earlier = () => earlierSlot(owner?.previous ?? [], shard.gid);
+        const counters = base === undefined ? this.fold.fold(stream, shard.gid, null, -1, earlier) : this.fold.fold(stream, shard.gid, owner!.reader, base, earlier);
         for (let i = 0; i < counters.length; i++) totals[i]! += counters[i]!;
         if (shard.retired === true) continue;
         const pushed = engine.ops.pushedFrom(shard);

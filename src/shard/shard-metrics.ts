@@ -157,6 +157,14 @@ export class MetricsReader {
     return out;
   }
 
+  /** The slot holding `gid`'s counts (the owner has the shard, or let it go and kept them), or -1. */
+  slotOf(gid: number): number {
+    for (let base = OWNER_WORDS; base + SLOT_WORDS <= this.words.length; base += SLOT_WORDS) {
+      if (Math.abs(Atomics.load(this.states, 2 * (base + SHARD.STATE))) === gid + 1) return base;
+    }
+    return -1;
+  }
+
   /** Whether the slot at `base` still holds `gid`'s counts: the owner has the shard, or let it go and has not reused the slot. */
   holds(base: number, gid: number): boolean {
     return Math.abs(Atomics.load(this.states, 2 * (base + SHARD.STATE))) === gid + 1;

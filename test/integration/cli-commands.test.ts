@@ -114,6 +114,24 @@ describe('riffle streams, describe, put, tail, load, stats', () => {
       ['u1', json[0]],
       ['u2', json[3]],
     ]);
+
+    // A line larger than the stream's records may be, and a key longer than Kinesis takes: only
+    // those lines fail, by their numbers; the lines around them are stored.
+    const sized = uniqueName('clisize');
+    await kinesis.send(new CreateStreamCommand({ StreamName: sized, ShardCount: 1 }));
+    const big = 'x'.repeat(1536 * 1024);
+    const lines2 = ['{"k":"a","v":"first"}', JSON.stringify({ k: 'b', v: big }), `{"k":"${'y'.repeat(300)}"}`, '{"k":"c","v":"last"}'];
+    const sizedRun = await riffle(['put', sized, ...endpoint, '--key-field', 'k'], lines2.join('\n'));
+    expect(sizedRun.code).toBe(1);
+    expect(sizedRun.stderr).toMatch(/line 2: (ValidationException|InvalidArgumentException): /);
+    expect(sizedRun.stderr).toContain('line 3: the key is 300 characters; Kinesis takes 1 to 256');
+    expect(sizedRun.stderr).toContain(`2 record(s) stored in ${sized}; 2 not stored`);
+    expect((await readAll(kinesis, sized)).map((r) => r.key)).toEqual(['a', 'c']);
+    // A stream that does not exist: the AWS error, after what was stored (nothing), exit 1.
+    const missing = await riffle(['put', 'no-such-stream', ...endpoint], 'one\n');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('riffle put: 0 record(s) stored in no-such-stream; the rest not stored');
+    expect(missing.stderr).toContain('riffle put: ResourceNotFoundException: Stream no-such-stream under account 000000000000 not found.');
   });
 
   it('tail: sees the records put after it started, each once, in order per shard and by arrival across shards', async () => {

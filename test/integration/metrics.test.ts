@@ -6,8 +6,11 @@ import {
   EnableEnhancedMonitoringCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  DescribeStreamConsumerCommand,
   PutRecordCommand,
   PutRecordsCommand,
+  RegisterStreamConsumerCommand,
+  SubscribeToShardCommand,
   type KinesisClient,
   type PutRecordsCommandOutput,
 } from '@aws-sdk/client-kinesis';
@@ -26,6 +29,16 @@ const payload = (i: number): Buffer => Buffer.alloc(B, 97 + (i % 26));
 
 async function putBatch(kinesis: KinesisClient, stream: string, n: number, bytes = B): Promise<PutRecordsCommandOutput> {
   return kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: Array.from({ length: n }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.alloc(bytes, 120) })) }));
+}
+
+async function waitForActive(kinesis: KinesisClient, streamArn: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    for (let i = 0; i < 100; i++) {
+      const d = await kinesis.send(new DescribeStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: name }));
+      if (d.ConsumerDescription?.ConsumerStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 describe.runIf(python)('GET /metrics and /health', () => {
@@ -111,6 +124,52 @@ describe.runIf(python)('GET /metrics and /health', () => {
     expect(m.shardSeries('aws_kinesis_iterator_age_milliseconds', stream)).toHaveLength(3);
   });
 
+  it('counts enhanced fan-out per event sent to each consumer: OutgoingRecords, SubscribeToShardEvent.Records and .Bytes (data only)', async () => {
+    const stream = uniqueName('mefo');
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+    await kinesis.send(new EnableEnhancedMonitoringCommand({ StreamName: stream, ShardLevelMetrics: ['OutgoingRecords', 'OutgoingBytes'] }));
+    const arn = `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`;
+    const consumers = ['c1', 'c2', 'c3'];
+    const arns: string[] = [];
+    for (const name of consumers) arns.push((await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: name }))).Consumer!.ConsumerARN!);
+    await waitForActive(kinesis, arn, consumers);
+    // All three subscribe at the tip: one owner read feeds them all.
+    const aborts = arns.map(() => new AbortController());
+    const seen = await Promise.all(
+      arns.map(async (consumerArn, i) => {
+        const sub = await kinesis.send(new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }), { abortSignal: aborts[i]!.signal });
+        return sub;
+      }),
+    ).then((subs) =>
+      Promise.all([
+        ...subs.map(async (sub) => {
+          let n = 0;
+          for await (const ev of sub.EventStream ?? []) {
+            n += ev.SubscribeToShardEvent?.Records?.length ?? 0;
+            if (n >= 40) break;
+          }
+          return n;
+        }),
+        (async () => {
+          await new Promise((r) => setTimeout(r, 200));
+          await putBatch(kinesis, stream, 40, 250);
+        })(),
+      ]),
+    );
+    for (const a of aborts) a.abort();
+    expect(seen.slice(0, 3)).toEqual([40, 40, 40]);
+    const m = await scrapeUntil(python!.command, server.port, (x) => x.shardSeries('aws_kinesis_outgoing_records_total', stream)[0]?.value === 120);
+    expect(m.shardSeries('aws_kinesis_outgoing_records_total', stream).map((x) => x.value)).toEqual([120]);
+    expect(m.shardSeries('aws_kinesis_outgoing_bytes_total', stream).map((x) => x.value)).toEqual([120 * 250]);
+    for (const name of consumers) {
+      const c = { stream_name: stream, consumer_name: name };
+      expect(m.value('aws_kinesis_subscribe_to_shard_event_records_total', c)).toBe(40);
+      expect(m.value('aws_kinesis_subscribe_to_shard_event_bytes_total', c)).toBe(40 * 250);
+      expect(m.value('aws_kinesis_subscribe_to_shard_success_total', c)).toBe(1);
+      expect(m.value('aws_kinesis_subscribe_to_shard_event_success_total', c)).toBeGreaterThan(0);
+    }
+  });
+
   it('counts the records the shard write limit refused in WriteProvisionedThroughputExceeded and PutRecords.ThrottledRecords', async () => {
     const stream = uniqueName('mthrottle');
     await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
@@ -133,6 +192,10 @@ describe.runIf(python)('GET /metrics and /health', () => {
     expect(m.value('aws_kinesis_put_records_successful_records_total', s)).toBe(stored);
     expect(m.value('aws_kinesis_incoming_records_total', s)).toBe(stored);
     expect(m.value('aws_kinesis_incoming_bytes_total', s)).toBe(stored * 1024);
+    // PutRecords.Success: the calls in which at least one record was stored.
+    const withStored = outs.filter((o) => (o.Records ?? []).some((r) => r.SequenceNumber !== undefined)).length;
+    expect(m.value('aws_kinesis_put_records_success_total', s)).toBe(withStored);
+    expect(m.value('aws_kinesis_put_records_latency_seconds_count', s)).toBe(4);
   });
 
   it("counts a delivery stream's records in and delivered (Firehose's IncomingRecords, DeliveryToS3.Records)", async () => {

@@ -13,6 +13,8 @@ import { createMetricsBuffer, MetricsReader } from '../shard-metrics.js';
 /** Requests waiting for room in a full request ring, per owner. Past this, callers get 503. */
 const BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
 const PUMP_WAIT_MS = 1000;
+/** Tables of dead owners kept per place in the pool, for the counts they made before they died. */
+const PREVIOUS_TABLES_MAX = 4;
 /** How often the pump looks at a holding owner's health. */
 const HOLDING_PUMP_WAIT_MS = 50;
 /**
@@ -49,6 +51,8 @@ class Owner {
   readonly health: OwnerHealth;
   /** The owner's counters (shard-metrics.ts): a replacement's start at zero. */
   readonly metrics: MetricsReader;
+  /** The tables of the owners this one replaced, newest first (PREVIOUS_TABLES_MAX): their final counts stay readable. */
+  previous: MetricsReader[] = [];
   /** Set while the pool restores a replacement's shards: only its restoring requests go through. */
   restoring = false;
 
@@ -199,6 +203,8 @@ export interface OwnerPoolOptions {
 
 export interface OwnerStats {
   metrics: MetricsReader;
+  /** The tables of the owners it replaced, newest first: what they counted before they died. */
+  previous: readonly MetricsReader[];
   requestRingBytes: number;
   requestRingCapacity: number;
   replyRingBytes: number;
@@ -276,6 +282,8 @@ export class OwnerPool {
       return void setTimeout(() => void this.replace(index, cause), 1000).unref();
     }
     if (this.closing) return void owner.worker.terminate();
+    const dead = this.owners[index]!;
+    owner.previous = [dead.metrics, ...dead.previous].slice(0, PREVIOUS_TABLES_MAX);
     owner.failure = RESTARTING_ERROR;
     owner.restoring = true;
     this.owners[index] = owner;
@@ -302,6 +310,7 @@ export class OwnerPool {
     const o = this.owners[index]!;
     return {
       metrics: o.metrics,
+      previous: o.previous,
       requestRingBytes: o.requests.usedBytes(),
       requestRingCapacity: REQUEST_RING_BYTES,
       replyRingBytes: o.replies.usedBytes(),
