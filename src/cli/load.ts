@@ -196,9 +196,11 @@ export async function loadCommand(argv: string[]): Promise<void> {
     timeline,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
-  // Nothing stored and something refused (no such stream, the server down): a failed run.
-  if (stored === 0 && failed > 0) {
-    process.stderr.write(`riffle load: nothing was stored (${[...errors].map(([code, n]) => `${code} × ${n}`).join(', ')})\n`);
+  // Nothing stored (no such stream, the server down, every record throttled): a failed run.
+  if (stored === 0 && sent > 0) {
+    const why = [...errors].map(([code, n]) => `${code} × ${n}`);
+    if (throttled > 0) why.push(`ProvisionedThroughputExceededException × ${throttled}`);
+    process.stderr.write(`riffle load: nothing was stored (${why.join(', ')})\n`);
     process.exitCode = 1;
   }
 }

@@ -42,6 +42,9 @@ export async function putCommand(argv: string[]): Promise<void> {
   const fixedKey = str(p, 'key');
   const keyField = str(p, 'key-field');
   if (fixedKey !== undefined && keyField !== undefined) throw new UsageError('--key and --key-field: one or the other');
+  if (fixedKey !== undefined && (fixedKey.length < 1 || fixedKey.length > PARTITION_KEY_CHARS_MAX)) throw new UsageError(`--key: 1 to ${PARTITION_KEY_CHARS_MAX} characters`);
+  // A name Kinesis refuses would fail every batch alike: said once, here.
+  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(stream)) throw new UsageError(`${JSON.stringify(stream)} is not a stream name (1 to 128 of a-z, A-Z, 0-9, _ . -)`);
   const keepEmpty = flag(p, 'keep-empty');
   const retries = num(p, 'retries', 10);
   const target = targetOf(p);
@@ -71,7 +74,15 @@ export async function putCommand(argv: string[]): Promise<void> {
           failures.push(`line ${todo[0]!.line}: ${(err as Error).name}: ${(err as Error).message}`);
           return;
         }
-        for (const one of todo) await send([one]);
+        // The first record alone: if it fails the same way, the error is the call's, not a record's.
+        const alone = await target.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: [todo[0]!.entry] })).then(
+          () => null,
+          (e: Error) => e,
+        );
+        if (alone !== null && alone.name === (err as Error).name && alone.message === (err as Error).message) throw err;
+        if (alone === null) stored++;
+        else failures.push(`line ${todo[0]!.line}: ${alone.name}: ${alone.message}`);
+        for (const one of todo.slice(1)) await send([one]);
         return;
       }
       const again: typeof todo = [];
@@ -129,7 +140,7 @@ export async function putCommand(argv: string[]): Promise<void> {
     const partitionKey = key ?? randomBytes(8).toString('hex');
     // What no stream takes is refused here, by its line (the stream's own record size limit, 1 to
     // 10 MiB, is the server's to say: such a record fails alone, by its line, when sent).
-    if (partitionKey.length > PARTITION_KEY_CHARS_MAX) {
+    if (partitionKey.length < 1 || partitionKey.length > PARTITION_KEY_CHARS_MAX) {
       failures.push(`line ${lineNo}: the key is ${partitionKey.length} characters; Kinesis takes 1 to ${PARTITION_KEY_CHARS_MAX}`);
       return;
     }
@@ -157,7 +168,7 @@ export async function putCommand(argv: string[]): Promise<void> {
     target.kinesis.destroy();
   }
   for (const f of failures) process.stderr.write(`riffle put: ${f}\n`);
-  const notStored = failures.length > 0 ? `; ${failures.length} not stored` : fatal !== null ? '; the rest not stored' : '';
+  const notStored = failures.length > 0 ? `; ${failures.length} not stored${fatal !== null ? ', nor the rest' : ''}` : fatal !== null ? '; the rest not stored' : '';
   process.stderr.write(`riffle put: ${stored} record(s) stored in ${stream}${retried > 0 ? ` (${retried} sent again after throttling)` : ''}${notStored}\n`);
   if (fatal !== null) throw fatal;
   if (failures.length > 0) process.exitCode = 1;

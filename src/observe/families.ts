@@ -142,7 +142,7 @@ export const FAMILIES: readonly Family[] = [
   perConsumer(`${K}subscribe_to_shard_rate_exceeded_total`, 'SubscribeToShard.RateExceeded: subscriptions refused within 5 s of the last one to the shard.', 'counter', EVENT.SUBSCRIBE_RATE_EXCEEDED),
   perConsumer(`${K}subscribe_to_shard_event_success_total`, 'SubscribeToShardEvent.Success: events sent (records, heartbeats, shard ends).', 'counter', EVENT.SUCCESS),
   perConsumer(`${K}subscribe_to_shard_event_records_total`, 'SubscribeToShardEvent.Records: records sent in events.', 'counter', EVENT.RECORDS),
-  perConsumer(`${K}subscribe_to_shard_event_bytes_total`, 'SubscribeToShardEvent.Bytes: bytes of keys and data sent in events.', 'counter', EVENT.BYTES),
+  perConsumer(`${K}subscribe_to_shard_event_bytes_total`, 'SubscribeToShardEvent.Bytes: bytes of record data sent in events.', 'counter', EVENT.BYTES),
   {
     name: `${K}subscribe_to_shard_event_millis_behind_latest`,
     help: "SubscribeToShardEvent.MillisBehindLatest: the consumer's largest lag over its open subscriptions (its last event's, when none is open).",

@@ -4,6 +4,7 @@ import { CONSUMER_STATUS, type Consumer, type Shard, type Stream } from '../engi
 import { FanoutHub } from '../fanout/hub.js';
 import { PUSHED } from '../engine/op-metrics.js';
 import { SHARD, type MetricsReader } from '../shard/shard-metrics.js';
+import { CounterFold } from './counter-fold.js';
 
 /**
  * The streams as metrics and the dashboard see them, read in one pass: each shard's counters from
@@ -71,71 +72,24 @@ export interface StreamView {
   consumers: ConsumerView[];
 }
 
-/**
- * Keeps each shard's counters monotonic across owner replacements and retirement. It remembers
- * where it last read a shard (which owner's table, which slot): when the shard has left that slot
- * (retired, or its owner died and a replacement reopened it elsewhere), the slot's final counts are
- * read first (a released slot keeps them until it is reused; a dead owner's table stays readable),
- * then carried, and the new slot's counts add to them.
- */
-class CounterFold {
-  private readonly seen = new WeakMap<Stream, Map<number, { table: MetricsReader | null; base: number; values: Float64Array }>>();
-
-  /**
-   * `table` and `base`: where the shard is counted now; null and -1 when no table has it.
-   * `earlier`: where a dead owner counted it, for a shard not seen before (no read came between
-   * its first records and its owner's death).
-   */
-  fold(stream: Stream, gid: number, table: MetricsReader | null, base: number, earlier: () => { table: MetricsReader; base: number } | null): Float64Array {
-    let byGid = this.seen.get(stream);
-    if (byGid === undefined) this.seen.set(stream, (byGid = new Map()));
-    const n = SHARD_COUNTERS.length;
-    let state = byGid.get(gid);
-    if (state === undefined) {
-      const before = earlier();
-      byGid.set(gid, (state = { table: before?.table ?? null, base: before?.base ?? -1, values: new Float64Array(2 * n) }));
-    }
-    const v = state.values; // [0, n): the current slot's counts; [n, 2n): what earlier slots counted
-    if (state.table !== null && (table !== state.table || base !== state.base)) {
-      if (state.table.holds(state.base, gid)) for (let i = 0; i < n; i++) v[i] = Math.max(v[i]!, state.table.read(state.base, SHARD_COUNTERS[i]!));
-      if (table !== null) {
-        for (let i = 0; i < n; i++) {
-          v[n + i]! += v[i]!;
-          v[i] = 0;
-        }
-      }
-    }
-    if (table !== null) {
-      state.table = table;
-      state.base = base;
-      for (let i = 0; i < n; i++) v[i] = table.read(base, SHARD_COUNTERS[i]!);
-    }
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = v[n + i]! + v[i]!;
-    return out;
-  }
-}
-
-/** The newest dead owner's table that still holds `gid`'s counts (rare: only for a shard never read before). */
-function earlierSlot(previous: readonly MetricsReader[], gid: number): { table: MetricsReader; base: number } | null {
-  for (const table of previous) {
-    const base = table.slotOf(gid);
-    if (base !== -1) return { table, base };
-  }
-  return null;
+/** A gauge of the shard's live slot (0 without one, or once the slot went to another shard). */
+function gauge(table: MetricsReader | undefined, base: number | undefined, gid: number, field: number): number {
+  if (table === undefined || base === undefined) return 0;
+  const value = table.read(base, field);
+  return table.holds(base, gid) ? value : 0;
 }
 
 export class KinesisView {
-  private readonly fold = new CounterFold();
+  private readonly fold = new CounterFold(SHARD_COUNTERS);
 
   constructor(private readonly engine: Engine) {}
 
   streams(): StreamView[] {
     const engine = this.engine;
-    const owners: Array<{ reader: MetricsReader; slots: Map<number, number>; previous: readonly MetricsReader[] }> = [];
+    const owners: Array<{ reader: MetricsReader; slots: Map<number, number>; tables: readonly MetricsReader[] }> = [];
     for (let i = 0; i < engine.owners; i++) {
       const stats = engine.ownerStats(i);
-      owners.push({ reader: stats.metrics, slots: stats.metrics.slots(), previous: stats.previous });
+      owners.push({ reader: stats.metrics, slots: stats.metrics.slots(), tables: [stats.metrics, ...stats.previous] });
     }
     const sessions = new Map<Consumer, SessionView[]>();
     for (const sub of FanoutHub.for(engine).subscriptions()) {
@@ -149,8 +103,7 @@ export class KinesisView {
       for (const shard of stream.shards) {
         const owner = owners[shard.owner];
         const base = owner?.slots.get(shard.gid);
-        const earlier = () => earlierSlot(owner?.previous ?? [], shard.gid);
-        const counters = base === undefined ? this.fold.fold(stream, shard.gid, null, -1, earlier) : this.fold.fold(stream, shard.gid, owner!.reader, base, earlier);
+        const counters = owner === undefined ? new Float64Array(SHARD_COUNTERS.length) : this.fold.fold(stream, shard.gid, owner.tables, base, shard.retired === true);
         for (let i = 0; i < counters.length; i++) totals[i]! += counters[i]!;
         if (shard.retired === true) continue;
         const pushed = engine.ops.pushedFrom(shard);
@@ -158,8 +111,8 @@ export class KinesisView {
           shard,
           open: isOpen(shard),
           counters,
-          iteratorAgeMs: base === undefined ? 0 : owner!.reader.read(base, SHARD.GET_BEHIND_MS),
-          lastArrivalMs: base === undefined ? 0 : owner!.reader.read(base, SHARD.LAST_ARRIVAL_MS),
+          iteratorAgeMs: gauge(owner?.reader, base, shard.gid, SHARD.GET_BEHIND_MS),
+          lastArrivalMs: gauge(owner?.reader, base, shard.gid, SHARD.LAST_ARRIVAL_MS),
           pushedRecords: pushed[PUSHED.RECORDS]!,
           pushedBytes: pushed[PUSHED.BYTES]!,
         });

@@ -11,15 +11,18 @@ const PAGE_HEADERS = { ...COMMON, 'X-Frame-Options': 'DENY', 'Content-Security-P
 
 /**
  * A SigV4-signed request is never a page: it is an AWS call (S3's GET on a bucket named "metrics"
- * goes to S3). Pages are GET and HEAD only, without a query.
+ * goes to S3), and so is a request with S3's query parameters. Pages are GET and HEAD only.
  */
 function isPageRequest(req: AwsHttpRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (req.headers.authorization !== undefined) return false;
-  // Pages take no query: an unsigned S3 request (`aws --no-sign-request s3 ls s3://stats`, a
-  // ListObjectsV2 with its query) is S3's to answer.
-  return req.query === '';
+  // An unsigned S3 request (`aws --no-sign-request s3 ls s3://stats`: ListObjectsV2 with its
+  // query) is S3's to answer; a page's own query (a cache buster, `?verbose=1`) is ignored.
+  return !req.query.split('&').some((p) => S3_QUERY.has(p.split('=')[0]!.toLowerCase()) || /^x-amz-/i.test(p));
 }
+
+/** Query parameters S3's bucket and object requests carry. */
+const S3_QUERY = new Set(['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'fetch-owner', 'encoding-type', 'marker', 'location', 'uploads', 'versioning', 'versions', 'acl', 'tagging', 'policy', 'cors', 'lifecycle', 'response-content-type', 'partnumber', 'uploadid']);
 
 /**
  * GET /metrics, /health and /stats on both ports; the dashboard (/ and /dashboard/*) where `dashboard` is

@@ -11,8 +11,9 @@
  *   int32 through Atomics (the counters are plain stores): gid + 1 while the owner has the shard,
  *   -(gid + 1) once it let it go (its counters stay readable, final, until the slot is claimed
  *   again), 0 never used. Atomics order it: a claim zeroes the counters before it stores the gid,
- *   and a reader loads the gid before it reads them, so a reused slot never shows the last shard's
- *   counts under the new one's gid, on any CPU.
+ *   and a reader checks the state again after reading the counts (observe/counter-fold.ts), so
+ *   counts read from a slot are the shard's it names, on any CPU, even if the slot was reused
+ *   between the reader's scan and its read.
  */
 
 /** Upper bounds (seconds) of the sync-time histogram's buckets; the last bucket is +Inf. */

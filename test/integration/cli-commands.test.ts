@@ -260,6 +260,9 @@ describe('riffle streams, describe, put, tail, load, stats', () => {
     expect((await riffle(['tail'])).stderr).toBe('riffle tail: name the stream: riffle tail <stream>\n');
     expect((await riffle(['load', 'x', '--keys', 'pareto:3'])).stderr).toBe('riffle load: --keys "pareto:3": uniform:N, zipf:N,s or hot:P\n');
     expect((await riffle(['stats', '--endpoint', 'ftp://x'])).code).toBe(2);
+    // What would fail every record alike is said once, before anything is sent.
+    expect(await riffle(['put', 'bad name!', ...endpoint], 'a\nb\n')).toMatchObject({ code: 2, stderr: 'riffle put: "bad name!" is not a stream name (1 to 128 of a-z, A-Z, 0-9, _ . -)\n' });
+    expect(await riffle(['put', 'x', ...endpoint, '--key', ''], 'a\n')).toMatchObject({ code: 2, stderr: 'riffle put: --key: 1 to 256 characters\n' });
     expect(server.alive()).toBe(true);
   });
 });
