@@ -20,14 +20,19 @@ export class Batch {
   /** Arrival of the newest record, ms. */
   newestArrivalMs = 0;
   private readonly positions: Map<string, number>;
+  /** Each record's length in the body, in order, when the destination needs the records apart (an HTTP endpoint). */
+  private lengths: number[] | null;
 
   constructor(
     /** A newline after each record (AppendDelimiterToRecord); UpdateDestination may change it for the records added next. */
     public delimiter: boolean,
     /** Every source's position before its first record here: a checkpoint always names them all. */
     start: Positions,
+    /** Keep each record's length (TakenBatch.lengths): an HTTP endpoint gets the records one by one. */
+    private readonly keepLengths = false,
   ) {
     this.positions = new Map(start);
+    this.lengths = keepLengths ? [] : null;
   }
 
   /**
@@ -65,10 +70,12 @@ export class Batch {
     if (size > 0) {
       const chunk = new Uint8Array(size);
       let out = 0;
+      const lengths = this.lengths;
       const put = (bytes: Uint8Array): void => {
         chunk.set(bytes, out);
         out += bytes.length;
         if (extra === 1) chunk[out++] = NEWLINE;
+        lengths?.push(bytes.length + extra);
       };
       const src = Buffer.from(section.buffer, section.byteOffset, section.byteLength); // copy() takes ranges: no view per record
       pos = 0;
@@ -80,10 +87,13 @@ export class Batch {
         else {
           out += src.copy(chunk, out, at, at + dataLen);
           if (extra === 1) chunk[out++] = NEWLINE;
+          lengths?.push(dataLen + extra);
         }
         pos = at + dataLen;
       }
       this.chunks.push(chunk);
+    } else if (this.lengths !== null) {
+      for (let r = 0; r < records; r++) this.lengths.push(0); // empty records (an HTTP endpoint takes them)
     }
     this.bytes += size;
     this.count += records;
@@ -111,7 +121,9 @@ export class Batch {
       oldestArrivalMs: this.oldestArrivalMs,
       newestArrivalMs: this.newestArrivalMs,
       positions: new Map(this.positions),
+      ...(this.lengths === null ? {} : { lengths: Uint32Array.from(this.lengths) }),
     };
+    if (this.keepLengths) this.lengths = [];
     this.chunks = [];
     this.bytes = 0;
     this.count = 0;
@@ -130,4 +142,6 @@ export interface TakenBatch {
   readonly newestArrivalMs: number;
   /** Every source's position after these records: the checkpoint once the object is stored. */
   readonly positions: Positions;
+  /** With keepLengths: each record's length in `body`, in order (they add up to `bytes`). */
+  readonly lengths?: Uint32Array;
 }
