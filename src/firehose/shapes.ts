@@ -99,6 +99,50 @@ const extendedMembers = (required: boolean): Members => ({
 export const ExtendedS3DestinationConfiguration: Shape = { type: 'Structure', members: extendedMembers(true) };
 export const ExtendedS3DestinationUpdate: Shape = { type: 'Structure', members: extendedMembers(false) };
 
+/**
+ * HttpEndpointDestinationConfiguration / Update, with the model's constraints but for the URL: the
+ * model takes `https://.*` only; Riffle also takes http:// (local receivers are mostly plain HTTP).
+ */
+const httpMembers = (required: boolean): Members => ({
+  EndpointConfiguration: {
+    type: 'Structure',
+    required,
+    members: {
+      Url: { type: 'String', required: true, min: 1, max: 1000, pattern: 'https?://.*' },
+      Name: { type: 'String', min: 1, max: 256, pattern: '^(?!\\s*$).+' },
+      AccessKey: { type: 'String', min: 0, max: 4096, pattern: '.*' },
+    },
+  },
+  BufferingHints: { type: 'Structure', members: { SizeInMBs: { type: 'Integer', min: 1, max: 64 }, IntervalInSeconds: { type: 'Integer', min: 0, max: 900 } } },
+  CloudWatchLoggingOptions,
+  RequestConfiguration: {
+    type: 'Structure',
+    members: {
+      ContentEncoding: { type: 'String', enum: ['NONE', 'GZIP'] },
+      CommonAttributes: {
+        type: 'List',
+        min: 0,
+        max: 50,
+        member: {
+          type: 'Structure',
+          members: {
+            AttributeName: { type: 'String', required: true, min: 1, max: 256, pattern: '^(?!\\s*$).+' },
+            AttributeValue: { type: 'String', required: true, min: 0, max: 1024, pattern: '.*' },
+          },
+        },
+      },
+    },
+  },
+  ProcessingConfiguration,
+  RoleARN,
+  RetryOptions: { type: 'Structure', members: { DurationInSeconds: { type: 'Integer', min: 0, max: 7200 } } },
+  S3BackupMode: { type: 'String', enum: ['FailedDataOnly', 'AllData'] },
+  [required ? 'S3Configuration' : 'S3Update']: required ? { ...S3DestinationConfiguration, required: true } : S3DestinationUpdate,
+  SecretsManagerConfiguration: Opaque,
+});
+export const HttpEndpointDestinationConfiguration: Shape = { type: 'Structure', members: httpMembers(true) };
+export const HttpEndpointDestinationUpdate: Shape = { type: 'Structure', members: httpMembers(false) };
+
 /** The destinations Riffle does not deliver to, by their configuration member (refused by name). */
 export const OTHER_DESTINATIONS = [
   'RedshiftDestinationConfiguration',

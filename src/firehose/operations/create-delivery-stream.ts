@@ -3,7 +3,7 @@ import type { Members } from '../../aws/validate.js';
 import type { S3ConfigInput } from '../destination.js';
 import { DELIVERY_STREAM_TYPE, type DeliveryStreamType } from '../model.js';
 import { defineOperation } from '../operation.js';
-import { DeliveryStreamName, DeliveryStreamType as DeliveryStreamTypeShape, ExtendedS3DestinationConfiguration, KinesisStreamARN, OTHER_DESTINATIONS, S3DestinationConfiguration, TagList, Unsupported, type TagInput } from '../shapes.js';
+import { DeliveryStreamName, DeliveryStreamType as DeliveryStreamTypeShape, ExtendedS3DestinationConfiguration, HttpEndpointDestinationConfiguration, KinesisStreamARN, OTHER_DESTINATIONS, S3DestinationConfiguration, TagList, Unsupported, type TagInput } from '../shapes.js';
 import { tagMap } from '../tags.js';
 
 type S3Config = S3ConfigInput & { RoleARN: string; BucketARN: string };
@@ -36,6 +36,8 @@ const members: Members = {
   S3DestinationConfiguration,
   ExtendedS3DestinationConfiguration,
   ...Object.fromEntries(OTHER_DESTINATIONS.map((d) => [d, Unsupported])),
+  // Checked as AWS checks it (then refused by name below, until its delivery is built).
+  HttpEndpointDestinationConfiguration,
   Tags: TagList,
   MSKSourceConfiguration: Unsupported,
   DatabaseSourceConfiguration: Unsupported,

@@ -1,7 +1,7 @@
 import { AwsError } from '../../aws/errors.js';
 import type { S3ConfigInput } from '../destination.js';
 import { defineOperation } from '../operation.js';
-import { DeliveryStreamName, ExtendedS3DestinationUpdate, OTHER_UPDATES, S3DestinationUpdate, Unsupported } from '../shapes.js';
+import { DeliveryStreamName, ExtendedS3DestinationUpdate, HttpEndpointDestinationUpdate, OTHER_UPDATES, S3DestinationUpdate, Unsupported } from '../shapes.js';
 
 interface Input {
   DeliveryStreamName: string;
@@ -21,6 +21,7 @@ export const updateDestination = defineOperation<Input>({
     S3DestinationUpdate,
     ExtendedS3DestinationUpdate,
     ...Object.fromEntries(OTHER_UPDATES.map((u) => [u, Unsupported])),
+    HttpEndpointDestinationUpdate,
   },
   run(firehose, input) {
     const given = ['S3DestinationUpdate', 'ExtendedS3DestinationUpdate', ...OTHER_UPDATES].filter((k) => input[k] !== undefined);

@@ -93,7 +93,7 @@ describe('Firehose control plane', () => {
       [{ ExtendedS3DestinationConfiguration: s3('b', { Prefix: 'a/!{firehose:error-output-type}/', ErrorOutputPrefix: 'e/!{firehose:error-output-type}/' }) }, /Prefix must not contain/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda' }] } }) }, /Lambda processor/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { DynamicPartitioningConfiguration: { Enabled: true } }) }, /DynamicPartitioningConfiguration/],
-      [{ HttpEndpointDestinationConfiguration: { EndpointConfiguration: { Url: 'https://x' } } }, /S3 destinations only/],
+      [{ HttpEndpointDestinationConfiguration: { EndpointConfiguration: { Url: 'https://x' }, S3Configuration: { RoleARN: ROLE, BucketARN: bucketArn('b') } } }, /S3 destinations only/],
       [{ S3DestinationConfiguration: s3('b'), ExtendedS3DestinationConfiguration: s3('b') }, /Exactly one destination configuration/],
       [{ DeliveryStreamType: 'KinesisStreamAsSource', ExtendedS3DestinationConfiguration: s3('b') }, /KinesisStreamSourceConfiguration is required/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { CustomTimeZone: 'EST' }) }, /non-3-letter/],
@@ -106,6 +106,14 @@ describe('Firehose control plane', () => {
     for (const [input, message] of bad) {
       await expect(client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'bad', ...input }))).rejects.toMatchObject({ name: 'InvalidArgumentException', message: expect.stringMatching(message) });
     }
+    // An HTTP endpoint configuration is checked against the model first (http:// is taken too).
+    const http = (c: Record<string, unknown>) => client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'bad', HttpEndpointDestinationConfiguration: { EndpointConfiguration: { Url: 'http://127.0.0.1:9/' }, S3Configuration: { RoleARN: ROLE, BucketARN: bucketArn('b') }, ...c } as never }));
+    await expect(http({ EndpointConfiguration: { Url: 'ftp://x' } })).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining("Value 'ftp://x' at 'httpEndpointDestinationConfiguration.endpointConfiguration.url' failed to satisfy constraint") });
+    await expect(http({ BufferingHints: { SizeInMBs: 65 } })).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('Member must have value less than or equal to 64') });
+    await expect(http({ RetryOptions: { DurationInSeconds: 7201 } })).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(http({ S3BackupMode: 'Everything' })).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('[FailedDataOnly, AllData]') });
+    await expect(http({ RequestConfiguration: { CommonAttributes: [{ AttributeName: '', AttributeValue: 'v' }] } })).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(http({})).rejects.toMatchObject({ name: 'InvalidArgumentException', message: expect.stringMatching(/S3 destinations only/) });
     // The model's constraints, in Coral's words, from a raw request the SDK would not send.
     const res = await rawRequest(
       server.port,
