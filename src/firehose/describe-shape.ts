@@ -1,4 +1,5 @@
 import { legacyDescription } from './destination.js';
+import { describeHttp } from './http/destination.js';
 import { DESTINATION_ID, type DeliveryStream } from './model.js';
 
 /** AWS JSON timestamps are seconds; AWS describes with millisecond precision. */
@@ -10,9 +11,12 @@ const at = (ms: number): Date => new Date(ms);
  * destination both ways), server-side encryption DISABLED (CreateDeliveryStream refuses to turn it on).
  */
 export function describeDeliveryStream(d: DeliveryStream, exclusiveStartDestinationId?: string): Record<string, unknown> {
-  const destinations = exclusiveStartDestinationId === undefined || exclusiveStartDestinationId < DESTINATION_ID
-    ? [{ DestinationId: DESTINATION_ID, S3DestinationDescription: legacyDescription(d.destination), ExtendedS3DestinationDescription: d.destination }]
-    : [];
+  // An HTTP endpoint destination is described with its S3 backup inside it.
+  const destination =
+    d.http === undefined
+      ? { DestinationId: DESTINATION_ID, S3DestinationDescription: legacyDescription(d.destination), ExtendedS3DestinationDescription: d.destination }
+      : { DestinationId: DESTINATION_ID, HttpEndpointDestinationDescription: { ...describeHttp(d.http), S3DestinationDescription: legacyDescription(d.destination) } };
+  const destinations = exclusiveStartDestinationId === undefined || exclusiveStartDestinationId < DESTINATION_ID ? [destination] : [];
   const out: Record<string, unknown> = {
     DeliveryStreamName: d.name,
     DeliveryStreamARN: d.arn,

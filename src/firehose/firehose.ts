@@ -8,7 +8,10 @@ import { Delivery, type DeliverySource } from './delivery/delivery.js';
 import { ObjectWriter } from './delivery/object-writer.js';
 import { bucketOf, describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
 import { Ingest } from './ingest.js';
+import { describeHttpNew, type HttpConfigInput } from './http/destination.js';
+import { HttpDeliveryWriter } from './http/http-delivery.js';
 import { FirehoseMetrics } from './metrics.js';
+import { observeDeliveries, type DeliveryStreamView } from './observe-view.js';
 import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type DeliveryStream, type DeliveryStreamType, type KinesisSource as KinesisSourceConfig } from './model.js';
 import { DeliveryStreamRegistry } from './registry.js';
 import { checkDestination, deliverySettings } from './settings.js';
@@ -28,24 +31,14 @@ export interface FirehoseParts {
   log?: (line: string) => void;
 }
 
-/** One delivery stream as Firehose.observe() shows it. */
-export interface DeliveryStreamView {
-  stream: DeliveryStream;
-  /** metrics.ts FH words. */
-  counters: Float64Array;
-  /** What the buffer holds now, and its size (SizeInMBs) and interval. */
-  bufferedBytes: number;
-  bufferedRecords: number;
-  bufferBytes: number;
-  intervalMs: number;
-  /** Arrival of the oldest record not delivered yet (Infinity: none). */
-  oldestPendingMs: number;
-}
+export type { DeliveryStreamView } from './observe-view.js';
 
 export interface NewDeliveryStream {
   name: string;
   type: DeliveryStreamType;
+  /** The S3 destination; for an HTTP endpoint destination, its S3Configuration (the backup). */
   destination: S3ConfigInput & { RoleARN: string; BucketARN: string };
+  http?: HttpConfigInput | undefined;
   source?: { KinesisStreamARN: string; RoleARN: string } | undefined;
   tags: Record<string, string>;
 }
@@ -150,6 +143,7 @@ export class Firehose {
       throw new AwsError('LimitExceededException', `You have already consumed your firehose quota of ${FIREHOSE_DELIVERY_STREAMS_MAX} hoses. Firehose names: ${this.streams.sortedNames().slice(0, 3).join(', ')}...`);
     }
     if (Object.keys(input.tags).length > FIREHOSE_TAGS_MAX) throw this.tooManyTags(name);
+    const http = input.http === undefined ? undefined : describeHttpNew(input.http);
     const destination = describeNew(input.destination);
     const unstorable = checkDestination(destination, this.parts.sink, name);
     const createdMs = Math.max(this.engine.clock.now(), this.lastCreatedMs + 1);
@@ -168,6 +162,7 @@ export class Firehose {
       versionId: 1,
       lastUpdateMs: undefined,
       destination,
+      http,
       tags: new Map(Object.entries(input.tags)),
       source,
       log: undefined,
@@ -217,7 +212,11 @@ export class Firehose {
     const source: DeliverySource =
       d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.sources.open(d, checkpoint?.shards);
     if (!this.live(d)) return; // deleted or shut down while the source was being found
-    const writer = new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log, (stored) => this.metrics.attempted(d, stored));
+    // An HTTP endpoint's attempts are its delivery's; its S3 backup's puts are not counted as such.
+    const writer =
+      d.http === undefined
+        ? new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log, (stored) => this.metrics.attempted(d, stored))
+        : new HttpDeliveryWriter(new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log), this.engine.clock, this.log, (ok) => this.metrics.attempted(d, ok));
     const delivery: Delivery = new Delivery(deliverySettings(d, this.sources.retryHours(d)), source, writer, this.engine.clock, {
       checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
       reread: () => {
@@ -266,6 +265,7 @@ export class Firehose {
       versionId: s.versionId,
       lastUpdateMs: s.lastUpdateMs,
       destination: s.destination,
+      http: s.http,
       tags: new Map(Object.entries(s.tags)),
       source: s.source,
       log: undefined,
@@ -322,6 +322,7 @@ export class Firehose {
     if (destinationId !== DESTINATION_ID) {
       throw new AwsError('InvalidArgumentException', `Destination ${destinationId} not found for Firehose ${name} under account ${this.account}.`);
     }
+    if (d.http !== undefined) throw new AwsError('InvalidArgumentException', 'Riffle does not support UpdateDestination on HTTP endpoint destinations yet; delete the delivery stream and create it again.');
     if (currentVersion.replace(/^0+(?=\d)/, '') !== String(d.versionId)) {
       throw new AwsError('ConcurrentModificationException', `Cannot update Firehose ${name}: its version is ${d.versionId}, not ${currentVersion} (it was updated since it was described).`);
     }
@@ -359,23 +360,12 @@ export class Firehose {
     return new AwsError('LimitExceededException', `Firehose ${name} under account ${this.account} cannot have more than ${FIREHOSE_TAGS_MAX} tags.`);
   }
 
-  /** Until every object being written is stored (tests, and a clean shutdown). */
   /** What metrics and the dashboard show of each delivery stream now: its counters and its buffer. */
   observe(): DeliveryStreamView[] {
-    return [...this.streams.all()].map((d) => {
-      const delivery = this.deliveries.get(d);
-      return {
-        stream: d,
-        counters: this.metrics.of(d),
-        bufferedBytes: delivery?.batch.bytes ?? 0,
-        bufferedRecords: delivery?.batch.count ?? 0,
-        bufferBytes: delivery?.bufferBytes ?? d.destination.BufferingHints.SizeInMBs * 1024 * 1024,
-        intervalMs: delivery?.intervalMs ?? d.destination.BufferingHints.IntervalInSeconds * 1000,
-        oldestPendingMs: delivery?.oldestPendingMs ?? Infinity,
-      };
-    });
+    return observeDeliveries(this.streams.all(), this.deliveries, this.metrics);
   }
 
+  /** Until every object being written is stored (tests, and a clean shutdown). */
   async idle(): Promise<void> {
     await Promise.all([...this.deliveries.values()].map((d) => d.idle()));
   }

@@ -44,6 +44,23 @@ export interface ProcessingConfiguration {
   Processors?: Array<{ Type: string; Parameters?: Array<{ ParameterName: string; ParameterValue: string }> }>;
 }
 
+/**
+ * An HTTP endpoint destination (HttpEndpointDestinationConfiguration) with AWS's defaults filled
+ * in. The delivery stream's `destination` is then its S3Configuration, described: where failed
+ * records (and, with AllData, every record) are backed up.
+ */
+export interface HttpEndpointSettings {
+  /** AccessKey is kept (it is sent with every request) but never described. */
+  EndpointConfiguration: { Url: string; Name?: string; AccessKey?: string };
+  BufferingHints: { SizeInMBs: number; IntervalInSeconds: number };
+  RequestConfiguration: { ContentEncoding: 'NONE' | 'GZIP'; CommonAttributes?: Array<{ AttributeName: string; AttributeValue: string }> };
+  RetryOptions: { DurationInSeconds: number };
+  S3BackupMode: 'FailedDataOnly' | 'AllData';
+  CloudWatchLoggingOptions: { Enabled?: boolean; LogGroupName?: string; LogStreamName?: string };
+  ProcessingConfiguration?: ProcessingConfiguration;
+  RoleARN?: string;
+}
+
 export interface KinesisSource {
   kinesisStreamArn: string;
   roleArn: string;
@@ -61,6 +78,8 @@ export interface DeliveryStream {
   versionId: number;
   lastUpdateMs: number | undefined;
   destination: S3DestinationDescription;
+  /** An HTTP endpoint destination; `destination` is then its S3 backup. */
+  http?: HttpEndpointSettings | undefined;
   readonly tags: Map<string, string>;
   readonly source: KinesisSource | undefined;
   /** DirectPut: the internal log PutRecordBatch appends to (engine/internal-logs.ts). */

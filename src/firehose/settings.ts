@@ -40,11 +40,16 @@ export function checkDestination(d: S3DestinationDescription, sink: ObjectSink, 
   return problem === undefined ? undefined : `objects like s3://${bucketOf(d)}/${key} cannot be stored at ${sink.description}: ${problem}; they will be dropped`;
 }
 
-/** How a delivery stream's objects are made, from its destination as described. */
+/**
+ * How a delivery stream's objects are made, from its destination as described. For an HTTP
+ * endpoint destination: its buffering, the requests' settings, and the objects of its S3 backup.
+ */
 export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIRECT_PUT_RETRY_HOURS): DeliverySettings {
   const d = ds.destination;
   const format = d.CompressionFormat;
   if (!isCompressionFormat(format)) throw new Error(`delivery stream ${ds.name}: unknown CompressionFormat ${format}`);
+  const http = ds.http;
+  const hints = http?.BufferingHints ?? d.BufferingHints;
   return {
     streamName: ds.name,
     version: ds.versionId,
@@ -54,8 +59,22 @@ export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIREC
     timeZone: checkTimeZone(d.CustomTimeZone),
     prefixes: compilePrefixes({ prefix: d.Prefix, errorOutputPrefix: d.ErrorOutputPrefix, dynamicPartitioning: d.DynamicPartitioningConfiguration?.Enabled === true }),
     retryMs: retryHours * 3_600_000,
-    sizeBytes: d.BufferingHints.SizeInMBs * MiB,
-    intervalMs: d.BufferingHints.IntervalInSeconds * 1000,
-    delimiter: appendsDelimiter(d),
+    sizeBytes: hints.SizeInMBs * MiB,
+    intervalMs: hints.IntervalInSeconds * 1000,
+    delimiter: http === undefined && appendsDelimiter(d),
+    keepLengths: http !== undefined,
+    ...(http === undefined
+      ? {}
+      : {
+          endpoint: {
+            url: http.EndpointConfiguration.Url,
+            accessKey: http.EndpointConfiguration.AccessKey,
+            sourceArn: ds.arn,
+            commonAttributes: http.RequestConfiguration.CommonAttributes ?? [],
+            contentEncoding: http.RequestConfiguration.ContentEncoding,
+            retryMs: http.RetryOptions.DurationInSeconds * 1000,
+          },
+          backupAll: http.S3BackupMode === 'AllData',
+        }),
   };
 }

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../log/atomic-file.js';
-import { DELIVERY_STREAM_STATUS, type DeliveryStream, type KinesisSource, type S3DestinationDescription } from './model.js';
+import { DELIVERY_STREAM_STATUS, type DeliveryStream, type HttpEndpointSettings, type KinesisSource, type S3DestinationDescription } from './model.js';
 import { DATA_DIR_MODE } from '../log/data-dir.js';
 
 export interface StoredDeliveryStream {
@@ -19,6 +19,8 @@ export interface StoredDeliveryStream {
   versionId: number;
   lastUpdateMs?: number;
   destination: S3DestinationDescription;
+  /** An HTTP endpoint destination (its access key too: this file is the server's own, 0600). */
+  http?: HttpEndpointSettings;
   tags: Record<string, string>;
   source?: KinesisSource;
 }
@@ -77,6 +79,7 @@ export class FirehoseStore {
       const s: StoredDeliveryStream = { name: d.name, createdMs: d.createdMs, type: d.type, versionId: d.versionId, destination: d.destination, tags: Object.fromEntries(d.tags) };
       if (d.lastUpdateMs !== undefined) s.lastUpdateMs = d.lastUpdateMs;
       if (d.source !== undefined) s.source = d.source;
+      if (d.http !== undefined) s.http = d.http;
       deliveryStreams.push(s);
     }
     writeFileAtomic(this.path, Buffer.from(JSON.stringify({ version: 1, deliveryStreams } satisfies StoreFile, null, 1)));

@@ -101,8 +101,23 @@ function latency(name: string, op: LatencyOp): Family {
   };
 }
 
-function perDelivery(name: string, help: string, type: 'counter' | 'gauge', value: (d: DeliveryStreamView, nowMs: number) => number): Family {
-  return { name, help, type, samples: (s) => s.deliveryStreams.map((d) => ({ value: value(d, s.nowMs), labels: { delivery_stream_name: d.stream.name } })) };
+/** `only`: the delivery streams of one destination type (DeliveryToS3.* for S3, DeliveryToHttpEndpoint.* for HTTP endpoints). */
+function perDelivery(name: string, help: string, type: 'counter' | 'gauge', value: (d: DeliveryStreamView, nowMs: number) => number, only?: 's3' | 'http'): Family {
+  const wanted = (d: DeliveryStreamView) => only === undefined || (only === 'http') === (d.stream.http !== undefined);
+  return { name, help, type, samples: (s) => s.deliveryStreams.filter(wanted).map((d) => ({ value: value(d, s.nowMs), labels: { delivery_stream_name: d.stream.name } })) };
+}
+
+const freshness = (d: DeliveryStreamView, now: number) => (d.oldestPendingMs === Infinity ? 0 : Math.max(0, now - d.oldestPendingMs) / 1000);
+
+/** The delivery families of one destination type, under its CloudWatch names. */
+function deliveryFamilies(prefix: string, aws: string, only: 's3' | 'http', where: string): Family[] {
+  return [
+    perDelivery(`${prefix}_records_total`, `${aws}.Records: records ${where} took.`, 'counter', (d) => d.counters[FH.DELIVERY_RECORDS]!, only),
+    perDelivery(`${prefix}_bytes_total`, `${aws}.Bytes: bytes of those records (for S3, of the objects before compression).`, 'counter', (d) => d.counters[FH.DELIVERY_BYTES]!, only),
+    perDelivery(`${prefix}_success_total`, `${aws}.Success (numerator): attempts ${where} took.`, 'counter', (d) => d.counters[FH.DELIVERY_SUCCESS]!, only),
+    perDelivery(`${prefix}_attempts_total`, `${aws}.Success (denominator): every attempt (each retry counts).`, 'counter', (d) => d.counters[FH.DELIVERY_ATTEMPTS]!, only),
+    perDelivery(`${prefix}_data_freshness_seconds`, `${aws}.DataFreshness: the age of the oldest record not delivered yet (0: none waiting).`, 'gauge', freshness, only),
+  ];
 }
 
 function perOwner(name: string, help: string, type: 'counter' | 'gauge', value: (o: OwnerSample) => number): Family {
@@ -157,11 +172,8 @@ export const FAMILIES: readonly Family[] = [
   perDelivery(`${F}incoming_records_total`, 'IncomingRecords: records put.', 'counter', (d) => d.counters[FH.INCOMING_RECORDS]!),
   perDelivery(`${F}incoming_put_requests_total`, 'IncomingPutRequests: PutRecord and PutRecordBatch calls that stored records.', 'counter', (d) => d.counters[FH.INCOMING_PUT_REQUESTS]!),
   perDelivery(`${F}throttled_records_total`, "ThrottledRecords: records refused by the delivery stream's quotas.", 'counter', (d) => d.counters[FH.THROTTLED_RECORDS]!),
-  perDelivery(`${F}delivery_to_s3_records_total`, 'DeliveryToS3.Records: records in objects the destination stored.', 'counter', (d) => d.counters[FH.DELIVERY_RECORDS]!),
-  perDelivery(`${F}delivery_to_s3_bytes_total`, 'DeliveryToS3.Bytes: bytes of those objects before compression.', 'counter', (d) => d.counters[FH.DELIVERY_BYTES]!),
-  perDelivery(`${F}delivery_to_s3_success_total`, 'DeliveryToS3.Success (numerator): puts into the destination that stored an object.', 'counter', (d) => d.counters[FH.DELIVERY_SUCCESS]!),
-  perDelivery(`${F}delivery_to_s3_attempts_total`, 'DeliveryToS3.Success (denominator): every put into the destination (each retry counts).', 'counter', (d) => d.counters[FH.DELIVERY_ATTEMPTS]!),
-  perDelivery(`${F}delivery_to_s3_data_freshness_seconds`, 'DeliveryToS3.DataFreshness: the age of the oldest record not delivered yet (0: none waiting).', 'gauge', (d, now) => (d.oldestPendingMs === Infinity ? 0 : Math.max(0, now - d.oldestPendingMs) / 1000)),
+  ...deliveryFamilies(`${F}delivery_to_s3`, 'DeliveryToS3', 's3', 'the S3 destination'),
+  ...deliveryFamilies(`${F}delivery_to_http_endpoint`, 'DeliveryToHttpEndpoint', 'http', 'the HTTP endpoint'),
   perDelivery('riffle_firehose_buffered_bytes', 'Bytes buffered for the next object.', 'gauge', (d) => d.bufferedBytes),
   perDelivery('riffle_firehose_buffered_records', 'Records buffered for the next object.', 'gauge', (d) => d.bufferedRecords),
   perDelivery('riffle_firehose_buffer_size_bytes', "The buffer's size (BufferingHints.SizeInMBs).", 'gauge', (d) => d.bufferBytes),

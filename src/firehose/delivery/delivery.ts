@@ -1,5 +1,6 @@
+import type { EndpointWriterSettings } from '../http/endpoint-writer.js';
 import { Batch, type Positions, type TakenBatch } from './batch.js';
-import type { Clock, ObjectSettings, ObjectWriter } from './object-writer.js';
+import type { Clock, ObjectSettings, WriteOutcome } from './object-writer.js';
 
 export interface DeliverySettings extends ObjectSettings {
   /** SizeInMBs in bytes: an object is made once this much is buffered... */
@@ -7,6 +8,18 @@ export interface DeliverySettings extends ObjectSettings {
   /** ...or IntervalInSeconds after its oldest record arrived, whichever comes first (0: at once). */
   readonly intervalMs: number;
   readonly delimiter: boolean;
+  /** Each record's length is kept in the batch (an HTTP endpoint gets the records one by one). */
+  readonly keepLengths?: boolean;
+  /** An HTTP endpoint destination: its requests (the object settings above are its S3 backup's). */
+  readonly endpoint?: EndpointWriterSettings;
+  /** S3BackupMode AllData: every record is backed up too, not only those that fail. */
+  readonly backupAll?: boolean;
+}
+
+/** What makes a batch delivered: an object written to the sink (object-writer.ts), or requests to an HTTP endpoint (http/http-delivery.ts). */
+export interface DeliveryWriter {
+  write(batch: TakenBatch, settings: DeliverySettings): Promise<WriteOutcome>;
+  stop(): void;
 }
 
 export interface DeliveryHooks {
@@ -50,11 +63,11 @@ export class Delivery {
   constructor(
     private settings: DeliverySettings,
     private readonly source: DeliverySource,
-    private readonly writer: ObjectWriter,
+    private readonly writer: DeliveryWriter,
     private readonly clock: Clock,
     private readonly hooks: DeliveryHooks,
   ) {
-    this.batch = new Batch(settings.delimiter, source.start);
+    this.batch = new Batch(settings.delimiter, source.start, settings.keepLengths === true);
   }
 
   get name(): string {
@@ -158,7 +171,8 @@ export class Delivery {
     if (taken.bytes > 0) {
       const outcome = await this.writer.write(taken, settings);
       if (this.stopped && !outcome.stored) return;
-      if (outcome.stored || !outcome.reread) this.hooks.delivered(taken.count, taken.bytes, outcome.stored);
+      if (outcome.stored) this.hooks.delivered(outcome.deliveredRecords ?? taken.count, outcome.deliveredBytes ?? taken.bytes, true);
+      else if (!outcome.reread) this.hooks.delivered(taken.count, taken.bytes, false);
       if (!outcome.stored && outcome.reread) {
         this.hooks.log(`riffle: firehose ${settings.streamName}: ${outcome.reason}; delivering again from the last checkpoint`);
         this.stop();

@@ -34,7 +34,10 @@ export interface Clock {
 }
 
 /** `reread`: the records are lost here but still in the source; deliver them again from the checkpoint. */
-export type WriteOutcome = { stored: true; key: string; bytes: number } | { stored: false; reason: string; reread?: boolean };
+export type WriteOutcome =
+  /** deliveredRecords/Bytes: what reached the destination itself, when not the whole batch (an HTTP endpoint's backups). */
+  | { stored: true; key: string; bytes: number; deliveredRecords?: number; deliveredBytes?: number }
+  | { stored: false; reason: string; reread?: boolean };
 
 /**
  * Makes a batch into one object and stores it: compresses it in the pool (off this thread and the

@@ -1,6 +1,7 @@
 import { AwsError } from '../../aws/errors.js';
 import type { Members } from '../../aws/validate.js';
 import type { S3ConfigInput } from '../destination.js';
+import type { HttpConfigInput } from '../http/destination.js';
 import { DELIVERY_STREAM_TYPE, type DeliveryStreamType } from '../model.js';
 import { defineOperation } from '../operation.js';
 import { DeliveryStreamName, DeliveryStreamType as DeliveryStreamTypeShape, ExtendedS3DestinationConfiguration, HttpEndpointDestinationConfiguration, KinesisStreamARN, OTHER_DESTINATIONS, S3DestinationConfiguration, TagList, Unsupported, type TagInput } from '../shapes.js';
@@ -15,6 +16,7 @@ interface Input {
   DeliveryStreamEncryptionConfigurationInput?: { KeyType: string; KeyARN?: string };
   S3DestinationConfiguration?: S3Config;
   ExtendedS3DestinationConfiguration?: S3Config;
+  HttpEndpointDestinationConfiguration?: HttpConfigInput;
   Tags?: TagInput[];
   [other: string]: unknown;
 }
@@ -36,7 +38,6 @@ const members: Members = {
   S3DestinationConfiguration,
   ExtendedS3DestinationConfiguration,
   ...Object.fromEntries(OTHER_DESTINATIONS.map((d) => [d, Unsupported])),
-  // Checked as AWS checks it (then refused by name below, until its delivery is built).
   HttpEndpointDestinationConfiguration,
   Tags: TagList,
   MSKSourceConfiguration: Unsupported,
@@ -50,9 +51,10 @@ export const createDeliveryStream = defineOperation<Input>({
     const given = ['S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration', ...OTHER_DESTINATIONS].filter((k) => input[k] !== undefined);
     // As AWS answers a request with none, or with two (observed: Floci's notes on real AWS).
     if (given.length !== 1) throw new AwsError('InvalidArgumentException', 'Exactly one destination configuration is supported for a Firehose');
-    const destination = input.ExtendedS3DestinationConfiguration ?? input.S3DestinationConfiguration;
+    const http = input.HttpEndpointDestinationConfiguration;
+    const destination = input.ExtendedS3DestinationConfiguration ?? input.S3DestinationConfiguration ?? (http?.S3Configuration as S3Config | undefined);
     if (destination === undefined) {
-      throw new AwsError('InvalidArgumentException', `Riffle delivers to S3 destinations only (ExtendedS3DestinationConfiguration or S3DestinationConfiguration), not ${given[0]}.`);
+      throw new AwsError('InvalidArgumentException', `Riffle delivers to S3 destinations and HTTP endpoints only (ExtendedS3DestinationConfiguration, S3DestinationConfiguration, HttpEndpointDestinationConfiguration), not ${given[0]}.`);
     }
     const type = (input.DeliveryStreamType ?? DELIVERY_STREAM_TYPE.DIRECT_PUT) as DeliveryStreamType | 'MSKAsSource' | 'DatabaseAsSource';
     if (type === 'MSKAsSource' || type === 'DatabaseAsSource') throw new AwsError('InvalidArgumentException', `Riffle does not support DeliveryStreamType ${type}.`);
@@ -66,7 +68,7 @@ export const createDeliveryStream = defineOperation<Input>({
     if (input.DeliveryStreamEncryptionConfigurationInput !== undefined) {
       throw new AwsError('InvalidArgumentException', 'Riffle does not support server-side encryption of delivery streams (DeliveryStreamEncryptionConfigurationInput) yet.');
     }
-    const d = await firehose.create({ name: input.DeliveryStreamName, type, destination, source, tags: tagMap(input.Tags ?? []) });
+    const d = await firehose.create({ name: input.DeliveryStreamName, type, destination, http, source, tags: tagMap(input.Tags ?? []) });
     return { DeliveryStreamARN: d.arn };
   },
 });

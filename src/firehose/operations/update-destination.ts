@@ -28,7 +28,7 @@ export const updateDestination = defineOperation<Input>({
     if (given.length > 1) throw new AwsError('InvalidArgumentException', 'Exactly one destination update is supported for a Firehose');
     const update = input.ExtendedS3DestinationUpdate ?? input.S3DestinationUpdate ?? {};
     if (given.length === 1 && given[0] !== 'S3DestinationUpdate' && given[0] !== 'ExtendedS3DestinationUpdate') {
-      throw new AwsError('InvalidArgumentException', `Riffle delivers to S3 destinations only; ${given[0]} would change the destination type.`);
+      throw new AwsError('InvalidArgumentException', `Riffle does not support ${given[0]} yet (an HTTP endpoint destination cannot be updated, nor another destination type set); delete the delivery stream and create it again.`);
     }
     firehose.updateDestination(input.DeliveryStreamName, input.CurrentDeliveryStreamVersionId, input.DestinationId, update);
     return {};

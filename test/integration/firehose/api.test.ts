@@ -93,7 +93,7 @@ describe('Firehose control plane', () => {
       [{ ExtendedS3DestinationConfiguration: s3('b', { Prefix: 'a/!{firehose:error-output-type}/', ErrorOutputPrefix: 'e/!{firehose:error-output-type}/' }) }, /Prefix must not contain/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda' }] } }) }, /Lambda processor/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { DynamicPartitioningConfiguration: { Enabled: true } }) }, /DynamicPartitioningConfiguration/],
-      [{ HttpEndpointDestinationConfiguration: { EndpointConfiguration: { Url: 'https://x' }, S3Configuration: { RoleARN: ROLE, BucketARN: bucketArn('b') } } }, /S3 destinations only/],
+      [{ SplunkDestinationConfiguration: { HECEndpoint: 'https://x' } }, /S3 destinations and HTTP endpoints only/],
       [{ S3DestinationConfiguration: s3('b'), ExtendedS3DestinationConfiguration: s3('b') }, /Exactly one destination configuration/],
       [{ DeliveryStreamType: 'KinesisStreamAsSource', ExtendedS3DestinationConfiguration: s3('b') }, /KinesisStreamSourceConfiguration is required/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { CustomTimeZone: 'EST' }) }, /non-3-letter/],
@@ -113,7 +113,7 @@ describe('Firehose control plane', () => {
     await expect(http({ RetryOptions: { DurationInSeconds: 7201 } })).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(http({ S3BackupMode: 'Everything' })).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('[FailedDataOnly, AllData]') });
     await expect(http({ RequestConfiguration: { CommonAttributes: [{ AttributeName: '', AttributeValue: 'v' }] } })).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(http({})).rejects.toMatchObject({ name: 'InvalidArgumentException', message: expect.stringMatching(/S3 destinations only/) });
+    await expect(http({ SecretsManagerConfiguration: { Enabled: true } })).rejects.toMatchObject({ name: 'InvalidArgumentException', message: expect.stringMatching(/SecretsManagerConfiguration/) });
     // The model's constraints, in Coral's words, from a raw request the SDK would not send.
     const res = await rawRequest(
       server.port,

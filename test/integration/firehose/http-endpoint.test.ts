@@ -1,0 +1,219 @@
+import http from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, PutRecordBatchCommand, UpdateDestinationCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, uniqueName, type RunningServer } from '../harness.js';
+import { bucketArn, firehoseClient, objectsIn, ROLE, waitFor } from './helpers.js';
+
+interface Seen {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  requestId: string;
+  timestamp: number;
+  records: string[];
+}
+
+/**
+ * A receiver in the test, as a service fed by Firehose would be: it checks nothing itself but
+ * records every request; `answer` says what it does next (200 as the spec asks, a status, or a
+ * wrong body).
+ */
+function receiver() {
+  const seen: Seen[] = [];
+  let answer: 'ok' | number | 'wrong-id' = 'ok';
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let raw = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+      const body = JSON.parse(raw.toString()) as { requestId: string; timestamp: number; records: Array<{ data: string }> };
+      seen.push({ path: req.url ?? '', headers: req.headers, requestId: body.requestId, timestamp: body.timestamp, records: body.records.map((r) => Buffer.from(r.data, 'base64').toString()) });
+      if (typeof answer === 'number') return void res.writeHead(answer, { 'content-type': 'application/json' }).end(JSON.stringify({ requestId: body.requestId, timestamp: Date.now(), errorMessage: `told to answer ${answer}` }));
+      const requestId = answer === 'wrong-id' ? 'not-yours' : body.requestId;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requestId, timestamp: Date.now() }));
+    });
+  });
+  return {
+    seen,
+    set: (a: typeof answer) => (answer = a),
+    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/firehose?token=t`))),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('Firehose to an HTTP endpoint', () => {
+  let server: RunningServer;
+  let client: FirehoseClient;
+  let url: string;
+  const rx = receiver();
+  const s3Dir = mkdtempSync(join(tmpdir(), 'riffle-http-s3-'));
+
+  beforeAll(async () => {
+    url = await rx.listen();
+    server = await startServer(['--s3-dir', s3Dir]);
+    client = firehoseClient(server.port);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await server?.stop();
+    await rx.close();
+  });
+
+  const create = (name: string, bucket: string, extra: Record<string, unknown> = {}) =>
+    client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: name,
+        HttpEndpointDestinationConfiguration: {
+          EndpointConfiguration: { Url: url, Name: 'test receiver', AccessKey: 'the-access-key' },
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 },
+          RequestConfiguration: { ContentEncoding: 'GZIP', CommonAttributes: [{ AttributeName: 'env', AttributeValue: 'test' }] },
+          RetryOptions: { DurationInSeconds: 2 },
+          S3Configuration: { RoleARN: ROLE, BucketARN: bucketArn(bucket) },
+          ...extra,
+        } as never,
+      }),
+    );
+  const put = (name: string, records: string[]) => client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((r) => ({ Data: Buffer.from(r) })) }));
+
+  it('delivers the records as the specification describes, and describes the destination without its access key', async () => {
+    const name = uniqueName('http');
+    const { DeliveryStreamARN } = await create(name, uniqueName('bk'));
+    const described = (await client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription!;
+    const dest = described.Destinations![0]!.HttpEndpointDestinationDescription!;
+    expect(dest.EndpointConfiguration).toEqual({ Url: url, Name: 'test receiver' });
+    expect(dest).toMatchObject({ BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 }, RetryOptions: { DurationInSeconds: 2 }, S3BackupMode: 'FailedDataOnly', RequestConfiguration: { ContentEncoding: 'GZIP' } });
+    expect(dest.S3DestinationDescription?.BucketARN).toMatch(/^arn:aws:s3:::bk-/);
+    expect(JSON.stringify(described)).not.toContain('the-access-key');
+
+    const records = Array.from({ length: 20 }, (_, i) => JSON.stringify({ event: 'click', n: i }));
+    expect((await put(name, records)).FailedPutCount).toBe(0);
+    const got = await waitFor('the records at the endpoint', () => {
+      const mine = rx.seen.filter((s) => s.headers['x-amz-firehose-source-arn'] === DeliveryStreamARN);
+      return mine.flatMap((s) => s.records).length >= 20 ? mine : undefined;
+    });
+    expect(got.flatMap((s) => s.records)).toEqual(records);
+    const first = got[0]!;
+    expect(first.path).toBe('/firehose?token=t');
+    expect(first.headers).toMatchObject({
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'x-amz-firehose-protocol-version': '1.0',
+      'x-amz-firehose-access-key': 'the-access-key',
+      'x-amz-firehose-common-attributes': '{"commonAttributes":{"env":"test"}}',
+    });
+    expect(first.headers['x-amz-firehose-request-id']).toBe(first.requestId);
+    expect(Math.abs(first.timestamp - Date.now())).toBeLessThan(60_000);
+    // The metrics say so, under DeliveryToHttpEndpoint's names.
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    expect(metrics).toContain(`aws_firehose_delivery_to_http_endpoint_records_total{delivery_stream_name="${name}"} 20`);
+    expect(metrics).not.toContain(`aws_firehose_delivery_to_s3_records_total{delivery_stream_name="${name}"}`);
+  });
+
+  it("retries a failing endpoint with the same request id, then backs up what it did not take under http-endpoint-failed/ with AWS's error record fields", async () => {
+    const name = uniqueName('httpfail');
+    const bucket = uniqueName('bkfail');
+    await create(name, bucket);
+    rx.set(500);
+    const before = rx.seen.length;
+    await put(name, ['one', 'two', 'three']);
+    const objects = await waitFor('the backup', () => (objectsIn(s3Dir, bucket).size > 0 ? objectsIn(s3Dir, bucket) : undefined), 20_000);
+    rx.set('ok');
+    const [key, body] = [...objects][0]!;
+    expect(key).toMatch(/^http-endpoint-failed\/\d{4}\/\d{2}\/\d{2}\/\d{2}\//);
+    const lines = body.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => Buffer.from(l.rawData as string, 'base64').toString())).toEqual(['one', 'two', 'three']);
+    for (const l of lines) {
+      expect(l).toMatchObject({ errorCode: 'HttpEndpoint.DestinationException', errorMessage: 'the endpoint answered 500: told to answer 500', subsequenceNumber: 0 });
+      expect(l.attemptsMade as number).toBeGreaterThanOrEqual(2);
+      expect(typeof l.arrivalTimestamp).toBe('number');
+      expect(l.attemptEndingTimestamp as number).toBeGreaterThanOrEqual(l.arrivalTimestamp as number);
+    }
+    const attempts = rx.seen.slice(before);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(attempts.map((a) => a.requestId)).size).toBe(1);
+  }, 30_000);
+
+  it('gives up at once on a 413 without a backup, and treats an answer for another request id as a failure', async () => {
+    const name = uniqueName('http413');
+    const bucket = uniqueName('bk413');
+    await create(name, bucket, { RetryOptions: { DurationInSeconds: 0 } });
+    rx.set(413);
+    const before = rx.seen.length;
+    await put(name, ['too big']);
+    await waitFor('the attempt', () => rx.seen.length > before || undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rx.seen.length).toBe(before + 1);
+    expect(objectsIn(s3Dir, bucket).size).toBe(0);
+    expect(server.stderr()).toContain('refused for good');
+    // A 200 for someone else's request is not a delivery: with no retries, it goes to the backup.
+    rx.set('wrong-id');
+    await put(name, ['misanswered']);
+    const objects = await waitFor('the backup', () => (objectsIn(s3Dir, bucket).size > 0 ? objectsIn(s3Dir, bucket) : undefined));
+    rx.set('ok');
+    expect(JSON.parse([...objects.values()][0]!.toString().trim()).errorMessage).toMatch(/for requestId "not-yours"/);
+  });
+
+  it('backs up every record with S3BackupMode AllData, and refuses UpdateDestination on it by name', async () => {
+    const name = uniqueName('httpall');
+    const bucket = uniqueName('bkall');
+    await create(name, bucket, { S3BackupMode: 'AllData' });
+    await put(name, ['a', 'b']);
+    const objects = await waitFor('the copy', () => (objectsIn(s3Dir, bucket).size > 0 ? objectsIn(s3Dir, bucket) : undefined));
+    expect([...objects.values()].map((b) => b.toString())).toEqual(['ab']);
+    expect([...objects.keys()][0]).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\d{2}\//);
+    await expect(client.send(new UpdateDestinationCommand({ DeliveryStreamName: name, CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001', HttpEndpointDestinationUpdate: { RetryOptions: { DurationInSeconds: 10 } } }))).rejects.toMatchObject({ name: 'InvalidArgumentException' });
+    expect(server.alive()).toBe(true);
+  });
+});
+
+describe('Firehose to an HTTP endpoint, across kill -9', () => {
+  it('delivers every acknowledged record after a crash with them in flight (at least once)', async () => {
+    const rx = receiver();
+    const url = await rx.listen();
+    const dataDir = mkdtempSync(join(tmpdir(), 'riffle-http-kill-'));
+    let server = await startServer(['--data-dir', dataDir]);
+    let client = firehoseClient(server.port);
+    try {
+      const name = uniqueName('httpkill');
+      await client.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: name,
+          HttpEndpointDestinationConfiguration: {
+            EndpointConfiguration: { Url: url },
+            BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 },
+            RetryOptions: { DurationInSeconds: 3600 },
+            S3Configuration: { RoleARN: ROLE, BucketARN: bucketArn('kill') },
+          },
+        }),
+      );
+      // The endpoint fails: the records are acknowledged, buffered, and retried.
+      rx.set(503);
+      const records = Array.from({ length: 50 }, (_, i) => `kept-${i}`);
+      expect((await client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((r) => ({ Data: Buffer.from(r) })) }))).FailedPutCount).toBe(0);
+      await waitFor('an attempt', () => rx.seen.length > 0 || undefined);
+      client.destroy();
+      server.child.kill('SIGKILL');
+      await new Promise((r) => server.child.once('exit', r));
+      rx.set('ok');
+      server = await startServer(['--data-dir', dataDir]);
+      client = firehoseClient(server.port);
+      const delivered = await waitFor('the records after the restart', () => {
+        const ok = new Set(rx.seen.flatMap((s) => s.records));
+        return records.every((r) => ok.has(r)) ? ok : undefined;
+      });
+      expect(records.filter((r) => !delivered.has(r))).toEqual([]);
+    } finally {
+      client.destroy();
+      await server.stop();
+      await rx.close();
+    }
+  }, 60_000);
+});
