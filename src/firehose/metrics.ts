@@ -60,6 +60,6 @@ export class FirehoseMetrics {
     const w = this.of(d);
     w[FH.DELIVERY_RECORDS]! += records;
     w[FH.DELIVERY_BYTES]! += bytes;
-    w[FH.LAST_DELIVERY_MS] = nowMs;
+    if (records > 0) w[FH.LAST_DELIVERY_MS] = nowMs;
   }
 }

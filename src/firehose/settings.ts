@@ -68,6 +68,7 @@ export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIREC
       : {
           endpoint: {
             url: http.EndpointConfiguration.Url,
+            streamName: ds.name,
             accessKey: http.EndpointConfiguration.AccessKey,
             sourceArn: ds.arn,
             commonAttributes: http.RequestConfiguration.CommonAttributes ?? [],

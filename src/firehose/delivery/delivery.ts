@@ -159,16 +159,25 @@ export class Delivery {
     const taken = this.batch.take();
     for (const wake of this.roomWaiters.splice(0)) wake();
     this.writingOldestMs = taken.oldestArrivalMs;
-    this.writing = this.write(taken).finally(() => {
-      this.writing = null;
-      this.writingOldestMs = Infinity;
-      if (this.due()) this.flush();
-    });
+    this.writing = this.write(taken)
+      .catch((err: unknown) => {
+        // Never an unhandled rejection, and no later checkpoint past these records: delivery
+        // starts again from the last checkpoint (the records are still in the source).
+        this.hooks.log(`riffle: firehose ${this.settings.streamName}: delivering a batch failed (${(err as Error).message}); delivering again from the last checkpoint`);
+        this.stop();
+        this.hooks.reread();
+      })
+      .finally(() => {
+        this.writing = null;
+        this.writingOldestMs = Infinity;
+        if (this.due()) this.flush();
+      });
   }
 
   private async write(taken: TakenBatch): Promise<void> {
     const settings = this.settings;
-    if (taken.bytes > 0) {
+    // A batch of empty records is delivered too where records go one by one (an HTTP endpoint takes them).
+    if (taken.bytes > 0 || (taken.lengths !== undefined && taken.count > 0)) {
       const outcome = await this.writer.write(taken, settings);
       if (this.stopped && !outcome.stored) return;
       if (outcome.stored) this.hooks.delivered(outcome.deliveredRecords ?? taken.count, outcome.deliveredBytes ?? taken.bytes, true);

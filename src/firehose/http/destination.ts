@@ -25,6 +25,20 @@ export const HTTP_DEFAULT_INTERVAL_SECONDS = 300;
 export const HTTP_DEFAULT_RETRY_SECONDS = 300;
 
 export function describeHttpNew(c: HttpConfigInput): HttpEndpointSettings {
+  // What the model's pattern lets through but no request could be sent to.
+  let url: URL | null = null;
+  try {
+    url = new URL(c.EndpointConfiguration.Url);
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new AwsError('InvalidArgumentException', `EndpointConfiguration.Url ${JSON.stringify(c.EndpointConfiguration.Url)} is not a URL an HTTP endpoint can be reached at.`);
+  }
+  // Sent verbatim as a header, which carries printable ASCII only.
+  if (c.EndpointConfiguration.AccessKey !== undefined && !/^[\x20-\x7e]*$/.test(c.EndpointConfiguration.AccessKey)) {
+    throw new AwsError('InvalidArgumentException', 'EndpointConfiguration.AccessKey must be printable ASCII: it is sent as the X-Amz-Firehose-Access-Key header.');
+  }
   if (c.SecretsManagerConfiguration?.Enabled === true) {
     throw new AwsError('InvalidArgumentException', 'Riffle does not support SecretsManagerConfiguration yet: give the access key as EndpointConfiguration.AccessKey.');
   }

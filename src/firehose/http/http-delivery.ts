@@ -22,6 +22,15 @@ export class HttpDeliveryWriter implements DeliveryWriter {
   ) {}
 
   async write(batch: TakenBatch, settings: DeliverySettings): Promise<WriteOutcome> {
+    try {
+      return await this.deliver(batch, settings);
+    } catch (err) {
+      // A bug, not the endpoint failing: the batch is read again from the last checkpoint.
+      return { stored: false, reason: `the HTTP endpoint delivery failed (${(err as Error).message})`, reread: true };
+    }
+  }
+
+  private async deliver(batch: TakenBatch, settings: DeliverySettings): Promise<WriteOutcome> {
     const endpoint = this.writerFor(settings);
     const out = await endpoint.write(batch);
     if (out.stopped || this.stopped) return { stored: false, reason: 'delivery stopped' };

@@ -1,4 +1,7 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 /**
  * Firehose's HTTP endpoint delivery, as AWS specifies it ("Appendix - HTTP Endpoint Delivery
@@ -36,19 +39,34 @@ export interface EndpointRequest {
   plainBytes: number;
 }
 
+/** A request's records as they go in its body, encoded once for all its attempts: `"records":[...]}`. */
+export interface EncodedRecords {
+  readonly json: Buffer;
+  readonly count: number;
+}
+
+export function encodeRecords(records: readonly Uint8Array[]): EncodedRecords {
+  if (records.length < 1 || records.length > REQUEST_RECORDS_MAX) throw new RangeError(`an HTTP endpoint request holds 1 to ${REQUEST_RECORDS_MAX} records, not ${records.length}`);
+  // Written without a JSON tree of the records (a request is up to 64 MiB).
+  const parts: Buffer[] = [Buffer.from('"records":[')];
+  records.forEach((r, i) => parts.push(Buffer.from(`${i === 0 ? '' : ','}{"data":"${Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64')}"}`)));
+  parts.push(Buffer.from(']}'));
+  return { json: Buffer.concat(parts), count: records.length };
+}
+
+/** JSON with every character outside printable ASCII escaped (\uXXXX): a header value must be ASCII. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
  * The request for `records`. `requestId` is the same for every attempt of one batch (AWS: "the
  * same across retries", for the receiver to deduplicate); `timestampMs` is when this attempt is
- * made (the spec's "timestamp" in milliseconds).
+ * made (the spec's "timestamp" in milliseconds). GZIP compresses off the main thread (zlib's pool).
  */
-export function buildRequest(settings: EndpointRequestSettings, requestId: string, timestampMs: number, records: readonly Uint8Array[]): EndpointRequest {
-  if (records.length < 1 || records.length > REQUEST_RECORDS_MAX) throw new RangeError(`an HTTP endpoint request holds 1 to ${REQUEST_RECORDS_MAX} records, not ${records.length}`);
-  // {"requestId":...,"timestamp":...,"records":[{"data":"<base64>"},...]}, written without a JSON
-  // tree of the records (a batch is up to 64 MiB).
-  const parts: Buffer[] = [Buffer.from(`{"requestId":${JSON.stringify(requestId)},"timestamp":${Math.floor(timestampMs)},"records":[`)];
-  records.forEach((r, i) => parts.push(Buffer.from(`${i === 0 ? '' : ','}{"data":"${Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64')}"}`)));
-  parts.push(Buffer.from(']}'));
-  const plain = Buffer.concat(parts);
+export async function buildRequest(settings: EndpointRequestSettings, requestId: string, timestampMs: number, records: readonly Uint8Array[] | EncodedRecords): Promise<EndpointRequest> {
+  const encoded = Array.isArray(records) ? encodeRecords(records as readonly Uint8Array[]) : (records as EncodedRecords);
+  const plain = Buffer.concat([Buffer.from(`{"requestId":${JSON.stringify(requestId)},"timestamp":${Math.floor(timestampMs)},`), encoded.json]);
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'X-Amz-Firehose-Protocol-Version': PROTOCOL_VERSION,
@@ -59,11 +77,11 @@ export function buildRequest(settings: EndpointRequestSettings, requestId: strin
   // Sent when RequestConfiguration names CommonAttributes (the spec does not say AWS sends an empty
   // one without them; receivers such as Vector treat the header as optional).
   if (settings.commonAttributes.length > 0) {
-    headers['X-Amz-Firehose-Common-Attributes'] = JSON.stringify({ commonAttributes: Object.fromEntries(settings.commonAttributes.map((a) => [a.AttributeName, a.AttributeValue])) });
+    headers['X-Amz-Firehose-Common-Attributes'] = asciiJson({ commonAttributes: Object.fromEntries(settings.commonAttributes.map((a) => [a.AttributeName, a.AttributeValue])) });
   }
   if (settings.contentEncoding === 'GZIP') {
     headers['Content-Encoding'] = 'gzip';
-    return { headers, body: gzipSync(plain), plainBytes: plain.length };
+    return { headers, body: await gzipAsync(plain), plainBytes: plain.length };
   }
   return { headers, body: plain, plainBytes: plain.length };
 }
@@ -71,10 +89,13 @@ export function buildRequest(settings: EndpointRequestSettings, requestId: strin
 /** An answer as Firehose judges it. */
 export type EndpointOutcome =
   | { kind: 'delivered' }
-  /** Tried again with backoff, within RetryOptions.DurationInSeconds. */
-  | { kind: 'retry'; reason: string }
+  /** Tried again with backoff, within RetryOptions.DurationInSeconds. `code`: the error record's errorCode (AWS's HTTP endpoint troubleshooting names). */
+  | { kind: 'retry'; reason: string; code: string }
   /** 413: "not retried", and the records are not sent to the error bucket (AWS's rule, FIREHOSE-FACTS 1.9). */
-  | { kind: 'permanent'; reason: string };
+  | { kind: 'permanent'; reason: string; code: string };
+
+const DESTINATION = 'HttpEndpoint.DestinationException';
+const INVALID = 'HttpEndpoint.InvalidResponseFromDestination';
 
 export interface EndpointResponse {
   status: number;
@@ -86,39 +107,32 @@ export interface EndpointResponse {
 
 /**
  * Only a 200 whose body is a JSON object with the same requestId and a numeric timestamp, with
- * `Content-Type: application/json`, no Content-Encoding and at most 1 MiB, is a delivery. A 413 is
+ * `Content-Type: application/json`, no Content-Encoding and at most 1 MiB, is a delivery. (The spec
+ * also asks for a Content-Length; a chunked answer, which is what node:http sends by default, is
+ * taken: Riffle is lenient there.) A 413 is
  * permanent. Anything else ("a nonconforming response is treated as 500 with no body") is retried.
  */
 export function judgeResponse(requestId: string, res: EndpointResponse): EndpointOutcome {
-  if (res.status === 413) return { kind: 'permanent', reason: 'the endpoint answered 413 (request entity too large): not retried' };
-  const errorMessage = messageOf(res.body);
-  if (res.status !== 200) return { kind: 'retry', reason: `the endpoint answered ${res.status}${errorMessage === null ? '' : `: ${errorMessage}`}` };
+  // AWS's words: "Received the following response from the endpoint destination. ..."
+  const received = (what: string) => `Received the following response from the endpoint destination. ${what}`;
+  if (res.status === 413) return { kind: 'permanent', reason: received('413: request entity too large; not retried'), code: DESTINATION };
+  if (res.body === null) return { kind: 'retry', reason: received(`${res.status} with a body over ${RESPONSE_BODY_BYTES_MAX} bytes`), code: 'HttpEndpoint.ResponseTooLarge' };
+  if (res.status !== 200) return { kind: 'retry', reason: received(`${res.status}: ${res.body.toString('utf8', 0, Math.min(res.body.length, 8192))}`), code: DESTINATION };
+  const invalid = (why: string): EndpointOutcome => ({ kind: 'retry', reason: received(`200 ${why}`), code: INVALID });
   const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') return { kind: 'retry', reason: `the endpoint answered 200 with Content-Type ${JSON.stringify(res.headers['content-type'] ?? '')}, not application/json` };
-  if (res.headers['content-encoding'] !== undefined) return { kind: 'retry', reason: 'the endpoint answered 200 with a Content-Encoding (the response must not be encoded)' };
-  if (res.body === null) return { kind: 'retry', reason: `the endpoint answered 200 with a body over ${RESPONSE_BODY_BYTES_MAX} bytes` };
+  if (type !== 'application/json') return invalid(`with Content-Type ${JSON.stringify(res.headers['content-type'] ?? '')}, not application/json`);
+  if (res.headers['content-encoding'] !== undefined) return invalid('with a Content-Encoding (the response must not be encoded)');
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.body.toString('utf8'));
   } catch {
-    return { kind: 'retry', reason: 'the endpoint answered 200 with a body that is not JSON' };
+    return invalid('with a body that is not JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { kind: 'retry', reason: 'the endpoint answered 200 with a body that is not a JSON object' };
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return invalid('with a body that is not a JSON object');
   const o = parsed as Record<string, unknown>;
-  if (o.requestId !== requestId) return { kind: 'retry', reason: `the endpoint answered 200 for requestId ${JSON.stringify(o.requestId ?? null)}, not ${JSON.stringify(requestId)}` };
-  if (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)) return { kind: 'retry', reason: 'the endpoint answered 200 without a numeric timestamp' };
+  if (o.requestId !== requestId) return invalid(`for requestId ${JSON.stringify(o.requestId ?? null)}, not ${JSON.stringify(requestId)}`);
+  if (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)) return invalid('without a numeric timestamp');
   return { kind: 'delivered' };
-}
-
-/** The errorMessage of an answer's JSON body (at most 8192 characters), for the logs and the error records. */
-function messageOf(body: Buffer | null): string | null {
-  if (body === null || body.length === 0) return null;
-  try {
-    const o = JSON.parse(body.toString('utf8')) as { errorMessage?: unknown };
-    return typeof o.errorMessage === 'string' ? o.errorMessage.slice(0, 8192) : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

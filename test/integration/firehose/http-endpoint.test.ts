@@ -131,7 +131,8 @@ describe('Firehose to an HTTP endpoint', () => {
     const lines = body.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => Buffer.from(l.rawData as string, 'base64').toString())).toEqual(['one', 'two', 'three']);
     for (const l of lines) {
-      expect(l).toMatchObject({ errorCode: 'HttpEndpoint.DestinationException', errorMessage: 'the endpoint answered 500: told to answer 500', subsequenceNumber: 0 });
+      expect(l).toMatchObject({ errorCode: 'HttpEndpoint.DestinationException', subsequenceNumber: 0 });
+      expect(l.errorMessage).toMatch(/^Received the following response from the endpoint destination\. 500: .*told to answer 500/);
       expect(l.attemptsMade as number).toBeGreaterThanOrEqual(2);
       expect(typeof l.arrivalTimestamp).toBe('number');
       expect(l.attemptEndingTimestamp as number).toBeGreaterThanOrEqual(l.arrivalTimestamp as number);
@@ -158,7 +159,24 @@ describe('Firehose to an HTTP endpoint', () => {
     await put(name, ['misanswered']);
     const objects = await waitFor('the backup', () => (objectsIn(s3Dir, bucket).size > 0 ? objectsIn(s3Dir, bucket) : undefined));
     rx.set('ok');
-    expect(JSON.parse([...objects.values()][0]!.toString().trim()).errorMessage).toMatch(/for requestId "not-yours"/);
+    const misanswered = JSON.parse([...objects.values()][0]!.toString().trim()) as { errorCode: string; errorMessage: string };
+    expect(misanswered.errorCode).toBe('HttpEndpoint.InvalidResponseFromDestination');
+    expect(misanswered.errorMessage).toMatch(/for requestId "not-yours"/);
+  });
+
+  it('delivers a batch of empty records, and refuses a URL no request could go to and an access key a header cannot carry', async () => {
+    const name = uniqueName('httpempty');
+    const { DeliveryStreamARN } = await create(name, uniqueName('bkempty'));
+    await put(name, ['', '']);
+    const got = await waitFor('the empty records', () => rx.seen.find((s) => s.headers['x-amz-firehose-source-arn'] === DeliveryStreamARN));
+    expect(got.records).toEqual(['', '']);
+    for (const [endpoint, message] of [
+      [{ Url: 'http://' }, /is not a URL an HTTP endpoint can be reached at/],
+      [{ Url: url, AccessKey: 'clé' }, /printable ASCII/],
+    ] as const) {
+      await expect(create(uniqueName('httpbad'), 'b', { EndpointConfiguration: endpoint })).rejects.toMatchObject({ name: 'InvalidArgumentException', message: expect.stringMatching(message) });
+    }
+    expect(server.alive()).toBe(true);
   });
 
   it('backs up every record with S3BackupMode AllData, and refuses UpdateDestination on it by name', async () => {

@@ -50,7 +50,7 @@ describe('EndpointWriter against a real receiver', () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  const settings = (retryMs: number) => ({ url, retryMs, sourceArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/w', commonAttributes: [], contentEncoding: 'NONE' as const });
+  const settings = (retryMs: number) => ({ url, retryMs, streamName: 'w', sourceArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/w', commonAttributes: [], contentEncoding: 'NONE' as const });
 
   it('delivers a batch in requests of at most 10,000 records, in order, with empty records too', async () => {
     requests.length = 0;
@@ -82,7 +82,8 @@ describe('EndpointWriter against a real receiver', () => {
     const out = await writer.write(batchOf([Buffer.from('a')]));
     expect(out.delivered).toBe(0);
     expect(out.failed).toHaveLength(1);
-    expect(out.failed[0]).toMatchObject({ first: 0, count: 1, errorCode: 'HttpEndpoint.DestinationException', errorMessage: 'the endpoint answered 500: scripted 500' });
+    expect(out.failed[0]).toMatchObject({ first: 0, count: 1, errorCode: 'HttpEndpoint.DestinationException' });
+    expect(out.failed[0]!.errorMessage).toMatch(/^Received the following response from the endpoint destination\. 500: .*scripted 500/);
     expect(out.failed[0]!.attempts).toBeGreaterThanOrEqual(2);
     script = [413];
     const refused = await writer.write(batchOf([Buffer.from('b'), Buffer.from('c')]));
@@ -90,6 +91,22 @@ describe('EndpointWriter against a real receiver', () => {
     writer.stop();
     script = [];
   }, 15_000);
+
+  it('stops at once when told to, between retries and with a request out, without counting it as a failed attempt', async () => {
+    const silent = http.createServer(() => undefined); // takes requests, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const attempts: boolean[] = [];
+    const hung = new EndpointWriter({ ...settings(60_000), url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/` }, clock, () => undefined, (ok) => attempts.push(ok));
+    const out = hung.write(batchOf([Buffer.from('a')]));
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    hung.stop();
+    expect((await out).stopped).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(200);
+    expect(attempts).toEqual([]);
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
 
   it('stops at once when told to, between retries', async () => {
     script = [500, 500, 500, 500];

@@ -16,8 +16,8 @@ const SETTINGS = {
 };
 
 describe('the HTTP endpoint request (AWS: HTTP Endpoint Delivery Request and Response Specifications)', () => {
-  it('carries the headers and the JSON body the specification describes', () => {
-    const req = buildRequest(SETTINGS, 'req-1', 1578090901599.7, [Buffer.from('hello'), Buffer.from('hello world'), new Uint8Array(0)]);
+  it('carries the headers and the JSON body the specification describes', async () => {
+    const req = await buildRequest(SETTINGS, 'req-1', 1578090901599.7, [Buffer.from('hello'), Buffer.from('hello world'), new Uint8Array(0)]);
     expect(req.headers).toEqual({
       'Content-Type': 'application/json',
       'X-Amz-Firehose-Protocol-Version': '1.0',
@@ -30,8 +30,8 @@ describe('the HTTP endpoint request (AWS: HTTP Endpoint Delivery Request and Res
     expect(req.plainBytes).toBe(req.body.length);
   });
 
-  it('gzips the body with Content-Encoding: gzip for GZIP, and leaves out what is not configured', () => {
-    const req = buildRequest({ sourceArn: SETTINGS.sourceArn, commonAttributes: [], contentEncoding: 'GZIP' }, 'r', 1, [Buffer.from('x'.repeat(5000))]);
+  it('gzips the body with Content-Encoding: gzip for GZIP, and leaves out what is not configured', async () => {
+    const req = await buildRequest({ sourceArn: SETTINGS.sourceArn, commonAttributes: [], contentEncoding: 'GZIP' }, 'r', 1, [Buffer.from('x'.repeat(5000))]);
     expect(req.headers['Content-Encoding']).toBe('gzip');
     expect(req.headers['X-Amz-Firehose-Access-Key']).toBeUndefined();
     expect(req.headers['X-Amz-Firehose-Common-Attributes']).toBeUndefined();
@@ -41,17 +41,21 @@ describe('the HTTP endpoint request (AWS: HTTP Endpoint Delivery Request and Res
     expect(Buffer.from((JSON.parse(plain.toString()) as { records: Array<{ data: string }> }).records[0]!.data, 'base64').toString()).toBe('x'.repeat(5000));
   });
 
-  it('takes 1 to 10,000 records', () => {
-    expect(() => buildRequest(SETTINGS, 'r', 1, [])).toThrow(RangeError);
-    expect(() => buildRequest(SETTINGS, 'r', 1, new Array(10_001).fill(Buffer.from('a')))).toThrow(RangeError);
+  it('takes 1 to 10,000 records, and sends common attributes as ASCII (a header carries no more)', async () => {
+    await expect(buildRequest(SETTINGS, 'r', 1, [])).rejects.toThrow(RangeError);
+    await expect(buildRequest(SETTINGS, 'r', 1, new Array(10_001).fill(Buffer.from('a')))).rejects.toThrow(RangeError);
+    const req = await buildRequest({ ...SETTINGS, commonAttributes: [{ AttributeName: 'city', AttributeValue: 'Łódź 5€' }] }, 'r', 1, [Buffer.from('a')]);
+    const header = req.headers['X-Amz-Firehose-Common-Attributes']!;
+    expect(header).toMatch(/^[\x20-\x7e]+$/);
+    expect(JSON.parse(header)).toEqual({ commonAttributes: { city: 'Łódź 5€' } });
   });
 });
 
 describe('the answer, judged as Firehose judges it', () => {
-  const ok = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }, status = 200): EndpointResponse => ({ status, headers, body: Buffer.from(JSON.stringify(body)) });
+  const ok = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': '1' }, status = 200): EndpointResponse => ({ status, headers, body: Buffer.from(JSON.stringify(body)) });
   it('delivers on a 200 JSON answer with the same requestId and a timestamp', () => {
     expect(judgeResponse('r1', ok({ requestId: 'r1', timestamp: 1 }))).toEqual({ kind: 'delivered' });
-    expect(judgeResponse('r1', ok({ requestId: 'r1', timestamp: 1 }, { 'content-type': 'application/json; charset=utf-8' }))).toEqual({ kind: 'delivered' });
+    expect(judgeResponse('r1', ok({ requestId: 'r1', timestamp: 1 }, { 'content-type': 'application/json; charset=utf-8', 'content-length': '1' }))).toEqual({ kind: 'delivered' });
   });
   it('retries anything else, and gives up at once on a 413', () => {
     const retried = [
@@ -59,7 +63,7 @@ describe('the answer, judged as Firehose judges it', () => {
       ok({ requestId: 'r1' }),
       ok({ requestId: 'r1', timestamp: '1' }),
       ok({ requestId: 'r1', timestamp: 1 }, { 'content-type': 'text/plain' }),
-      ok({ requestId: 'r1', timestamp: 1 }, { 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+      ok({ requestId: 'r1', timestamp: 1 }, { 'content-type': 'application/json', 'content-length': '1', 'content-encoding': 'gzip' }),
       ok([1]),
       { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('not json') },
       { status: 200, headers: { 'content-type': 'application/json' }, body: null },
@@ -68,7 +72,9 @@ describe('the answer, judged as Firehose judges it', () => {
       ok({ requestId: 'r1', timestamp: 1, errorMessage: 'disk full' }, { 'content-type': 'application/json' }, 500),
     ];
     for (const r of retried) expect(judgeResponse('r1', r).kind, JSON.stringify(r)).toBe('retry');
-    expect(judgeResponse('r1', retried.at(-1)!)).toEqual({ kind: 'retry', reason: 'the endpoint answered 500: disk full' });
+    expect(judgeResponse('r1', retried.at(-1)!)).toEqual({ kind: 'retry', code: 'HttpEndpoint.DestinationException', reason: 'Received the following response from the endpoint destination. 500: {"requestId":"r1","timestamp":1,"errorMessage":"disk full"}' });
+    expect(judgeResponse('r1', ok({ requestId: 'other', timestamp: 1 }))).toMatchObject({ code: 'HttpEndpoint.InvalidResponseFromDestination' });
+    expect(judgeResponse('r1', { status: 200, headers: {}, body: null })).toMatchObject({ code: 'HttpEndpoint.ResponseTooLarge' });
     expect(judgeResponse('r1', ok({}, {}, 413)).kind).toBe('permanent');
   });
   it('backs off from 1 s, doubling, at most 120 s, within 15% jitter', () => {
@@ -108,7 +114,7 @@ describe('EndpointPoster against a real HTTP receiver', () => {
 
   it('POSTs to the URL as given, with the headers and body, and reads the answer', async () => {
     const poster = new EndpointPoster(url);
-    const req = buildRequest(SETTINGS, 'req-42', Date.now(), [Buffer.from('a'), Buffer.from('b')]);
+    const req = await buildRequest(SETTINGS, 'req-42', Date.now(), [Buffer.from('a'), Buffer.from('b')]);
     const res = await poster.post(req);
     expect(judgeResponse('req-42', res)).toEqual({ kind: 'delivered' });
     const got = seen.at(-1)!;
@@ -122,15 +128,15 @@ describe('EndpointPoster against a real HTTP receiver', () => {
   it('fails an attempt that gets no answer in time, does not follow redirects, and does not read a body over 1 MiB', async () => {
     mode = 'silent';
     const slow = new EndpointPoster(url, 300);
-    await expect(slow.post(buildRequest(SETTINGS, 'r', 1, [Buffer.from('a')]))).rejects.toThrow(/no answer within/);
+    await expect(slow.post(await buildRequest(SETTINGS, 'r', 1, [Buffer.from('a')]))).rejects.toThrow(/no answer within/);
     slow.close();
     const poster = new EndpointPoster(url);
     mode = 'redirect';
-    const redirected = await poster.post(buildRequest(SETTINGS, 'r', 1, [Buffer.from('a')]));
+    const redirected = await poster.post(await buildRequest(SETTINGS, 'r', 1, [Buffer.from('a')]));
     expect(redirected.status).toBe(301);
     expect(judgeResponse('r', redirected).kind).toBe('retry');
     mode = 'huge';
-    const huge = await poster.post(buildRequest(SETTINGS, 'r', 1, [Buffer.from('a')]));
+    const huge = await poster.post(await buildRequest(SETTINGS, 'r', 1, [Buffer.from('a')]));
     expect(huge.body).toBeNull();
     expect(judgeResponse('r', huge).kind).toBe('retry');
     poster.close();
