@@ -21,7 +21,13 @@ interface Reader {
   shardId: string;
   order: number;
   iterator: string | undefined;
+  /** When (local ms) the last read that found the shard caught up was sent: it has nothing that arrived before. 0: not yet. */
+  caughtUpMs: number;
 }
+
+/** A record is held for the order across shards at most this long, and at most this many are held. */
+const HOLD_MS = 2000;
+const HOLD_MAX = 20_000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -92,7 +98,7 @@ export async function tailCommand(argv: string[]): Promise<void> {
     const readers: Reader[] = [];
     const open = async (shardId: string, t: ShardIteratorType, at?: Date): Promise<void> => {
       const it = await target.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: t, ...(at === undefined ? {} : { Timestamp: at }) }));
-      readers.push({ shardId, order: order++, iterator: it.ShardIterator });
+      readers.push({ shardId, order: order++, iterator: it.ShardIterator, caughtUpMs: 0 });
     };
     // LATEST: the open shards (closed ones get nothing new). Otherwise every shard whose parents are
     // gone; the others start when their parents end (a parent's records come before its children's).
@@ -102,7 +108,25 @@ export async function tailCommand(argv: string[]): Promise<void> {
     process.stderr.write(`riffle tail: following ${stream} (${readers.length} shard(s)) from ${fromText}\n`);
 
     let printed = 0;
+    // Records in arrival order across shards: one is printed once every shard has been read caught
+    // up since it arrived (nothing older can come from any of them), or after HOLD_MS. Arrival
+    // times are the server's and the watermark is this machine's clock: on another machine, with
+    // clocks apart, the order across shards is as good as the clocks.
+    const pending: Array<{ at: number; order: number; line: string; heldSince: number }> = [];
+    const release = (all: boolean): void => {
+      pending.sort((a, b) => a.at - b.at || a.order - b.order); // stable: a shard's records keep their order
+      const watermark = readers.length === 0 ? Infinity : Math.min(...readers.map((r) => r.caughtUpMs));
+      const now = Date.now();
+      let n = 0;
+      while (n < pending.length && printed < limit && (all || pending[n]!.at <= watermark || pending.length - n > HOLD_MAX || now - pending[n]!.heldSince > HOLD_MS)) {
+        process.stdout.write(pending[n]!.line);
+        printed++;
+        n++;
+      }
+      pending.splice(0, n);
+    };
     while (!stopping && printed < limit && Date.now() < deadline && readers.length > 0) {
+      const sentMs = Date.now();
       const round = await Promise.all(
         readers.map(async (r) => {
           try {
@@ -114,12 +138,13 @@ export async function tailCommand(argv: string[]): Promise<void> {
           }
         }),
       );
-      const batch: Array<{ at: number; order: number; line: string }> = [];
       let busy = false;
+      const receivedMs = Date.now();
       for (const { r, out } of round) {
         if (out === null) continue;
-        for (const rec of out.Records ?? []) batch.push({ at: rec.ApproximateArrivalTimestamp?.getTime() ?? 0, order: r.order, line: render(stream, r.shardId, rec, json) });
+        for (const rec of out.Records ?? []) pending.push({ at: rec.ApproximateArrivalTimestamp?.getTime() ?? 0, order: r.order, line: render(stream, r.shardId, rec, json), heldSince: receivedMs });
         if ((out.Records?.length ?? 0) > 0 || (out.MillisBehindLatest ?? 0) > 0) busy = true;
+        if ((out.MillisBehindLatest ?? 0) === 0) r.caughtUpMs = sentMs;
         r.iterator = out.NextShardIterator;
         if (r.iterator === undefined) {
           // The shard's end: its children start once all their parents have ended.
@@ -131,14 +156,8 @@ export async function tailCommand(argv: string[]): Promise<void> {
           }
         }
       }
-      // One shard's records stay in their order; across shards, by arrival.
-      batch.sort((a, b) => a.at - b.at || a.order - b.order);
-      for (const b of batch) {
-        if (printed >= limit) break;
-        process.stdout.write(b.line);
-        printed++;
-      }
       for (let i = readers.length - 1; i >= 0; i--) if (readers[i]!.iterator === undefined) readers.splice(i, 1);
+      release(false);
       for (const [shardId, parents] of parentsOf) {
         if (ended.has(shardId) || readers.some((r) => r.shardId === shardId) || parents.length === 0 || !parents.every((x) => ended.has(x))) continue;
         // A child from its start; from a time, from that time (its older records are before it too).
@@ -147,6 +166,7 @@ export async function tailCommand(argv: string[]): Promise<void> {
       }
       if (!busy) await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+    release(true);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
