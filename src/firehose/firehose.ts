@@ -8,7 +8,7 @@ import { Delivery, type DeliverySource } from './delivery/delivery.js';
 import { ObjectWriter } from './delivery/object-writer.js';
 import { bucketOf, describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
 import { Ingest } from './ingest.js';
-import { describeHttpNew, type HttpConfigInput } from './http/destination.js';
+import { describeHttpNew, describeHttpUpdate, type HttpConfigInput, type HttpUpdateInput } from './http/destination.js';
 import { HttpDeliveryWriter } from './http/http-delivery.js';
 import { FirehoseMetrics } from './metrics.js';
 import { observeDeliveries, type DeliveryStreamView } from './observe-view.js';
@@ -314,7 +314,8 @@ export class Firehose {
     });
   }
 
-  updateDestination(name: string, currentVersion: string, destinationId: string, update: S3ConfigInput): void {
+  /** `http`: an HttpEndpointDestinationUpdate (its S3Update is `update`), for an HTTP endpoint destination only. */
+  updateDestination(name: string, currentVersion: string, destinationId: string, update: S3ConfigInput, http?: HttpUpdateInput): void {
     const d = this.streams.get(name);
     if (d.status !== DELIVERY_STREAM_STATUS.ACTIVE) {
       throw new AwsError('ResourceInUseException', `Firehose ${name} under account ${this.account} is not ACTIVE, instead in state ${d.status}.`);
@@ -322,14 +323,18 @@ export class Firehose {
     if (destinationId !== DESTINATION_ID) {
       throw new AwsError('InvalidArgumentException', `Destination ${destinationId} not found for Firehose ${name} under account ${this.account}.`);
     }
-    if (d.http !== undefined) throw new AwsError('InvalidArgumentException', 'Riffle does not support UpdateDestination on HTTP endpoint destinations yet; delete the delivery stream and create it again.');
+    if ((d.http === undefined) !== (http === undefined)) {
+      throw new AwsError('InvalidArgumentException', `Riffle does not change a delivery stream's destination type: ${name} has ${d.http === undefined ? 'an S3' : 'an HTTP endpoint'} destination; delete it and create it again.`);
+    }
     if (currentVersion.replace(/^0+(?=\d)/, '') !== String(d.versionId)) {
       throw new AwsError('ConcurrentModificationException', `Cannot update Firehose ${name}: its version is ${d.versionId}, not ${currentVersion} (it was updated since it was described).`);
     }
     const next = describeUpdate(d.destination, update);
+    const nextHttp = d.http === undefined || http === undefined ? undefined : describeHttpUpdate(d.http, http);
     const unstorable = checkDestination(next, this.parts.sink, name);
-    const before = { destination: d.destination, versionId: d.versionId, lastUpdateMs: d.lastUpdateMs };
+    const before = { destination: d.destination, http: d.http, versionId: d.versionId, lastUpdateMs: d.lastUpdateMs };
     d.destination = next;
+    d.http = nextHttp;
     d.versionId += 1;
     d.lastUpdateMs = this.engine.clock.now();
     try {

@@ -78,3 +78,30 @@ export function describeHttp(s: HttpEndpointSettings): Record<string, unknown> {
   if (s.RoleARN !== undefined) out.RoleARN = s.RoleARN;
   return out;
 }
+
+/** HttpEndpointDestinationUpdate as the shape pass hands it over. */
+export type HttpUpdateInput = Partial<Omit<HttpConfigInput, 'S3Configuration' | 'EndpointConfiguration'>> & {
+  EndpointConfiguration?: { Url: string; Name?: string; AccessKey?: string };
+  S3Update?: Record<string, unknown>;
+};
+
+/**
+ * UpdateDestination of an HTTP endpoint destination: members given replace the current ones, the
+ * rest stay (AWS: "Firehose merges the configuration parameters specified with the destination
+ * configuration that already exists"). An EndpointConfiguration without an AccessKey keeps none,
+ * as given.
+ */
+export function describeHttpUpdate(current: HttpEndpointSettings, u: HttpUpdateInput): HttpEndpointSettings {
+  return describeHttpNew({
+    EndpointConfiguration: u.EndpointConfiguration ?? current.EndpointConfiguration,
+    BufferingHints: { ...current.BufferingHints, ...u.BufferingHints },
+    RequestConfiguration: u.RequestConfiguration ?? current.RequestConfiguration,
+    RetryOptions: { ...current.RetryOptions, ...u.RetryOptions },
+    S3BackupMode: u.S3BackupMode ?? current.S3BackupMode,
+    CloudWatchLoggingOptions: u.CloudWatchLoggingOptions ?? current.CloudWatchLoggingOptions,
+    ...(u.ProcessingConfiguration ?? current.ProcessingConfiguration ? { ProcessingConfiguration: u.ProcessingConfiguration ?? current.ProcessingConfiguration } : {}),
+    ...(u.RoleARN ?? current.RoleARN ? { RoleARN: u.RoleARN ?? current.RoleARN } : {}),
+    ...(u.SecretsManagerConfiguration !== undefined ? { SecretsManagerConfiguration: u.SecretsManagerConfiguration } : {}),
+    S3Configuration: { RoleARN: '', BucketARN: '' }, // not read: the backup is updated from S3Update by the caller
+  });
+}

@@ -1,5 +1,6 @@
 import { AwsError } from '../../aws/errors.js';
 import type { S3ConfigInput } from '../destination.js';
+import type { HttpUpdateInput } from '../http/destination.js';
 import { defineOperation } from '../operation.js';
 import { DeliveryStreamName, ExtendedS3DestinationUpdate, HttpEndpointDestinationUpdate, OTHER_UPDATES, S3DestinationUpdate, Unsupported } from '../shapes.js';
 
@@ -9,6 +10,7 @@ interface Input {
   DestinationId: string;
   S3DestinationUpdate?: S3ConfigInput;
   ExtendedS3DestinationUpdate?: S3ConfigInput;
+  HttpEndpointDestinationUpdate?: HttpUpdateInput;
   [other: string]: unknown;
 }
 
@@ -26,11 +28,12 @@ export const updateDestination = defineOperation<Input>({
   run(firehose, input) {
     const given = ['S3DestinationUpdate', 'ExtendedS3DestinationUpdate', ...OTHER_UPDATES].filter((k) => input[k] !== undefined);
     if (given.length > 1) throw new AwsError('InvalidArgumentException', 'Exactly one destination update is supported for a Firehose');
-    const update = input.ExtendedS3DestinationUpdate ?? input.S3DestinationUpdate ?? {};
-    if (given.length === 1 && given[0] !== 'S3DestinationUpdate' && given[0] !== 'ExtendedS3DestinationUpdate') {
-      throw new AwsError('InvalidArgumentException', `Riffle does not support ${given[0]} yet (an HTTP endpoint destination cannot be updated, nor another destination type set); delete the delivery stream and create it again.`);
+    const http = input.HttpEndpointDestinationUpdate;
+    const update = input.ExtendedS3DestinationUpdate ?? input.S3DestinationUpdate ?? (http?.S3Update as S3ConfigInput | undefined) ?? {};
+    if (given.length === 1 && given[0] !== 'S3DestinationUpdate' && given[0] !== 'ExtendedS3DestinationUpdate' && given[0] !== 'HttpEndpointDestinationUpdate') {
+      throw new AwsError('InvalidArgumentException', `Riffle delivers to S3 destinations and HTTP endpoints only, not ${(given[0] ?? '').replace('Update', 'Configuration')}.`);
     }
-    firehose.updateDestination(input.DeliveryStreamName, input.CurrentDeliveryStreamVersionId, input.DestinationId, update);
+    firehose.updateDestination(input.DeliveryStreamName, input.CurrentDeliveryStreamVersionId, input.DestinationId, update, http);
     return {};
   },
 });

@@ -179,7 +179,7 @@ describe('Firehose to an HTTP endpoint', () => {
     expect(server.alive()).toBe(true);
   });
 
-  it('backs up every record with S3BackupMode AllData, and refuses UpdateDestination on it by name', async () => {
+  it('backs up every record with S3BackupMode AllData, and takes an UpdateDestination of the endpoint (not of the destination type)', async () => {
     const name = uniqueName('httpall');
     const bucket = uniqueName('bkall');
     await create(name, bucket, { S3BackupMode: 'AllData' });
@@ -187,7 +187,19 @@ describe('Firehose to an HTTP endpoint', () => {
     const objects = await waitFor('the copy', () => (objectsIn(s3Dir, bucket).size > 0 ? objectsIn(s3Dir, bucket) : undefined));
     expect([...objects.values()].map((b) => b.toString())).toEqual(['ab']);
     expect([...objects.keys()][0]).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\d{2}\//);
-    await expect(client.send(new UpdateDestinationCommand({ DeliveryStreamName: name, CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001', HttpEndpointDestinationUpdate: { RetryOptions: { DurationInSeconds: 10 } } }))).rejects.toMatchObject({ name: 'InvalidArgumentException' });
+    const update = (u: Record<string, unknown>, version = '1') => client.send(new UpdateDestinationCommand({ DeliveryStreamName: name, CurrentDeliveryStreamVersionId: version, DestinationId: 'destinationId-000000000001', ...u }));
+    // Another destination type: refused.
+    await expect(update({ ExtendedS3DestinationUpdate: { Prefix: 'x/' } })).rejects.toMatchObject({ name: 'InvalidArgumentException', message: expect.stringMatching(/destination type/) });
+    // The endpoint's URL and retries: merged, described, and the next requests go there.
+    await update({ HttpEndpointDestinationUpdate: { EndpointConfiguration: { Url: url.replace('token=t', 'token=u'), AccessKey: 'new-key' }, RetryOptions: { DurationInSeconds: 10 } } });
+    const d = (await client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription!;
+    expect(d.VersionId).toBe('2');
+    expect(d.Destinations![0]!.HttpEndpointDestinationDescription).toMatchObject({ EndpointConfiguration: { Url: url.replace('token=t', 'token=u') }, RetryOptions: { DurationInSeconds: 10 }, S3BackupMode: 'AllData', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 } });
+    const before = rx.seen.length;
+    await put(name, ['after the update']);
+    const got = await waitFor('the record at the new URL', () => rx.seen.slice(before).find((s) => s.records.includes('after the update')));
+    expect(got.path).toBe('/firehose?token=u');
+    expect(got.headers['x-amz-firehose-access-key']).toBe('new-key');
     expect(server.alive()).toBe(true);
   });
 });
