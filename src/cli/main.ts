@@ -98,6 +98,7 @@ async function serve(argv: string[]): Promise<void> {
 /** `riffle bench [firehose | reshard | recovery] [options]`: the script of each benchmark. */
 const BENCHES: Record<string, string> = {
   firehose: '../../bench/firehose/run.mjs',
+  'firehose-http': '../../bench/firehose/http.mjs',
   reshard: '../../bench/reshard.mjs',
   recovery: '../../bench/recovery.mjs',
   hostile: '../../bench/hostile.mjs',

@@ -116,3 +116,16 @@ it('riffle bench --target benchmarks a running server with its limits on, in its
     await server.stop();
   }
 }, 120_000);
+
+it('riffle bench firehose-http delivers every accepted record to its receiver, in all three phases, and writes its JSON', async () => {
+  const out = join(tmpdir(), `riffle-bench-http-${process.pid}.json`);
+  await run(process.execPath, ['dist/cli/main.js', 'bench', 'firehose-http', '--seconds', '0.5', '--concurrency', '2', '--batch', '50', '--out', out], { timeout: 120_000 });
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ label: string; acceptedRecords?: number; receivedRecords?: number; missing?: number; deliveredMBps: number }> };
+  expect(report.results).toHaveLength(3);
+  for (const r of report.results.slice(0, 2)) {
+    expect(r.acceptedRecords).toBeGreaterThan(0);
+    expect(r.missing).toBe(0);
+    expect(r.receivedRecords).toBeGreaterThanOrEqual(r.acceptedRecords!);
+  }
+  for (const r of report.results) expect(r.deliveredMBps).toBeGreaterThan(0);
+}, 150_000);
