@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HandlerPool, judgeAnswer, lambdaEvent, processingFailedRecord } from 'riffle/internal';
+
+const handlerPath = (name: string) => fileURLToPath(new URL(`./handlers/${name}`, import.meta.url));
+const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:upper';
+const records = [
+  { recordId: 'r1', arrivalMs: 1510772160000, data: Buffer.from('hello') },
+  { recordId: 'r2', arrivalMs: 1510772160001, data: Buffer.from('') },
+  { recordId: 'r3', arrivalMs: 1510772160002, data: Buffer.from('fail') },
+];
+const event = lambdaEvent({ invocationId: 'inv-1', deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/web', region: 'us-east-1', records });
+
+describe('the Lambda transform contract', () => {
+  it('sends the event Firehose sends: ids, arrival in ms, base64 data, Kinesis metadata for a Kinesis source', () => {
+    expect(event).toEqual({
+      invocationId: 'inv-1',
+      deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/web',
+      region: 'us-east-1',
+      records: [
+        { recordId: 'r1', approximateArrivalTimestamp: 1510772160000, data: 'aGVsbG8=' },
+        { recordId: 'r2', approximateArrivalTimestamp: 1510772160001, data: '' },
+        { recordId: 'r3', approximateArrivalTimestamp: 1510772160002, data: 'ZmFpbA==' },
+      ],
+    });
+    const kinesis = lambdaEvent({ invocationId: 'i', deliveryStreamArn: 'd', region: 'r', sourceKinesisStreamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s', records: [{ ...records[0]!, kinesis: { shardId: 'shardId-000000000000', partitionKey: 'k', arrivalMs: 5, sequenceNumber: '49' } }] });
+    expect(kinesis).toMatchObject({ sourceKinesisStreamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s', records: [{ kinesisRecordMetadata: { shardId: 'shardId-000000000000', partitionKey: 'k', approximateArrivalTimestamp: 5, sequenceNumber: '49', subsequenceNumber: '' } }] });
+  });
+
+  it('takes an answer with every record once, a known result and base64 data for Ok; fails the invocation otherwise', () => {
+    const ok = judgeAnswer(records, { records: [{ recordId: 'r3', result: 'ProcessingFailed' }, { recordId: 'r1', result: 'Ok', data: 'SEk=', metadata: { partitionKeys: { a: 'b' } } }, { recordId: 'r2', result: 'Dropped' }] });
+    expect(ok).toEqual({ ok: true, records: [{ recordId: 'r3', result: 'ProcessingFailed' }, { recordId: 'r1', result: 'Ok', data: Buffer.from('HI'), partitionKeys: { a: 'b' } }, { recordId: 'r2', result: 'Dropped' }] });
+    const bad: unknown[] = [
+      null,
+      {},
+      { records: [{ recordId: 'r1', result: 'Ok', data: 'SEk=' }] },
+      { records: [...records.map((r) => ({ recordId: r.recordId, result: 'Dropped' })), { recordId: 'r9', result: 'Dropped' }] },
+      { records: records.map((r) => ({ recordId: r.recordId, result: 'Fine' })) },
+      { records: records.map((r) => ({ recordId: r.recordId, result: 'Ok' })) },
+      { records: records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: 'not base64!' })) },
+      { records: records.map((r) => ({ recordId: 'r1', result: 'Dropped', x: r })) },
+      { records: records.map((r) => ({ recordId: r.recordId, result: 'Dropped', metadata: { partitionKeys: { n: 1 } } })) },
+    ];
+    for (const answer of bad) expect(judgeAnswer(records, answer).ok, JSON.stringify(answer)).toBe(false);
+    expect(judgeAnswer(records, { records: [{ recordId: 'r1', result: 'Ok', data: 'SEk=' }] })).toEqual({ ok: false, reason: 'The Lambda function returned 1 of the 3 records it was sent (missing: r2, r3).' });
+  });
+
+  it("writes processing-failed error records with AWS's fields", () => {
+    expect(JSON.parse(processingFailedRecord(records[0]!, 4, 'Lambda.FunctionError', 'boom', 1510772170000, ARN))).toEqual({
+      attemptsMade: 4,
+      arrivalTimestamp: 1510772160000,
+      errorCode: 'Lambda.FunctionError',
+      errorMessage: 'boom',
+      attemptEndingTimestamp: 1510772170000,
+      rawData: 'aGVsbG8=',
+      lambdaArn: ARN,
+    });
+  });
+});
+
+describe('HandlerPool: the handlers in worker threads', () => {
+  const pool = HandlerPool.create({ threads: 2 });
+  afterAll(() => pool.close());
+
+  it('runs a handler written in the style of AWS blueprints, unchanged: changed, dropped and failed records', async () => {
+    const inv = await pool.invoke(handlerPath('blueprint.cjs'), ARN, event, 5000);
+    expect(inv.ok).toBe(true);
+    const judged = judgeAnswer(records, (inv as { answer: unknown }).answer);
+    expect(judged).toMatchObject({ ok: true });
+    const out = (judged as { records: Array<{ recordId: string; result: string; data?: Buffer }> }).records;
+    expect(out.map((r) => [r.recordId, r.result, r.data?.toString()])).toEqual([
+      ['r1', 'Ok', 'HELLO (upper)'],
+      ['r2', 'Dropped', undefined],
+      ['r3', 'ProcessingFailed', undefined], // its error record carries the data it came with
+    ]);
+  });
+
+  it("runs an ES module with Lambda's callback, which keeps its state between invocations, and reports a callback error", async () => {
+    const one = { ...event, records: [(event.records as unknown[])[0]] };
+    const a = (await pool.invoke(handlerPath('callback.mjs'), ARN, one, 5000)) as { ok: true; answer: { records: Array<{ metadata: { partitionKeys: { calls: string } } }> } };
+    expect(a.ok).toBe(true);
+    const throwing = lambdaEvent({ invocationId: 'i2', deliveryStreamArn: 'd', region: 'r', records: [{ recordId: 'x', arrivalMs: 1, data: Buffer.from('throw') }] });
+    expect(await pool.invoke(handlerPath('callback.mjs'), ARN, throwing, 5000)).toEqual({ ok: false, errorCode: 'Lambda.FunctionError', errorMessage: 'Error: asked to fail' });
+  });
+
+  it('ends a handler that does not finish in time, and the pool goes on', async () => {
+    const t0 = Date.now();
+    expect(await pool.invoke(handlerPath('stuck.mjs'), ARN, event, 300)).toEqual({ ok: false, errorCode: 'Lambda.Timeout', errorMessage: 'Task timed out after 0.30 seconds' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect((await pool.invoke(handlerPath('blueprint.cjs'), ARN, event, 5000)).ok).toBe(true);
+  });
+
+  it('says a module without a handler is a function error', async () => {
+    const inv = await pool.invoke(handlerPath('../transform.test.ts'), ARN, event, 5000);
+    expect(inv).toMatchObject({ ok: false, errorCode: 'Lambda.FunctionError' });
+  });
+});
