@@ -25,10 +25,8 @@ export const OP = {
   GET_RECORDS_SUCCESS: 8,
   GET_RECORDS_BYTES: 9,
   GET_RECORDS_RECORDS: 10,
-  /** The last GetRecords answer's MillisBehindLatest (the stream-level gauge is the maximum over its shards' last: kinesis-view). */
-  GET_RECORDS_ITERATOR_AGE_MS: 11,
-  /** Three latency histograms follow: PutRecord, PutRecords, GetRecords. */
-  LATENCY: 12,
+  /** Three latency histograms follow: PutRecord, PutRecords, GetRecords. (GetRecords.IteratorAgeMilliseconds is the owners': the largest of the shards' last.) */
+  LATENCY: 11,
 } as const;
 export const LATENCY_OPS = ['PutRecord', 'PutRecords', 'GetRecords'] as const;
 export type LatencyOp = (typeof LATENCY_OPS)[number];
@@ -112,13 +110,12 @@ export class OpMetrics {
     w[OP.PUT_RECORD_BYTES]! += bytes;
   }
 
-  getRecords(stream: Stream, records: number, bytes: number, millisBehindLatest: number): void {
+  getRecords(stream: Stream, records: number, bytes: number): void {
     if (!this.enabled) return;
     const w = this.of(stream);
     w[OP.GET_RECORDS_SUCCESS]! += 1;
     w[OP.GET_RECORDS_RECORDS]! += records;
     w[OP.GET_RECORDS_BYTES]! += bytes;
-    w[OP.GET_RECORDS_ITERATOR_AGE_MS] = millisBehindLatest;
   }
 
   subscribed(consumer: Consumer): void {

@@ -145,7 +145,7 @@ export class ReadPath {
       const result = await this.read(stream, shard, it, limit);
       let bytes = 0;
       for (const record of result.records) bytes += record.data.length;
-      this.ops.getRecords(stream, result.records.length, bytes, result.millisBehindLatest);
+      this.ops.getRecords(stream, result.records.length, bytes);
       return result;
     } finally {
       this.ops.latency(stream, 'GetRecords', (performance.now() - started) / 1000);

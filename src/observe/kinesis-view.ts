@@ -20,7 +20,6 @@ export const SHARD_COUNTERS = [
   SHARD.WRITE_THROTTLED,
   SHARD.GET_BYTES,
   SHARD.GET_RECORDS,
-  SHARD.GET_CALLS,
   SHARD.READ_THROTTLED,
 ] as const;
 /** ShardView.counters[C.X]: where SHARD.X sits among SHARD_COUNTERS. */
@@ -30,8 +29,7 @@ export const C = {
   WRITE_THROTTLED: 2,
   GET_BYTES: 3,
   GET_RECORDS: 4,
-  GET_CALLS: 5,
-  READ_THROTTLED: 6,
+  READ_THROTTLED: 5,
 } as const;
 
 export interface ShardView {

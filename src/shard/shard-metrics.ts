@@ -43,15 +43,14 @@ export const SHARD = {
   INCOMING_RECORDS: 2,
   /** Records refused by the shard's write limit. */
   WRITE_THROTTLED: 3,
-  /** GetRecords (metered reads): bytes and records served, calls answered, calls refused by the read limit. */
+  /** GetRecords (metered reads): bytes and records served, calls refused by the read limit. */
   GET_BYTES: 4,
   GET_RECORDS: 5,
-  GET_CALLS: 6,
-  READ_THROTTLED: 7,
+  READ_THROTTLED: 6,
   /** Milliseconds the last GetRecords answer was behind the shard's tip (its IteratorAgeMilliseconds). */
-  GET_BEHIND_MS: 8,
+  GET_BEHIND_MS: 7,
   /** When the shard's last record arrived (engine ms; 0: none since the owner took the shard). */
-  LAST_ARRIVAL_MS: 9,
+  LAST_ARRIVAL_MS: 8,
 } as const;
 export const SLOT_WORDS = 16;
 

@@ -6,6 +6,7 @@ import type { CompiledPrefixes } from '../keys/prefix.js';
 import { SinkClosedError, SinkInputError, type ObjectSink } from '../sinks/sink.js';
 import { CompressPoolFullError } from '../codecs/compress-pool.js';
 import type { TakenBatch } from './batch.js';
+import { Pause } from './pause.js';
 
 /** How one delivery stream's objects are made: what its destination description says, compiled. */
 export interface ObjectSettings {
@@ -48,7 +49,7 @@ export type WriteOutcome =
  */
 export class ObjectWriter {
   private stopped = false;
-  private wake: (() => void) | null = null;
+  private readonly pause = new Pause();
 
   constructor(
     private readonly pool: Compressor,
@@ -92,7 +93,7 @@ export class ObjectWriter {
         }
         if (attempt === 1 || attempt % 60 === 0) this.log(`riffle: firehose ${settings.streamName}: cannot store s3://${settings.bucket}/${key} (${message}); retrying every ${FIREHOSE_S3_RETRY_MS / 1000} s`);
         if (this.stopped) return { stored: false, reason: 'delivery stopped' };
-        await this.pause(FIREHOSE_S3_RETRY_MS);
+        await this.pause.for(FIREHOSE_S3_RETRY_MS);
       }
     }
   }
@@ -118,23 +119,8 @@ export class ObjectWriter {
     }
   }
 
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      t.unref();
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = null;
-        resolve();
-      };
-    });
-  }
-
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wakeUp();
   }
 }

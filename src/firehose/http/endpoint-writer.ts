@@ -3,6 +3,7 @@ import type { TakenBatch } from '../delivery/batch.js';
 import type { Clock } from '../delivery/object-writer.js';
 import { EndpointPoster } from './poster.js';
 import { backoffMs, buildRequest, encodeRecords, judgeResponse, REQUEST_BODY_BYTES_MAX, REQUEST_RECORDS_MAX, type EndpointRequestSettings } from './protocol.js';
+import { Pause } from '../delivery/pause.js';
 
 /**
  * Delivers a batch to an HTTP endpoint as Firehose does: in requests of at most 10,000 records and
@@ -79,7 +80,7 @@ function networkCode(err: unknown): string {
 
 export class EndpointWriter {
   private stopped = false;
-  private wake: (() => void) | null = null;
+  private readonly pause = new Pause();
   private readonly poster: EndpointPoster;
 
   constructor(
@@ -139,28 +140,13 @@ export class EndpointWriter {
       if (attempt === 1 || attempt % 20 === 0) this.log(`riffle: firehose ${this.settings.streamName}: ${reason} Retrying (attempt ${attempt}).`);
       const waitMs = Math.min(backoffMs(attempt, this.random), this.settings.retryMs - waitedMs);
       waitedMs += waitMs;
-      await this.pause(waitMs);
+      await this.pause.for(waitMs);
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      t.unref();
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wakeUp();
     this.poster.close();
   }
 }

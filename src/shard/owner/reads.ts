@@ -102,7 +102,6 @@ function countRead(m: Float64Array, base: number, result: ReadResult, behindMs: 
   for (const record of result.records) bytes += record.data.length;
   m[base + SHARD.GET_BYTES]! += bytes;
   m[base + SHARD.GET_RECORDS]! += result.records.length;
-  m[base + SHARD.GET_CALLS]! += 1;
   m[base + SHARD.GET_BEHIND_MS] = behindMs;
 }
 
