@@ -64,6 +64,12 @@ export interface RiffleConfig {
   s3Endpoint: string | null;
   /** The region signed for at s3Endpoint; null: AWS_REGION or the config file's, else us-east-1. */
   s3Region: string | null;
+  /**
+   * The local functions a Firehose Lambda processor may name: comma-separated `<function name>=<path
+   * to a JS module exporting handler>` (the CLI's --lambda, repeatable). A LambdaArn's function
+   * name picks the module; relative paths are from the working directory.
+   */
+  lambda: string;
   /** Per delivery stream, as AWS's default Firehose quotas (off with --no-throttle). */
   firehoseRecordsPerSec: number;
   firehoseCallsPerSec: number;
@@ -120,6 +126,7 @@ export function defaultConfig(): RiffleConfig {
     s3Dir: null,
     s3Endpoint: null,
     s3Region: null,
+    lambda: '',
     firehoseRecordsPerSec: 5000,
     firehoseCallsPerSec: 2000,
     firehoseBytesPerSec: 5 * 1024 * 1024,
@@ -140,7 +147,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'port' | 'ms' | 'count' | 'string' | 'list' | 'auth' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url' | 'percent';
+type Kind = 'port' | 'ms' | 'count' | 'string' | 'list' | 'functions' | 'auth' | 'flag' | 'region' | 'account' | 'rate' | 'fsync' | 'bytes' | 'age' | 'url' | 'percent';
 
 export interface OptionSpec {
   key: keyof RiffleConfig;
@@ -194,6 +201,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   's3-dir': { key: 's3Dir', kind: 'string', nullable: true, env: 'RIFFLE_S3_DIR', help: 'Firehose objects go here in the S3 layout (default <data-dir>/s3, or ./riffle-s3 in memory)' },
   's3-endpoint': { key: 's3Endpoint', kind: 'url', nullable: true, env: 'RIFFLE_S3_ENDPOINT', help: 'deliver Firehose objects to this S3-compatible endpoint instead (path-style)' },
   's3-region': { key: 's3Region', kind: 'region', nullable: true, env: 'RIFFLE_S3_REGION', help: 'region signed for at --s3-endpoint (default: AWS_REGION, the AWS config file, us-east-1)' },
+  lambda: { key: 'lambda', kind: 'functions', env: 'RIFFLE_LAMBDA', help: 'a Firehose transform: <function name>=<path to a JS module exporting handler>, named by a Lambda processor\'s LambdaArn (repeatable; the env var takes a comma-separated list)' },
   'firehose-records-per-sec': { key: 'firehoseRecordsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_RECORDS_PER_SEC', help: 'records/s per delivery stream (AWS: 5000)' },
   'firehose-calls-per-sec': { key: 'firehoseCallsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_CALLS_PER_SEC', help: 'PutRecord/PutRecordBatch calls/s per delivery stream (AWS: 2000)' },
   'firehose-bytes-per-sec': { key: 'firehoseBytesPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_BYTES_PER_SEC', help: 'bytes/s per delivery stream (AWS: 5242880)' },
@@ -247,6 +255,7 @@ function valid(spec: OptionSpec, value: unknown): boolean {
   if (spec.kind === 'auth') return value === 'none' || value === 'sigv4';
   if (spec.kind === 'url') return /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(value);
   if (spec.kind === 'list') return /^([^\s,]+(,[^\s,]+)*)?$/.test(value); // comma-separated, or empty
+  if (spec.kind === 'functions') return functionsOf(value) !== null;
   return value !== ''; // 'string'
 }
 
@@ -269,9 +278,30 @@ function accepts(spec: OptionSpec, embedded: boolean): string {
       return embedded ? `a string with an http:// or https:// URL${spec.nullable === true ? ' or null' : ''}` : 'an http:// or https:// URL';
     case 'list':
       return embedded ? 'a string of comma-separated names (or empty)' : 'comma-separated names';
+    case 'functions':
+      return embedded ? "a string of comma-separated <function name>=<module path> (names of 1 to 64 letters, digits, - or _, each once), or empty" : '<function name>=<module path> (a name of 1 to 64 letters, digits, - or _, given once)';
     default:
       return embedded ? `a non-empty string${spec.nullable === true ? ' or null' : ''}` : 'a non-empty value';
   }
+}
+
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The functions of a `lambda` value (`name=path,name=path`): name → module path, in order; null
+ * when it is not that (a name Lambda would refuse, a missing path, a name given twice). Empty: none.
+ */
+export function functionsOf(value: string): Map<string, string> | null {
+  const out = new Map<string, string>();
+  if (value === '') return out;
+  for (const entry of value.split(',')) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq);
+    const path = entry.slice(eq + 1);
+    if (eq === -1 || !FUNCTION_NAME.test(name) || path.trim() === '' || out.has(name)) return null;
+    out.set(name, path);
+  }
+  return out;
 }
 
 /** A CLI string (flag or env var) → the typed value, checked. */
@@ -290,9 +320,20 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
 /** Env vars, then flags (flags win): `--name value`, `--name=value`, bare `--flag`. ConfigError for an unknown option or a bad value. */
 export function parseConfig(argv: readonly string[], env: Record<string, string | undefined> = process.env): RiffleConfig {
   const config = defaultConfig();
-  const set = (name: string, raw: string): void => {
+  const repeated = new Set<string>(); // repeatable flags given once already: the next adds to them
+  const set = (name: string, raw: string, fromFlag = false): void => {
     const spec = specOf(name);
     if (spec === undefined) throw new ConfigError(name, `unknown option --${name} (try --help)`);
+    if (spec.kind === 'functions' && fromFlag) {
+      // --lambda is repeatable: each flag adds its functions; the flags replace the env var's list.
+      convert(name, spec, raw);
+      const before = repeated.has(name) ? (config[spec.key] as string) : '';
+      repeated.add(name);
+      if (before !== '' && raw !== '') {
+        raw = `${before},${raw}`;
+        if (functionsOf(raw) === null) throw new ConfigError(name, `--${name}: a function is given twice in '${raw}'`);
+      } else if (raw === '') raw = before;
+    }
     const value = convert(name, spec, raw);
     if (spec.limit !== undefined) config.limits[spec.limit] = value as number;
     else (config as unknown as Record<string, unknown>)[spec.key] = value;
@@ -308,12 +349,12 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const spec = specOf(name);
     if (spec === undefined) throw new ConfigError(name, `unknown option --${name} (try --help)`);
-    if (eq !== -1) set(name, arg.slice(eq + 1));
-    else if (spec.kind === 'flag') set(name, '');
+    if (eq !== -1) set(name, arg.slice(eq + 1), true);
+    else if (spec.kind === 'flag') set(name, '', true);
     else {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--')) throw new ConfigError(name, `--${name} needs a value`);
-      set(name, next);
+      set(name, next, true);
       i++;
     }
   }

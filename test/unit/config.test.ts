@@ -83,6 +83,11 @@ const SAMPLES: Record<string, { good: unknown[]; bad: unknown[]; accepts: string
   s3Dir: { good: ['/tmp/riffle-s3', './objects', null], bad: ['', 0, false, {}], accepts: 'a non-empty string or null' },
   s3Endpoint: { good: ['http://127.0.0.1:9000', 'https://s3.eu-west-1.amazonaws.com', 'http://minio:9000/', null], bad: ['', 'localhost:9000', 'ftp://x', 'http://', 'http://a b', 1, false], accepts: 'a string with an http:// or https:// URL or null' },
   s3Region: { good: ['us-east-1', 'eu-west-1', null], bad: ['mars', '', 1, false], accepts: 'a string naming a region, like us-east-1, or null' },
+  lambda: {
+    good: ['', 'enrich=./enrich.mjs', 'a=/x/a.cjs,b-2=./b.mjs', `${'f'.repeat(64)}=h.js`],
+    bad: ['enrich', '=x.mjs', 'a=', 'a= ', 'a=x,a=y', 'bad name=x', `${'f'.repeat(65)}=h.js`, 'a=x,', ',a=x', 1, null, ['a=x'], { a: 'x' }],
+    accepts: 'a string of comma-separated <function name>=<module path> (names of 1 to 64 letters, digits, - or _, each once), or empty',
+  },
   accountId: { good: ['000000000000', '123456789012'], bad: [123456789012, '123', '1234567890123', '12345678901a', '', null], accepts: 'a string of 12 digits' },
 };
 
@@ -287,7 +292,7 @@ describe('the CLI and Riffle.start agree', () => {
   });
 
   it('every config the CLI makes passes Riffle.start unchanged (the CLI hands its config to Riffle.start)', () => {
-    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--allowed-hosts=riffle.test', '--allowed-origins=http://localhost:3000', '--request-bodies-bytes=8192', '--auth=sigv4', '--credentials=/tmp/creds', '--tls-cert=/tmp/c.pem', '--tls-key=/tmp/k.pem', '--in-memory', '--data-dir=/tmp/x', '--open-files=64', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--no-dashboard', '--no-metrics', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--s3-dir=/tmp/o', '--s3-endpoint=http://127.0.0.1:9000', '--s3-region=eu-west-2', '--firehose-records-per-sec=15', '--firehose-calls-per-sec=16', '--firehose-bytes-per-sec=17', '--on-demand-window-ms=5000', '--on-demand-split-percent=40', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
+    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--allowed-hosts=riffle.test', '--allowed-origins=http://localhost:3000', '--request-bodies-bytes=8192', '--auth=sigv4', '--credentials=/tmp/creds', '--tls-cert=/tmp/c.pem', '--tls-key=/tmp/k.pem', '--in-memory', '--data-dir=/tmp/x', '--open-files=64', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--no-dashboard', '--no-metrics', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--s3-dir=/tmp/o', '--s3-endpoint=http://127.0.0.1:9000', '--s3-region=eu-west-2', '--lambda=enrich=./enrich.mjs', '--firehose-records-per-sec=15', '--firehose-calls-per-sec=16', '--firehose-bytes-per-sec=17', '--on-demand-window-ms=5000', '--on-demand-split-percent=40', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
     expect(argv.map((a) => a.replace(/^--|=.*$/g, '')).sort()).toEqual(Object.keys(OPTIONS).sort());
     const config = parseConfig(argv, {});
     expect(checkOptions(config)).toEqual(config);
@@ -303,6 +308,20 @@ describe('the CLI and Riffle.start agree', () => {
       expect(byEnv).toEqual(parseConfig([`--${flag}=${raw}`], {}));
       expect(byEnv).not.toEqual(defaultConfig());
     }
+  });
+
+  it('takes --lambda repeated: each flag adds its functions, the flags replace RIFFLE_LAMBDA, a name twice is refused', () => {
+    const env = { RIFFLE_LAMBDA: 'a=/env/a.mjs,b=/env/b.mjs' };
+    expect(parseConfig([], env).lambda).toBe('a=/env/a.mjs,b=/env/b.mjs');
+    expect(parseConfig(['--lambda', 'c=./c.mjs', '--lambda=d=/d.cjs'], env).lambda).toBe('c=./c.mjs,d=/d.cjs');
+    expect(parseConfig(['--lambda=c=./c.mjs,e=./e.mjs', '--lambda', 'd=/d.cjs'], {}).lambda).toBe('c=./c.mjs,e=./e.mjs,d=/d.cjs');
+    // A flag with a name the env var had is fine (the flags replace the env var's list).
+    expect(parseConfig(['--lambda=a=./mine.mjs'], env).lambda).toBe('a=./mine.mjs');
+    expect(refusal(() => parseConfig(['--lambda=a=./x.mjs', '--lambda=a=./y.mjs'], {})).message).toBe("--lambda: a function is given twice in 'a=./x.mjs,a=./y.mjs'");
+    expect(refusal(() => parseConfig(['--lambda=a=./x.mjs', '--lambda=nameless'], {})).message).toBe(
+      "--lambda: expected <function name>=<module path> (a name of 1 to 64 letters, digits, - or _, given once), got 'nameless'",
+    );
+    expect(refusal(() => parseConfig([], { RIFFLE_LAMBDA: 'a=x,a=y' })).option).toBe('lambda');
   });
 
   it('treats only its own option names as options (not Object.prototype members)', () => {
