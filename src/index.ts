@@ -4,10 +4,11 @@
  * (`riffle.call('PutRecords', {...})`), with the same validation and errors as the HTTP endpoint.
  * `listen()` adds the network front ends.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { checkOptions, ConfigError, resolveS3Dir, type RiffleConfig } from './config.js';
+import { checkOptions, ConfigError, functionsOf, resolveS3Dir, type RiffleConfig } from './config.js';
 import { parseCredentialsFile } from './aws/sigv4.js';
 import { Engine } from './engine/engine.js';
 import { KinesisService } from './kinesis/service.js';
@@ -71,10 +72,11 @@ export class Riffle {
    * the CLI checks it; an unknown name or a bad value throws ConfigError before anything starts. */
   static async start(options: RiffleOptions = {}): Promise<Riffle> {
     const config = checkOptions(options);
+    const functions = registeredFunctions(config);
     const engine = await Engine.start(config);
     let firehose: Firehose;
     try {
-      firehose = await Firehose.start(engine, { sink: objectSink(config), compressThreads: compressThreads() });
+      firehose = await Firehose.start(engine, { sink: objectSink(config), compressThreads: compressThreads(), functions });
     } catch (err) {
       await engine.close();
       throw err;
@@ -131,6 +133,27 @@ export class Riffle {
 function objectSink(config: RiffleConfig): ObjectSink {
   if (config.s3Endpoint !== null) return new S3Sink({ endpoint: config.s3Endpoint, region: config.s3Region ?? undefined });
   return new DirSink(resolveS3Dir(config));
+}
+
+/**
+ * The --lambda functions, by name, with their modules' absolute paths (relative ones are from the
+ * working directory). A module that is not a file is refused here (ConfigError), before anything
+ * is served; one that fails to load fails its invocations, as a Lambda whose code does not load.
+ */
+function registeredFunctions(config: RiffleConfig): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, path] of functionsOf(config.lambda) ?? []) {
+    const full = resolve(path);
+    let file = false;
+    try {
+      file = statSync(full).isFile();
+    } catch {
+      file = false;
+    }
+    if (!file) throw new ConfigError('lambda', `--lambda ${name}=${path}: ${full} is not a file (a JS module exporting handler)`);
+    out.set(name, full);
+  }
+  return out;
 }
 
 /** Compression threads: half the cores (the shard owners and the main thread need the rest), at least one. */

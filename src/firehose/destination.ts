@@ -1,5 +1,6 @@
 import { AwsError } from '../aws/errors.js';
 import type { ProcessingConfiguration, S3DestinationDescription } from './model.js';
+import { describeProcessing } from './transform/processor.js';
 
 /**
  * A delivery stream's one destination: the S3 configuration as CreateDeliveryStream or
@@ -32,10 +33,10 @@ export interface S3ConfigInput {
 }
 
 /** The processors Riffle runs (the rest are refused by name until they are built). */
-const SUPPORTED_PROCESSORS = new Set(['AppendDelimiterToRecord']);
+const SUPPORTED_PROCESSORS = new Set(['AppendDelimiterToRecord', 'Lambda']);
 
 function unsupported(what: string): AwsError {
-  return new AwsError('InvalidArgumentException', `Riffle does not support ${what} yet; its S3 destinations deliver records buffered, compressed and under prefixes, with the AppendDelimiterToRecord processor.`);
+  return new AwsError('InvalidArgumentException', `Riffle does not support ${what} yet; its S3 destinations deliver records buffered, compressed and under prefixes, with the AppendDelimiterToRecord and Lambda processors.`);
 }
 
 /** What Riffle refuses in a destination it would otherwise accept (named, never ignored). */
@@ -66,7 +67,7 @@ export function describeNew(c: S3ConfigInput & { RoleARN: string; BucketARN: str
   };
   if (c.Prefix !== undefined) d.Prefix = c.Prefix;
   if (c.ErrorOutputPrefix !== undefined) d.ErrorOutputPrefix = c.ErrorOutputPrefix;
-  if (c.ProcessingConfiguration !== undefined) d.ProcessingConfiguration = c.ProcessingConfiguration;
+  if (c.ProcessingConfiguration !== undefined) d.ProcessingConfiguration = describeProcessing(c.ProcessingConfiguration, c.RoleARN);
   if (c.DataFormatConversionConfiguration !== undefined) d.DataFormatConversionConfiguration = c.DataFormatConversionConfiguration;
   if (c.DynamicPartitioningConfiguration !== undefined) d.DynamicPartitioningConfiguration = c.DynamicPartitioningConfiguration;
   if (c.FileExtension !== undefined) d.FileExtension = c.FileExtension;

@@ -1,15 +1,12 @@
 import { AwsError } from '../aws/errors.js';
 import type { Engine } from '../engine/engine.js';
 import { FIREHOSE_DELIVERY_STREAMS_MAX, FIREHOSE_DIRECT_PUT_RETRY_HOURS, FIREHOSE_S3_RETRY_MS, FIREHOSE_TAGS_MAX } from '../limits.js';
-import { CompressPool } from './codecs/compress-pool.js';
-import type { CompressionFormat } from './codecs/formats.js';
 import type { Positions } from './delivery/batch.js';
-import { Delivery, type DeliverySource } from './delivery/delivery.js';
-import { ObjectWriter } from './delivery/object-writer.js';
+import { DeliveryParts } from './delivery-parts.js';
+import { Delivery, type DeliverySettings, type DeliverySource } from './delivery/delivery.js';
 import { bucketOf, describeNew, describeUpdate, type S3ConfigInput } from './destination.js';
 import { Ingest } from './ingest.js';
 import { describeHttpNew, describeHttpUpdate, type HttpConfigInput, type HttpUpdateInput } from './http/destination.js';
-import { HttpDeliveryWriter } from './http/http-delivery.js';
 import { FirehoseMetrics } from './metrics.js';
 import { observeDeliveries, type DeliveryStreamView } from './observe-view.js';
 import { DELIVERY_STREAM_STATUS, DELIVERY_STREAM_TYPE, DESTINATION_ID, type DeliveryStream, type DeliveryStreamType, type KinesisSource as KinesisSourceConfig } from './model.js';
@@ -28,6 +25,10 @@ export interface FirehoseParts {
   sink: ObjectSink;
   /** Threads of the compression pool, started when the first compressed object is made. */
   compressThreads: number;
+  /** The functions a Lambda processor may name (--lambda): function name → module path. */
+  functions?: ReadonlyMap<string, string>;
+  /** Threads of the transform handlers' pool, started with the first delivery stream that has a Lambda processor (default: compressThreads). */
+  transformThreads?: number;
   log?: (line: string) => void;
 }
 
@@ -58,17 +59,8 @@ export class Firehose {
   private lastCreatedMs = 0;
   private readonly log: (line: string) => void;
   private readonly sources: SourceStreams;
-  private pool: CompressPool | null = null;
   private closing: Promise<void> | null = null;
-  /** Compression in the pool, which starts with the first compressed object (most runs make none). */
-  private readonly compressor = {
-    compress: (format: CompressionFormat, data: Uint8Array): Promise<Uint8Array> => {
-      if (format === 'UNCOMPRESSED') return Promise.resolve(data);
-      this.pool ??= CompressPool.create({ threads: this.parts.compressThreads });
-      return this.pool.compress(format, data);
-    },
-    whenFree: (): Promise<void> => this.pool?.whenFree() ?? Promise.resolve(),
-  };
+  private readonly workers: DeliveryParts;
 
   private constructor(
     private readonly engine: Engine,
@@ -86,6 +78,7 @@ export class Firehose {
     );
     this.log = parts.log ?? ((line) => console.error(line));
     this.sources = new SourceStreams(engine, store, this.log);
+    this.workers = new DeliveryParts(parts.sink, engine.clock, this.log, this.metrics, { compress: parts.compressThreads, transform: parts.transformThreads ?? parts.compressThreads });
     this.ticker = setInterval(() => {
       for (const d of this.deliveries.values()) d.tick();
     }, TICK_MS);
@@ -212,12 +205,9 @@ export class Firehose {
     const source: DeliverySource =
       d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.sources.open(d, checkpoint?.shards);
     if (!this.live(d)) return; // deleted or shut down while the source was being found
-    // An HTTP endpoint's attempts are its delivery's; its S3 backup's puts are not counted as such.
-    const writer =
-      d.http === undefined
-        ? new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log, (stored) => this.metrics.attempted(d, stored))
-        : new HttpDeliveryWriter(new ObjectWriter(this.compressor, this.parts.sink, this.engine.clock, this.log), this.engine.clock, this.log, (ok) => this.metrics.attempted(d, ok));
-    const delivery: Delivery = new Delivery(deliverySettings(d, this.sources.retryHours(d)), source, writer, this.engine.clock, {
+    const settings = this.settingsOf(d);
+    if (settings.transform?.module === null) this.log(`riffle: firehose ${d.name}: its Lambda processor names ${settings.transform.lambdaArn}, a function no --lambda registers: its records will go to the error output (processing-failed)`);
+    const delivery: Delivery = new Delivery(settings, source, this.workers.writer(d), this.engine.clock, {
       checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
       reread: () => {
         if (this.deliveries.get(d) !== delivery) return;
@@ -233,7 +223,7 @@ export class Firehose {
       },
       delivered: (records, bytes, stored) => this.metrics.delivered(d, records, bytes, stored, this.engine.clock.now()),
       log: this.log,
-    });
+    }, this.workers.transform(d, settings));
     this.deliveries.set(d, delivery);
     delivery.start();
   }
@@ -344,7 +334,17 @@ export class Firehose {
       throw err;
     }
     if (unstorable !== undefined) this.log(`riffle: firehose ${name}: ${unstorable}`);
-    this.deliveries.get(d)?.update(deliverySettings(d, this.sources.retryHours(d)));
+    const delivery = this.deliveries.get(d);
+    const settings = this.settingsOf(d);
+    if (delivery === undefined || delivery.canUpdate(settings)) return delivery?.update(settings);
+    // A Lambda processor added or removed: delivery starts again from the checkpoint with it.
+    delivery.stop();
+    this.deliveries.delete(d);
+    this.startDelivery(d).catch((err: unknown) => this.log(`riffle: firehose ${d.name}: cannot start its delivery again (${(err as Error).message})`));
+  }
+
+  private settingsOf(d: DeliveryStream): DeliverySettings {
+    return deliverySettings(d, this.sources.retryHours(d), this.parts.functions ?? new Map());
   }
 
   tag(name: string, tags: Record<string, string>): void {
@@ -381,7 +381,7 @@ export class Firehose {
       clearInterval(this.ticker);
       for (const d of [...this.streams.all()]) await this.close1(d, false);
       await this.parts.sink.close();
-      await this.pool?.close();
+      await this.workers.close();
     })();
     return this.closing;
   }

@@ -21,8 +21,15 @@ export const FH = {
   DELIVERY_ATTEMPTS: 7,
   /** When the last object was stored (engine ms; 0: none yet). */
   LAST_DELIVERY_MS: 8,
+  /** Lambda transform invocations, those whose answer was taken, and their total duration (ExecuteProcessing.Success is the ratio, .Duration the mean). */
+  EXECUTE_INVOCATIONS: 9,
+  EXECUTE_SUCCESS: 10,
+  EXECUTE_DURATION_MS: 11,
+  /** Records the transform returned Ok, and their bytes as they came in (SucceedProcessing.Records/Bytes; Dropped ones are not counted, as AWS counts them). */
+  SUCCEED_RECORDS: 12,
+  SUCCEED_BYTES: 13,
 } as const;
-const WORDS = 9;
+const WORDS = 14;
 
 export class FirehoseMetrics {
   private readonly streams = new WeakMap<DeliveryStream, Float64Array>();
@@ -52,6 +59,22 @@ export class FirehoseMetrics {
     const w = this.of(d);
     w[FH.DELIVERY_ATTEMPTS]! += 1;
     if (stored) w[FH.DELIVERY_SUCCESS]! += 1;
+  }
+
+  /** One transform invocation: how long it ran, and whether its answer was taken. */
+  executed(d: DeliveryStream, durationMs: number, ok: boolean): void {
+    if (!this.enabled) return;
+    const w = this.of(d);
+    w[FH.EXECUTE_INVOCATIONS]! += 1;
+    if (ok) w[FH.EXECUTE_SUCCESS]! += 1;
+    w[FH.EXECUTE_DURATION_MS]! += durationMs;
+  }
+
+  succeededProcessing(d: DeliveryStream, records: number, bytes: number): void {
+    if (!this.enabled) return;
+    const w = this.of(d);
+    w[FH.SUCCEED_RECORDS]! += records;
+    w[FH.SUCCEED_BYTES]! += bytes;
   }
 
   /** An object stored (its records and bytes count as delivered), or given up on (they do not). */

@@ -7,6 +7,7 @@ import { checkTimeZone, objectExtension, objectKey } from './keys/object-key.js'
 import { compilePrefixes } from './keys/prefix.js';
 import type { DeliveryStream, S3DestinationDescription } from './model.js';
 import type { ObjectSink } from './sinks/sink.js';
+import { transformOf } from './transform/processor.js';
 
 const MiB = 1024 * 1024;
 
@@ -44,8 +45,13 @@ export function checkDestination(d: S3DestinationDescription, sink: ObjectSink, 
  * How a delivery stream's objects are made, from its destination as described. For an HTTP
  * endpoint destination: its buffering, the requests' settings, and the objects of its S3 backup.
  */
-export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIRECT_PUT_RETRY_HOURS): DeliverySettings {
+export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIRECT_PUT_RETRY_HOURS, functions: ReadonlyMap<string, string> = new Map()): DeliverySettings {
   const d = ds.destination;
+  const transform = transformOf(ds.http !== undefined ? ds.http.ProcessingConfiguration : d.ProcessingConfiguration, functions, {
+    deliveryStreamArn: ds.arn,
+    region: ds.arn.split(':')[3] ?? '',
+    sourceKinesisStreamArn: ds.source?.kinesisStreamArn,
+  });
   const format = d.CompressionFormat;
   if (!isCompressionFormat(format)) throw new Error(`delivery stream ${ds.name}: unknown CompressionFormat ${format}`);
   const http = ds.http;
@@ -63,6 +69,7 @@ export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIREC
     intervalMs: hints.IntervalInSeconds * 1000,
     delimiter: http === undefined && appendsDelimiter(d),
     keepLengths: http !== undefined,
+    ...(transform === undefined ? {} : { transform }),
     ...(http === undefined
       ? {}
       : {

@@ -101,6 +101,38 @@ export class Batch {
     return size;
   }
 
+  /**
+   * Adds records made elsewhere (a transform's output: `parts`, with the delimiter as for any
+   * record) that cover the source up to `positions`, the records in them having arrived from
+   * `oldestArrivalMs` to `newestArrivalMs`. With no parts, the positions still move: the batch
+   * is then `advanced` (due, so the checkpoint follows).
+   */
+  addRecords(parts: readonly Uint8Array[], oldestArrivalMs: number, newestArrivalMs: number, positions: Positions): void {
+    const extra = this.delimiter ? 1 : 0;
+    let size = 0;
+    for (const p of parts) size += p.length + extra;
+    if (size > 0) {
+      const chunk = new Uint8Array(size);
+      let out = 0;
+      for (const p of parts) {
+        chunk.set(p, out);
+        out += p.length;
+        if (extra === 1) chunk[out++] = NEWLINE;
+      }
+      this.chunks.push(chunk);
+    }
+    if (this.lengths !== null) for (const p of parts) this.lengths.push(p.length + extra);
+    if (parts.length > 0 && oldestArrivalMs < this.oldestArrivalMs) this.oldestArrivalMs = oldestArrivalMs;
+    if (newestArrivalMs > this.newestArrivalMs) this.newestArrivalMs = newestArrivalMs;
+    this.bytes += size;
+    this.count += parts.length;
+    for (const [source, next] of positions) this.positions.set(source, next);
+    this.advanced = true;
+  }
+
+  /** Records were added by addRecords since the last take: the checkpoint is due even if they were all dropped. */
+  advanced = false;
+
   /** The object's body (one buffer, the records in order) and what it covers; the batch is left empty. */
   take(): TakenBatch {
     // A buffer of its own (never a slice of Node's shared pool): the compression pool moves it to its thread.
@@ -124,6 +156,7 @@ export class Batch {
       ...(this.lengths === null ? {} : { lengths: Uint32Array.from(this.lengths) }),
     };
     if (this.keepLengths) this.lengths = [];
+    this.advanced = false;
     this.chunks = [];
     this.bytes = 0;
     this.count = 0;

@@ -1,4 +1,6 @@
 import type { EndpointWriterSettings } from '../http/endpoint-writer.js';
+import type { ShardMeta } from '../transform/intake.js';
+import { TransformStage, type Invoker, type TransformSettings } from '../transform/transform-stage.js';
 import { Batch, type Positions, type TakenBatch } from './batch.js';
 import type { Clock, ObjectSettings, WriteOutcome } from './object-writer.js';
 
@@ -14,6 +16,23 @@ export interface DeliverySettings extends ObjectSettings {
   readonly endpoint?: EndpointWriterSettings;
   /** S3BackupMode AllData: every record is backed up too, not only those that fail. */
   readonly backupAll?: boolean;
+  /** A Lambda processor: records go through it before they are buffered for the destination. */
+  readonly transform?: TransformSettings;
+}
+
+/** What a delivery with a transform needs besides its settings: the handler pool, a writer for the processing-failed records, the metrics. */
+export interface TransformParts {
+  readonly pool: Invoker;
+  readonly errors: { write(batch: TakenBatch, settings: ObjectSettings): Promise<WriteOutcome>; stop(): void };
+  /** Units of records at the pool at once, per delivery stream. */
+  readonly maxUnits: number;
+  invoked(durationMs: number, ok: boolean): void;
+  succeeded(records: number, bytes: number): void;
+}
+
+/** Where a source puts what it read: Batch.add's contract (the batch itself, or a transform's buffer). */
+export interface Intake {
+  add(source: string, section: Uint8Array, count: number, nextSeq: number, split?: (data: Uint8Array) => readonly Uint8Array[] | null): number;
 }
 
 /** What makes a batch delivered: an object written to the sink (object-writer.ts), or requests to an HTTP endpoint (http/http-delivery.ts). */
@@ -43,6 +62,8 @@ export interface DeliverySource {
   /** Starts reading into `delivery` (each source reads only while `delivery.hasRoom`). */
   begin(delivery: Delivery): void;
   stop(): void;
+  /** A Kinesis source's shard by its id, for the transform's kinesisRecordMetadata (absent or null: none). */
+  shardOf?(source: string): ShardMeta | null;
 }
 
 /**
@@ -59,6 +80,8 @@ export class Delivery {
   private writingOldestMs = Infinity;
   private stopped = false;
   private readonly roomWaiters: Array<() => void> = [];
+  /** The Lambda processor's stage, when there is one: sources add to it, it adds to the batch. */
+  private readonly stage: TransformStage | null = null;
 
   constructor(
     private settings: DeliverySettings,
@@ -66,8 +89,55 @@ export class Delivery {
     private readonly writer: DeliveryWriter,
     private readonly clock: Clock,
     private readonly hooks: DeliveryHooks,
+    private readonly transform?: TransformParts,
   ) {
     this.batch = new Batch(settings.delimiter, source.start, settings.keepLengths === true);
+    if (settings.transform !== undefined) this.stage = this.makeStage(settings.transform);
+  }
+
+  private makeStage(t: TransformSettings): TransformStage {
+    const parts = this.transform;
+    if (parts === undefined) throw new Error(`delivery stream ${this.settings.streamName} has a Lambda processor but no handler pool`);
+    const hooks = this.hooks;
+    return new TransformStage(
+      t,
+      parts.pool,
+      {
+        deliver: (unit) => {
+          this.batch.addRecords(unit.data, unit.oldestArrivalMs, unit.newestArrivalMs, unit.positions);
+          if (this.due()) this.flush();
+        },
+        writeErrors: (batch) => {
+          const s = this.settings;
+          return parts.errors.write(batch, { ...s, prefixes: { ...s.prefixes, evaluate: (t, zone) => s.prefixes.evaluateError(t, zone, 'processing-failed') } });
+        },
+        reread: (reason) => {
+          hooks.log(`riffle: firehose ${this.settings.streamName}: ${reason}; delivering again from the last checkpoint`);
+          this.stop();
+          hooks.reread();
+        },
+        roomFreed: () => {
+          if (this.hasRoom) for (const wake of this.roomWaiters.splice(0)) wake();
+        },
+        invoked: (ms, ok) => parts.invoked(ms, ok),
+        succeeded: (records, bytes) => parts.succeeded(records, bytes),
+        log: (line) => hooks.log(line.replace('riffle: firehose:', `riffle: firehose ${this.settings.streamName}:`)),
+      },
+      this.clock,
+      this.source.start,
+      (source) => this.source.shardOf?.(source) ?? null,
+      parts.maxUnits,
+    );
+  }
+
+  /** Where the source adds what it reads: the transform's buffer, or the batch. */
+  get intake(): Intake {
+    return this.stage?.intake ?? this.batch;
+  }
+
+  /** Whether `settings` can be taken by update(): a Lambda processor is neither added nor removed (the delivery is started again for that). */
+  canUpdate(settings: DeliverySettings): boolean {
+    return (settings.transform === undefined) === (this.stage === null);
   }
 
   get name(): string {
@@ -84,8 +154,10 @@ export class Delivery {
 
   /** UpdateDestination: objects made from now on follow the new settings (and carry the new version). */
   update(settings: DeliverySettings): void {
+    if (!this.canUpdate(settings)) throw new Error(`delivery stream ${settings.streamName}: a Lambda processor added or removed needs a new delivery`);
     this.settings = settings;
     this.batch.delimiter = settings.delimiter;
+    if (settings.transform !== undefined) this.stage?.update(settings.transform);
     // A larger SizeInMBs makes room for sources waiting on a full batch; a smaller one may be due now.
     if (this.hasRoom) for (const wake of this.roomWaiters.splice(0)) wake();
     if (this.due()) this.flush();
@@ -93,12 +165,12 @@ export class Delivery {
 
   /** Whether a source may add more (below SizeInMBs buffered). */
   get hasRoom(): boolean {
-    return !this.stopped && this.batch.bytes < this.settings.sizeBytes;
+    return !this.stopped && this.batch.bytes < this.settings.sizeBytes && (this.stage?.hasRoom ?? true);
   }
 
-  /** Bytes a source may still add before the batch is full (at least 1). */
+  /** Bytes a source may still add before the batch (or the transform's buffer) is full (at least 1). */
   get room(): number {
-    return Math.max(1, this.settings.sizeBytes - this.batch.bytes);
+    return this.stage?.room ?? Math.max(1, this.settings.sizeBytes - this.batch.bytes);
   }
 
   /** Resolves when there is room again (at once if there is); never, once stopped. */
@@ -107,19 +179,21 @@ export class Delivery {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  /** A source added records: deliver if a buffer condition is met. */
+  /** A source added records: transform them or deliver them if a buffer condition is met. */
   added(): void {
-    if (this.due()) this.flush();
+    if (this.stage !== null) this.stage.tick();
+    else if (this.due()) this.flush();
   }
 
   /** Called by the service's ticker: the interval may have passed for the oldest buffered record. */
   tick(): void {
+    this.stage?.tick();
     if (this.due()) this.flush();
   }
 
   private due(): boolean {
     const b = this.batch;
-    if (b.count === 0) return false;
+    if (b.count === 0) return b.advanced; // a transform dropped or failed them all: only the checkpoint moves
     return b.bytes >= this.settings.sizeBytes || this.clock.now() >= b.oldestArrivalMs + this.settings.intervalMs;
   }
 
@@ -128,6 +202,8 @@ export class Delivery {
     this.stopped = true;
     this.source.stop();
     this.writer.stop();
+    this.stage?.stop();
+    this.transform?.errors.stop();
     this.roomWaiters.length = 0;
   }
 
@@ -136,7 +212,7 @@ export class Delivery {
    * DeliveryToS3.DataFreshness is its age.
    */
   get oldestPendingMs(): number {
-    return Math.min(this.writingOldestMs, this.batch.count > 0 ? this.batch.oldestArrivalMs : Infinity);
+    return Math.min(this.writingOldestMs, this.batch.count > 0 ? this.batch.oldestArrivalMs : Infinity, this.stage?.oldestPendingMs ?? Infinity);
   }
 
   /** SizeInMBs, in bytes: the buffer's size. */
@@ -148,14 +224,17 @@ export class Delivery {
     return this.settings.intervalMs;
   }
 
-  /** Until the object being written (if any) is stored or given up. */
+  /** Until the records being transformed and the object being written (if any) are stored or given up. */
   async idle(): Promise<void> {
-    while (this.writing !== null) await this.writing;
+    while (this.writing !== null || this.stage?.busy === true) {
+      await this.stage?.idle();
+      await this.writing;
+    }
   }
 
   /** Starts writing the buffered records as one object, unless one is being written (it then follows). */
   private flush(): void {
-    if (this.writing !== null || this.batch.count === 0 || this.stopped) return;
+    if (this.writing !== null || (this.batch.count === 0 && !this.batch.advanced) || this.stopped) return;
     const taken = this.batch.take();
     for (const wake of this.roomWaiters.splice(0)) wake();
     this.writingOldestMs = taken.oldestArrivalMs;

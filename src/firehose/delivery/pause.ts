@@ -1,27 +1,26 @@
 /**
- * A wait between retries that stop() can cut short: the object writer's and the HTTP endpoint
- * writer's, so a delivery that is stopped (deleted, shut down) does not sleep out its backoff.
+ * Waits between retries that stop() can cut short: the object writer's, the HTTP endpoint
+ * writer's and the transform's (several at once there), so a delivery that is stopped (deleted,
+ * shut down) does not sleep out its backoff.
  */
 export class Pause {
-  private wake: (() => void) | null = null;
+  private readonly wakers = new Set<() => void>();
 
-  /** Resolves after `ms`, or at once when wake() is called meanwhile. */
+  /** Resolves after `ms`, or at once when wakeUp() is called meanwhile. */
   for(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      t.unref();
-      this.wake = () => {
+      const done = (): void => {
         clearTimeout(t);
-        this.wake = null;
+        this.wakers.delete(done);
         resolve();
       };
+      const t = setTimeout(done, ms);
+      t.unref();
+      this.wakers.add(done);
     });
   }
 
   wakeUp(): void {
-    this.wake?.();
+    for (const wake of [...this.wakers]) wake();
   }
 }

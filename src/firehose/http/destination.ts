@@ -1,5 +1,6 @@
 import { AwsError } from '../../aws/errors.js';
 import type { HttpEndpointSettings, ProcessingConfiguration } from '../model.js';
+import { describeProcessing } from '../transform/processor.js';
 
 /**
  * An HTTP endpoint destination as CreateDeliveryStream gives it, made into what is kept and
@@ -43,7 +44,7 @@ export function describeHttpNew(c: HttpConfigInput): HttpEndpointSettings {
     throw new AwsError('InvalidArgumentException', 'Riffle does not support SecretsManagerConfiguration yet: give the access key as EndpointConfiguration.AccessKey.');
   }
   for (const p of c.ProcessingConfiguration?.Enabled === true ? (c.ProcessingConfiguration.Processors ?? []) : []) {
-    throw new AwsError('InvalidArgumentException', `Riffle does not support the ${p.Type} processor on HTTP endpoint destinations yet.`);
+    if (p.Type !== 'Lambda') throw new AwsError('InvalidArgumentException', `Riffle does not support the ${p.Type} processor on HTTP endpoint destinations yet (the Lambda processor it runs).`);
   }
   const s: HttpEndpointSettings = {
     EndpointConfiguration: { ...c.EndpointConfiguration },
@@ -57,7 +58,7 @@ export function describeHttpNew(c: HttpConfigInput): HttpEndpointSettings {
     CloudWatchLoggingOptions: c.CloudWatchLoggingOptions ?? { Enabled: false },
   };
   if (c.RequestConfiguration?.CommonAttributes !== undefined) s.RequestConfiguration.CommonAttributes = c.RequestConfiguration.CommonAttributes;
-  if (c.ProcessingConfiguration !== undefined) s.ProcessingConfiguration = c.ProcessingConfiguration;
+  if (c.ProcessingConfiguration !== undefined) s.ProcessingConfiguration = describeProcessing(c.ProcessingConfiguration, c.RoleARN ?? c.S3Configuration.RoleARN);
   if (c.RoleARN !== undefined) s.RoleARN = c.RoleARN;
   return s;
 }

@@ -6,6 +6,7 @@ import { PushBatch, RECORDS_HEADER_BYTES } from '../../fanout/push-batch.js';
 import { READ_BYTES_MAX, type FeedReader, type ShardFeed } from '../../fanout/shard-feed.js';
 import type { Positions } from '../delivery/batch.js';
 import type { Delivery, DeliverySource } from '../delivery/delivery.js';
+import type { ShardMeta } from '../transform/intake.js';
 import { deaggregate } from './kpl.js';
 
 /** After a failed read (the stream's shard is gone, the owner refused), try again after this long. */
@@ -51,6 +52,11 @@ export class KinesisSource implements DeliverySource {
     for (const r of this.readers) r.stop();
     this.readers = [];
     this.delivery = null;
+  }
+
+  shardOf(shardId: string): ShardMeta | null {
+    const shard = this.stream.shards.find((s) => s.shardId === shardId);
+    return shard === undefined ? null : { shardId, seqPrefix: shard.seqPrefix };
   }
 
   private read(shard: Shard, from: number): void {
@@ -183,7 +189,7 @@ class ShardReader implements FeedReader {
     this.failing = false;
     this.position = batch.nextSeq;
     if (batch.count > 0) this.pending = true;
-    this.delivery.batch.add(this.shard.shardId, batch.frame.subarray(RECORDS_HEADER_BYTES), batch.count, batch.nextSeq, deaggregate);
+    this.delivery.intake.add(this.shard.shardId, batch.frame.subarray(RECORDS_HEADER_BYTES), batch.count, batch.nextSeq, deaggregate);
     this.delivery.added();
   }
 }

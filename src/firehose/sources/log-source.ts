@@ -56,7 +56,7 @@ export class LogSource implements DeliverySource {
         continue;
       }
       if (this.stopped) return;
-      if (read.count > 0 || read.nextSeq !== this.readSeq) delivery.batch.add(LOG_SOURCE, read.bytes, read.count, read.nextSeq);
+      if (read.count > 0 || read.nextSeq !== this.readSeq) delivery.intake.add(LOG_SOURCE, read.bytes, read.count, read.nextSeq);
       this.readSeq = read.nextSeq;
       delivery.added();
     }

@@ -5,9 +5,6 @@
  * the handler, delivery uses the outcome.
  */
 
-export const RESULTS = ['Ok', 'Dropped', 'ProcessingFailed'] as const;
-export type TransformResult = (typeof RESULTS)[number];
-
 /** One record going in: its id (unique in the invocation), when it arrived, its data. */
 export interface RecordIn {
   recordId: string;
@@ -52,63 +49,74 @@ export function lambdaEvent(inv: InvocationIn): Record<string, unknown> {
   };
 }
 
-/** A record as the transform answered it. */
-export interface RecordOut {
-  recordId: string;
-  result: TransformResult;
-  /** Ok: the transformed data (what is delivered). Dropped: none. ProcessingFailed: none needed. */
-  data?: Buffer;
-  /** metadata.partitionKeys (dynamic partitioning's partitionKeyFromLambda). */
-  partitionKeys?: Record<string, string>;
-}
+/** What became of one record sent: its new data, dropped, or failed (with AWS's error code and message for its error record). */
+export type Outcome =
+  | { result: 'Ok'; data: Buffer; partitionKeys?: Record<string, string> }
+  | { result: 'Dropped'; partitionKeys?: Record<string, string> }
+  | { result: 'Failed'; errorCode: string; errorMessage: string };
 
-/** The answer judged: every record's outcome, or why the whole invocation failed (it is retried, then its records fail). */
-export type Judged = { ok: true; records: RecordOut[] } | { ok: false; reason: string };
+/** AWS's error codes and messages for what a transform's answer can get wrong (the error records carry them). */
+export const TRANSFORM_ERRORS = {
+  JSON: { errorCode: 'Lambda.JsonProcessingException', errorMessage: 'There was an error parsing returned records from the Lambda function. Ensure that the returned records follow the status model required by Amazon Data Firehose.' },
+  FUNCTION: { errorCode: 'Lambda.FunctionError', errorMessage: 'The Lambda function was successfully invoked but it returned an error result.' },
+  MISSING: { errorCode: 'Lambda.MissingRecordId', errorMessage: 'One or more record Ids were not returned. Ensure that the Lambda function returns all received record Ids.' },
+  DUPLICATED: { errorCode: 'Lambda.DuplicatedRecordId', errorMessage: 'Multiple records were returned with the same record Id. Ensure that the Lambda function returns a unique record Id for each record.' },
+  FAILED_STATUS: { errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'ProcessingFailed status set for record' },
+} as const;
+
+/**
+ * The answer judged: every record's outcome in the order sent, or (ok: false) why the whole
+ * answer is refused, with `detail` for the server log. An answer is final either way: only an
+ * invocation that gives none (a throw, a timeout) is tried again.
+ */
+export type Judged = { ok: true; outcomes: Outcome[] } | { ok: false; errorCode: string; errorMessage: string; detail: string };
+
+const refused = (kind: { errorCode: string; errorMessage: string }, detail: string): Judged => ({ ok: false, ...kind, detail });
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * The answer `{records: [{recordId, result, data, metadata?: {partitionKeys}}]}` as Firehose
- * checks it: one answer per record sent, each recordId one it was given (AWS: "a mismatch counts
- * as a transformation failure"), `result` one of Ok | Dropped | ProcessingFailed, base64 `data`
- * for Ok. A malformed answer fails the invocation.
+ * takes it (its status model, and what was observed of it):
+ * - no records array, an entry that is not an object with a string recordId, a result other than
+ *   Ok | Dropped | ProcessingFailed, or partitionKeys that are not a map of strings: the whole
+ *   answer is refused (Lambda.JsonProcessingException);
+ * - Ok without base64 data: refused too (Lambda.FunctionError);
+ * - a record not answered fails alone (Lambda.MissingRecordId), as does one answered twice
+ *   (Lambda.DuplicatedRecordId) and one answered ProcessingFailed (Lambda.ProcessingFailedStatus);
+ * - an answer for a recordId that was not sent is ignored.
  */
 export function judgeAnswer(sent: readonly RecordIn[], answer: unknown): Judged {
   if (answer === null || typeof answer !== 'object' || !Array.isArray((answer as { records?: unknown }).records)) {
-    return { ok: false, reason: 'The Lambda function returned no records array.' };
+    return refused(TRANSFORM_ERRORS.JSON, 'the answer has no records array');
   }
-  const wanted = new Set(sent.map((r) => r.recordId));
-  const seen = new Set<string>();
-  const out: RecordOut[] = [];
+  const index = new Map<string, number>();
+  sent.forEach((r, i) => index.set(r.recordId, i));
+  const outcomes: Array<Outcome | undefined> = new Array(sent.length);
+  const twice = new Set<number>();
   for (const item of (answer as { records: unknown[] }).records) {
-    if (item === null || typeof item !== 'object') return { ok: false, reason: 'The Lambda function returned a record that is not an object.' };
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return refused(TRANSFORM_ERRORS.JSON, 'a record in the answer is not an object');
     const r = item as Record<string, unknown>;
-    const recordId = r.recordId;
-    if (typeof recordId !== 'string' || !wanted.has(recordId)) return { ok: false, reason: `The Lambda function returned a recordId that was not sent: ${JSON.stringify(recordId ?? null)}.` };
-    if (seen.has(recordId)) return { ok: false, reason: `The Lambda function returned recordId ${recordId} twice.` };
-    seen.add(recordId);
-    if (typeof r.result !== 'string' || !(RESULTS as readonly string[]).includes(r.result)) {
-      return { ok: false, reason: `The Lambda function returned result ${JSON.stringify(r.result ?? null)} for recordId ${recordId}; it must be Ok, Dropped or ProcessingFailed.` };
-    }
-    const record: RecordOut = { recordId, result: r.result as TransformResult };
-    if (r.result === 'Ok') {
-      if (typeof r.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(r.data) || r.data.length % 4 !== 0) {
-        return { ok: false, reason: `The Lambda function returned no base64 data for Ok recordId ${recordId}.` };
-      }
-      record.data = Buffer.from(r.data, 'base64');
+    if (typeof r.recordId !== 'string') return refused(TRANSFORM_ERRORS.JSON, `a record in the answer has recordId ${JSON.stringify(r.recordId ?? null)}, not a string`);
+    if (r.result !== 'Ok' && r.result !== 'Dropped' && r.result !== 'ProcessingFailed') {
+      return refused(TRANSFORM_ERRORS.JSON, `recordId ${r.recordId} has result ${JSON.stringify(r.result ?? null)}; it must be Ok, Dropped or ProcessingFailed`);
     }
     const keys = (r.metadata as { partitionKeys?: unknown } | undefined)?.partitionKeys;
-    if (keys !== undefined) {
-      if (keys === null || typeof keys !== 'object' || Object.values(keys).some((v) => typeof v !== 'string')) {
-        return { ok: false, reason: `The Lambda function returned metadata.partitionKeys for recordId ${recordId} that are not a map of strings.` };
-      }
-      record.partitionKeys = keys as Record<string, string>;
+    if (keys !== undefined && (keys === null || typeof keys !== 'object' || Array.isArray(keys) || Object.values(keys).some((v) => typeof v !== 'string'))) {
+      return refused(TRANSFORM_ERRORS.JSON, `recordId ${r.recordId} has metadata.partitionKeys that are not a map of strings`);
     }
-    out.push(record);
+    let outcome: Outcome;
+    if (r.result === 'Ok') {
+      if (typeof r.data !== 'string' || !BASE64.test(r.data) || r.data.length % 4 !== 0) return refused(TRANSFORM_ERRORS.FUNCTION, `recordId ${r.recordId} is Ok without base64 data`);
+      outcome = { result: 'Ok', data: Buffer.from(r.data, 'base64') };
+    } else outcome = r.result === 'Dropped' ? { result: 'Dropped' } : { result: 'Failed', ...TRANSFORM_ERRORS.FAILED_STATUS };
+    if (keys !== undefined && outcome.result !== 'Failed') outcome.partitionKeys = keys as Record<string, string>;
+    const at = index.get(r.recordId);
+    if (at === undefined) continue; // not one it was sent: ignored
+    if (outcomes[at] !== undefined) twice.add(at);
+    outcomes[at] = outcome;
   }
-  if (seen.size !== wanted.size) {
-    const missing = [...wanted].filter((id) => !seen.has(id));
-    return { ok: false, reason: `The Lambda function returned ${seen.size} of the ${wanted.size} records it was sent (missing: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}).` };
-  }
-  return { ok: true, records: out };
+  for (const at of twice) outcomes[at] = { result: 'Failed', ...TRANSFORM_ERRORS.DUPLICATED };
+  return { ok: true, outcomes: Array.from(outcomes, (o) => o ?? { result: 'Failed', ...TRANSFORM_ERRORS.MISSING }) };
 }
 
 /**

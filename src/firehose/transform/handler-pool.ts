@@ -8,8 +8,11 @@ import type { HandlerTask } from './handler-worker.js';
 
 const WORKER_URL = new URL('./handler-worker.js', import.meta.url);
 
-/** What an invocation gave: the handler's answer, or AWS's error code for why there is none. */
-export type Invocation = { ok: true; answer: unknown } | { ok: false; errorCode: 'Lambda.FunctionError' | 'Lambda.Timeout' | 'Lambda.TooManyRequestsException'; errorMessage: string };
+/**
+ * What an invocation gave: the handler's answer, or why there is none: it threw ('error'), it did
+ * not finish in time ('timeout'), or the pool had no room for it ('busy': nothing ran).
+ */
+export type Invocation = { ok: true; answer: unknown } | { ok: false; kind: 'error' | 'timeout' | 'busy'; message: string };
 
 export interface HandlerPoolOptions {
   threads: number;
@@ -42,9 +45,9 @@ export class HandlerPool {
       const answer = await this.piscina.run({ module, functionName, functionArn, requestId: randomUUID(), deadlineMs: Date.now() + timeoutMs, event }, { signal: abort.signal });
       return { ok: true, answer };
     } catch (err) {
-      if (abort.signal.aborted) return { ok: false, errorCode: 'Lambda.Timeout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` };
-      if (/queue is full/i.test((err as Error).message)) return { ok: false, errorCode: 'Lambda.TooManyRequestsException', errorMessage: 'The transform pool is full; the invocation is retried.' };
-      return { ok: false, errorCode: 'Lambda.FunctionError', errorMessage: `${(err as Error).name}: ${(err as Error).message}` };
+      if (abort.signal.aborted) return { ok: false, kind: 'timeout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` };
+      if (/queue is full/i.test((err as Error).message)) return { ok: false, kind: 'busy', message: 'the transform pool is full' };
+      return { ok: false, kind: 'error', message: `${(err as Error).name}: ${(err as Error).message}` };
     } finally {
       clearTimeout(timer);
     }

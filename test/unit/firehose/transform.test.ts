@@ -27,22 +27,31 @@ describe('the Lambda transform contract', () => {
     expect(kinesis).toMatchObject({ sourceKinesisStreamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s', records: [{ kinesisRecordMetadata: { shardId: 'shardId-000000000000', partitionKey: 'k', approximateArrivalTimestamp: 5, sequenceNumber: '49', subsequenceNumber: '' } }] });
   });
 
-  it('takes an answer with every record once, a known result and base64 data for Ok; fails the invocation otherwise', () => {
-    const ok = judgeAnswer(records, { records: [{ recordId: 'r3', result: 'ProcessingFailed' }, { recordId: 'r1', result: 'Ok', data: 'SEk=', metadata: { partitionKeys: { a: 'b' } } }, { recordId: 'r2', result: 'Dropped' }] });
-    expect(ok).toEqual({ ok: true, records: [{ recordId: 'r3', result: 'ProcessingFailed' }, { recordId: 'r1', result: 'Ok', data: Buffer.from('HI'), partitionKeys: { a: 'b' } }, { recordId: 'r2', result: 'Dropped' }] });
-    const bad: unknown[] = [
-      null,
-      {},
-      { records: [{ recordId: 'r1', result: 'Ok', data: 'SEk=' }] },
-      { records: [...records.map((r) => ({ recordId: r.recordId, result: 'Dropped' })), { recordId: 'r9', result: 'Dropped' }] },
-      { records: records.map((r) => ({ recordId: r.recordId, result: 'Fine' })) },
-      { records: records.map((r) => ({ recordId: r.recordId, result: 'Ok' })) },
-      { records: records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: 'not base64!' })) },
-      { records: records.map((r) => ({ recordId: 'r1', result: 'Dropped', x: r })) },
-      { records: records.map((r) => ({ recordId: r.recordId, result: 'Dropped', metadata: { partitionKeys: { n: 1 } } })) },
+  it("judges an answer as Firehose does: each record's outcome; a malformed answer refused whole; missing and twice-answered records failed alone", () => {
+    const ok = judgeAnswer(records, { records: [{ recordId: 'r3', result: 'ProcessingFailed' }, { recordId: 'r1', result: 'Ok', data: 'SEk=', metadata: { partitionKeys: { a: 'b' } } }, { recordId: 'r2', result: 'Dropped' }, { recordId: 'r9', result: 'Ok', data: '' }] });
+    expect(ok).toEqual({
+      ok: true,
+      outcomes: [
+        { result: 'Ok', data: Buffer.from('HI'), partitionKeys: { a: 'b' } },
+        { result: 'Dropped' },
+        { result: 'Failed', errorCode: 'Lambda.ProcessingFailedStatus', errorMessage: 'ProcessingFailed status set for record' },
+      ],
+    });
+    // r1 answered twice, r3 not at all: they fail; r2 goes on.
+    const each = judgeAnswer(records, { records: [{ recordId: 'r1', result: 'Ok', data: 'SEk=' }, { recordId: 'r1', result: 'Dropped' }, { recordId: 'r2', result: 'Ok', data: 'eA==' }] });
+    expect(each).toMatchObject({ ok: true, outcomes: [{ result: 'Failed', errorCode: 'Lambda.DuplicatedRecordId' }, { result: 'Ok', data: Buffer.from('x') }, { result: 'Failed', errorCode: 'Lambda.MissingRecordId' }] });
+    const refused: Array<[unknown, string]> = [
+      [null, 'Lambda.JsonProcessingException'],
+      [{}, 'Lambda.JsonProcessingException'],
+      [{ records: 'x' }, 'Lambda.JsonProcessingException'],
+      [{ records: [7] }, 'Lambda.JsonProcessingException'],
+      [{ records: [{ result: 'Ok', data: '' }] }, 'Lambda.JsonProcessingException'],
+      [{ records: records.map((r) => ({ recordId: r.recordId, result: 'Fine' })) }, 'Lambda.JsonProcessingException'],
+      [{ records: records.map((r) => ({ recordId: r.recordId, result: 'Dropped', metadata: { partitionKeys: { n: 1 } } })) }, 'Lambda.JsonProcessingException'],
+      [{ records: records.map((r) => ({ recordId: r.recordId, result: 'Ok' })) }, 'Lambda.FunctionError'],
+      [{ records: records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: 'not base64!' })) }, 'Lambda.FunctionError'],
     ];
-    for (const answer of bad) expect(judgeAnswer(records, answer).ok, JSON.stringify(answer)).toBe(false);
-    expect(judgeAnswer(records, { records: [{ recordId: 'r1', result: 'Ok', data: 'SEk=' }] })).toEqual({ ok: false, reason: 'The Lambda function returned 1 of the 3 records it was sent (missing: r2, r3).' });
+    for (const [answer, errorCode] of refused) expect(judgeAnswer(records, answer), JSON.stringify(answer)).toMatchObject({ ok: false, errorCode });
   });
 
   it("writes processing-failed error records with AWS's fields", () => {
@@ -67,11 +76,11 @@ describe('HandlerPool: the handlers in worker threads', () => {
     expect(inv.ok).toBe(true);
     const judged = judgeAnswer(records, (inv as { answer: unknown }).answer);
     expect(judged).toMatchObject({ ok: true });
-    const out = (judged as { records: Array<{ recordId: string; result: string; data?: Buffer }> }).records;
-    expect(out.map((r) => [r.recordId, r.result, r.data?.toString()])).toEqual([
-      ['r1', 'Ok', 'HELLO (upper)'],
-      ['r2', 'Dropped', undefined],
-      ['r3', 'ProcessingFailed', undefined], // its error record carries the data it came with
+    const out = (judged as { outcomes: Array<{ result: string; data?: Buffer }> }).outcomes;
+    expect(out.map((r) => [r.result, r.data?.toString()])).toEqual([
+      ['Ok', 'HELLO (upper)'],
+      ['Dropped', undefined],
+      ['Failed', undefined], // its error record carries the data it came with
     ]);
   });
 
@@ -80,18 +89,18 @@ describe('HandlerPool: the handlers in worker threads', () => {
     const a = (await pool.invoke(handlerPath('callback.mjs'), ARN, one, 5000)) as { ok: true; answer: { records: Array<{ metadata: { partitionKeys: { calls: string } } }> } };
     expect(a.ok).toBe(true);
     const throwing = lambdaEvent({ invocationId: 'i2', deliveryStreamArn: 'd', region: 'r', records: [{ recordId: 'x', arrivalMs: 1, data: Buffer.from('throw') }] });
-    expect(await pool.invoke(handlerPath('callback.mjs'), ARN, throwing, 5000)).toEqual({ ok: false, errorCode: 'Lambda.FunctionError', errorMessage: 'Error: asked to fail' });
+    expect(await pool.invoke(handlerPath('callback.mjs'), ARN, throwing, 5000)).toEqual({ ok: false, kind: 'error', message: 'Error: asked to fail' });
   });
 
   it('ends a handler that does not finish in time, and the pool goes on', async () => {
     const t0 = Date.now();
-    expect(await pool.invoke(handlerPath('stuck.mjs'), ARN, event, 300)).toEqual({ ok: false, errorCode: 'Lambda.Timeout', errorMessage: 'Task timed out after 0.30 seconds' });
+    expect(await pool.invoke(handlerPath('stuck.mjs'), ARN, event, 300)).toEqual({ ok: false, kind: 'timeout', message: 'Task timed out after 0.30 seconds' });
     expect(Date.now() - t0).toBeLessThan(3000);
     expect((await pool.invoke(handlerPath('blueprint.cjs'), ARN, event, 5000)).ok).toBe(true);
   });
 
   it('says a module without a handler is a function error', async () => {
     const inv = await pool.invoke(handlerPath('../transform.test.ts'), ARN, event, 5000);
-    expect(inv).toMatchObject({ ok: false, errorCode: 'Lambda.FunctionError' });
+    expect(inv).toMatchObject({ ok: false, kind: 'error' });
   });
 });

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import type { Positions, TakenBatch } from '../delivery/batch.js';
+import type { Clock, WriteOutcome } from '../delivery/object-writer.js';
+import { Pause } from '../delivery/pause.js';
+import { judgeAnswer, lambdaEvent, processingFailedRecord, TRANSFORM_ERRORS, type Outcome, type RecordIn } from './contract.js';
+import type { Invocation } from './handler-pool.js';
+import { RecordIntake, type ShardMeta, type TakenRecords } from './intake.js';
+
+/** A delivery stream's Lambda processor, as its parameters say (transform/processor.ts). */
+export interface TransformSettings {
+  readonly lambdaArn: string;
+  /** The module --lambda registered for the ARN's function; null: none (its invocations fail, Lambda.ResourceNotFound). */
+  readonly module: string | null;
+  /** BufferSizeInMBs, in bytes, and BufferIntervalInSeconds, in ms: when the buffered records are sent. */
+  readonly sizeBytes: number;
+  readonly intervalMs: number;
+  /** NumberOfRetries: an invocation that fails is tried this many more times. */
+  readonly retries: number;
+  /** How long an invocation may run (Lambda's limit is 5 minutes; the function's own timeout here). */
+  readonly timeoutMs: number;
+  readonly deliveryStreamArn: string;
+  readonly region: string;
+  readonly sourceKinesisStreamArn?: string;
+}
+
+/** The handler pool's one call (transform/handler-pool.ts). */
+export interface Invoker {
+  invoke(module: string, functionArn: string, event: unknown, timeoutMs: number): Promise<Invocation>;
+}
+
+/** What a unit of records became: the data to deliver, the error records written, where the sources are after it. */
+export interface TransformedUnit {
+  readonly data: readonly Uint8Array[];
+  readonly oldestArrivalMs: number;
+  readonly newestArrivalMs: number;
+  readonly positions: Positions;
+}
+
+export interface StageHooks {
+  /** A unit is transformed (its error records stored): its Ok records go on to the destination's buffer. */
+  deliver(unit: TransformedUnit): void;
+  /** Stores a unit's processing-failed error records (the error output, processing-failed). */
+  writeErrors(batch: TakenBatch): Promise<WriteOutcome>;
+  /** The records are lost here but still in the source: delivery starts again from the checkpoint. */
+  reread(reason: string): void;
+  /** Room for the sources again (a unit left the stage). */
+  roomFreed(): void;
+  /** One invocation: how long it took and whether it gave an answer that was taken (ExecuteProcessing.*). */
+  invoked(durationMs: number, ok: boolean): void;
+  /** Records the transform returned Ok, and their bytes as they came in (SucceedProcessing.*). */
+  succeeded(records: number, bytes: number): void;
+  log(line: string): void;
+}
+
+/** AWS Lambda's limit on a synchronous invocation's request and response: 6 MB. */
+const PAYLOAD_MAX = 6 * 1024 * 1024;
+/** JSON per record besides its data (ids, timestamps, Kinesis metadata), for sizing a request. */
+const RECORD_OVERHEAD = 400;
+/** Waits between tries: a throw is tried again at once, then after 1 s, 2 s, 4 s (at most 10 s). */
+const backoffMs = (attempt: number): number => (attempt <= 1 ? 0 : Math.min(10_000, 1000 * 2 ** (attempt - 2)));
+/** When the pool has no room for an invocation (several streams at once), it is tried again after this long; no try is counted. */
+const BUSY_MS = 20;
+
+/**
+ * The Lambda processor of a delivery stream: records from the source are buffered here until
+ * BufferSizeInMBs are in or BufferIntervalInSeconds have passed since the oldest came, then sent to
+ * the function as one unit (split into invocations of at most 6 MB), in the exact event Firehose
+ * sends. The answers go on in the order the records came: the processing-failed records to the
+ * error output, then the Ok records to the destination's buffer (its own hints make the objects).
+ * Up to `maxUnits` units are at the pool at once; the sources wait while that many are.
+ */
+export class TransformStage {
+  readonly intake: RecordIntake;
+  private readonly units: Array<{ oldestArrivalMs: number; result: Promise<UnitResult | null> }> = [];
+  private applying: Promise<void> | null = null;
+  private stopped = false;
+  private readonly pause = new Pause();
+
+  constructor(
+    private settings: TransformSettings,
+    private readonly pool: Invoker,
+    private readonly hooks: StageHooks,
+    private readonly clock: Clock,
+    start: Positions,
+    shardOf: (source: string) => ShardMeta | null,
+    private readonly maxUnits: number,
+  ) {
+    this.intake = new RecordIntake(start, shardOf);
+  }
+
+  /** UpdateDestination: the units sent from now on follow the new parameters. */
+  update(settings: TransformSettings): void {
+    this.settings = settings;
+    this.tick();
+  }
+
+  get hasRoom(): boolean {
+    return !this.stopped && this.intake.bytes < this.settings.sizeBytes && this.units.length < this.maxUnits;
+  }
+
+  get room(): number {
+    return Math.max(1, this.settings.sizeBytes - this.intake.bytes);
+  }
+
+  /** The arrival of the oldest record buffered or being transformed (Infinity: none). */
+  get oldestPendingMs(): number {
+    let oldest = this.intake.count > 0 ? this.intake.oldestArrivalMs : Infinity;
+    for (const u of this.units) oldest = Math.min(oldest, u.oldestArrivalMs);
+    return oldest;
+  }
+
+  get busy(): boolean {
+    return !this.stopped && this.units.length > 0;
+  }
+
+  /** A source added records, or the ticker ticked: send the buffer if a condition is met. */
+  tick(): void {
+    const b = this.intake;
+    if (this.stopped || b.count === 0 || this.units.length >= this.maxUnits) return;
+    if (b.bytes >= this.settings.sizeBytes || this.clock.now() >= b.oldestArrivalMs + this.settings.intervalMs) this.send(b.take());
+  }
+
+  /** Until no unit is in the stage. */
+  async idle(): Promise<void> {
+    while (this.applying !== null) await this.applying;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.pause.wakeUp();
+  }
+
+  private send(taken: TakenRecords): void {
+    this.units.push({ oldestArrivalMs: taken.oldestArrivalMs, result: this.transform(taken) });
+    this.applying ??= this.applyInOrder().finally(() => (this.applying = null));
+  }
+
+  /** The units' results, oldest first, each applied once the ones before it are. */
+  private async applyInOrder(): Promise<void> {
+    while (this.units.length > 0 && !this.stopped) {
+      const result = await (this.units[0] as { result: Promise<UnitResult | null> }).result;
+      if (this.stopped || result === null) return;
+      if (!(await this.apply(result))) return;
+      this.units.shift();
+      this.hooks.roomFreed();
+      this.tick();
+    }
+  }
+
+  /** False when delivery must start again from the checkpoint (the error records could not be stored). */
+  private async apply(r: UnitResult): Promise<boolean> {
+    if (r.errorLines.length > 0) {
+      const body = new Uint8Array(Buffer.from(`${r.errorLines.join('\n')}\n`));
+      const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: r.errorLines.length, oldestArrivalMs: r.unit.oldestArrivalMs, newestArrivalMs: r.unit.newestArrivalMs, positions: r.unit.positions });
+      if (this.stopped) return false;
+      if (!stored.stored && stored.reread === true) {
+        this.stop();
+        this.hooks.reread(`storing ${r.errorLines.length} processing-failed record(s) failed (${stored.reason})`);
+        return false;
+      }
+      if (!stored.stored) this.hooks.log(`riffle: firehose: dropped ${r.errorLines.length} processing-failed record(s) that could not be stored: ${stored.reason}`);
+    }
+    this.hooks.deliver(r.unit);
+    return true;
+  }
+
+  /** The unit through the function, in invocations of at most 6 MB; null once stopped. */
+  private async transform(taken: TakenRecords): Promise<UnitResult | null> {
+    const data: Uint8Array[] = [];
+    const errorLines: string[] = [];
+    let okRecords = 0;
+    let okBytes = 0;
+    for (const chunk of chunks(taken.records)) {
+      const outcome = await this.invoke(chunk);
+      if (outcome === null) return null;
+      chunk.forEach((record, i) => {
+        const o = outcome.outcomes[i] as Outcome;
+        if (o.result === 'Ok') {
+          data.push(o.data);
+          okRecords++;
+          okBytes += record.data.length;
+        } else if (o.result === 'Failed') {
+          errorLines.push(processingFailedRecord(record, outcome.attempts, o.errorCode, o.errorMessage, outcome.endedMs, this.settings.lambdaArn));
+        }
+      });
+    }
+    if (okRecords > 0) this.hooks.succeeded(okRecords, okBytes);
+    return { unit: { data, oldestArrivalMs: taken.oldestArrivalMs, newestArrivalMs: taken.newestArrivalMs, positions: taken.positions }, errorLines };
+  }
+
+  /** One invocation of `records`, tried again (NumberOfRetries) while the function gives no answer. */
+  private async invoke(records: RecordIn[]): Promise<{ outcomes: Outcome[]; attempts: number; endedMs: number } | null> {
+    const s = this.settings;
+    let last: { errorCode: string; errorMessage: string } = TRANSFORM_ERRORS.FUNCTION;
+    let attempt = 0;
+    while (attempt <= s.retries) {
+      if (this.stopped) return null;
+      attempt++;
+      const event = lambdaEvent({ invocationId: randomUUID(), deliveryStreamArn: s.deliveryStreamArn, region: s.region, ...(s.sourceKinesisStreamArn === undefined ? {} : { sourceKinesisStreamArn: s.sourceKinesisStreamArn }), records });
+      const t0 = this.clock.now();
+      const inv: Invocation = s.module === null ? { ok: false, kind: 'error', message: 'not registered' } : await this.pool.invoke(s.module, s.lambdaArn, event, s.timeoutMs);
+      if (this.stopped) return null;
+      if (!inv.ok && inv.kind === 'busy') {
+        attempt--; // nothing ran
+        await this.pause.for(BUSY_MS);
+        continue;
+      }
+      const tooBig = inv.ok && answerBytes(inv.answer) > PAYLOAD_MAX;
+      this.hooks.invoked(this.clock.now() - t0, inv.ok && !tooBig);
+      if (inv.ok && !tooBig) {
+        const judged = judgeAnswer(records, inv.answer);
+        if (judged.ok) return { outcomes: judged.outcomes, attempts: attempt, endedMs: this.clock.now() };
+        // An answer is final, however malformed: its records fail as the answer did.
+        this.hooks.log(`riffle: firehose: ${s.lambdaArn} answered ${records.length} record(s) with ${judged.detail}; they go to the error output (${judged.errorCode})`);
+        return { outcomes: records.map(() => ({ result: 'Failed', errorCode: judged.errorCode, errorMessage: judged.errorMessage })), attempts: attempt, endedMs: this.clock.now() };
+      }
+      last =
+        s.module === null
+          ? { errorCode: 'Lambda.ResourceNotFound', errorMessage: `The Lambda function ${s.lambdaArn} does not exist: Riffle runs the functions given with --lambda <name>=<module>.` }
+          : TRANSFORM_ERRORS.FUNCTION;
+      const why = s.module === null ? 'no such function is registered (--lambda)' : tooBig ? 'its answer is over 6 MB' : (inv as { message: string }).message;
+      if (attempt === 1) this.hooks.log(`riffle: firehose: invoking ${s.lambdaArn} failed (${why}); trying ${s.retries} more time(s)`);
+      if (attempt <= s.retries) await this.pause.for(backoffMs(attempt));
+    }
+    return { outcomes: records.map(() => ({ result: 'Failed', ...last })), attempts: attempt, endedMs: this.clock.now() };
+  }
+}
+
+interface UnitResult {
+  unit: TransformedUnit;
+  errorLines: string[];
+}
+
+/** The records in invocations whose events stay under Lambda's 6 MB. */
+function* chunks(records: RecordIn[]): Generator<RecordIn[]> {
+  let chunk: RecordIn[] = [];
+  let size = 0;
+  for (const r of records) {
+    const bytes = Math.ceil(r.data.length / 3) * 4 + RECORD_OVERHEAD;
+    if (chunk.length > 0 && size + bytes > PAYLOAD_MAX) {
+      yield chunk;
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(r);
+    size += bytes;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** The size of an answer as Lambda would return it (its data strings dominate; a walk, not a JSON.stringify). */
+function answerBytes(answer: unknown): number {
+  const list = (answer as { records?: unknown } | null)?.records;
+  if (!Array.isArray(list)) return 0;
+  let bytes = 0;
+  for (const r of list) bytes += (typeof (r as { data?: unknown } | null)?.data === 'string' ? ((r as { data: string }).data.length) : 0) + 100;
+  return bytes;
+}
