@@ -239,6 +239,12 @@ function renderDeliveries(frame) {
     buffer.appendChild(bar);
     buffer.appendChild(document.createTextNode(` ${fmtBytes(d.bufferedBytes)} / ${fmtBytes(d.bufferBytes)} (${fmtCount(d.bufferedRecords)} rec, ${d.intervalSeconds} s)`));
     const last = d.lastDeliveryMs > 0 ? fmtAge(Math.max(0, frame.nowMs - d.lastDeliveryMs)) + ' ago' : 'none yet';
+    const t = d.transform;
+    const transform = cell(
+      t.invocations === 0 ? '–' : `${fmtCount(t.invocations)} calls${t.succeeded < t.invocations ? ` (${fmtCount(t.invocations - t.succeeded)} failed)` : ''}, ${fmtCount(t.okRecords)} rec Ok, ${t.meanMs.toFixed(1)} ms`,
+      'num transform',
+    );
+    transform.setAttribute('data-value', String(t.okRecords));
     body.appendChild(
       row(
         [
@@ -247,6 +253,7 @@ function renderDeliveries(frame) {
           cell(d.type === 'KinesisStreamAsSource' ? 'Kinesis stream' : 'Direct PUT'),
           cell(fmtCount(d.incomingRecords), 'num'),
           buffer,
+          transform,
           cell(fmtCount(d.deliveredRecords) + ' rec', 'num'),
           cell(fmtCount(d.objects) + (d.failedPuts > 0 ? ` (${fmtCount(d.failedPuts)} failed puts)` : ''), 'num'),
           cell(last),

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { CreateStreamCommand, PutRecordsCommand, RegisterStreamConsumerCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import WebSocket from 'ws';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, h2Client, startServer, uniqueName, type RunningServer } from './harness.js';
 import { httpRequest } from './metrics-scrape.js';
 import { CHROMIUM, needTool } from './tools.js';
+import { bucketArn, firehoseClient, ROLE } from './firehose/helpers.js';
 
 const chromium = await needTool(CHROMIUM);
 const run = promisify(execFile);
@@ -31,7 +33,7 @@ describe.runIf(chromium)('the dashboard, in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(['--lambda', `upper=${fileURLToPath(new URL('../unit/firehose/handlers/blueprint.cjs', import.meta.url))}`, '--s3-dir', mkdtempSync(join(tmpdir(), 'riffle-dash-s3-'))]);
     kinesis = h2Client(server.port);
     browser = await puppeteer.launch({ executablePath: chromium!.command, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   }, 60_000);
@@ -80,6 +82,37 @@ describe.runIf(chromium)('the dashboard, in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}dashboard.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it("shows a delivery stream's Lambda transform: its calls and the records it returned Ok", async () => {
+    const name = uniqueName('dash-fh');
+    const firehose = firehoseClient(server.port);
+    try {
+      await firehose.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: name,
+          ExtendedS3DestinationConfiguration: {
+            RoleARN: ROLE,
+            BucketARN: bucketArn(name),
+            BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 },
+            ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:000000000000:function:upper' }, { ParameterName: 'BufferIntervalInSeconds', ParameterValue: '0' }] }] },
+          },
+        }),
+      );
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`http://127.0.0.1:${server.streamPort}/`, { waitUntil: 'load' });
+      await page.waitForFunction((n) => document.querySelector(`tr[data-delivery-stream="${CSS.escape(n)}"]`) !== null, { timeout: 10_000 }, name);
+      await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: ['a', 'b', '', 'fail'].map((r) => ({ Data: Buffer.from(r) })) }));
+      // Ok: a and b; the empty one dropped, 'fail' failed (the blueprint's rules).
+      await page.waitForFunction((n) => document.querySelector(`tr[data-delivery-stream="${CSS.escape(n)}"] .transform`)?.getAttribute('data-value') === '2', { timeout: 10_000 }, name);
+      expect(await page.$eval(`tr[data-delivery-stream="${name}"] .transform`, (e) => e.textContent)).toMatch(/^1 calls, 2 rec Ok, \d+\.\d ms$/);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      firehose.destroy();
+    }
   }, 60_000);
 
   it("renders riffle bench's HTML report offline: its table and both charts, no request and no error", async () => {
