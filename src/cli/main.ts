@@ -92,13 +92,15 @@ async function serve(argv: string[]): Promise<void> {
  * `riffle bench reshard [options]`: resharding under load (bench/reshard.mjs);
  * `riffle bench recovery [options]`: restart and kill -9 recovery of the durable log (bench/recovery.mjs);
  * `riffle bench hostile [options]`: the server under attack, a normal client measured alongside (bench/hostile.mjs);
- * `riffle bench metrics [options]`: what the metrics cost, on and off in interleaved pairs (bench/metrics-cost.mjs).
+ * `riffle bench metrics [options]`: what the metrics cost, on and off in interleaved pairs (bench/metrics-cost.mjs);
+ * `riffle bench firehose-http` / `firehose-transform`: HTTP endpoint delivery; a Lambda transform through the handler pool (bench/firehose/).
  * Same options as the scripts (`--help` lists them).
  */
 /** `riffle bench [firehose | reshard | recovery] [options]`: the script of each benchmark. */
 const BENCHES: Record<string, string> = {
   firehose: '../../bench/firehose/run.mjs',
   'firehose-http': '../../bench/firehose/http.mjs',
+  'firehose-transform': '../../bench/firehose/transform.mjs',
   reshard: '../../bench/reshard.mjs',
   recovery: '../../bench/recovery.mjs',
   hostile: '../../bench/hostile.mjs',

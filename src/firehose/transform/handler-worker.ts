@@ -3,6 +3,7 @@
 // Lambda: an ES or CommonJS module exporting `handler(event, context)` that returns a promise, or
 // takes Lambda's Node.js callback as a third argument.
 import { pathToFileURL } from 'node:url';
+import { lambdaEvent, type InvocationIn, type RecordIn } from './contract.js';
 
 export interface HandlerTask {
   /** The module's absolute path. */
@@ -10,9 +11,17 @@ export interface HandlerTask {
   functionName: string;
   functionArn: string;
   requestId: string;
-  /** When the invocation must be done (wall ms): context.getRemainingTimeInMillis(). */
-  deadlineMs: number;
-  event: unknown;
+  /** How long the handler may run: context.getRemainingTimeInMillis() counts down from it. */
+  timeoutMs: number;
+  /** The worker writes when the handler starts (wall ms) into [0]: the main thread's timeout counts from then. */
+  started: Float64Array;
+  /** The invocation, its records' data in one buffer (moved here, not copied): the event is made in this thread. */
+  head: Omit<InvocationIn, 'records'>;
+  ids: string[];
+  arrivals: Float64Array;
+  lengths: Uint32Array;
+  data: Uint8Array;
+  kinesis?: Array<RecordIn['kinesis']>;
 }
 
 type Handler = (event: unknown, context: unknown, callback?: (err: unknown, result?: unknown) => void) => unknown;
@@ -32,8 +41,42 @@ function load(path: string): Promise<Handler> {
   return h;
 }
 
-export default async function runHandler(task: HandlerTask): Promise<unknown> {
+/** The event of a task, exactly as Firehose sends it (contract.ts), from the records packed by the pool. */
+function eventOf(task: HandlerTask): unknown {
+  const records: RecordIn[] = new Array(task.ids.length);
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    const len = task.lengths[i]!;
+    const r: RecordIn = { recordId: task.ids[i]!, arrivalMs: task.arrivals[i]!, data: task.data.subarray(at, at + len) };
+    const k = task.kinesis?.[i];
+    if (k !== undefined) r.kinesis = k;
+    records[i] = r;
+    at += len;
+  }
+  return lambdaEvent({ ...task.head, records });
+}
+
+/**
+ * One invocation at a time in a thread, as in a Lambda execution environment: the pool gives a
+ * thread its next task while it runs one (so it never waits for the main thread between them),
+ * and the next starts once this one is done.
+ */
+let turn: Promise<unknown> = Promise.resolve();
+
+export default function runTask(task: HandlerTask): Promise<unknown> {
+  const mine = turn.then(
+    () => runHandler(task),
+    () => runHandler(task),
+  );
+  turn = mine.catch(() => undefined);
+  return mine;
+}
+
+async function runHandler(task: HandlerTask): Promise<unknown> {
+  task.started[0] = Date.now();
+  const deadlineMs = task.started[0] + task.timeoutMs;
   const handler = await load(task.module);
+  const event = eventOf(task);
   // What Lambda's Node.js runtime passes as the context (the members a transform uses).
   const context = {
     functionName: task.functionName,
@@ -44,14 +87,14 @@ export default async function runHandler(task: HandlerTask): Promise<unknown> {
     logGroupName: `/aws/lambda/${task.functionName}`,
     logStreamName: 'riffle',
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, task.deadlineMs - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
   };
   if (handler.length >= 3) {
     return new Promise((resolve, reject) => {
       const done = (err: unknown, result?: unknown) => (err === null || err === undefined ? resolve(result) : reject(err instanceof Error ? err : new Error(String(err))));
-      const returned = handler(task.event, context, done);
+      const returned = handler(event, context, done);
       if (returned instanceof Promise) returned.then(resolve, reject);
     });
   }
-  return handler(task.event, context);
+  return handler(event, context);
 }

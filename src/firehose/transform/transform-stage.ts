@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Positions, TakenBatch } from '../delivery/batch.js';
 import type { Clock, WriteOutcome } from '../delivery/object-writer.js';
 import { Pause } from '../delivery/pause.js';
-import { judgeAnswer, lambdaEvent, processingFailedRecord, TRANSFORM_ERRORS, type Outcome, type RecordIn } from './contract.js';
+import { judgeAnswer, processingFailedRecord, TRANSFORM_ERRORS, type InvocationIn, type Outcome, type RecordIn } from './contract.js';
 import type { Invocation } from './handler-pool.js';
 import { RecordIntake, type ShardMeta, type TakenRecords } from './intake.js';
 
@@ -25,7 +25,7 @@ export interface TransformSettings {
 
 /** The handler pool's one call (transform/handler-pool.ts). */
 export interface Invoker {
-  invoke(module: string, functionArn: string, event: unknown, timeoutMs: number): Promise<Invocation>;
+  invoke(module: string, functionArn: string, inv: InvocationIn, timeoutMs: number): Promise<Invocation>;
 }
 
 /** What a unit of records became: the data to deliver, the error records written, where the sources are after it. */
@@ -196,9 +196,9 @@ export class TransformStage {
     while (attempt <= s.retries) {
       if (this.stopped) return null;
       attempt++;
-      const event = lambdaEvent({ invocationId: randomUUID(), deliveryStreamArn: s.deliveryStreamArn, region: s.region, ...(s.sourceKinesisStreamArn === undefined ? {} : { sourceKinesisStreamArn: s.sourceKinesisStreamArn }), records });
+      const inv0: InvocationIn = { invocationId: randomUUID(), deliveryStreamArn: s.deliveryStreamArn, region: s.region, ...(s.sourceKinesisStreamArn === undefined ? {} : { sourceKinesisStreamArn: s.sourceKinesisStreamArn }), records };
       const t0 = this.clock.now();
-      const inv: Invocation = s.module === null ? { ok: false, kind: 'error', message: 'not registered' } : await this.pool.invoke(s.module, s.lambdaArn, event, s.timeoutMs);
+      const inv: Invocation = s.module === null ? { ok: false, kind: 'error', message: 'not registered' } : await this.pool.invoke(s.module, s.lambdaArn, inv0, s.timeoutMs);
       if (this.stopped) return null;
       if (!inv.ok && inv.kind === 'busy') {
         attempt--; // nothing ran

@@ -9,7 +9,8 @@ const records = [
   { recordId: 'r2', arrivalMs: 1510772160001, data: Buffer.from('') },
   { recordId: 'r3', arrivalMs: 1510772160002, data: Buffer.from('fail') },
 ];
-const event = lambdaEvent({ invocationId: 'inv-1', deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/web', region: 'us-east-1', records });
+const inv = { invocationId: 'inv-1', deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/web', region: 'us-east-1', records };
+const event = lambdaEvent(inv);
 
 describe('the Lambda transform contract', () => {
   it('sends the event Firehose sends: ids, arrival in ms, base64 data, Kinesis metadata for a Kinesis source', () => {
@@ -72,9 +73,9 @@ describe('HandlerPool: the handlers in worker threads', () => {
   afterAll(() => pool.close());
 
   it('runs a handler written in the style of AWS blueprints, unchanged: changed, dropped and failed records', async () => {
-    const inv = await pool.invoke(handlerPath('blueprint.cjs'), ARN, event, 5000);
-    expect(inv.ok).toBe(true);
-    const judged = judgeAnswer(records, (inv as { answer: unknown }).answer);
+    const got = await pool.invoke(handlerPath('blueprint.cjs'), ARN, inv, 5000);
+    expect(got.ok).toBe(true);
+    const judged = judgeAnswer(records, (got as { answer: unknown }).answer);
     expect(judged).toMatchObject({ ok: true });
     const out = (judged as { outcomes: Array<{ result: string; data?: Buffer }> }).outcomes;
     expect(out.map((r) => [r.result, r.data?.toString()])).toEqual([
@@ -85,22 +86,43 @@ describe('HandlerPool: the handlers in worker threads', () => {
   });
 
   it("runs an ES module with Lambda's callback, which keeps its state between invocations, and reports a callback error", async () => {
-    const one = { ...event, records: [(event.records as unknown[])[0]] };
+    const one = { ...inv, records: [records[0]!] };
     const a = (await pool.invoke(handlerPath('callback.mjs'), ARN, one, 5000)) as { ok: true; answer: { records: Array<{ metadata: { partitionKeys: { calls: string } } }> } };
     expect(a.ok).toBe(true);
-    const throwing = lambdaEvent({ invocationId: 'i2', deliveryStreamArn: 'd', region: 'r', records: [{ recordId: 'x', arrivalMs: 1, data: Buffer.from('throw') }] });
+    const throwing = { invocationId: 'i2', deliveryStreamArn: 'd', region: 'r', records: [{ recordId: 'x', arrivalMs: 1, data: Buffer.from('throw') }] };
     expect(await pool.invoke(handlerPath('callback.mjs'), ARN, throwing, 5000)).toEqual({ ok: false, kind: 'error', message: 'Error: asked to fail' });
   });
 
   it('ends a handler that does not finish in time, and the pool goes on', async () => {
     const t0 = Date.now();
-    expect(await pool.invoke(handlerPath('stuck.mjs'), ARN, event, 300)).toEqual({ ok: false, kind: 'timeout', message: 'Task timed out after 0.30 seconds' });
+    expect(await pool.invoke(handlerPath('stuck.mjs'), ARN, inv, 300)).toEqual({ ok: false, kind: 'timeout', message: 'Task timed out after 0.30 seconds' });
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect((await pool.invoke(handlerPath('blueprint.cjs'), ARN, event, 5000)).ok).toBe(true);
+    expect((await pool.invoke(handlerPath('blueprint.cjs'), ARN, inv, 5000)).ok).toBe(true);
+  });
+
+  it('runs one invocation at a time per thread, its timeout counted from its own start; one queued behind a timeout never ran (busy)', async () => {
+    const one = HandlerPool.create({ threads: 1 });
+    try {
+      const sleepy = (ms: number) => ({ ...inv, records: [{ recordId: 's', arrivalMs: 1, data: Buffer.from(String(ms)) }] });
+      // Three of 300 ms on one thread, 500 ms each: the last waits 600 ms, and is not timed out for it.
+      const t0 = Date.now();
+      const all = await Promise.all([1, 2, 3].map(() => one.invoke(handlerPath('sleep.mjs'), ARN, sleepy(300), 500)));
+      expect(all.map((a) => a.ok)).toEqual([true, true, true]);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(880); // one after the other, never two at once
+      expect(all.map((a) => (a as { answer: { overlapped: boolean } }).answer.overlapped)).toEqual([false, false, false]);
+      // A handler stuck past its timeout ends its thread; the invocation waiting behind it is run on
+      // the new thread, or (if the pool gave up on it) reported busy: never a function error.
+      const [stuck, behind] = await Promise.all([one.invoke(handlerPath('stuck.mjs'), ARN, inv, 300), one.invoke(handlerPath('sleep.mjs'), ARN, sleepy(1), 5000)]);
+      expect(stuck).toMatchObject({ ok: false, kind: 'timeout' });
+      expect(behind.ok || (behind as { kind: string }).kind === 'busy', JSON.stringify(behind)).toBe(true);
+      expect((await one.invoke(handlerPath('sleep.mjs'), ARN, sleepy(1), 5000)).ok).toBe(true);
+    } finally {
+      await one.close();
+    }
   });
 
   it('says a module without a handler is a function error', async () => {
-    const inv = await pool.invoke(handlerPath('../transform.test.ts'), ARN, event, 5000);
-    expect(inv).toMatchObject({ ok: false, kind: 'error' });
+    const got = await pool.invoke(handlerPath('../transform.test.ts'), ARN, inv, 5000);
+    expect(got).toMatchObject({ ok: false, kind: 'error' });
   });
 });
