@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HandlerPool, judgeAnswer, lambdaEvent } from '../../dist/internal.js';
+import { HandlerPool, judgeAnswer, lambdaEvent } from 'riffle/internal';
 import { parseOptions } from '../lib/options.mjs';
 import { call } from './api.mjs';
 import { makeCorpus } from './events.mjs';
