@@ -51,8 +51,8 @@ export class DeliveryParts {
     return {
       pool: this.handlerPool,
       errors: new ObjectWriter(this.compressor, this.sink, this.clock, this.log),
-      // One unit per pool thread, and one being filled: the pool is kept busy, and no stream takes it all.
-      maxUnits: this.threads.transform,
+      // Two units per pool thread (each thread holds its next while it runs one) and the buffer filling with the next.
+      maxUnits: 2 * this.threads.transform,
       invoked: (ms, ok) => this.metrics.executed(d, ms, ok),
       succeeded: (records, bytes) => this.metrics.succeededProcessing(d, records, bytes),
     };

@@ -8,7 +8,7 @@
  */
 import { FRAME_RECORD_FIXED_BYTES, SPAN_WORDS } from '../native/ingest.js';
 import { PARTITION_KEY_CHARS_MAX, PUT_RECORDS_LARGE_BYTES_MAX, PUT_RECORDS_MAX, RECORD_BYTES_LIMIT } from '../limits.js';
-import { BASE64 } from '../aws/validate.js';
+import { base64Bytes } from '../aws/validate.js';
 
 export class PackedRecords {
   constructor(
@@ -18,10 +18,6 @@ export class PackedRecords {
   ) {}
 }
 
-function base64Bytes(s: string): number {
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  return (s.length / 4) * 3 - pad;
-}
 
 /** The Records list of a PutRecords request, packed, or undefined when the generic path must judge it. */
 export function packRecords(val: unknown): PackedRecords | undefined {
@@ -40,7 +36,8 @@ export function packRecords(val: unknown): PackedRecords | undefined {
     if (e.ExplicitHashKey !== undefined && e.ExplicitHashKey !== null) return undefined;
     let dataLen: number;
     if (typeof data === 'string') {
-      if (data.length % 4 !== 0 || !BASE64.test(data)) return undefined;
+      // What decodes short in pass 2 goes to the generic path too (decodeBase64's rules, without a second decode).
+      if (data.length % 4 !== 0 || data.includes('-') || data.includes('_')) return undefined;
       dataLen = base64Bytes(data);
     } else if (data instanceof Uint8Array) {
       dataLen = data.length;
@@ -71,8 +68,9 @@ export function packRecords(val: unknown): PackedRecords | undefined {
     at += 3 + keyLen;
     bytes.writeUInt32LE(dataLen, at);
     at += 4;
-    if (typeof e.Data === 'string') bytes.write(e.Data, at, dataLen, 'base64');
-    else bytes.set(e.Data, at);
+    if (typeof e.Data === 'string') {
+      if (bytes.write(e.Data, at, dataLen, 'base64') !== dataLen) return undefined; // not base64: the generic path says why
+    } else bytes.set(e.Data, at);
     spans[s + 2] = at;
     spans[s + 4] = 0;
     at += dataLen;

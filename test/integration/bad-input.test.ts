@@ -82,6 +82,17 @@ describe('malformed requests', () => {
       "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3",
     );
   });
+  it('data that is not base64 → SerializationException naming the character, on every put path; the stream unchanged', async () => {
+    const before = (await call('DescribeStreamSummary', { StreamName: stream })).json();
+    for (const [data, bad] of [['SGk-', '-'], ['SG_k', '_'], ['SG k', ' '], ['S=Gk', '='], ['SGk!', '!'], ['SGk=SGk=', '=']] as const) {
+      const message = `'${data}' can not be converted to a Blob: Invalid Base64 character: '${bad}'`;
+      await expectError(await call('PutRecord', { StreamName: stream, PartitionKey: 'k', Data: data }), 'SerializationException', message);
+      // PutRecords' packed path hands a record it cannot pack to the generic one, which says why.
+      await expectError(await call('PutRecords', { StreamName: stream, Records: [{ PartitionKey: 'k', Data: 'SGk=' }, { PartitionKey: 'k', Data: data }] }), 'SerializationException', message);
+    }
+    const after = (await call('DescribeStreamSummary', { StreamName: stream })).json();
+    expect(after).toEqual(before);
+  });
   it('unknown operation → UnknownOperationException', async () => {
     await expectError(await call('FlyToTheMoon', {}), 'UnknownOperationException');
   });

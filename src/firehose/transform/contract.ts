@@ -1,3 +1,5 @@
+import { decodeBase64 } from '../../aws/validate.js';
+
 /**
  * The contract between Firehose and a Lambda transform (FIREHOSE-FACTS 1.11; AWS's "Transform
  * source data in Amazon Data Firehose" and its status model): the event Firehose invokes the
@@ -73,18 +75,6 @@ export type Judged = { ok: true; outcomes: Outcome[] } | { ok: false; errorCode:
 
 const refused = (kind: { errorCode: string; errorMessage: string }, detail: string): Judged => ({ ok: false, ...kind, detail });
 /**
- * `data` decoded, or null when it is not base64 (padded, in 4-character groups). Node's decoder
- * skips what is not base64, so a string it decodes to fewer bytes than its length implies is not
- * (no pattern is run over the data: this is on the transform's hot path).
- */
-function base64(data: string): Buffer | null {
-  if (data.length % 4 !== 0) return null;
-  const pad = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
-  const out = Buffer.from(data, 'base64');
-  return out.length === (data.length / 4) * 3 - pad ? out : null;
-}
-
-/**
  * The answer `{records: [{recordId, result, data, metadata?: {partitionKeys}}]}` as Firehose
  * takes it (its status model, and what was observed of it):
  * - no records array, an entry that is not an object with a string recordId, a result other than
@@ -116,7 +106,7 @@ export function judgeAnswer(sent: readonly RecordIn[], answer: unknown): Judged 
     }
     let outcome: Outcome;
     if (r.result === 'Ok') {
-      const data = typeof r.data === 'string' ? base64(r.data) : null;
+      const data = typeof r.data === 'string' ? decodeBase64(r.data) : null;
       if (data === null) return refused(TRANSFORM_ERRORS.FUNCTION, `recordId ${r.recordId} is Ok without base64 data`);
       outcome = { result: 'Ok', data };
     } else outcome = r.result === 'Dropped' ? { result: 'Dropped' } : { result: 'Failed', ...TRANSFORM_ERRORS.FAILED_STATUS };

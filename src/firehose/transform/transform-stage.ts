@@ -67,7 +67,8 @@ const BUSY_MS = 20;
  * the function as one unit (split into invocations of at most 6 MB), in the exact event Firehose
  * sends. The answers go on in the order the records came: the processing-failed records to the
  * error output, then the Ok records to the destination's buffer (its own hints make the objects).
- * Up to `maxUnits` units are at the pool at once; the sources wait while that many are.
+ * Up to `maxUnits` units are at the pool at once while the buffer fills with the next; the sources
+ * wait once it is full.
  */
 export class TransformStage {
   readonly intake: RecordIntake;
@@ -94,8 +95,9 @@ export class TransformStage {
     this.tick();
   }
 
+  /** The buffer fills while units are at the pool (the next one is ready when a thread is); sources wait once it is full. */
   get hasRoom(): boolean {
-    return !this.stopped && this.intake.bytes < this.settings.sizeBytes && this.units.length < this.maxUnits;
+    return !this.stopped && this.intake.bytes < this.settings.sizeBytes;
   }
 
   get room(): number {
