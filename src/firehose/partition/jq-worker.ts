@@ -1,0 +1,61 @@
+// The jq pool's worker thread (piscina loads this file from dist/; jq-pool.ts is the main
+// thread's side). It runs jq 1.6 compiled to WebAssembly (the npm package jq-web 0.5.1, jq
+// 1.6rc1+16 as its build reports itself), kept to this thread: its Emscripten runtime installs
+// process-wide handlers, and a run costs milliseconds, so many records go through each run.
+import { createRequire } from 'node:module';
+
+interface JqWeb {
+  raw(input: string, filter: string, flags?: string[]): string;
+  promised: { raw(input: string, filter: string, flags?: string[]): Promise<string> };
+}
+
+export interface JqTask {
+  /** A jq program over each input (jq-pool.ts wraps the user's query in it). */
+  program: string;
+  /** One compact JSON document per line, at least one: an empty input (or jq's -n) leaves the module reading nothing ever after. */
+  input: string;
+  /** Instead of running: the version the build reports. */
+  version?: boolean;
+}
+
+const require = createRequire(import.meta.url);
+let ready: Promise<JqWeb> | null = null;
+
+function load(): Promise<JqWeb> {
+  ready ??= (async () => {
+    // Its loader fetches the .wasm by URL when fetch exists (Node's fetch takes no paths): without
+    // fetch it reads the file. Only this thread's global is touched, and only while it loads.
+    const fetch = globalThis.fetch;
+    Reflect.deleteProperty(globalThis, 'fetch');
+    try {
+      const jq = require('jq-web/jq.wasm.js') as JqWeb;
+      await jq.promised.raw('null', '.');
+      return jq;
+    } finally {
+      globalThis.fetch = fetch;
+    }
+  })();
+  return ready;
+}
+
+/**
+ * The program's output, one line per result (`-c`); a jq error throws with jq's message. A failed
+ * run can leave the module's state broken (its stdin and stdout buffers), so the thread ends
+ * after one (piscina starts another): the wrapped programs the pool runs never fail at run time,
+ * only a query that does not compile does, when it is checked.
+ */
+export default async function runJq(task: JqTask): Promise<string> {
+  const jq = await load();
+  try {
+    if (task.version === true) {
+      setTimeout(() => process.exit(0), 100).unref(); // --version is not a run this thread goes on from
+      return jq.raw('null', '.', ['--version']).trim();
+    }
+    if (task.input === '') throw new Error('no input');
+    return jq.raw(task.input, task.program, ['-c']);
+  } catch (err) {
+    // After the answer is on its way.
+    setTimeout(() => process.exit(1), 100).unref();
+    throw new Error(String((err as Error).message ?? err).trim());
+  }
+}
