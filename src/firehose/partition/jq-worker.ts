@@ -2,12 +2,8 @@
 // thread's side). It runs jq 1.6 compiled to WebAssembly (the npm package jq-web 0.5.1, jq
 // 1.6rc1+16 as its build reports itself), kept to this thread: its Emscripten runtime installs
 // process-wide handlers, and a run costs milliseconds, so many records go through each run.
-import { createRequire } from 'node:module';
 
-interface JqWeb {
-  raw(input: string, filter: string, flags?: string[]): string;
-  promised: { raw(input: string, filter: string, flags?: string[]): Promise<string> };
-}
+type JqWeb = (typeof import('jq-web/jq.wasm.js'))['default'];
 
 export interface JqTask {
   /** A jq program over each input (jq-pool.ts wraps the user's query in it). */
@@ -18,7 +14,6 @@ export interface JqTask {
   version?: boolean;
 }
 
-const require = createRequire(import.meta.url);
 let ready: Promise<JqWeb> | null = null;
 
 function load(): Promise<JqWeb> {
@@ -28,7 +23,7 @@ function load(): Promise<JqWeb> {
     const fetch = globalThis.fetch;
     Reflect.deleteProperty(globalThis, 'fetch');
     try {
-      const jq = require('jq-web/jq.wasm.js') as JqWeb;
+      const jq = (await import('jq-web/jq.wasm.js')).default;
       await jq.promised.raw('null', '.');
       return jq;
     } finally {
