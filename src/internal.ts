@@ -35,4 +35,5 @@ export { S3Sink } from './firehose/sinks/s3-sink.js';
 export { deaggregate } from './firehose/sources/kpl.js';
 export { keyPicker, prng } from './cli/key-dist.js';
 export { HandlerPool } from './firehose/transform/handler-pool.js';
+export { JqPool } from './firehose/partition/jq-pool.js';
 export { judgeAnswer, lambdaEvent, processingFailedRecord } from './firehose/transform/contract.js';

@@ -1,6 +1,6 @@
 import { AwsError } from '../aws/errors.js';
 import type { ProcessingConfiguration, S3DestinationDescription } from './model.js';
-import { describeProcessing } from './transform/processor.js';
+import { describeProcessing, hasProcessor } from './transform/processor.js';
 
 /**
  * A delivery stream's one destination: the S3 configuration as CreateDeliveryStream or
@@ -33,7 +33,7 @@ export interface S3ConfigInput {
 }
 
 /** The processors Riffle runs (the rest are refused by name until they are built). */
-const SUPPORTED_PROCESSORS = new Set(['AppendDelimiterToRecord', 'Lambda']);
+const SUPPORTED_PROCESSORS = new Set(['AppendDelimiterToRecord', 'Lambda', 'MetadataExtraction']);
 
 function unsupported(what: string): AwsError {
   return new AwsError('InvalidArgumentException', `Riffle does not support ${what} yet; its S3 destinations deliver records buffered, compressed and under prefixes, with the AppendDelimiterToRecord and Lambda processors.`);
@@ -42,7 +42,6 @@ function unsupported(what: string): AwsError {
 /** What Riffle refuses in a destination it would otherwise accept (named, never ignored). */
 function checkSupported(c: S3ConfigInput): void {
   if (c.DataFormatConversionConfiguration?.Enabled === true) throw unsupported('DataFormatConversionConfiguration (Parquet/ORC)');
-  if (c.DynamicPartitioningConfiguration?.Enabled === true) throw unsupported('DynamicPartitioningConfiguration');
   if (c.S3BackupMode === 'Enabled') throw unsupported('S3BackupMode Enabled (source record backup)');
   if (c.EncryptionConfiguration?.KMSEncryptionConfig !== undefined) throw unsupported('KMSEncryptionConfig (objects encrypted with a KMS key)');
   for (const p of c.ProcessingConfiguration?.Processors ?? []) {
@@ -50,16 +49,45 @@ function checkSupported(c: S3ConfigInput): void {
   }
 }
 
+/** Dynamic partitioning's buffers start here when BufferingHints are not given (AWS refuses less). */
+const PARTITIONED_MIN_SIZE_MBS = 64;
+const PARTITIONED_MIN_INTERVAL_SECONDS = 60;
+
+/**
+ * The rules AWS sets for dynamic partitioning, in its words (as observed of CreateDeliveryStream):
+ * buffers of at least 64 MiB and 60 s (no zero buffering), a processor to give the keys, the one
+ * each namespace in the Prefix needs; and no MetadataExtraction processor without it.
+ */
+function checkPartitioning(c: S3ConfigInput, size: number, interval: number): void {
+  const pc = c.ProcessingConfiguration;
+  if (c.DynamicPartitioningConfiguration?.Enabled !== true) {
+    if (hasProcessor(pc, 'MetadataExtraction')) {
+      throw new AwsError('InvalidArgumentException', 'class com.amazonaws.services.firehose.internal.model.MetadataExtractionProcessor can only be present when Dynamic Partitioning is enabled.');
+    }
+    return;
+  }
+  if (size < PARTITIONED_MIN_SIZE_MBS) throw new AwsError('InvalidArgumentException', `BufferingHints.SizeInMBs must be at least ${PARTITIONED_MIN_SIZE_MBS} when Dynamic Partitioning is enabled.`);
+  if (interval < PARTITIONED_MIN_INTERVAL_SECONDS) throw new AwsError('InvalidArgumentException', `BufferingHints.IntervalInSeconds must be at least ${PARTITIONED_MIN_INTERVAL_SECONDS} seconds when Dynamic Partitioning is enabled.`);
+  if (!hasProcessor(pc, 'Lambda') && !hasProcessor(pc, 'MetadataExtraction')) throw new AwsError('InvalidArgumentException', 'Processing Configuration is not enabled when DataPartitioning is enabled');
+  if (c.Prefix?.includes('!{partitionKeyFromQuery:') === true && !hasProcessor(pc, 'MetadataExtraction')) {
+    throw new AwsError('InvalidArgumentException', 'MetadataExtraction processor should be present when S3 Prefix has partitionKeyFromQuery namespace');
+  }
+  if (c.Prefix?.includes('!{partitionKeyFromLambda:') === true && !hasProcessor(pc, 'Lambda')) {
+    throw new AwsError('InvalidArgumentException', 'Lambda should be present when S3 Prefix contains keys from partitionKeyFromLambda namespace');
+  }
+}
+
 /** The description of a new destination (CreateDeliveryStream). */
 export function describeNew(c: S3ConfigInput & { RoleARN: string; BucketARN: string }): S3DestinationDescription {
   checkSupported(c);
+  const partitioned = c.DynamicPartitioningConfiguration?.Enabled === true;
+  const size = c.BufferingHints?.SizeInMBs ?? (partitioned ? PARTITIONED_MIN_SIZE_MBS : DEFAULT_SIZE_MBS);
+  const interval = c.BufferingHints?.IntervalInSeconds ?? DEFAULT_INTERVAL_SECONDS;
+  checkPartitioning(c, size, interval);
   const d: S3DestinationDescription = {
     RoleARN: c.RoleARN,
     BucketARN: c.BucketARN,
-    BufferingHints: {
-      SizeInMBs: c.BufferingHints?.SizeInMBs ?? DEFAULT_SIZE_MBS,
-      IntervalInSeconds: c.BufferingHints?.IntervalInSeconds ?? DEFAULT_INTERVAL_SECONDS,
-    },
+    BufferingHints: { SizeInMBs: size, IntervalInSeconds: interval },
     CompressionFormat: c.CompressionFormat ?? 'UNCOMPRESSED',
     EncryptionConfiguration: c.EncryptionConfiguration ?? { NoEncryptionConfig: 'NoEncryption' },
     CloudWatchLoggingOptions: c.CloudWatchLoggingOptions ?? { Enabled: false },
@@ -84,6 +112,10 @@ export function describeUpdate(current: S3DestinationDescription, u: S3ConfigInp
   if (current.DynamicPartitioningConfiguration?.Enabled !== true && u.DynamicPartitioningConfiguration?.Enabled === true) {
     // "You can enable dynamic partitioning only when you create a new Firehose stream."
     throw new AwsError('InvalidArgumentException', 'Dynamic partitioning can be enabled only when the Firehose stream is created.');
+  }
+  if (current.DynamicPartitioningConfiguration?.Enabled === true && u.DynamicPartitioningConfiguration?.Enabled === false) {
+    // "After you enable dynamic partitioning ... you cannot disable it."
+    throw new AwsError('InvalidArgumentException', 'Dynamic partitioning cannot be disabled once it is enabled on a Firehose stream.');
   }
   const merged: S3ConfigInput & { RoleARN: string; BucketARN: string } = {
     ...current,

@@ -139,6 +139,7 @@ export class Firehose {
     const http = input.http === undefined ? undefined : describeHttpNew(input.http);
     const destination = describeNew(input.destination);
     const unstorable = checkDestination(destination, this.parts.sink, name);
+    await this.workers.checkQuery(destination);
     const createdMs = Math.max(this.engine.clock.now(), this.lastCreatedMs + 1);
     let source: KinesisSourceConfig | undefined;
     if (input.type === DELIVERY_STREAM_TYPE.KINESIS && input.source !== undefined) {
@@ -206,7 +207,7 @@ export class Firehose {
       d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.sources.open(d, checkpoint?.shards);
     if (!this.live(d)) return; // deleted or shut down while the source was being found
     const settings = this.settingsOf(d);
-    if (settings.transform?.module === null) this.log(`riffle: firehose ${d.name}: its Lambda processor names ${settings.transform.lambdaArn}, a function no --lambda registers: its records will go to the error output (processing-failed)`);
+    if (settings.transform?.lambda?.module === null) this.log(`riffle: firehose ${d.name}: its Lambda processor names ${settings.transform.lambda.lambdaArn}, a function no --lambda registers: its records will go to the error output (processing-failed)`);
     const delivery: Delivery = new Delivery(settings, source, this.workers.writer(d), this.engine.clock, {
       checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
       reread: () => {
@@ -305,7 +306,7 @@ export class Firehose {
   }
 
   /** `http`: an HttpEndpointDestinationUpdate (its S3Update is `update`), for an HTTP endpoint destination only. */
-  updateDestination(name: string, currentVersion: string, destinationId: string, update: S3ConfigInput, http?: HttpUpdateInput): void {
+  async updateDestination(name: string, currentVersion: string, destinationId: string, update: S3ConfigInput, http?: HttpUpdateInput): Promise<void> {
     const d = this.streams.get(name);
     if (d.status !== DELIVERY_STREAM_STATUS.ACTIVE) {
       throw new AwsError('ResourceInUseException', `Firehose ${name} under account ${this.account} is not ACTIVE, instead in state ${d.status}.`);
@@ -320,8 +321,11 @@ export class Firehose {
       throw new AwsError('ConcurrentModificationException', `Cannot update Firehose ${name}: its version is ${d.versionId}, not ${currentVersion} (it was updated since it was described).`);
     }
     const next = describeUpdate(d.destination, update);
+    const before0 = d.versionId;
     const nextHttp = d.http === undefined || http === undefined ? undefined : describeHttpUpdate(d.http, http);
     const unstorable = checkDestination(next, this.parts.sink, name);
+    await this.workers.checkQuery(next);
+    if (d.versionId !== before0) throw new AwsError('ConcurrentModificationException', `Cannot update Firehose ${name}: it was updated while this update was checked.`);
     const before = { destination: d.destination, http: d.http, versionId: d.versionId, lastUpdateMs: d.lastUpdateMs };
     d.destination = next;
     d.http = nextHttp;

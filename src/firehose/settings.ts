@@ -29,7 +29,9 @@ export function checkDestination(d: S3DestinationDescription, sink: ObjectSink, 
   const timeZone = checkTimeZone(d.CustomTimeZone);
   const format = isCompressionFormat(d.CompressionFormat) ? d.CompressionFormat : 'UNCOMPRESSED';
   const now = Date.now();
-  const key = objectKey({ prefix: prefixes.evaluate(now, timeZone), streamName, version: 1, timestampMs: now, timeZone, extension: objectExtension(d.FileExtension, extensionOf(format)) });
+  // A partitioned prefix is tried with a key of every name it uses (their values come with the records).
+  const anyKey = new Proxy({}, { get: (_t, k) => (typeof k === 'string' ? 'key' : undefined) }) as Record<string, string>;
+  const key = objectKey({ prefix: prefixes.evaluate(now, timeZone, { query: anyKey, lambda: anyKey }), streamName, version: 1, timestampMs: now, timeZone, extension: objectExtension(d.FileExtension, extensionOf(format)) });
   const keyProblem = sink.problem(ANY_BUCKET, key);
   if (keyProblem !== undefined) {
     throw new AwsError(
@@ -51,6 +53,7 @@ export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIREC
     deliveryStreamArn: ds.arn,
     region: ds.arn.split(':')[3] ?? '',
     sourceKinesisStreamArn: ds.source?.kinesisStreamArn,
+    dynamicPartitioning: ds.http === undefined && d.DynamicPartitioningConfiguration?.Enabled === true,
   });
   const format = d.CompressionFormat;
   if (!isCompressionFormat(format)) throw new Error(`delivery stream ${ds.name}: unknown CompressionFormat ${format}`);
@@ -70,6 +73,7 @@ export function deliverySettings(ds: DeliveryStream, retryHours = FIREHOSE_DIREC
     delimiter: http === undefined && appendsDelimiter(d),
     keepLengths: http !== undefined,
     ...(transform === undefined ? {} : { transform }),
+    ...(http === undefined && d.DynamicPartitioningConfiguration?.Enabled === true ? { partitioned: true } : {}),
     ...(http === undefined
       ? {}
       : {

@@ -1,8 +1,10 @@
 import type { EndpointWriterSettings } from '../http/endpoint-writer.js';
 import type { ShardMeta } from '../transform/intake.js';
-import { TransformStage, type Invoker, type TransformSettings } from '../transform/transform-stage.js';
+import { Partitions } from '../partition/partitions.js';
+import { TransformStage, type Extractor, type Invoker, type TransformSettings, type TransformedUnit } from '../transform/transform-stage.js';
 import { Batch, type Positions, type TakenBatch } from './batch.js';
 import type { Clock, ObjectSettings, WriteOutcome } from './object-writer.js';
+import type { ErrorOutputType } from '../keys/prefix.js';
 
 export interface DeliverySettings extends ObjectSettings {
   /** SizeInMBs in bytes: an object is made once this much is buffered... */
@@ -16,13 +18,19 @@ export interface DeliverySettings extends ObjectSettings {
   readonly endpoint?: EndpointWriterSettings;
   /** S3BackupMode AllData: every record is backed up too, not only those that fail. */
   readonly backupAll?: boolean;
-  /** A Lambda processor: records go through it before they are buffered for the destination. */
+  /** A Lambda processor or a MetadataExtraction query: records go through it before they are buffered for the destination. */
   readonly transform?: TransformSettings;
+  /** Dynamic partitioning: a buffer per partition (partition/partitions.ts) instead of one. */
+  readonly partitioned?: boolean;
 }
 
 /** What a delivery with a transform needs besides its settings: the handler pool, a writer for the processing-failed records, the metrics. */
 export interface TransformParts {
   readonly pool: Invoker;
+  /** The jq pool, for a MetadataExtraction query. */
+  readonly jq: Extractor | null;
+  /** Why the sink could not hold `key` in `bucket` (a partitioned prefix is made of record data). */
+  keyProblem(bucket: string, key: string): string | undefined;
   readonly errors: { write(batch: TakenBatch, settings: ObjectSettings): Promise<WriteOutcome>; stop(): void };
   /** Units of records at the pool at once, per delivery stream. */
   readonly maxUnits: number;
@@ -80,8 +88,10 @@ export class Delivery {
   private writingOldestMs = Infinity;
   private stopped = false;
   private readonly roomWaiters: Array<() => void> = [];
-  /** The Lambda processor's stage, when there is one: sources add to it, it adds to the batch. */
+  /** The Lambda processor's stage, when there is one: sources add to it, it adds to the batch (or the partitions). */
   private readonly stage: TransformStage | null = null;
+  /** Dynamic partitioning's buffers, instead of the batch. */
+  private readonly partitions: Partitions | null = null;
 
   constructor(
     private settings: DeliverySettings,
@@ -93,6 +103,57 @@ export class Delivery {
   ) {
     this.batch = new Batch(settings.delimiter, source.start, settings.keepLengths === true);
     if (settings.transform !== undefined) this.stage = this.makeStage(settings.transform);
+    if (settings.partitioned === true) this.partitions = this.makePartitions();
+  }
+
+  private makePartitions(): Partitions {
+    if (this.stage === null) throw new Error(`delivery stream ${this.settings.streamName} is partitioned without a processor to give the keys`);
+    const hooks = this.hooks;
+    return new Partitions(
+      this.settings,
+      {
+        write: (batch, settings) => this.writer.write(batch, { ...this.settings, ...settings }),
+        writeErrors: (batch, type) => this.writeErrors(batch, type),
+        checkpoint: (positions, cutoffMs) => hooks.checkpoint(positions, cutoffMs),
+        delivered: (records, bytes, stored) => hooks.delivered(records, bytes, stored),
+        keyProblem: (prefix) => (this.transform as TransformParts).keyProblem(this.settings.bucket, `${prefix}${this.settings.streamName}-object${this.settings.extension}`),
+        reread: (reason) => this.restart(reason),
+        roomFreed: () => this.wake(),
+        log: hooks.log,
+      },
+      this.clock,
+      this.source.start,
+    );
+  }
+
+  /** Error records under the error prefix of `type`, by the transform's writer. */
+  private writeErrors(batch: TakenBatch, type: ErrorOutputType): Promise<WriteOutcome> {
+    const parts = this.transform as TransformParts;
+    const s = this.settings;
+    return parts.errors.write(batch, { ...s, prefixes: { ...s.prefixes, evaluate: (t, zone) => s.prefixes.evaluateError(t, zone, type) } });
+  }
+
+  /** Records are lost here but still in the source: stop, and start again from the last checkpoint. */
+  private restart(reason: string): void {
+    this.hooks.log(`riffle: firehose ${this.settings.streamName}: ${reason}; delivering again from the last checkpoint`);
+    this.stop();
+    this.hooks.reread();
+  }
+
+  private wake(): void {
+    if (this.hasRoom) for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /** A transformed unit goes on: to its partitions, or into the batch. */
+  private async deliverUnit(unit: TransformedUnit): Promise<void> {
+    if (this.partitions !== null) return this.partitions.add(unit);
+    this.batch.addRecords(
+      unit.records.map((r) => r.data),
+      unit.oldestArrivalMs,
+      unit.newestArrivalMs,
+      unit.positions,
+    );
+    if (this.due()) this.flush();
   }
 
   private makeStage(t: TransformSettings): TransformStage {
@@ -102,23 +163,12 @@ export class Delivery {
     return new TransformStage(
       t,
       parts.pool,
+      parts.jq,
       {
-        deliver: (unit) => {
-          this.batch.addRecords(unit.data, unit.oldestArrivalMs, unit.newestArrivalMs, unit.positions);
-          if (this.due()) this.flush();
-        },
-        writeErrors: (batch) => {
-          const s = this.settings;
-          return parts.errors.write(batch, { ...s, prefixes: { ...s.prefixes, evaluate: (t, zone) => s.prefixes.evaluateError(t, zone, 'processing-failed') } });
-        },
-        reread: (reason) => {
-          hooks.log(`riffle: firehose ${this.settings.streamName}: ${reason}; delivering again from the last checkpoint`);
-          this.stop();
-          hooks.reread();
-        },
-        roomFreed: () => {
-          if (this.hasRoom) for (const wake of this.roomWaiters.splice(0)) wake();
-        },
+        deliver: (unit) => this.deliverUnit(unit),
+        writeErrors: (batch, type) => this.writeErrors(batch, type),
+        reread: (reason) => this.restart(reason),
+        roomFreed: () => this.wake(),
         invoked: (ms, ok) => parts.invoked(ms, ok),
         succeeded: (records, bytes) => parts.succeeded(records, bytes),
         log: (line) => hooks.log(line.replace('riffle: firehose:', `riffle: firehose ${this.settings.streamName}:`)),
@@ -135,9 +185,14 @@ export class Delivery {
     return this.stage?.intake ?? this.batch;
   }
 
-  /** Whether `settings` can be taken by update(): a Lambda processor is neither added nor removed (the delivery is started again for that). */
+  /** Whether `settings` can be taken by update(): a processor is neither added nor removed (the delivery is started again for that). */
   canUpdate(settings: DeliverySettings): boolean {
-    return (settings.transform === undefined) === (this.stage === null);
+    return (settings.transform === undefined) === (this.stage === null) && (settings.transform?.lambda === undefined) === (this.settings.transform?.lambda === undefined) && (settings.transform?.query === undefined) === (this.settings.transform?.query === undefined);
+  }
+
+  /** What the partitions buffer now (dynamic partitioning), for the metrics; null: not partitioned. */
+  get partitionBuffers(): { bytes: number; records: number; partitions: number } | null {
+    return this.partitions?.buffered ?? null;
   }
 
   get name(): string {
@@ -158,6 +213,7 @@ export class Delivery {
     this.settings = settings;
     this.batch.delimiter = settings.delimiter;
     if (settings.transform !== undefined) this.stage?.update(settings.transform);
+    this.partitions?.update(settings);
     // A larger SizeInMBs makes room for sources waiting on a full batch; a smaller one may be due now.
     if (this.hasRoom) for (const wake of this.roomWaiters.splice(0)) wake();
     if (this.due()) this.flush();
@@ -165,7 +221,7 @@ export class Delivery {
 
   /** Whether a source may add more (below SizeInMBs buffered). */
   get hasRoom(): boolean {
-    return !this.stopped && this.batch.bytes < this.settings.sizeBytes && (this.stage?.hasRoom ?? true);
+    return !this.stopped && (this.partitions?.hasRoom ?? this.batch.bytes < this.settings.sizeBytes) && (this.stage?.hasRoom ?? true);
   }
 
   /** Bytes a source may still add before the batch (or the transform's buffer) is full (at least 1). */
@@ -188,6 +244,7 @@ export class Delivery {
   /** Called by the service's ticker: the interval may have passed for the oldest buffered record. */
   tick(): void {
     this.stage?.tick();
+    this.partitions?.tick();
     if (this.due()) this.flush();
   }
 
@@ -203,6 +260,7 @@ export class Delivery {
     this.source.stop();
     this.writer.stop();
     this.stage?.stop();
+    this.partitions?.stop();
     this.transform?.errors.stop();
     this.roomWaiters.length = 0;
   }
@@ -212,7 +270,7 @@ export class Delivery {
    * DeliveryToS3.DataFreshness is its age.
    */
   get oldestPendingMs(): number {
-    return Math.min(this.writingOldestMs, this.batch.count > 0 ? this.batch.oldestArrivalMs : Infinity, this.stage?.oldestPendingMs ?? Infinity);
+    return Math.min(this.writingOldestMs, this.batch.count > 0 ? this.batch.oldestArrivalMs : Infinity, this.stage?.oldestPendingMs ?? Infinity, this.partitions?.oldestPendingMs ?? Infinity);
   }
 
   /** SizeInMBs, in bytes: the buffer's size. */
@@ -230,6 +288,7 @@ export class Delivery {
       await this.stage?.idle();
       await this.writing;
     }
+    await this.partitions?.idle();
   }
 
   /** Starts writing the buffered records as one object, unless one is being written (it then follows). */

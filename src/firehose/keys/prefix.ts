@@ -11,9 +11,12 @@ export const EVALUATED_PREFIX_MAX = 512;
 
 /**
  * What `!{firehose:error-output-type}` evaluates to (s3-prefixes.html; decompression-failed from
- * decomp-faq.html). An S3 destination writes processing-failed and format-conversion-failed.
+ * decomp-faq.html). An S3 destination writes processing-failed and format-conversion-failed; with
+ * dynamic partitioning, activePartitionExceeded (buffering.html), and as observed of AWS
+ * metadata-extraction-failed (the query gave no keys) and partitioning-failed (a key the prefix
+ * names is missing).
  */
-export const ERROR_OUTPUT_TYPES = ['processing-failed', 'format-conversion-failed', 'decompression-failed', 'http-endpoint-failed', 'splunk-failed', 'AmazonOpenSearchService-failed'] as const;
+export const ERROR_OUTPUT_TYPES = ['processing-failed', 'format-conversion-failed', 'decompression-failed', 'http-endpoint-failed', 'splunk-failed', 'AmazonOpenSearchService-failed', 'metadata-extraction-failed', 'partitioning-failed', 'activePartitionExceeded'] as const;
 export type ErrorOutputType = (typeof ERROR_OUTPUT_TYPES)[number];
 
 export type PrefixMember = 'Prefix' | 'ErrorOutputPrefix';

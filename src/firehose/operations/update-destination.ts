@@ -25,7 +25,7 @@ export const updateDestination = defineOperation<Input>({
     ...Object.fromEntries(OTHER_UPDATES.map((u) => [u, Unsupported])),
     HttpEndpointDestinationUpdate,
   },
-  run(firehose, input) {
+  async run(firehose, input) {
     const given = ['S3DestinationUpdate', 'ExtendedS3DestinationUpdate', ...OTHER_UPDATES].filter((k) => input[k] !== undefined);
     if (given.length > 1) throw new AwsError('InvalidArgumentException', 'Exactly one destination update is supported for a Firehose');
     const http = input.HttpEndpointDestinationUpdate;
@@ -33,7 +33,7 @@ export const updateDestination = defineOperation<Input>({
     if (given.length === 1 && given[0] !== 'S3DestinationUpdate' && given[0] !== 'ExtendedS3DestinationUpdate' && given[0] !== 'HttpEndpointDestinationUpdate') {
       throw new AwsError('InvalidArgumentException', `Riffle delivers to S3 destinations and HTTP endpoints only, not ${(given[0] ?? '').replace('Update', 'Configuration')}.`);
     }
-    firehose.updateDestination(input.DeliveryStreamName, input.CurrentDeliveryStreamVersionId, input.DestinationId, update, http);
+    await firehose.updateDestination(input.DeliveryStreamName, input.CurrentDeliveryStreamVersionId, input.DestinationId, update, http);
     return {};
   },
 });

@@ -59,7 +59,7 @@ export class JqPool {
         lines.push(JSON.stringify(JSON.parse(decoder.decode(data))));
         at.push(i);
       } catch {
-        out[i] = { error: 'the record is not JSON (UTF-8)' };
+        out[i] = { error: 'Non JSON record provided' }; // AWS's words, as observed
       }
     });
     if (lines.length > 0) {

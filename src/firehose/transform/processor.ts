@@ -35,6 +35,7 @@ export function functionNameOf(arn: string): string | null {
  * AWS's defaults, `roleArn` (the destination's role) for RoleArn.
  */
 export function describeProcessing(pc: ProcessingConfiguration, roleArn: string): ProcessingConfiguration {
+  checkMetadataExtraction(pc);
   const lambdas = (pc.Processors ?? []).filter((p) => p.Type === 'Lambda');
   if (lambdas.length > 1) throw invalid('ProcessingConfiguration has more than one Lambda processor; a delivery stream has at most one.');
   if (lambdas.length === 0) return pc;
@@ -67,26 +68,59 @@ export function describeProcessing(pc: ProcessingConfiguration, roleArn: string)
   return { ...pc, Processors: (pc.Processors ?? []).map((x) => (x === p ? filled : x)) };
 }
 
+/** The MetadataExtraction processor (dynamic partitioning's inline parsing): at most one, MetadataExtractionQuery given, JsonParsingEngine JQ-1.6. */
+function checkMetadataExtraction(pc: ProcessingConfiguration): void {
+  const all = (pc.Processors ?? []).filter((p) => p.Type === 'MetadataExtraction');
+  if (all.length > 1) throw invalid('ProcessingConfiguration has more than one MetadataExtraction processor; a delivery stream has at most one.');
+  const p = all[0];
+  if (p === undefined) return;
+  for (const { ParameterName: name } of p.Parameters ?? []) {
+    if (name !== 'MetadataExtractionQuery' && name !== 'JsonParsingEngine') throw invalid(`The MetadataExtraction processor does not take the parameter ${name}; it takes MetadataExtractionQuery and JsonParsingEngine.`);
+  }
+  if (param(p, 'MetadataExtractionQuery') === undefined) throw invalid('The MetadataExtraction processor needs the parameter MetadataExtractionQuery.');
+  const engine = param(p, 'JsonParsingEngine');
+  if (engine !== undefined && engine !== 'JQ-1.6') throw invalid(`JsonParsingEngine ${engine} is not supported; the MetadataExtraction processor takes JQ-1.6.`);
+}
+
+/** The MetadataExtractionQuery of a processing configuration, if it has one (processing Enabled). */
+export function metadataQueryOf(pc: ProcessingConfiguration | undefined): string | undefined {
+  if (pc?.Enabled !== true) return undefined;
+  const p = (pc.Processors ?? []).find((x) => x.Type === 'MetadataExtraction');
+  return p === undefined ? undefined : param(p, 'MetadataExtractionQuery');
+}
+
+/** Whether processing is Enabled with a processor of `type`. */
+export function hasProcessor(pc: ProcessingConfiguration | undefined, type: string): boolean {
+  return pc?.Enabled === true && (pc.Processors ?? []).some((x) => x.Type === type);
+}
+
+/** Buffering for a MetadataExtraction query alone (it has no hints of its own): records are parsed as they are read. */
+const QUERY_ONLY = { sizeBytes: 1024 * 1024, intervalMs: 0 };
+
 /**
- * The transform a delivery stream runs: its Lambda processor when processing is Enabled, with the
- * module `functions` (--lambda) has for the ARN's function name; undefined: no transform.
+ * What runs on a delivery stream's records before they are buffered for the destination: its
+ * Lambda processor when processing is Enabled (the module `functions`, --lambda, has for the
+ * ARN's function name), and with dynamic partitioning its MetadataExtraction query; undefined:
+ * neither.
  */
 export function transformOf(
   pc: ProcessingConfiguration | undefined,
   functions: ReadonlyMap<string, string>,
-  where: { deliveryStreamArn: string; region: string; sourceKinesisStreamArn?: string | undefined },
+  where: { deliveryStreamArn: string; region: string; sourceKinesisStreamArn?: string | undefined; dynamicPartitioning: boolean },
 ): TransformSettings | undefined {
-  if (pc?.Enabled !== true) return undefined;
-  const p = (pc.Processors ?? []).find((x) => x.Type === 'Lambda');
-  if (p === undefined) return undefined;
-  const arn = param(p, 'LambdaArn') as string;
+  const query = where.dynamicPartitioning ? metadataQueryOf(pc) : undefined;
+  const p = pc?.Enabled === true ? (pc.Processors ?? []).find((x) => x.Type === 'Lambda') : undefined;
+  if (p === undefined && query === undefined) return undefined;
+  const arn = p === undefined ? '' : (param(p, 'LambdaArn') as string);
   return {
-    lambdaArn: arn,
-    module: functions.get(functionNameOf(arn) ?? '') ?? null,
-    sizeBytes: Math.round(Number(param(p, 'BufferSizeInMBs') ?? DEFAULTS.BufferSizeInMBs) * 1024 * 1024),
-    intervalMs: Number(param(p, 'BufferIntervalInSeconds') ?? DEFAULTS.BufferIntervalInSeconds) * 1000,
-    retries: Number(param(p, 'NumberOfRetries') ?? DEFAULTS.NumberOfRetries),
-    timeoutMs: TRANSFORM_TIMEOUT_MS,
+    ...(p === undefined
+      ? QUERY_ONLY
+      : {
+          lambda: { lambdaArn: arn, module: functions.get(functionNameOf(arn) ?? '') ?? null, retries: Number(param(p, 'NumberOfRetries') ?? DEFAULTS.NumberOfRetries), timeoutMs: TRANSFORM_TIMEOUT_MS },
+          sizeBytes: Math.round(Number(param(p, 'BufferSizeInMBs') ?? DEFAULTS.BufferSizeInMBs) * 1024 * 1024),
+          intervalMs: Number(param(p, 'BufferIntervalInSeconds') ?? DEFAULTS.BufferIntervalInSeconds) * 1000,
+        }),
+    ...(query === undefined ? {} : { query }),
     deliveryStreamArn: where.deliveryStreamArn,
     region: where.region,
     ...(where.sourceKinesisStreamArn === undefined ? {} : { sourceKinesisStreamArn: where.sourceKinesisStreamArn }),

@@ -5,42 +5,64 @@ import { Pause } from '../delivery/pause.js';
 import { judgeAnswer, processingFailedRecord, TRANSFORM_ERRORS, type InvocationIn, type Outcome, type RecordIn } from './contract.js';
 import type { Invocation } from './handler-pool.js';
 import { RecordIntake, type ShardMeta, type TakenRecords } from './intake.js';
+import type { Extracted } from '../partition/jq-pool.js';
+import type { ErrorOutputType, PartitionKeys } from '../keys/prefix.js';
 
 /** A delivery stream's Lambda processor, as its parameters say (transform/processor.ts). */
-export interface TransformSettings {
+export interface LambdaSettings {
   readonly lambdaArn: string;
   /** The module --lambda registered for the ARN's function; null: none (its invocations fail, Lambda.ResourceNotFound). */
   readonly module: string | null;
-  /** BufferSizeInMBs, in bytes, and BufferIntervalInSeconds, in ms: when the buffered records are sent. */
-  readonly sizeBytes: number;
-  readonly intervalMs: number;
   /** NumberOfRetries: an invocation that fails is tried this many more times. */
   readonly retries: number;
   /** How long an invocation may run (Lambda's limit is 5 minutes; the function's own timeout here). */
   readonly timeoutMs: number;
+}
+
+/** What runs on the records before they are buffered for the destination: a Lambda processor, a MetadataExtraction query, or both (the query on the function's output). */
+export interface TransformSettings {
+  readonly lambda?: LambdaSettings;
+  /** Dynamic partitioning's MetadataExtractionQuery (jq 1.6): each record's partitionKeyFromQuery keys. */
+  readonly query?: string;
+  /** BufferSizeInMBs, in bytes, and BufferIntervalInSeconds, in ms: when the buffered records are sent (the Lambda processor's; 1 MiB and 0 for a query alone). */
+  readonly sizeBytes: number;
+  readonly intervalMs: number;
   readonly deliveryStreamArn: string;
   readonly region: string;
   readonly sourceKinesisStreamArn?: string;
 }
 
-/** The handler pool's one call (transform/handler-pool.ts). */
+/** The handler pool's one call (transform/handler-pool.ts), and the jq pool's (partition/jq-pool.ts). */
 export interface Invoker {
   invoke(module: string, functionArn: string, inv: InvocationIn, timeoutMs: number): Promise<Invocation>;
 }
+export interface Extractor {
+  extract(query: string, records: readonly Uint8Array[]): Promise<Extracted[]>;
+}
 
-/** What a unit of records became: the data to deliver, the error records written, where the sources are after it. */
+/** A record on its way to the destination: its (transformed) data, when it arrived, its partition keys. */
+export interface StagedRecord {
+  readonly data: Uint8Array;
+  readonly arrivalMs: number;
+  readonly keys?: PartitionKeys;
+}
+
+/** What a unit of records became: the records to deliver (the error records are written), where the sources are after it. */
 export interface TransformedUnit {
-  readonly data: readonly Uint8Array[];
+  readonly records: readonly StagedRecord[];
   readonly oldestArrivalMs: number;
   readonly newestArrivalMs: number;
   readonly positions: Positions;
 }
 
+/** Dynamic partitioning's error output for a record whose keys the query could not give (error-output-type and error code). */
+export const QUERY_FAILED = { type: 'metadata-extraction-failed', errorCode: 'DynamicPartitioning.MetadataExtractionFailed' } as const;
+
 export interface StageHooks {
-  /** A unit is transformed (its error records stored): its Ok records go on to the destination's buffer. */
-  deliver(unit: TransformedUnit): void;
-  /** Stores a unit's processing-failed error records (the error output, processing-failed). */
-  writeErrors(batch: TakenBatch): Promise<WriteOutcome>;
+  /** A unit is transformed (its error records stored): its Ok records go on to the destination's buffer (or its partitions, which store their error records first). */
+  deliver(unit: TransformedUnit): Promise<void>;
+  /** Stores a unit's error records under the error output of `type` (processing-failed, or the query's). */
+  writeErrors(batch: TakenBatch, type: ErrorOutputType): Promise<WriteOutcome>;
   /** The records are lost here but still in the source: delivery starts again from the checkpoint. */
   reread(reason: string): void;
   /** Room for the sources again (a unit left the stage). */
@@ -80,6 +102,7 @@ export class TransformStage {
   constructor(
     private settings: TransformSettings,
     private readonly pool: Invoker,
+    private readonly jq: Extractor | null,
     private readonly hooks: StageHooks,
     private readonly clock: Clock,
     start: Positions,
@@ -151,54 +174,85 @@ export class TransformStage {
 
   /** False when delivery must start again from the checkpoint (the error records could not be stored). */
   private async apply(r: UnitResult): Promise<boolean> {
-    if (r.errorLines.length > 0) {
-      const body = new Uint8Array(Buffer.from(`${r.errorLines.join('\n')}\n`));
-      const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: r.errorLines.length, oldestArrivalMs: r.unit.oldestArrivalMs, newestArrivalMs: r.unit.newestArrivalMs, positions: r.unit.positions });
+    for (const [type, lines] of r.errorLines) {
+      const body = new Uint8Array(Buffer.from(`${lines.join('\n')}\n`));
+      const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: lines.length, oldestArrivalMs: r.unit.oldestArrivalMs, newestArrivalMs: r.unit.newestArrivalMs, positions: r.unit.positions }, type);
       if (this.stopped) return false;
       if (!stored.stored && stored.reread === true) {
         this.stop();
-        this.hooks.reread(`storing ${r.errorLines.length} processing-failed record(s) failed (${stored.reason})`);
+        this.hooks.reread(`storing ${lines.length} ${type} record(s) failed (${stored.reason})`);
         return false;
       }
-      if (!stored.stored) this.hooks.log(`riffle: firehose: dropped ${r.errorLines.length} processing-failed record(s) that could not be stored: ${stored.reason}`);
+      if (!stored.stored) this.hooks.log(`riffle: firehose: dropped ${lines.length} ${type} record(s) that could not be stored: ${stored.reason}`);
     }
-    this.hooks.deliver(r.unit);
-    return true;
+    await this.hooks.deliver(r.unit);
+    return !this.stopped;
   }
 
-  /** The unit through the function, in invocations of at most 6 MB; null once stopped. */
+  /** The unit through the function (in invocations of at most 6 MB) and the query; null once stopped. */
   private async transform(taken: TakenRecords): Promise<UnitResult | null> {
-    const data: Uint8Array[] = [];
-    const errorLines: string[] = [];
+    const records: StagedRecord[] = [];
+    const errorLines = new Map<ErrorOutputType, string[]>();
+    const failed = (type: ErrorOutputType, line: string): void => void (errorLines.get(type) ?? errorLines.set(type, []).get(type)!).push(line);
     let okRecords = 0;
     let okBytes = 0;
+    const lambda = this.settings.lambda;
     for (const chunk of chunks(taken.records)) {
-      const outcome = await this.invoke(chunk);
-      if (outcome === null) return null;
+      const done = lambda === undefined ? { outcomes: chunk.map((r): Outcome => ({ result: 'Ok', data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length) })), attempts: 1, endedMs: this.clock.now() } : await this.invoke(chunk, lambda);
+      if (done === null) return null;
+      const keys = await this.extract(done.outcomes);
+      if (keys === null) return null;
       chunk.forEach((record, i) => {
-        const o = outcome.outcomes[i] as Outcome;
-        if (o.result === 'Ok') {
-          data.push(o.data);
-          okRecords++;
-          okBytes += record.data.length;
-        } else if (o.result === 'Failed') {
-          errorLines.push(processingFailedRecord(record, outcome.attempts, o.errorCode, o.errorMessage, outcome.endedMs, this.settings.lambdaArn));
+        const o = done.outcomes[i] as Outcome;
+        if (o.result === 'Failed') {
+          failed('processing-failed', processingFailedRecord(record, done.attempts, o.errorCode, o.errorMessage, done.endedMs, (lambda as LambdaSettings).lambdaArn));
+          return;
         }
+        if (o.result === 'Dropped') return;
+        okRecords++;
+        okBytes += record.data.length;
+        const k = keys[i];
+        if (k !== undefined && 'error' in k) {
+          failed(QUERY_FAILED.type, queryFailedRecord(record, o.data, QUERY_FAILED.errorCode, k.error, this.clock.now()));
+          return;
+        }
+        const partitionKeys: PartitionKeys = { ...(o.partitionKeys === undefined ? {} : { lambda: o.partitionKeys }), ...(k === undefined ? {} : { query: k.keys }) };
+        records.push({ data: o.data, arrivalMs: record.arrivalMs, ...(o.partitionKeys === undefined && k === undefined ? {} : { keys: partitionKeys }) });
       });
     }
-    if (okRecords > 0) this.hooks.succeeded(okRecords, okBytes);
-    return { unit: { data, oldestArrivalMs: taken.oldestArrivalMs, newestArrivalMs: taken.newestArrivalMs, positions: taken.positions }, errorLines };
+    if (okRecords > 0 && lambda !== undefined) this.hooks.succeeded(okRecords, okBytes);
+    return { unit: { records, oldestArrivalMs: taken.oldestArrivalMs, newestArrivalMs: taken.newestArrivalMs, positions: taken.positions }, errorLines };
+  }
+
+  /** The query's keys for each Ok outcome (by index; undefined for the others, or with no query); null once stopped. */
+  private async extract(outcomes: readonly Outcome[]): Promise<Array<Extracted | undefined> | null> {
+    const query = this.settings.query;
+    if (query === undefined || this.jq === null) return [];
+    const at: number[] = [];
+    const data: Uint8Array[] = [];
+    outcomes.forEach((o, i) => {
+      if (o.result === 'Ok') {
+        at.push(i);
+        data.push(o.data);
+      }
+    });
+    const out: Array<Extracted | undefined> = new Array(outcomes.length);
+    if (data.length === 0) return out;
+    const got = await this.jq.extract(query, data);
+    if (this.stopped) return null;
+    got.forEach((e, n) => (out[at[n]!] = e));
+    return out;
   }
 
   /** One invocation of `records`, tried again (NumberOfRetries) while the function gives no answer. */
-  private async invoke(records: RecordIn[]): Promise<{ outcomes: Outcome[]; attempts: number; endedMs: number } | null> {
-    const s = this.settings;
+  private async invoke(records: RecordIn[], s: LambdaSettings): Promise<{ outcomes: Outcome[]; attempts: number; endedMs: number } | null> {
+    const where = this.settings;
     let last: { errorCode: string; errorMessage: string } = TRANSFORM_ERRORS.FUNCTION;
     let attempt = 0;
     while (attempt <= s.retries) {
       if (this.stopped) return null;
       attempt++;
-      const inv0: InvocationIn = { invocationId: randomUUID(), deliveryStreamArn: s.deliveryStreamArn, region: s.region, ...(s.sourceKinesisStreamArn === undefined ? {} : { sourceKinesisStreamArn: s.sourceKinesisStreamArn }), records };
+      const inv0: InvocationIn = { invocationId: randomUUID(), deliveryStreamArn: where.deliveryStreamArn, region: where.region, ...(where.sourceKinesisStreamArn === undefined ? {} : { sourceKinesisStreamArn: where.sourceKinesisStreamArn }), records };
       const t0 = this.clock.now();
       const inv: Invocation = s.module === null ? { ok: false, kind: 'error', message: 'not registered' } : await this.pool.invoke(s.module, s.lambdaArn, inv0, s.timeoutMs);
       if (this.stopped) return null;
@@ -230,7 +284,13 @@ export class TransformStage {
 
 interface UnitResult {
   unit: TransformedUnit;
-  errorLines: string[];
+  /** Error records by their error output type. */
+  errorLines: Map<ErrorOutputType, string[]>;
+}
+
+/** A record whose partition keys the query could not give, as dynamic partitioning's error records are written (its data as the query saw it). */
+function queryFailedRecord(r: RecordIn, data: Uint8Array, errorCode: string, errorMessage: string, endedMs: number): string {
+  return JSON.stringify({ attemptsMade: 1, arrivalTimestamp: r.arrivalMs, errorCode, errorMessage, attemptEndingTimestamp: endedMs, rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') });
 }
 
 /** The records in invocations whose events stay under Lambda's 6 MB. */

@@ -92,7 +92,7 @@ describe('Firehose control plane', () => {
       [{ ExtendedS3DestinationConfiguration: s3('b', { Prefix: 'a/!{nope:x}/', ErrorOutputPrefix: 'e/!{firehose:error-output-type}/' }) }, /invalid keyword/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { Prefix: 'a/!{firehose:error-output-type}/', ErrorOutputPrefix: 'e/!{firehose:error-output-type}/' }) }, /Prefix must not contain/],
       [{ ExtendedS3DestinationConfiguration: s3('b', { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda' }] } }) }, /Lambda processor/],
-      [{ ExtendedS3DestinationConfiguration: s3('b', { DynamicPartitioningConfiguration: { Enabled: true } }) }, /DynamicPartitioningConfiguration/],
+      [{ ExtendedS3DestinationConfiguration: s3('b', { DynamicPartitioningConfiguration: { Enabled: true } }) }, /Processing Configuration is not enabled when DataPartitioning is enabled/],
       [{ SplunkDestinationConfiguration: { HECEndpoint: 'https://x' } }, /S3 destinations and HTTP endpoints only/],
       [{ S3DestinationConfiguration: s3('b'), ExtendedS3DestinationConfiguration: s3('b') }, /Exactly one destination configuration/],
       [{ DeliveryStreamType: 'KinesisStreamAsSource', ExtendedS3DestinationConfiguration: s3('b') }, /KinesisStreamSourceConfiguration is required/],
