@@ -237,7 +237,7 @@ function renderDeliveries(frame) {
     inner.style.width = (fill * 100).toFixed(1) + '%';
     bar.appendChild(inner);
     buffer.appendChild(bar);
-    buffer.appendChild(document.createTextNode(` ${fmtBytes(d.bufferedBytes)} / ${fmtBytes(d.bufferBytes)} (${fmtCount(d.bufferedRecords)} rec, ${d.intervalSeconds} s)`));
+    buffer.appendChild(document.createTextNode(` ${fmtBytes(d.bufferedBytes)} / ${fmtBytes(d.bufferBytes)} (${fmtCount(d.bufferedRecords)} rec, ${d.intervalSeconds} s${d.activePartitions > 0 ? `, ${fmtCount(d.activePartitions)} partitions` : ''})`));
     const last = d.lastDeliveryMs > 0 ? fmtAge(Math.max(0, frame.nowMs - d.lastDeliveryMs)) + ' ago' : 'none yet';
     const t = d.transform;
     const transform = cell(

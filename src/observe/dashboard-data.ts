@@ -65,6 +65,8 @@ export interface DeliveryFrame {
   intervalSeconds: number;
   lastDeliveryMs: number;
   dataFreshnessSeconds: number;
+  /** Dynamic partitioning's active partitions (0 without it). */
+  activePartitions: number;
   /** The Lambda transform (all 0 without one): invocations, those whose answer was taken, their mean duration, records it returned Ok. */
   transform: { invocations: number; succeeded: number; meanMs: number; okRecords: number };
 }
@@ -149,6 +151,7 @@ export function dashboardFrame(s: Snapshot, uptimeSeconds: number): DashboardFra
       intervalSeconds: d.intervalMs / 1000,
       lastDeliveryMs: d.counters[FH.LAST_DELIVERY_MS]!,
       dataFreshnessSeconds: d.oldestPendingMs === Infinity ? 0 : Math.max(0, s.nowMs - d.oldestPendingMs) / 1000,
+      activePartitions: d.activePartitions,
       transform: {
         invocations: d.counters[FH.EXECUTE_INVOCATIONS]!,
         succeeded: d.counters[FH.EXECUTE_SUCCESS]!,

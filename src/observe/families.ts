@@ -181,6 +181,7 @@ export const FAMILIES: readonly Family[] = [
   perDelivery(`${F}succeed_processing_bytes_total`, 'SucceedProcessing.Bytes: bytes of those records as they came in.', 'counter', (d) => d.counters[FH.SUCCEED_BYTES]!),
   perDelivery('riffle_firehose_buffered_bytes', 'Bytes buffered for the next object.', 'gauge', (d) => d.bufferedBytes),
   perDelivery('riffle_firehose_buffered_records', 'Records buffered for the next object.', 'gauge', (d) => d.bufferedRecords),
+  perDelivery('riffle_firehose_active_partitions', "Dynamic partitioning's active partitions: buffered or being written (AWS's quota: 500).", 'gauge', (d) => d.activePartitions),
   perDelivery('riffle_firehose_buffer_size_bytes', "The buffer's size (BufferingHints.SizeInMBs).", 'gauge', (d) => d.bufferBytes),
   perDelivery('riffle_firehose_last_delivery_timestamp_seconds', 'When the last object was stored (Unix time; 0: none yet).', 'gauge', (d) => d.counters[FH.LAST_DELIVERY_MS]! / 1000),
   // The shard owners.

@@ -139,8 +139,10 @@ describe('dynamic partitioning', () => {
     });
     expect(over.map(raw)).toEqual(events.slice(500));
     expect(over[0]!.errorCode).toBe('DynamicPartitioning.ActivePartitionsLimitExceeded');
+    expect(riffle.delivery.observe().find((v) => v.stream.name === name)).toMatchObject({ activePartitions: 500, bufferedRecords: 500 });
     await pastInterval();
     await waitFor('500 objects', () => [...objectsIn(s3Dir, name).keys()].filter((k) => k.startsWith('clicks/')).length === 500);
+    await waitFor('no partition left', () => riffle.delivery.observe().find((v) => v.stream.name === name)?.activePartitions === 0);
   });
 
   it("partitions by a Lambda transform's metadata.partitionKeys; a record without the key the prefix names goes to partitioning-failed", async () => {
@@ -175,4 +177,50 @@ describe('dynamic partitioning', () => {
     await refused([{ Type: 'MetadataExtraction', Parameters: [{ ParameterName: 'MetadataExtractionQuery', ParameterValue: QUERY }, { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.7' }] }], {}, 'JsonParsingEngine JQ-1.7 is not supported');
     await refused([metadata(QUERY)], { DynamicPartitioningConfiguration: { Enabled: false }, Prefix: 'static/' }, 'MetadataExtractionProcessor can only be present when Dynamic Partitioning is enabled.');
   });
+});
+
+describe('dynamic partitioning across a restart', () => {
+  it('delivers the records of partitions pending at shutdown after the restart, once; those delivered before are not read again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'riffle-fh-dp-restart-'));
+    const dir = mkdtempSync(join(tmpdir(), 'riffle-fh-dp-restart-s3-'));
+    let r = await Riffle.start({ dataDir, s3Dir: dir, throttle: false });
+    const name = 'dp-restart';
+    const delivered = () => [...objectsIn(dir, name)].filter(([k]) => k.startsWith('clicks/')).flatMap(([, v]) => v.toString().split('\n').filter((l) => l !== ''));
+    try {
+      await r.firehose.createDeliveryStream({
+        DeliveryStreamName: name,
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: ROLE,
+          BucketARN: bucketArn(name),
+          Prefix: PREFIX,
+          ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+          BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+          DynamicPartitioningConfiguration: { Enabled: true },
+          ProcessingConfiguration: { Enabled: true, Processors: [metadata(QUERY), { Type: 'AppendDelimiterToRecord' }] },
+        },
+      });
+      const ev = (i: number, c: string) => JSON.stringify({ seq: i, customer_id: c, device: 'd' });
+      await r.firehose.putRecordBatch({ DeliveryStreamName: name, Records: [0, 1, 2].map((i) => ({ Data: Buffer.from(ev(i, 'early')) })) });
+      await new Promise((res) => setTimeout(res, 200));
+      r.engine.clock.advance(40_000);
+      await r.firehose.putRecordBatch({ DeliveryStreamName: name, Records: [3, 4].map((i) => ({ Data: Buffer.from(ev(i, 'late')) })) });
+      await new Promise((res) => setTimeout(res, 200));
+      r.engine.clock.advance(21_000); // 'early' is 61 s old: delivered; 'late' 21 s: pending
+      await waitFor('the early partition', () => delivered().length === 3);
+      await r.delivery.idle();
+      await r.close();
+      r = await Riffle.start({ dataDir, s3Dir: dir, throttle: false });
+      await new Promise((res) => setTimeout(res, 300));
+      // A new process's clock starts from the wall clock again, behind the arrivals stamped with the advanced one.
+      r.engine.clock.advance(130_000);
+      await waitFor('the late partition after the restart', () => delivered().length === 5);
+      await new Promise((res) => setTimeout(res, 300));
+      await r.delivery.idle();
+      expect(delivered().map((l) => (JSON.parse(l) as { seq: number }).seq).sort()).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      await r.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
