@@ -255,6 +255,37 @@ describe('Firehose transforms through local Lambda handlers (--lambda)', () => {
     expect(server.alive()).toBe(true);
   });
 
+  it('SDK v3: creates a partitioned stream (a jq query), describes it, and its records open a partition per key', async () => {
+    const name = uniqueName('fh-dp-sdk');
+    await client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: name,
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: ROLE,
+          BucketARN: bucketArn(name),
+          Prefix: 'c=!{partitionKeyFromQuery:customer}/',
+          ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+          BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+          DynamicPartitioningConfiguration: { Enabled: true },
+          ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'MetadataExtraction', Parameters: [{ ParameterName: 'MetadataExtractionQuery', ParameterValue: '{customer: .c}' }, { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' }] }] },
+        },
+      }),
+    );
+    const d = await client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
+    expect(d.DeliveryStreamDescription?.Destinations?.[0]?.ExtendedS3DestinationDescription?.DynamicPartitioningConfiguration).toEqual({ Enabled: true });
+    await put(name, ['a', 'b', 'c', 'a'].map((c) => JSON.stringify({ c })));
+    const active = async () => {
+      const body = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      return Number(new RegExp(`^riffle_firehose_active_partitions\\{delivery_stream_name="${name}"\\} (\\d+)`, 'm').exec(body)?.[1] ?? -1);
+    };
+    let n = -1;
+    for (let i = 0; i < 100 && n !== 3; i++) {
+      n = await active();
+      if (n !== 3) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(n).toBe(3); // the 60 s interval has not passed: three partitions wait
+  });
+
   it('counts invocations and transformed records under AWS names in /metrics', async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
     const body = await res.text();
