@@ -70,6 +70,8 @@ export interface RiffleConfig {
    * name picks the module; relative paths are from the working directory.
    */
   lambda: string;
+  /** Dynamic partitioning: bytes buffered over all of a delivery stream's partitions at most (past it, the largest is delivered early). */
+  partitionBuffersBytes: number;
   /** Per delivery stream, as AWS's default Firehose quotas (off with --no-throttle). */
   firehoseRecordsPerSec: number;
   firehoseCallsPerSec: number;
@@ -127,6 +129,7 @@ export function defaultConfig(): RiffleConfig {
     s3Endpoint: null,
     s3Region: null,
     lambda: '',
+    partitionBuffersBytes: 256 * 1024 * 1024,
     firehoseRecordsPerSec: 5000,
     firehoseCallsPerSec: 2000,
     firehoseBytesPerSec: 5 * 1024 * 1024,
@@ -202,6 +205,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   's3-endpoint': { key: 's3Endpoint', kind: 'url', nullable: true, env: 'RIFFLE_S3_ENDPOINT', help: 'deliver Firehose objects to this S3-compatible endpoint instead (path-style)' },
   's3-region': { key: 's3Region', kind: 'region', nullable: true, env: 'RIFFLE_S3_REGION', help: 'region signed for at --s3-endpoint (default: AWS_REGION, the AWS config file, us-east-1)' },
   lambda: { key: 'lambda', kind: 'functions', env: 'RIFFLE_LAMBDA', help: 'a Firehose transform: <function name>=<path to a JS module exporting handler>, named by a Lambda processor\'s LambdaArn (repeatable; the env var takes a comma-separated list)' },
+  'partition-buffers-bytes': { key: 'partitionBuffersBytes', kind: 'bytes', env: 'RIFFLE_PARTITION_BUFFERS_BYTES', help: 'dynamic partitioning: bytes buffered over all of a delivery stream\'s partitions (256 MiB); past it the largest partition is delivered early' },
   'firehose-records-per-sec': { key: 'firehoseRecordsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_RECORDS_PER_SEC', help: 'records/s per delivery stream (AWS: 5000)' },
   'firehose-calls-per-sec': { key: 'firehoseCallsPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_CALLS_PER_SEC', help: 'PutRecord/PutRecordBatch calls/s per delivery stream (AWS: 2000)' },
   'firehose-bytes-per-sec': { key: 'firehoseBytesPerSec', kind: 'rate', env: 'RIFFLE_FIREHOSE_BYTES_PER_SEC', help: 'bytes/s per delivery stream (AWS: 5242880)' },

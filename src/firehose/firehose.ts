@@ -348,7 +348,7 @@ export class Firehose {
   }
 
   private settingsOf(d: DeliveryStream): DeliverySettings {
-    return deliverySettings(d, this.sources.retryHours(d), this.parts.functions ?? new Map());
+    return { ...deliverySettings(d, this.sources.retryHours(d), this.parts.functions ?? new Map()), partitionBuffersBytes: this.engine.config.partitionBuffersBytes };
   }
 
   tag(name: string, tags: Record<string, string>): void {

@@ -48,6 +48,7 @@ const RANGES: Record<string, [number, number]> = {
   segmentBytes: [4096, 1024 ** 3],
   requestBodiesBytes: [4096, 1024 ** 3],
   hotBytes: [4096, 1024 ** 3],
+  partitionBuffersBytes: [4096, 1024 ** 3],
   segmentMs: [1000, 7 * 24 * 3_600_000],
   subscriptionMs: [1000, 7 * 24 * 3_600_000],
   onDemandWindowMs: [1000, 7 * 24 * 3_600_000],
@@ -292,7 +293,7 @@ describe('the CLI and Riffle.start agree', () => {
   });
 
   it('every config the CLI makes passes Riffle.start unchanged (the CLI hands its config to Riffle.start)', () => {
-    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--allowed-hosts=riffle.test', '--allowed-origins=http://localhost:3000', '--request-bodies-bytes=8192', '--auth=sigv4', '--credentials=/tmp/creds', '--tls-cert=/tmp/c.pem', '--tls-key=/tmp/k.pem', '--in-memory', '--data-dir=/tmp/x', '--open-files=64', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--no-dashboard', '--no-metrics', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--s3-dir=/tmp/o', '--s3-endpoint=http://127.0.0.1:9000', '--s3-region=eu-west-2', '--lambda=enrich=./enrich.mjs', '--firehose-records-per-sec=15', '--firehose-calls-per-sec=16', '--firehose-bytes-per-sec=17', '--on-demand-window-ms=5000', '--on-demand-split-percent=40', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
+    const argv = ['--port=0', '--stream-port=0', '--host=0.0.0.0', '--allowed-hosts=riffle.test', '--allowed-origins=http://localhost:3000', '--request-bodies-bytes=8192', '--auth=sigv4', '--credentials=/tmp/creds', '--tls-cert=/tmp/c.pem', '--tls-key=/tmp/k.pem', '--in-memory', '--data-dir=/tmp/x', '--open-files=64', '--fsync=never', '--segment-bytes=4096', '--segment-ms=1000', '--hot-bytes=8192', '--no-throttle', '--no-dashboard', '--no-metrics', '--create-stream-ms=5', '--delete-stream-ms=6', '--update-stream-ms=7', '--workers=3', '--region=eu-west-1', '--account-id=123456789012', '--shard-limit=9', '--consumer-limit=2', '--push-bytes-per-sec=10', '--subscription-ms=2000', '--s3-dir=/tmp/o', '--s3-endpoint=http://127.0.0.1:9000', '--s3-region=eu-west-2', '--lambda=enrich=./enrich.mjs', '--partition-buffers-bytes=65536', '--firehose-records-per-sec=15', '--firehose-calls-per-sec=16', '--firehose-bytes-per-sec=17', '--on-demand-window-ms=5000', '--on-demand-split-percent=40', '--write-bytes-per-sec=11', '--write-records-per-sec=12', '--read-bytes-per-sec=13', '--read-calls-per-sec=14'];
     expect(argv.map((a) => a.replace(/^--|=.*$/g, '')).sort()).toEqual(Object.keys(OPTIONS).sort());
     const config = parseConfig(argv, {});
     expect(checkOptions(config)).toEqual(config);

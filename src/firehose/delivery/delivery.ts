@@ -22,6 +22,8 @@ export interface DeliverySettings extends ObjectSettings {
   readonly transform?: TransformSettings;
   /** Dynamic partitioning: a buffer per partition (partition/partitions.ts) instead of one. */
   readonly partitioned?: boolean;
+  /** --partition-buffers-bytes. */
+  readonly partitionBuffersBytes?: number;
 }
 
 /** What a delivery with a transform needs besides its settings: the handler pool, a writer for the processing-failed records, the metrics. */

@@ -5,12 +5,14 @@ import type { StagedRecord, TransformedUnit } from '../transform/transform-stage
 
 /** AWS's default quota of active partitions per delivery stream (limits.html; 5,000 on request). */
 export const ACTIVE_PARTITIONS_MAX = 500;
-/** Bytes buffered over all of a delivery stream's partitions at most: past it, the largest is delivered early. */
-export const PARTITION_BUFFERS_BYTES = 256 * 1024 * 1024;
+/** --partition-buffers-bytes' default. */
+const DEFAULT_BUFFERS_BYTES = 256 * 1024 * 1024;
 /** Partitions written at once. */
 const WRITES_MAX = 4;
 
 export interface PartitionSettings extends ObjectSettings {
+  /** Bytes buffered over all partitions at most (--partition-buffers-bytes): past it, the largest is delivered early. */
+  readonly partitionBuffersBytes?: number;
   readonly sizeBytes: number;
   readonly intervalMs: number;
   readonly delimiter: boolean;
@@ -33,12 +35,20 @@ export interface PartitionHooks {
   log(line: string): void;
 }
 
+/** Where the sources were before a unit (`seq` orders them): the checkpoint cannot pass it while records of that unit are pending. */
+interface Hold {
+  readonly seq: number;
+  readonly positions: Positions;
+}
+
 interface Partition {
   readonly prefix: string;
+  /** What is buffered (records go on arriving while an object of the partition is written). */
   readonly batch: Batch;
-  /** Where the sources were before this partition's first record: the checkpoint cannot pass it while the partition is pending. */
-  readonly start: Positions;
-  writing: boolean;
+  /** Before the unit of the oldest record buffered; null when nothing is. */
+  buffered: Hold | null;
+  /** Before the unit of the oldest record in the object being written, and that record's arrival; null when none is. */
+  writing: { hold: Hold; oldestArrivalMs: number } | null;
 }
 
 /**
@@ -49,18 +59,20 @@ interface Partition {
  * being written); a record that would open one more goes to the error output as
  * activePartitionExceeded, and one whose prefix names a key it lacks as partitioning-failed.
  *
- * Memory: the buffers hold at most PARTITION_BUFFERS_BYTES over all partitions (past it the
- * largest is delivered early, smaller than SizeInMBs), plus the objects being written (at most
- * WRITES_MAX). The records' durable copy is the source; partitions are delivered out of order,
- * so the checkpoint is where the sources were before the oldest pending partition's first record:
+ * Memory: the buffers hold at most partitionBuffersBytes over all partitions (past it the
+ * largest is delivered early, smaller than SizeInMBs), plus what the units in flight add before
+ * the largest goes (the processor's buffer each: 1 MiB for a query alone), plus the objects being
+ * written (at most WRITES_MAX, taken from those buffers). The records' durable copy is the source;
+ * partitions are delivered out of order, so the checkpoint is where the sources were before the
+ * oldest record pending in any partition:
  * after a crash, everything read since is read again, and what other partitions had delivered
  * meanwhile is delivered twice (at least once, never lost).
  */
 export class Partitions {
+  /** The active partitions (buffered or being written), by prefix, in the order they opened. */
   private readonly partitions = new Map<string, Partition>();
-  /** Pending partitions in the order they started (the first one holds the checkpoint back). */
-  private readonly order: Partition[] = [];
   private last: Positions;
+  private units = 0;
   private lastNewestMs = 0;
   private bufferedBytes = 0;
   private lastCheckpoint = '';
@@ -77,13 +89,17 @@ export class Partitions {
     this.last = new Map(start);
   }
 
+  private get cap(): number {
+    return this.settings.partitionBuffersBytes ?? DEFAULT_BUFFERS_BYTES;
+  }
+
   update(settings: PartitionSettings): void {
     this.settings = settings;
     this.tick();
   }
 
   get hasRoom(): boolean {
-    return !this.stopped && this.bufferedBytes < PARTITION_BUFFERS_BYTES;
+    return !this.stopped && this.bufferedBytes < this.cap;
   }
 
   get buffered(): { bytes: number; records: number; partitions: number } {
@@ -92,16 +108,19 @@ export class Partitions {
     return { bytes: this.bufferedBytes, records, partitions: this.partitions.size };
   }
 
-  /** The arrival of the oldest record pending in any partition (Infinity: none). */
+  /** The arrival of the oldest record pending in any partition, buffered or being written (Infinity: none). */
   get oldestPendingMs(): number {
     let oldest = Infinity;
-    for (const p of this.partitions.values()) if (p.batch.count > 0) oldest = Math.min(oldest, p.batch.oldestArrivalMs);
+    for (const p of this.partitions.values()) {
+      if (p.batch.count > 0) oldest = Math.min(oldest, p.batch.oldestArrivalMs);
+      if (p.writing !== null) oldest = Math.min(oldest, p.writing.oldestArrivalMs);
+    }
     return oldest;
   }
 
   /** A unit's records, each to its partition; their error records are stored before this resolves. */
   async add(unit: TransformedUnit): Promise<void> {
-    const before = this.last;
+    const before: Hold = { seq: this.units++, positions: this.last };
     const errors = new Map<ErrorOutputType, string[]>();
     const fail = (type: ErrorOutputType, r: StagedRecord, errorCode: string, errorMessage: string): void =>
       void (errors.get(type) ?? errors.set(type, []).get(type)!).push(errorRecord(r, errorCode, errorMessage, this.clock.now()));
@@ -125,10 +144,10 @@ export class Partitions {
           fail('activePartitionExceeded', r, 'DynamicPartitioning.ActivePartitionsLimitExceeded', `The number of active partitions has reached the limit of ${ACTIVE_PARTITIONS_MAX} for this Firehose stream.`);
           continue;
         }
-        p = { prefix, batch: new Batch(this.settings.delimiter, before, this.settings.keepLengths === true), start: before, writing: false };
+        p = { prefix, batch: new Batch(this.settings.delimiter, before.positions, this.settings.keepLengths === true), buffered: null, writing: null };
         this.partitions.set(prefix, p);
-        this.order.push(p);
       }
+      if (p.batch.count === 0) p.buffered = before;
       const bytes = p.batch.bytes;
       p.batch.addRecords([r.data], r.arrivalMs, r.arrivalMs, unit.positions);
       this.bufferedBytes += p.batch.bytes - bytes;
@@ -150,20 +169,21 @@ export class Partitions {
   tick(): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    for (const p of this.order) {
+    for (const p of this.partitions.values()) {
       if (this.writes >= WRITES_MAX) return;
-      if (!p.writing && p.batch.count > 0 && (p.batch.bytes >= this.settings.sizeBytes || now >= p.batch.oldestArrivalMs + this.settings.intervalMs)) this.write(p);
+      if (p.writing === null && p.batch.count > 0 && (p.batch.bytes >= this.settings.sizeBytes || now >= p.batch.oldestArrivalMs + this.settings.intervalMs)) this.write(p);
     }
-    while (this.bufferedBytes >= PARTITION_BUFFERS_BYTES && this.writes < WRITES_MAX) {
+    while (this.bufferedBytes >= this.cap && this.writes < WRITES_MAX) {
       let largest: Partition | null = null;
-      for (const p of this.order) if (!p.writing && (largest === null || p.batch.bytes > largest.batch.bytes)) largest = p;
+      for (const p of this.partitions.values()) if (p.writing === null && (largest === null || p.batch.bytes > largest.batch.bytes)) largest = p;
       if (largest === null || largest.batch.count === 0) return;
       this.write(largest);
     }
   }
 
   private write(p: Partition): void {
-    p.writing = true;
+    p.writing = { hold: p.buffered as Hold, oldestArrivalMs: p.batch.oldestArrivalMs };
+    p.buffered = null;
     this.writes++;
     const taken = p.batch.take();
     this.bufferedBytes -= taken.bytes;
@@ -189,16 +209,25 @@ export class Partitions {
     this.writing.add(done);
   }
 
-  /** A partition's object is stored (or given up on): it is no longer active, and the checkpoint may move. */
+  /** A partition's object is stored (or given up on): the partition is no longer active unless records came meanwhile, and the checkpoint may move. */
   private retire(p: Partition): void {
-    this.partitions.delete(p.prefix);
-    this.order.splice(this.order.indexOf(p), 1);
+    p.writing = null;
+    if (p.batch.count === 0) this.partitions.delete(p.prefix);
     this.checkpoint();
   }
 
-  /** Records where the sources are before the oldest pending partition (or after the last unit, when none is pending), when that moved. */
+  /** The oldest hold over all partitions (null: nothing pending). */
+  private oldestHold(): Hold | null {
+    let oldest: Hold | null = null;
+    for (const p of this.partitions.values()) {
+      for (const h of [p.buffered, p.writing?.hold ?? null]) if (h !== null && (oldest === null || h.seq < oldest.seq)) oldest = h;
+    }
+    return oldest;
+  }
+
+  /** Records where the sources are before the oldest pending record's unit (or after the last unit, when none is pending), when that moved. */
   private checkpoint(): void {
-    const positions = this.order[0]?.start ?? this.last;
+    const positions = this.oldestHold()?.positions ?? this.last;
     const key = JSON.stringify([...positions]);
     if (key === this.lastCheckpoint) return;
     this.lastCheckpoint = key;
