@@ -129,3 +129,15 @@ it('riffle bench firehose-http delivers every accepted record to its receiver, i
   }
   for (const r of report.results) expect(r.deliveredMBps).toBeGreaterThan(0);
 }, 150_000);
+
+it('riffle bench firehose-transform measures the loop, the pool and riffle serve end to end, and writes its JSON', async () => {
+  const out = join(tmpdir(), `riffle-bench-transform-${process.pid}.json`);
+  await run(process.execPath, ['dist/cli/main.js', 'bench', 'firehose-transform', '--seconds', '0.4', '--rounds', '1', '--threads', '1', '--out', out], { timeout: 120_000 });
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ label: string; recordsPerSec: number; perThreadVsLoop?: number; acceptedRecords?: number; transformedRecords?: number }> };
+  expect(report.results.map((r) => r.label)).toEqual(['plain loop, one core (the limit)', 'plain loop, handler alone (events reused)', 'handler pool, 1 thread', 'end to end (riffle serve, PutRecordBatch)']);
+  for (const r of report.results) expect(r.recordsPerSec).toBeGreaterThan(0);
+  expect(report.results[2]!.perThreadVsLoop).toBeGreaterThan(0);
+  // Every record accepted end to end came back from the handler Ok.
+  const e2e = report.results[3]!;
+  expect(e2e.transformedRecords).toBe(e2e.acceptedRecords);
+}, 150_000);
