@@ -60,7 +60,7 @@ export class DeliveryParts {
       jq: settings.transform.query === undefined ? null : this.jq(),
       errors: new ObjectWriter(this.compressor, this.sink, this.clock, this.log),
       keyProblem: (bucket, key) => this.sink.problem(bucket, key),
-      // Two units per pool thread (each thread holds its next while it runs one) and the buffer filling with the next.
+      // Two units per pool thread at the pool (one running, one waiting to go when it is done) while the buffer fills with the next.
       maxUnits: 2 * this.threads.transform,
       invoked: (ms, ok) => this.metrics.executed(d, ms, ok),
       succeeded: (records, bytes) => this.metrics.succeededProcessing(d, records, bytes),

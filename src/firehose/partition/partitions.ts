@@ -39,6 +39,8 @@ export interface PartitionHooks {
 interface Hold {
   readonly seq: number;
   readonly positions: Positions;
+  /** The arrival of the unit's oldest record: the log may drop only what arrived before it. */
+  readonly arrivalMs: number;
 }
 
 interface Partition {
@@ -73,6 +75,8 @@ export class Partitions {
   private readonly partitions = new Map<string, Partition>();
   private last: Positions;
   private units = 0;
+  /** The unit being added while its error records are stored: it holds the checkpoint too. */
+  private adding: Hold | null = null;
   private lastNewestMs = 0;
   private bufferedBytes = 0;
   private lastCheckpoint = '';
@@ -95,6 +99,7 @@ export class Partitions {
 
   update(settings: PartitionSettings): void {
     this.settings = settings;
+    for (const p of this.partitions.values()) p.batch.delimiter = settings.delimiter;
     this.tick();
   }
 
@@ -120,7 +125,8 @@ export class Partitions {
 
   /** A unit's records, each to its partition; their error records are stored before this resolves. */
   async add(unit: TransformedUnit): Promise<void> {
-    const before: Hold = { seq: this.units++, positions: this.last };
+    const before: Hold = { seq: this.units++, positions: this.last, arrivalMs: unit.oldestArrivalMs };
+    this.adding = before;
     const errors = new Map<ErrorOutputType, string[]>();
     const fail = (type: ErrorOutputType, r: StagedRecord, errorCode: string, errorMessage: string): void =>
       void (errors.get(type) ?? errors.set(type, []).get(type)!).push(errorRecord(r, errorCode, errorMessage, this.clock.now()));
@@ -152,12 +158,16 @@ export class Partitions {
       p.batch.addRecords([r.data], r.arrivalMs, r.arrivalMs, unit.positions);
       this.bufferedBytes += p.batch.bytes - bytes;
     }
-    for (const [type, lines] of errors) {
-      const body = new Uint8Array(Buffer.from(`${lines.join('\n')}\n`));
-      const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: lines.length, oldestArrivalMs: unit.oldestArrivalMs, newestArrivalMs: unit.newestArrivalMs, positions: unit.positions }, type);
-      if (this.stopped) return;
-      if (!stored.stored && stored.reread === true) return this.fail(`storing ${lines.length} ${type} record(s) failed (${stored.reason})`);
-      if (!stored.stored) this.hooks.log(`riffle: firehose ${this.settings.streamName}: dropped ${lines.length} ${type} record(s) that could not be stored: ${stored.reason}`);
+    try {
+      for (const [type, lines] of errors) {
+        const body = new Uint8Array(Buffer.from(`${lines.join('\n')}\n`));
+        const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: lines.length, oldestArrivalMs: unit.oldestArrivalMs, newestArrivalMs: unit.newestArrivalMs, positions: unit.positions }, type);
+        if (this.stopped) return;
+        if (!stored.stored && stored.reread === true) return this.fail(`storing ${lines.length} ${type} record(s) failed (${stored.reason})`);
+        if (!stored.stored) this.hooks.log(`riffle: firehose ${this.settings.streamName}: dropped ${lines.length} ${type} record(s) that could not be stored: ${stored.reason}`);
+      }
+    } finally {
+      this.adding = null;
     }
     this.last = unit.positions;
     this.lastNewestMs = Math.max(this.lastNewestMs, unit.newestArrivalMs);
@@ -216,9 +226,9 @@ export class Partitions {
     this.checkpoint();
   }
 
-  /** The oldest hold over all partitions (null: nothing pending). */
+  /** The oldest hold over all partitions and the unit being added (null: nothing pending). */
   private oldestHold(): Hold | null {
-    let oldest: Hold | null = null;
+    let oldest: Hold | null = this.adding;
     for (const p of this.partitions.values()) {
       for (const h of [p.buffered, p.writing?.hold ?? null]) if (h !== null && (oldest === null || h.seq < oldest.seq)) oldest = h;
     }
@@ -227,12 +237,13 @@ export class Partitions {
 
   /** Records where the sources are before the oldest pending record's unit (or after the last unit, when none is pending), when that moved. */
   private checkpoint(): void {
-    const positions = this.oldestHold()?.positions ?? this.last;
+    const hold = this.oldestHold();
+    const positions = hold?.positions ?? this.last;
     const key = JSON.stringify([...positions]);
     if (key === this.lastCheckpoint) return;
     this.lastCheckpoint = key;
-    const cutoff = this.oldestPendingMs === Infinity ? this.lastNewestMs : this.oldestPendingMs;
-    this.hooks.checkpoint(positions, cutoff);
+    // Every record of the held unit and after it arrived no earlier than its oldest.
+    this.hooks.checkpoint(positions, hold?.arrivalMs ?? this.lastNewestMs);
   }
 
   private fail(reason: string): void {

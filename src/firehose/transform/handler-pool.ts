@@ -1,7 +1,8 @@
 // The main thread's side of transforms: a piscina pool running the users' Lambda handlers
 // (handler-worker.ts), never on the main thread. An invocation that does not finish in time is
 // aborted (piscina ends the worker running it, so a handler stuck in a loop costs a thread, not
-// the server); one that throws is a function error. Bounded: `threads` running, `maxQueue` waiting.
+// the server); one that throws is a function error. Bounded: `threads` running; what waits is what
+// the delivery streams' stages send (at most two units per pool thread each).
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { InvocationIn, RecordIn } from './contract.js';
@@ -13,7 +14,10 @@ const WORKER_URL = new URL('./handler-worker.js', import.meta.url);
  * What an invocation gave: the handler's answer, or why there is none: it threw ('error'), it did
  * not finish in time ('timeout'), or the pool had no room for it ('busy': nothing ran).
  */
-export type Invocation = { ok: true; answer: unknown } | { ok: false; kind: 'error' | 'timeout' | 'busy'; message: string };
+export type Invocation = ({ ok: true; answer: unknown } | { ok: false; kind: 'error' | 'timeout' | 'busy'; message: string }) & {
+  /** How long the handler ran (from its start in its thread, not its wait in the queue), ms. */
+  ms?: number;
+};
 
 export interface HandlerPoolOptions {
   threads: number;
@@ -31,8 +35,9 @@ export class HandlerPool {
       minThreads: options.threads,
       maxThreads: options.threads,
       maxQueue: options.maxQueue ?? 4 * options.threads,
-      // Each thread holds its next task while it runs one (handler-worker.ts runs them one after the other).
-      concurrentTasksPerWorker: 2,
+      // One invocation per thread at a time, as in a Lambda execution environment. (A thread cannot
+      // hold its next one meanwhile: piscina gives a thread running an abortable task no other, as
+      // the abort ends the thread.)
       // A handler's own state stays in its thread between invocations, as in a warm Lambda.
       idleTimeout: Infinity,
     });
@@ -69,7 +74,7 @@ export class HandlerPool {
     const started = new Float64Array(new SharedArrayBuffer(8));
     const task: HandlerTask = { module, functionName, functionArn, requestId: randomUUID(), timeoutMs, started, head, ids, arrivals, lengths, data, ...(kinesis === undefined ? {} : { kinesis }) };
     const abort = new AbortController();
-    // From when the handler starts: a task may wait in its thread behind the one running there.
+    // From when the handler starts, not while it waits in the pool's queue.
     let timer: NodeJS.Timeout;
     const check = (): void => {
       const since = started[0] === 0 ? 0 : Date.now() - started[0]!;
@@ -79,12 +84,12 @@ export class HandlerPool {
     timer = setTimeout(check, timeoutMs);
     try {
       const answer = await this.piscina.run(task, { signal: abort.signal, transferList: [data.buffer] });
-      return { ok: true, answer };
+      return { ok: true, answer, ms: Date.now() - started[0]! };
     } catch (err) {
-      if (abort.signal.aborted) return { ok: false, kind: 'timeout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` };
-      // Never started: the pool was full, or its thread was ended for another task's timeout.
-      if (started[0] === 0 || /queue is full/i.test((err as Error).message)) return { ok: false, kind: 'busy', message: 'the transform pool had no room for it' };
-      return { ok: false, kind: 'error', message: `${(err as Error).name}: ${(err as Error).message}` };
+      if (abort.signal.aborted) return { ok: false, kind: 'timeout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, ms: timeoutMs };
+      // Never started: the pool's queue was full ("Task queue is at limit").
+      if (started[0] === 0) return { ok: false, kind: 'busy', message: 'the transform pool had no room for it' };
+      return { ok: false, kind: 'error', message: `${(err as Error).name}: ${(err as Error).message}`, ms: Date.now() - started[0]! };
     } finally {
       clearTimeout(timer!);
     }

@@ -56,23 +56,8 @@ function eventOf(task: HandlerTask): unknown {
   return lambdaEvent({ ...task.head, records });
 }
 
-/**
- * One invocation at a time in a thread, as in a Lambda execution environment: the pool gives a
- * thread its next task while it runs one (so it never waits for the main thread between them),
- * and the next starts once this one is done.
- */
-let turn: Promise<unknown> = Promise.resolve();
-
-export default function runTask(task: HandlerTask): Promise<unknown> {
-  const mine = turn.then(
-    () => runHandler(task),
-    () => runHandler(task),
-  );
-  turn = mine.catch(() => undefined);
-  return mine;
-}
-
-async function runHandler(task: HandlerTask): Promise<unknown> {
+/** One invocation (the pool gives a thread one at a time). */
+export default async function runHandler(task: HandlerTask): Promise<unknown> {
   task.started[0] = Date.now();
   const deadlineMs = task.started[0] + task.timeoutMs;
   const handler = await load(task.module);

@@ -145,9 +145,9 @@ export class TransformStage {
     if (b.bytes >= this.settings.sizeBytes || this.clock.now() >= b.oldestArrivalMs + this.settings.intervalMs) this.send(b.take());
   }
 
-  /** Until no unit is in the stage. */
+  /** Until no unit is in the stage (or it stopped). */
   async idle(): Promise<void> {
-    while (this.applying !== null) await this.applying;
+    while (this.applying !== null && !this.stopped) await this.applying;
   }
 
   stop(): void {
@@ -156,20 +156,42 @@ export class TransformStage {
   }
 
   private send(taken: TakenRecords): void {
-    this.units.push({ oldestArrivalMs: taken.oldestArrivalMs, result: this.transform(taken) });
-    this.applying ??= this.applyInOrder().finally(() => (this.applying = null));
+    if (this.stopped) return;
+    // A unit that fails for a reason of Riffle's (not the function's) is read again from the checkpoint.
+    const result = this.transform(taken).catch((err: unknown) => {
+      this.fail(`transforming ${taken.records.length} record(s) failed (${(err as Error).message})`);
+      return null;
+    });
+    this.units.push({ oldestArrivalMs: taken.oldestArrivalMs, result });
+    if (this.applying === null) this.applying = this.applyInOrder();
   }
 
-  /** The units' results, oldest first, each applied once the ones before it are. */
+  /**
+   * The units' results, oldest first, each applied once the ones before it are. `applying` is
+   * cleared in the same step the loop ends in, so a unit sent after it starts another loop.
+   */
   private async applyInOrder(): Promise<void> {
-    while (this.units.length > 0 && !this.stopped) {
-      const result = await (this.units[0] as { result: Promise<UnitResult | null> }).result;
-      if (this.stopped || result === null) return;
-      if (!(await this.apply(result))) return;
-      this.units.shift();
-      this.hooks.roomFreed();
-      this.tick();
+    try {
+      while (this.units.length > 0 && !this.stopped) {
+        const result = await (this.units[0] as { result: Promise<UnitResult | null> }).result;
+        if (this.stopped || result === null) return;
+        if (!(await this.apply(result))) return;
+        this.units.shift();
+        this.hooks.roomFreed();
+        this.tick();
+      }
+    } catch (err) {
+      this.fail(`delivering transformed records failed (${(err as Error).message})`);
+    } finally {
+      this.applying = null;
     }
+  }
+
+  /** Stops and has delivery start again from the checkpoint (the records are still in the source). */
+  private fail(reason: string): void {
+    if (this.stopped) return;
+    this.stop();
+    this.hooks.reread(reason);
   }
 
   /** False when delivery must start again from the checkpoint (the error records could not be stored). */
@@ -179,8 +201,7 @@ export class TransformStage {
       const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: lines.length, oldestArrivalMs: r.unit.oldestArrivalMs, newestArrivalMs: r.unit.newestArrivalMs, positions: r.unit.positions }, type);
       if (this.stopped) return false;
       if (!stored.stored && stored.reread === true) {
-        this.stop();
-        this.hooks.reread(`storing ${lines.length} ${type} record(s) failed (${stored.reason})`);
+        this.fail(`storing ${lines.length} ${type} record(s) failed (${stored.reason})`);
         return false;
       }
       if (!stored.stored) this.hooks.log(`riffle: firehose: dropped ${lines.length} ${type} record(s) that could not be stored: ${stored.reason}`);
@@ -262,7 +283,7 @@ export class TransformStage {
         continue;
       }
       const tooBig = inv.ok && answerBytes(inv.answer) > PAYLOAD_MAX;
-      this.hooks.invoked(this.clock.now() - t0, inv.ok && !tooBig);
+      if (s.module !== null) this.hooks.invoked(inv.ms ?? this.clock.now() - t0, inv.ok && !tooBig);
       if (inv.ok && !tooBig) {
         const judged = judgeAnswer(records, inv.answer);
         if (judged.ok) return { outcomes: judged.outcomes, attempts: attempt, endedMs: this.clock.now() };

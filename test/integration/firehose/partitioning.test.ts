@@ -161,6 +161,18 @@ describe('dynamic partitioning', () => {
     expect(errorsOf(name, 'partitioning-failed').map(raw)).toEqual(['PLAIN']); // the record as the transform returned it
   });
 
+  it('takes twelve partitioned streams at once through the jq pool: every record partitioned, none lost to a full queue', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `dp-many-streams-${i}`);
+    for (const n of names) await create(n, [metadata(QUERY)]);
+    await Promise.all(
+      names.map(async (n) => {
+        for (let b = 0; b < 5; b++) await put(n, Array.from({ length: 100 }, (_, i) => JSON.stringify({ customer_id: `c${i % 4}`, device: 'd', n: b * 100 + i })));
+      }),
+    );
+    await waitFor('every record in a partition', () => names.every((n) => riffle.delivery.observe().find((v) => v.stream.name === n)?.bufferedRecords === 500), 30_000);
+    for (const n of names) expect(riffle.delivery.observe().find((v) => v.stream.name === n)?.activePartitions).toBe(4);
+  });
+
   it("refuses what AWS refuses, in AWS's words", async () => {
     const refused = async (processors: unknown[], extra: Record<string, unknown>, message: string | RegExp) => {
       const err = await create(`dp-refused-${Math.random().toString(36).slice(2, 8)}`, processors, extra).catch((e: Error) => e);
