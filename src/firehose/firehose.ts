@@ -209,7 +209,8 @@ export class Firehose {
     const settings = this.settingsOf(d);
     if (settings.transform?.lambda?.module === null) this.log(`riffle: firehose ${d.name}: its Lambda processor names ${settings.transform.lambda.lambdaArn}, a function no --lambda registers: its records will go to the error output (processing-failed)`);
     const delivery: Delivery = new Delivery(settings, source, this.workers.writer(d), this.engine.clock, {
-      checkpoint: (positions, newestArrivalMs) => this.checkpointed(d, positions, newestArrivalMs),
+      // A delivery replaced (UpdateDestination, a reread) may still finish a write once its successor runs: its checkpoint would take the successor's back.
+      checkpoint: (positions, newestArrivalMs) => [undefined, delivery].includes(this.deliveries.get(d)) && this.checkpointed(d, positions, newestArrivalMs),
       reread: () => {
         if (this.deliveries.get(d) !== delivery) return;
         this.deliveries.delete(d);
