@@ -37,5 +37,6 @@ export { keyPicker, prng } from './cli/key-dist.js';
 export { HandlerPool } from './firehose/transform/handler-pool.js';
 export { JqPool } from './firehose/partition/jq-pool.js';
 export { Partitions } from './firehose/partition/partitions.js';
+export { TransformStage } from './firehose/transform/transform-stage.js';
 export { compilePrefixes } from './firehose/keys/prefix.js';
 export { judgeAnswer, lambdaEvent, processingFailedRecord } from './firehose/transform/contract.js';

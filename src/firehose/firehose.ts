@@ -55,6 +55,8 @@ export class Firehose {
   /** Counters per delivery stream (metrics.ts); observe() adds what the deliveries hold now. */
   readonly metrics: FirehoseMetrics;
   private readonly deliveries = new Map<DeliveryStream, Delivery>();
+  /** Each stream's deliveries are numbered as they start (see startDelivery). */
+  private readonly generations = new WeakMap<DeliveryStream, number>();
   private readonly ticker: NodeJS.Timeout;
   private lastCreatedMs = 0;
   private readonly log: (line: string) => void;
@@ -202,6 +204,10 @@ export class Firehose {
 
   /** Starts (or starts again) `d`'s delivery from its checkpoint. */
   private async startDelivery(d: DeliveryStream): Promise<void> {
+    // From here on, a delivery started before this one records no checkpoint: one of a write it
+    // finishes late would take this one's back (duplicates after a restart).
+    const generation = (this.generations.get(d) ?? 0) + 1;
+    this.generations.set(d, generation);
     const checkpoint = this.store.checkpoint(d.name, d.createdMs);
     const source: DeliverySource =
       d.log !== undefined ? new LogSource(this.engine.internalLogs, d.log, checkpoint?.nextSeq ?? 1) : await this.sources.open(d, checkpoint?.shards);
@@ -209,8 +215,7 @@ export class Firehose {
     const settings = this.settingsOf(d);
     if (settings.transform?.lambda?.module === null) this.log(`riffle: firehose ${d.name}: its Lambda processor names ${settings.transform.lambda.lambdaArn}, a function no --lambda registers: its records will go to the error output (processing-failed)`);
     const delivery: Delivery = new Delivery(settings, source, this.workers.writer(d), this.engine.clock, {
-      // A delivery replaced (UpdateDestination, a reread) may still finish a write once its successor runs: its checkpoint would take the successor's back.
-      checkpoint: (positions, newestArrivalMs) => [undefined, delivery].includes(this.deliveries.get(d)) && this.checkpointed(d, positions, newestArrivalMs),
+      checkpoint: (positions, newestArrivalMs) => this.generations.get(d) === generation && this.checkpointed(d, positions, newestArrivalMs),
       reread: () => {
         if (this.deliveries.get(d) !== delivery) return;
         this.deliveries.delete(d);

@@ -1,5 +1,5 @@
 // The main thread's side of jq (jq-worker.ts): MetadataExtractionQuery run over records in worker
-// threads, many records per run. Bounded: `threads` running, 4 per thread waiting.
+// threads, many records per run. Bounded: `threads` running; what waits is what the stages send.
 import { Piscina } from 'piscina';
 import type { JqTask } from './jq-worker.js';
 
@@ -11,9 +11,15 @@ export type Extracted = { keys: Record<string, string> } | { error: string };
 const decoder = new TextDecoder('utf-8', { fatal: true });
 /** A jq run that takes longer is ended with its thread, and its records fail (a query that never ends must not stall delivery). */
 const RUN_TIMEOUT_MS = 30_000;
-/** Builtins that read other inputs than the record, or end jq: each record must give its own keys. */
-const REFUSED_BUILTINS = /(?<![A-Za-z0-9_$])(inputs?|halt|halt_error|input_line_number)(?![A-Za-z0-9_])/;
-const isQueueFull = (err: unknown): boolean => /queue is at limit|queue is full/i.test((err as Error).message);
+/**
+ * The builtins that read other inputs than the record, or end jq, redefined in front of every
+ * query as variables that do not exist: a query that calls one does not compile (jq decides what
+ * is a call: `.input`, `{input: …}`, a comment or the query's own `def input` are not), so each
+ * record's keys come from that record alone.
+ */
+const FENCE = ['input', 'inputs', 'halt', 'halt_error', 'halt_error($m)', 'input_line_number'].map((f) => `def ${f}: $__riffle_refused_${f.replace(/\(.*/, '')};`).join(' ');
+/** The query as a definition (on a line of its own, so a trailing comment ends there). */
+const defined = (query: string): string => `${FENCE}\ndef __riffle_query: ${query}\n;`;
 
 /**
  * The user's query inside a program that gives one line per input, never an error: `[0, keys]`
@@ -21,7 +27,7 @@ const isQueueFull = (err: unknown): boolean => /queue is at limit|queue is full/
  * strings as jq's tostring makes them), else `[1, why]`.
  */
 function program(query: string): string {
-  return `def __riffle_query: ${query};
+  return `${defined(query)}
 try ([__riffle_query] |
   if length != 1 then error("the query gave \\(length) results; it must give one object")
   elif (.[0] | type) != "object" then error("the query gave \\(.[0] | type); it must give an object")
@@ -40,13 +46,13 @@ export class JqPool {
 
   /** `timeoutMs`: how long a run may take (30 s). */
   static create(threads: number, timeoutMs = RUN_TIMEOUT_MS): JqPool {
-    // What waits is bounded by the delivery streams' stages (two units per pool thread each).
-    return new JqPool(new Piscina<JqTask, string>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: threads, maxQueue: 64 * threads, idleTimeout: 60_000 }), timeoutMs);
+    // What waits is what the delivery streams' stages send (two units per pool thread each at most).
+    return new JqPool(new Piscina<JqTask, string>({ filename: WORKER_URL.href, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 }), timeoutMs);
   }
 
   /** The jq build's version (`jq --version`). */
   version(): Promise<string> {
-    return this.piscina.run({ program: '.', input: 'null', version: true });
+    return this.run({ program: '.', input: 'null', version: true }, this.timeoutMs);
   }
 
   /**
@@ -54,34 +60,39 @@ export class JqPool {
    * not run (`if false then … else . end`): a query that loops on null must not hang the call.
    */
   async check(query: string): Promise<string | null> {
-    const refused = REFUSED_BUILTINS.exec(query.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
-    if (refused !== null) return `${refused[1]} reads beyond the record (or ends jq); a query must give each record's keys from that record alone`;
-    for (;;) {
+    const compiles = async (program: string): Promise<string | null> => {
       try {
-        await this.run({ program: `def __riffle_query: ${query};\nif false then __riffle_query else . end`, input: 'null' }, RUN_TIMEOUT_MS);
+        await this.run({ program, input: 'null' }, this.timeoutMs);
         return null;
       } catch (err) {
-        if (isQueueFull(err)) {
-          await new Promise((r) => setTimeout(r, 20));
-          continue;
-        }
         if (/compile error/i.test((err as Error).message)) return (err as Error).message;
         throw err;
       }
-    }
+    };
+    const fenced = await compiles(`${defined(query)}\nif false then __riffle_query else . end`);
+    if (fenced === null) return null;
+    const alone = await compiles(`def __riffle_query: ${query}\n;\nif false then __riffle_query else . end`);
+    return alone !== null ? alone : 'it uses input, inputs, input_line_number, halt or halt_error, which read beyond the record (or end jq); a query must give each record\'s keys from that record alone';
   }
 
-  /** One run within `timeoutMs`; the pool's queue being full is retried (nothing ran). */
-  private async run(task: JqTask, timeoutMs: number): Promise<string> {
+  /** One run, ended (with its thread) `timeoutMs` after it started in its thread, not while it waited in the queue. */
+  private async run(task: Omit<JqTask, 'started'>, timeoutMs: number): Promise<string> {
+    const started = new Float64Array(new SharedArrayBuffer(8));
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    let timer: NodeJS.Timeout;
+    const check = (): void => {
+      const since = started[0] === 0 ? 0 : Date.now() - started[0]!;
+      if (since >= timeoutMs) abort.abort();
+      else timer = setTimeout(check, timeoutMs - since);
+    };
+    timer = setTimeout(check, timeoutMs);
     try {
-      return await this.piscina.run(task, { signal: abort.signal });
+      return await this.piscina.run({ ...task, started }, { signal: abort.signal });
     } catch (err) {
       if (abort.signal.aborted) throw new Error(`the query did not finish in ${timeoutMs / 1000} s`);
       throw err;
     } finally {
-      clearTimeout(timer);
+      clearTimeout(timer!);
     }
   }
 
@@ -100,20 +111,12 @@ export class JqPool {
     });
     if (lines.length === 0) return out;
     let results: string[];
-    for (;;) {
-      try {
-        const answer = await this.run({ program: program(query), input: lines.join('\n') }, this.timeoutMs);
-        results = answer === '' ? [] : answer.split('\n');
-        break;
-      } catch (err) {
-        if (isQueueFull(err)) {
-          await new Promise((r) => setTimeout(r, 20));
-          continue;
-        }
-        results = [];
-        for (const i of at) out[i] = { error: (err as Error).message };
-        return out;
-      }
+    try {
+      const answer = await this.run({ program: program(query), input: lines.join('\n') }, this.timeoutMs);
+      results = answer === '' ? [] : answer.split('\n');
+    } catch (err) {
+      for (const i of at) out[i] = { error: (err as Error).message };
+      return out;
     }
     // One line per record, unless the query got round the checks (it cannot say which record is which then).
     if (results.length !== lines.length) {

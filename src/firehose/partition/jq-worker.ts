@@ -12,6 +12,8 @@ export interface JqTask {
   input: string;
   /** Instead of running: the version the build reports. */
   version?: boolean;
+  /** The worker writes when the run starts (wall ms) into [0]: the pool's timeout counts from then. */
+  started: Float64Array;
 }
 
 let ready: Promise<JqWeb> | null = null;
@@ -41,6 +43,7 @@ function load(): Promise<JqWeb> {
  */
 export default async function runJq(task: JqTask): Promise<string> {
   const jq = await load();
+  task.started[0] = Date.now();
   try {
     if (task.version === true) {
       setTimeout(() => process.exit(0), 100).unref(); // --version is not a run this thread goes on from

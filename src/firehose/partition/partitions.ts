@@ -75,8 +75,6 @@ export class Partitions {
   private readonly partitions = new Map<string, Partition>();
   private last: Positions;
   private units = 0;
-  /** The unit being added while its error records are stored: it holds the checkpoint too. */
-  private adding: Hold | null = null;
   private lastNewestMs = 0;
   private bufferedBytes = 0;
   private lastCheckpoint = '';
@@ -125,8 +123,9 @@ export class Partitions {
 
   /** A unit's records, each to its partition; their error records are stored before this resolves. */
   async add(unit: TransformedUnit): Promise<void> {
+    // `last` and the cutoff move only once this unit is in (its error records stored): until then
+    // the checkpoint cannot pass it.
     const before: Hold = { seq: this.units++, positions: this.last, arrivalMs: unit.oldestArrivalMs };
-    this.adding = before;
     const errors = new Map<ErrorOutputType, string[]>();
     const fail = (type: ErrorOutputType, r: StagedRecord, errorCode: string, errorMessage: string): void =>
       void (errors.get(type) ?? errors.set(type, []).get(type)!).push(errorRecord(r, errorCode, errorMessage, this.clock.now()));
@@ -158,16 +157,12 @@ export class Partitions {
       p.batch.addRecords([r.data], r.arrivalMs, r.arrivalMs, unit.positions);
       this.bufferedBytes += p.batch.bytes - bytes;
     }
-    try {
-      for (const [type, lines] of errors) {
-        const body = new Uint8Array(Buffer.from(`${lines.join('\n')}\n`));
-        const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: lines.length, oldestArrivalMs: unit.oldestArrivalMs, newestArrivalMs: unit.newestArrivalMs, positions: unit.positions }, type);
-        if (this.stopped) return;
-        if (!stored.stored && stored.reread === true) return this.fail(`storing ${lines.length} ${type} record(s) failed (${stored.reason})`);
-        if (!stored.stored) this.hooks.log(`riffle: firehose ${this.settings.streamName}: dropped ${lines.length} ${type} record(s) that could not be stored: ${stored.reason}`);
-      }
-    } finally {
-      this.adding = null;
+    for (const [type, lines] of errors) {
+      const body = new Uint8Array(Buffer.from(`${lines.join('\n')}\n`));
+      const stored = await this.hooks.writeErrors({ body, bytes: body.length, count: lines.length, oldestArrivalMs: unit.oldestArrivalMs, newestArrivalMs: unit.newestArrivalMs, positions: unit.positions }, type);
+      if (this.stopped) return;
+      if (!stored.stored && stored.reread === true) return this.fail(`storing ${lines.length} ${type} record(s) failed (${stored.reason})`);
+      if (!stored.stored) this.hooks.log(`riffle: firehose ${this.settings.streamName}: dropped ${lines.length} ${type} record(s) that could not be stored: ${stored.reason}`);
     }
     this.last = unit.positions;
     this.lastNewestMs = Math.max(this.lastNewestMs, unit.newestArrivalMs);
@@ -226,9 +221,9 @@ export class Partitions {
     this.checkpoint();
   }
 
-  /** The oldest hold over all partitions and the unit being added (null: nothing pending). */
+  /** The oldest hold over all partitions (null: nothing pending). */
   private oldestHold(): Hold | null {
-    let oldest: Hold | null = this.adding;
+    let oldest: Hold | null = null;
     for (const p of this.partitions.values()) {
       for (const h of [p.buffered, p.writing?.hold ?? null]) if (h !== null && (oldest === null || h.seq < oldest.seq)) oldest = h;
     }

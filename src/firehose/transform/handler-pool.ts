@@ -12,7 +12,7 @@ const WORKER_URL = new URL('./handler-worker.js', import.meta.url);
 
 /**
  * What an invocation gave: the handler's answer, or why there is none: it threw ('error'), it did
- * not finish in time ('timeout'), or the pool had no room for it ('busy': nothing ran).
+ * not finish in time ('timeout'), or it never started ('busy': the pool refused it or was closing).
  */
 export type Invocation = ({ ok: true; answer: unknown } | { ok: false; kind: 'error' | 'timeout' | 'busy'; message: string }) & {
   /** How long the handler ran (from its start in its thread, not its wait in the queue), ms. */
@@ -21,7 +21,7 @@ export type Invocation = ({ ok: true; answer: unknown } | { ok: false; kind: 'er
 
 export interface HandlerPoolOptions {
   threads: number;
-  /** Invocations that may wait for a thread (default 4 per thread). */
+  /** Invocations that may wait for a thread (default 4 per thread; piscina does not count those with an abort signal, as all are: what waits is what the stages send). */
   maxQueue?: number;
 }
 
@@ -87,8 +87,8 @@ export class HandlerPool {
       return { ok: true, answer, ms: Date.now() - started[0]! };
     } catch (err) {
       if (abort.signal.aborted) return { ok: false, kind: 'timeout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, ms: timeoutMs };
-      // Never started: the pool's queue was full ("Task queue is at limit").
-      if (started[0] === 0) return { ok: false, kind: 'busy', message: 'the transform pool had no room for it' };
+      // Never started (the pool refused it, or was closing): nothing ran, it may be sent again.
+      if (started[0] === 0) return { ok: false, kind: 'busy', message: 'the transform pool did not run it' };
       return { ok: false, kind: 'error', message: `${(err as Error).name}: ${(err as Error).message}`, ms: Date.now() - started[0]! };
     } finally {
       clearTimeout(timer!);

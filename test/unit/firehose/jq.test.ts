@@ -26,13 +26,28 @@ describe('the jq pool', () => {
     expect(await pool.extract('.a', docs({ a: 'x' }))).toEqual([{ error: 'the query gave string; it must give an object' }]);
   });
 
-  it('checks a query by compiling it, not running it; refuses builtins that read other records or end jq', async () => {
+  it('checks a query by compiling it, not running it; refuses the builtins that read other records or end jq, where they are called', async () => {
     expect(await pool.check('{a: .a}')).toBeNull();
     expect(await pool.check('{a: ')).toMatch(/compile error/);
     expect(await pool.check('{a: (1 | until(false; .))}')).toBeNull(); // loops when run, but compiles: answered at once
-    for (const q of ['first(inputs) as $x | {a: .a}', '{a: input}', 'halt', '{a: (1 | halt_error)}']) expect(await pool.check(q), q).toMatch(/reads beyond the record/);
-    expect(await pool.check('{a: "inputs"}')).toBeNull(); // in a string, it is text
+    for (const q of ['first(inputs) as $x | {a: .a}', '{a: input}', 'halt', '{a: (1 | halt_error)}', '{a: (1 | halt_error(2))}', '{a: input_line_number}', '{a: "\\(input)"}']) {
+      expect(await pool.check(q), q).toMatch(/^it uses input, inputs, input_line_number, halt or halt_error/);
+    }
+    // Not calls: fields, keys, strings, comments, the query's own definitions.
+    for (const q of ['{a: .input}', '{a: .a.inputs}', '{input: .a}', '{a: "inputs"}', 'def input: 1; {a: input}', '{a: .a} # input']) expect(await pool.check(q), q).toBeNull();
+    expect(await pool.extract('{a: .a} # a comment on the last line', docs({ a: 1 }))).toEqual([{ keys: { a: '1' } }]);
   });
+
+  it("counts a run's time from its start, not its wait behind others", async () => {
+    const slow = JqPool.create(1, 1500);
+    try {
+      // Three runs of about 1 s each on one thread, at once: the last waits 2 s, and is not timed out for it.
+      const runs = await Promise.all([0, 1, 2].map(() => slow.extract('{a: ([range(0; 5000000)] | length)}', docs({}))));
+      expect(runs).toEqual([0, 1, 2].map(() => [{ keys: { a: '5000000' } }]));
+    } finally {
+      await slow.close();
+    }
+  }, 20_000);
 
   it('ends a run that does not finish in time and fails its records, and goes on', async () => {
     const t0 = Date.now();
