@@ -81,19 +81,20 @@ describe.runIf(clis.length > 0 || python !== undefined)('transforms and dynamic 
       RoleARN: ROLE,
       BucketARN: bucketArn(name),
       Prefix: 'tx/',
-      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 },
+      // Debian's 2022 boto3 takes no interval under 60 s: the 1.4 MB put below is past SizeInMBs at once.
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
       ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: UPPER }, { ParameterName: 'BufferIntervalInSeconds', ParameterValue: '0' }] }, { Type: 'AppendDelimiterToRecord' }] },
     };
     const code = `
 import json, sys, boto3
 fh = boto3.client('firehose', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b')
 fh.create_delivery_stream(DeliveryStreamName=sys.argv[2], ExtendedS3DestinationConfiguration=json.loads(sys.argv[3]))
-out = fh.put_record_batch(DeliveryStreamName=sys.argv[2], Records=[{'Data': b'one'}, {'Data': b''}, {'Data': b'two'}])
+out = fh.put_record_batch(DeliveryStreamName=sys.argv[2], Records=[{'Data': b'one' * 233334}, {'Data': b''}, {'Data': b'two' * 233334}])
 print(json.dumps({'failed': out['FailedPutCount']}))
 `;
     const { stdout } = await run(python!.command, ['-c', code, `http://127.0.0.1:${server.port}`, name, JSON.stringify(config)], { env, timeout: 60_000 });
     expect(JSON.parse(stdout)).toEqual({ failed: 0 });
     const body = await waitFor('the object', () => [...objectsIn(join(work, 's3'), name).values()][0]);
-    expect(body.toString()).toBe('ONE (upper)\nTWO (upper)\n');
+    expect(body.toString()).toBe(`${'ONE'.repeat(233334)} (upper)\n${'TWO'.repeat(233334)} (upper)\n`);
   });
 });
