@@ -2,6 +2,7 @@
 // threads, many records per run. Bounded: `threads` running; what waits is what the stages send.
 import { Piscina } from 'piscina';
 import type { JqTask } from './jq-worker.js';
+import { RunDeadline } from '../run-deadline.js';
 
 const WORKER_URL = new URL('./jq-worker.js', import.meta.url);
 
@@ -77,22 +78,14 @@ export class JqPool {
 
   /** One run, ended (with its thread) `timeoutMs` after it started in its thread, not while it waited in the queue. */
   private async run(task: Omit<JqTask, 'started'>, timeoutMs: number): Promise<string> {
-    const started = new Float64Array(new SharedArrayBuffer(8));
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout;
-    const check = (): void => {
-      const since = started[0] === 0 ? 0 : Date.now() - started[0]!;
-      if (since >= timeoutMs) abort.abort();
-      else timer = setTimeout(check, timeoutMs - since);
-    };
-    timer = setTimeout(check, timeoutMs);
+    const deadline = new RunDeadline(timeoutMs);
     try {
-      return await this.piscina.run({ ...task, started }, { signal: abort.signal });
+      return await this.piscina.run({ ...task, started: deadline.started }, { signal: deadline.signal });
     } catch (err) {
-      if (abort.signal.aborted) throw new Error(`the query did not finish in ${timeoutMs / 1000} s`);
+      if (deadline.passed) throw new Error(`the query did not finish in ${timeoutMs / 1000} s`);
       throw err;
     } finally {
-      clearTimeout(timer!);
+      deadline.clear();
     }
   }
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { InvocationIn, RecordIn } from './contract.js';
 import type { HandlerTask } from './handler-worker.js';
+import { RunDeadline } from '../run-deadline.js';
 
 const WORKER_URL = new URL('./handler-worker.js', import.meta.url);
 
@@ -71,27 +72,19 @@ export class HandlerPool {
       at += r.data.length;
     }
     const { records: _records, ...head } = inv;
-    const started = new Float64Array(new SharedArrayBuffer(8));
-    const task: HandlerTask = { module, functionName, functionArn, requestId: randomUUID(), timeoutMs, started, head, ids, arrivals, lengths, data, ...(kinesis === undefined ? {} : { kinesis }) };
-    const abort = new AbortController();
     // From when the handler starts, not while it waits in the pool's queue.
-    let timer: NodeJS.Timeout;
-    const check = (): void => {
-      const since = started[0] === 0 ? 0 : Date.now() - started[0]!;
-      if (since >= timeoutMs) abort.abort();
-      else timer = setTimeout(check, timeoutMs - since);
-    };
-    timer = setTimeout(check, timeoutMs);
+    const deadline = new RunDeadline(timeoutMs);
+    const task: HandlerTask = { module, functionName, functionArn, requestId: randomUUID(), timeoutMs, started: deadline.started, head, ids, arrivals, lengths, data, ...(kinesis === undefined ? {} : { kinesis }) };
     try {
-      const answer = await this.piscina.run(task, { signal: abort.signal, transferList: [data.buffer] });
-      return { ok: true, answer, ms: Date.now() - started[0]! };
+      const answer = await this.piscina.run(task, { signal: deadline.signal, transferList: [data.buffer] });
+      return { ok: true, answer, ms: deadline.ranMs };
     } catch (err) {
-      if (abort.signal.aborted) return { ok: false, kind: 'timeout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, ms: timeoutMs };
+      if (deadline.passed) return { ok: false, kind: 'timeout', message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, ms: timeoutMs };
       // Never started (the pool refused it, or was closing): nothing ran, it may be sent again.
-      if (started[0] === 0) return { ok: false, kind: 'busy', message: 'the transform pool did not run it' };
-      return { ok: false, kind: 'error', message: `${(err as Error).name}: ${(err as Error).message}`, ms: Date.now() - started[0]! };
+      if (deadline.started[0] === 0) return { ok: false, kind: 'busy', message: 'the transform pool did not run it' };
+      return { ok: false, kind: 'error', message: `${(err as Error).name}: ${(err as Error).message}`, ms: deadline.ranMs };
     } finally {
-      clearTimeout(timer!);
+      deadline.clear();
     }
   }
 
