@@ -8,21 +8,14 @@
 // real traffic repeats itself, plus random ids: it compresses about as much as real data does
 // (gzip about 4–5×), neither all-random nor all-repeated.
 
+import { prng } from 'riffle/internal';
+
 export const SEQ_AT = 8;
 export const SEQ_DIGITS = 12;
 const HEAD = '{"seq":"';
 
-/** mulberry32: a small seeded PRNG, [0, 1). */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded: the one src/cli/key-dist.ts has. */
+export { prng };
 
 const PAGES = ['/', '/search', '/cart', '/checkout', '/checkout/payment', '/account', '/account/orders', '/help/shipping', '/deals', '/blog/spring-collection'];
 const CATEGORIES = ['shoes', 'jackets', 'bags', 'watches', 'outdoor', 'kitchen', 'toys', 'books', 'garden', 'audio', 'phones', 'laptops'];

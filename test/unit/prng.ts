@@ -1,11 +1,2 @@
-/** mulberry32: a small seeded PRNG, [0, 1), so a failing case can be rebuilt from its seed. Shared by the property tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded, so a failing case can be rebuilt from its seed: the one src/cli/key-dist.ts has (riffle load --seed). Shared by the property tests. */
+export { prng } from 'riffle/internal';
