@@ -5,11 +5,16 @@
 
 type JqWeb = (typeof import('jq-web/jq.wasm.js'))['default'];
 
+/** A record's partition keys from the query, or why it has none (it goes to the error output). */
+export type Extracted = { keys: Record<string, string> } | { error: string };
+
 export interface JqTask {
   /** A jq program over each input (jq-pool.ts wraps the user's query in it). */
   program: string;
   /** One compact JSON document per line, at least one: an empty input (or jq's -n) leaves the module reading nothing ever after. */
   input: string;
+  /** Instead of `input`: records (their data in one buffer, moved here), each judged and run here; the answer is their Extracted[]. */
+  records?: { data: Uint8Array; lengths: Uint32Array };
   /** Instead of running: the version the build reports. */
   version?: boolean;
   /** The worker writes when the run starts (wall ms) into [0]: the pool's timeout counts from then. */
@@ -35,13 +40,49 @@ function load(): Promise<JqWeb> {
   return ready;
 }
 
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Each record's keys: a record that is not UTF-8 JSON has none; the others go through one run of
+ * the program, made compact JSON, one per line, and each gives one line back (`[0, keys]` or
+ * `[1, why]`, see jq-pool.ts program()).
+ */
+function extract(jq: JqWeb, program: string, records: { data: Uint8Array; lengths: Uint32Array }): Extracted[] {
+  const out: Extracted[] = new Array(records.lengths.length);
+  const lines: string[] = [];
+  const at: number[] = [];
+  let from = 0;
+  records.lengths.forEach((len, i) => {
+    try {
+      lines.push(JSON.stringify(JSON.parse(decoder.decode(records.data.subarray(from, from + len)))));
+      at.push(i);
+    } catch {
+      out[i] = { error: 'Non JSON record provided' }; // AWS's words, as observed
+    }
+    from += len;
+  });
+  if (lines.length === 0) return out;
+  const answer = jq.raw(lines.join('\n'), program, ['-c']);
+  const results = answer === '' ? [] : answer.split('\n');
+  // One line per record, unless the query got round the fence (it cannot say which record is which then).
+  if (results.length !== lines.length) {
+    for (const i of at) out[i] = { error: `the query gave ${results.length} results for ${lines.length} records` };
+    return out;
+  }
+  results.forEach((line, n) => {
+    const [tag, value] = JSON.parse(line) as [0, Record<string, string>] | [1, string];
+    out[at[n]!] = tag === 0 ? { keys: value } : { error: value };
+  });
+  return out;
+}
+
 /**
  * The program's output, one line per result (`-c`); a jq error throws with jq's message. A failed
  * run can leave the module's state broken (its stdin and stdout buffers), so the thread ends
  * after one (piscina starts another): the wrapped programs the pool runs never fail at run time,
  * only a query that does not compile does, when it is checked.
  */
-export default async function runJq(task: JqTask): Promise<string> {
+export default async function runJq(task: JqTask): Promise<string | Extracted[]> {
   const jq = await load();
   task.started[0] = Date.now();
   try {
@@ -49,6 +90,7 @@ export default async function runJq(task: JqTask): Promise<string> {
       setTimeout(() => process.exit(0), 100).unref(); // --version is not a run this thread goes on from
       return jq.raw('null', '.', ['--version']).trim();
     }
+    if (task.records !== undefined) return extract(jq, task.program, task.records);
     if (task.input === '') throw new Error('no input');
     return jq.raw(task.input, task.program, ['-c']);
   } catch (err) {

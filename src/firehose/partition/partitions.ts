@@ -129,6 +129,8 @@ export class Partitions {
     const errors = new Map<ErrorOutputType, string[]>();
     const fail = (type: ErrorOutputType, r: StagedRecord, errorCode: string, errorMessage: string): void =>
       void (errors.get(type) ?? errors.set(type, []).get(type)!).push(errorRecord(r, errorCode, errorMessage, this.clock.now()));
+    // The unit's records by partition: each partition's batch takes its share at once (one chunk, not one per record).
+    const shares = new Map<Partition, { data: Uint8Array[]; oldestMs: number; newestMs: number }>();
     for (const r of unit.records) {
       let prefix: string;
       try {
@@ -152,9 +154,18 @@ export class Partitions {
         p = { prefix, batch: new Batch(this.settings.delimiter, before.positions, this.settings.keepLengths === true), buffered: null, writing: null };
         this.partitions.set(prefix, p);
       }
+      const share = shares.get(p);
+      if (share === undefined) shares.set(p, { data: [r.data], oldestMs: r.arrivalMs, newestMs: r.arrivalMs });
+      else {
+        share.data.push(r.data);
+        share.oldestMs = Math.min(share.oldestMs, r.arrivalMs);
+        share.newestMs = Math.max(share.newestMs, r.arrivalMs);
+      }
+    }
+    for (const [p, share] of shares) {
       if (p.batch.count === 0) p.buffered = before;
       const bytes = p.batch.bytes;
-      p.batch.addRecords([r.data], r.arrivalMs, r.arrivalMs, unit.positions);
+      p.batch.addRecords(share.data, share.oldestMs, share.newestMs, unit.positions);
       this.bufferedBytes += p.batch.bytes - bytes;
     }
     for (const [type, lines] of errors) {

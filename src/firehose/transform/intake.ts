@@ -23,8 +23,8 @@ const decoder = new TextDecoder();
 
 /**
  * The transform's buffer (BufferSizeInMBs / BufferIntervalInSeconds of the Lambda processor): the
- * records a source read, one by one, as the invocation event needs them: data (copied out of the
- * owner's reply), arrival, and for a Kinesis source the shard, partition key, sequence number and
+ * records a source read, one by one, as the invocation event needs them: data (views into one copy
+ * of the owner's reply), arrival, and for a Kinesis source the shard, partition key, sequence number and
  * subsequence number (a KPL-aggregated record's user records keep its sequence number). Each gets
  * a recordId unique in the delivery stream and the same every time the record is read: its
  * sequence number (DirectPut: its log counter) and subsequence number, as AWS's ids are.
@@ -49,7 +49,9 @@ export class RecordIntake {
   }
 
   /** Batch.add's contract: a READ reply section from `source`, read next at `nextSeq`. Returns the bytes added. */
-  add(source: string, section: Uint8Array, count: number, nextSeq: number, split?: (data: Uint8Array) => readonly Uint8Array[] | null): number {
+  add(source: string, reply: Uint8Array, count: number, nextSeq: number, split?: (data: Uint8Array) => readonly Uint8Array[] | null): number {
+    // One copy out of the owner's reply (which is reused): the records' data are views into it.
+    const section = reply.slice();
     const view = new DataView(section.buffer, section.byteOffset, section.byteLength);
     const shard = this.shardOf(source);
     let pos = 0;
@@ -66,7 +68,7 @@ export class RecordIntake {
       const sequenceNumber = shard === null ? String(seq).padStart(20, '0') : formatSequenceNumber(shard.seqPrefix, seq);
       const partitionKey = shard === null ? '' : decoder.decode(section.subarray(pos + READ_RECORD_FIXED_BYTES, at));
       parts.forEach((part, sub) => {
-        const record: RecordIn = { recordId: `${sequenceNumber}${String(sub).padStart(6, '0')}`, arrivalMs, data: Uint8Array.from(part) };
+        const record: RecordIn = { recordId: `${sequenceNumber}${String(sub).padStart(6, '0')}`, arrivalMs, data: part };
         if (shard !== null) {
           record.kinesis = { shardId: shard.shardId, partitionKey, arrivalMs, sequenceNumber, ...(split0 === null ? {} : { subsequenceNumber: String(sub) }) };
         }
