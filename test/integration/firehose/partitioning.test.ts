@@ -36,8 +36,8 @@ afterAll(async () => {
   rmSync(s3Dir, { recursive: true, force: true });
 });
 
-const create = (name: string, processors: unknown[], extra: Record<string, unknown> = {}) =>
-  riffle.firehose.createDeliveryStream({
+const create = (name: string, processors: unknown[], extra: Record<string, unknown> = {}, on: Riffle = riffle) =>
+  on.firehose.createDeliveryStream({
     DeliveryStreamName: name,
     ExtendedS3DestinationConfiguration: {
       RoleARN: ROLE,
@@ -199,18 +199,7 @@ describe('dynamic partitioning across a restart', () => {
     const name = 'dp-restart';
     const delivered = () => [...objectsIn(dir, name)].filter(([k]) => k.startsWith('clicks/')).flatMap(([, v]) => v.toString().split('\n').filter((l) => l !== ''));
     try {
-      await r.firehose.createDeliveryStream({
-        DeliveryStreamName: name,
-        ExtendedS3DestinationConfiguration: {
-          RoleARN: ROLE,
-          BucketARN: bucketArn(name),
-          Prefix: PREFIX,
-          ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/',
-          BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-          DynamicPartitioningConfiguration: { Enabled: true },
-          ProcessingConfiguration: { Enabled: true, Processors: [metadata(QUERY), { Type: 'AppendDelimiterToRecord' }] },
-        },
-      });
+      await create(name, [metadata(QUERY), { Type: 'AppendDelimiterToRecord' }], {}, r);
       const ev = (i: number, c: string) => JSON.stringify({ seq: i, customer_id: c, device: 'd' });
       await r.firehose.putRecordBatch({ DeliveryStreamName: name, Records: [0, 1, 2].map((i) => ({ Data: Buffer.from(ev(i, 'early')) })) });
       await new Promise((res) => setTimeout(res, 200));
@@ -244,18 +233,7 @@ describe('dynamic partitioning under --partition-buffers-bytes', () => {
     const name = 'dp-cap';
     const lines = () => [...objectsIn(dir, name)].filter(([k]) => k.startsWith('clicks/')).flatMap(([, v]) => v.toString().split('\n').filter((l) => l !== ''));
     try {
-      await r.firehose.createDeliveryStream({
-        DeliveryStreamName: name,
-        ExtendedS3DestinationConfiguration: {
-          RoleARN: ROLE,
-          BucketARN: bucketArn(name),
-          Prefix: PREFIX,
-          ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/',
-          BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 900 },
-          DynamicPartitioningConfiguration: { Enabled: true },
-          ProcessingConfiguration: { Enabled: true, Processors: [metadata(QUERY), { Type: 'AppendDelimiterToRecord' }] },
-        },
-      });
+      await create(name, [metadata(QUERY), { Type: 'AppendDelimiterToRecord' }], { BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 900 } }, r);
       const events = Array.from({ length: 300 }, (_, i) => JSON.stringify({ seq: i, customer_id: `c${i % 10}`, device: 'd', pad: 'x'.repeat(1000) }));
       let peak = 0;
       for (let i = 0; i < events.length; i += 30) {

@@ -1,6 +1,4 @@
-import http from 'node:http';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +7,7 @@ import { CreateStreamCommand, PutRecordCommand, type KinesisClient } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { h1Client, startServer, uniqueName, type RunningServer } from '../harness.js';
 import { bucketArn, firehoseClient, objectsIn, ROLE, waitFor } from './helpers.js';
+import { receiver } from './receiver.js';
 
 const fixture = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const BLUEPRINT = fixture('../../unit/firehose/handlers/blueprint.cjs');
@@ -303,18 +302,9 @@ describe('Firehose transforms through local Lambda handlers (--lambda)', () => {
 
 describe('transforms with an HTTP endpoint destination, across kill -9', () => {
   it('delivers every acknowledged record transformed after a crash with them in the handler (at least once)', async () => {
-    const got: string[] = [];
-    const rx = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as { requestId: string; records: Array<{ data: string }> };
-        got.push(...body.records.map((r) => Buffer.from(r.data, 'base64').toString()));
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requestId: body.requestId, timestamp: Date.now() }));
-      });
-    });
-    await new Promise<void>((resolve) => rx.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/`;
+    const rx = receiver();
+    const url = await rx.listen();
+    const got = () => rx.seen.flatMap((r) => r.records);
     const dataDir = mkdtempSync(join(tmpdir(), 'riffle-transform-kill-'));
     const args = ['--data-dir', dataDir, '--lambda', `behave=${BEHAVE}`];
     let server = await startServer(args);
@@ -334,24 +324,23 @@ describe('transforms with an HTTP endpoint destination, across kill -9', () => {
       );
       // Transformed before it reaches the endpoint.
       await client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: [{ Data: Buffer.from('first') }] }));
-      await waitFor('the first record', () => got.includes('FIRST'));
+      await waitFor('the first record', () => got().includes('FIRST'));
       // The handler holds these for 5 s: the server dies with them at the pool.
       const records = ['sleep:5000', ...Array.from({ length: 30 }, (_, i) => `kept-${i}`)];
       expect((await client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: records.map((r) => ({ Data: Buffer.from(r) })) }))).FailedPutCount).toBe(0);
       await new Promise((r) => setTimeout(r, 300));
-      expect(got).toEqual(['FIRST']);
+      expect(got()).toEqual(['FIRST']);
       client.destroy();
       server.child.kill('SIGKILL');
       await new Promise((r) => server.child.once('exit', r));
       server = await startServer(args);
       client = firehoseClient(server.port);
-      await waitFor('the records after the restart', () => records.every((r) => got.includes(r.startsWith('sleep') ? r : r.toUpperCase())), 30_000);
-      expect(got.filter((r) => r === 'KEPT-0').length).toBe(1); // read again from the checkpoint: the ones not delivered, once
+      await waitFor('the records after the restart', () => records.every((r) => got().includes(r.startsWith('sleep') ? r : r.toUpperCase())), 30_000);
+      expect(got().filter((r) => r === 'KEPT-0').length).toBe(1); // read again from the checkpoint: the ones not delivered, once
     } finally {
       client.destroy();
       await server.stop();
-      rx.closeAllConnections();
-      await new Promise((r) => rx.close(r));
+      await rx.close();
     }
   }, 60_000);
 });
